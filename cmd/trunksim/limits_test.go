@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func runLimitsForTest(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = runLimits(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestLimitsJSONShape(t *testing.T) {
+	code, stdout, stderr := runLimitsForTest(t, "-o", "json", "m5.large", "c5.xlarge", "t3.large")
+	require.Equal(t, 0, code, stderr)
+	assert.Empty(t, stderr)
+
+	var rows []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &rows))
+	require.Len(t, rows, 3)
+	for _, row := range rows {
+		for _, key := range []string{"instanceType", "hypervisor"} {
+			assert.IsType(t, "", row[key], key)
+		}
+		for _, key := range []string{"interfaces", "ipv4PerInterface", "branchInterfaces", "maxPods",
+			"ipPodsWithTrunk", "ipPodsWithoutTrunk", "branchPods"} {
+			assert.IsType(t, float64(0), row[key], key)
+		}
+		for _, key := range []string{"trunkingCompatible", "bareMetal"} {
+			assert.IsType(t, false, row[key], key)
+		}
+	}
+
+	m5, c5, t3 := rows[0], rows[1], rows[2]
+	assert.Equal(t, "m5.large", m5["instanceType"])
+	assert.EqualValues(t, 29, m5["maxPods"])
+	assert.EqualValues(t, 27, m5["ipPodsWithoutTrunk"])
+	assert.EqualValues(t, 18, m5["ipPodsWithTrunk"])
+	assert.EqualValues(t, 9, m5["branchPods"])
+	assert.Equal(t, "nitro", m5["hypervisor"])
+	assert.NotContains(t, m5, "trunkIneligibleReason")
+
+	assert.EqualValues(t, 58, c5["maxPods"])
+	assert.EqualValues(t, 56, c5["ipPodsWithoutTrunk"])
+	assert.EqualValues(t, 42, c5["ipPodsWithTrunk"])
+	assert.EqualValues(t, 58, c5["podsWithTrunk"])
+	assert.Equal(t, "max-pods", c5["bindingLimitWithTrunk"])
+
+	assert.Equal(t, false, t3["trunkingCompatible"])
+	assert.Equal(t, "burstable", t3["trunkIneligibleReason"])
+	assert.NotContains(t, t3, "podsWithTrunk")
+	assert.NotContains(t, t3, "bindingLimitWithTrunk")
+}
+
+func TestLimitsJSONAllTypes(t *testing.T) {
+	code, stdout, stderr := runLimitsForTest(t, "-o", "json")
+	require.Equal(t, 0, code, stderr)
+	var rows []struct {
+		InstanceType          string `json:"instanceType"`
+		TrunkingCompatible    bool   `json:"trunkingCompatible"`
+		Hypervisor            string `json:"hypervisor"`
+		BareMetal             bool   `json:"bareMetal"`
+		TrunkIneligibleReason string `json:"trunkIneligibleReason"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &rows))
+	require.Len(t, rows, 1164)
+	reasons := map[string]int{}
+	for _, r := range rows {
+		assert.Equal(t, r.TrunkingCompatible, r.TrunkIneligibleReason == "", r.InstanceType)
+		assert.Equal(t, r.BareMetal, r.Hypervisor == "none", r.InstanceType)
+		if r.TrunkIneligibleReason != "" {
+			reasons[r.TrunkIneligibleReason]++
+		}
+	}
+	assert.Equal(t, map[string]int{"burstable": 29, "xen": 72, "not-compatible": 3}, reasons)
+}
+
+func TestLimitsTableExplains(t *testing.T) {
+	code, stdout, stderr := runLimitsForTest(t, "m5.large", "c5.xlarge", "t3.large")
+	require.Equal(t, 0, code, stderr)
+	lines := strings.Split(stdout, "\n")
+	require.Greater(t, len(lines), 5)
+	assert.Equal(t, strings.Fields("TYPE ENIS IPV4/ENI TRUNK MAX PODS IP PODS IP PODS BRANCH PODS PODS BINDS"), strings.Fields(lines[1]))
+	assert.Equal(t, strings.Fields("m5.large 3 10 yes 29 27 18 9 29 max pods"), strings.Fields(lines[2]))
+	assert.Equal(t, strings.Fields("c5.xlarge 4 15 yes 58 56 42 18 58 max pods"), strings.Fields(lines[3]))
+	assert.Equal(t, strings.Fields("t3.large 3 12 no 35 33 - - - -"), strings.Fields(lines[4]))
+
+	assert.Contains(t, stdout, "t3.large cannot hold a trunk ENI: burstable t3 family instances are not trunking compatible.\n")
+	assert.Contains(t, stdout, "c5.xlarge with a trunk: 2 host-network + 42 IP + 18 branch = 62 > 58 max pods: kubelet max pods binds;")
+	assert.Contains(t, stdout, "m5.large with a trunk: 2 host-network + 18 IP + 9 branch = 29 = 29 max pods: kubelet max pods binds; with no branch pods, 9 scheduled pods would wait for an IP.\n")
+	assert.Contains(t, stdout, "MAX PODS is kubelet's limit")
+	for i, line := range lines {
+		assert.Equal(t, strings.TrimRight(line, " "), line, "line %d has trailing spaces", i+1)
+	}
+}
+
+func TestLimitsTableAllTypesSummarises(t *testing.T) {
+	code, stdout, stderr := runLimitsForTest(t)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "1060 of 1164 instance types can hold a trunk ENI.\n")
+	assert.Contains(t, stdout, "m4.large cannot hold a trunk ENI: it runs on the Xen hypervisor, and trunk ENIs need the Nitro system.\n")
+	assert.Contains(t, stdout, "i4i.large cannot hold a trunk ENI: the instance type is not listed as trunking compatible.\n")
+	assert.NotContains(t, stdout, "with a trunk: ", "per-type capacity lines only for named types")
+}
+
+func TestLimitsUnknownType(t *testing.T) {
+	code, stdout, stderr := runLimitsForTest(t, "m5.large", "m5.larg", "M5.Large", "xyz")
+	assert.Equal(t, 1, code)
+	assert.Empty(t, stdout, "nothing is printed when a name is wrong")
+	assert.Equal(t, `trunksim limits: unknown instance type "m5.larg"; did you mean m5.large?
+trunksim limits: unknown instance type "M5.Large"; did you mean m5.large?
+trunksim limits: unknown instance type "xyz"
+`, stderr)
+}
+
+func TestLimitsFlagsAnywhere(t *testing.T) {
+	_, before, _ := runLimitsForTest(t, "-o", "json", "m5.large", "t3.large")
+	_, between, _ := runLimitsForTest(t, "m5.large", "-o", "json", "t3.large")
+	code, after, stderr := runLimitsForTest(t, "m5.large", "t3.large", "-o=json")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, before, between)
+	assert.Equal(t, before, after)
+	assert.True(t, strings.HasPrefix(after, "["))
+
+	// After "--" everything is a type name.
+	code, _, stderr = runLimitsForTest(t, "--", "-o")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, `unknown instance type "-o"`)
+}
+
+func TestLimitsUsage(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"help", []string{"--help"}, 0, "trunksim limits m5.large c5.xlarge t3.large"},
+		{"short help", []string{"-h"}, 0, "usage: trunksim limits [TYPE...] [-o table|json]"},
+		{"bad format", []string{"-o", "yaml", "m5.large"}, 2, `invalid value "yaml" for flag -o: want table or json`},
+		{"missing format", []string{"m5.large", "-o"}, 2, "flag needs an argument: -o"},
+		{"unknown flag", []string{"--wide"}, 2, "flag provided but not defined: -wide"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runLimitsForTest(t, tt.args...)
+			assert.Equal(t, tt.code, code)
+			assert.Empty(t, stdout)
+			assert.Contains(t, stderr, tt.want)
+			assert.Contains(t, stderr, "Examples:")
+		})
+	}
+}

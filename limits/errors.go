@@ -1,0 +1,112 @@
+package limits
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+var (
+	// ErrUnknownType means the table has no instance type by that name;
+	// upstream the node's trunk initialisation fails the same way
+	// (pkg/aws/ec2/instance.go, LoadDetails). Returned wrapped in an
+	// [*UnknownTypeError].
+	ErrUnknownType = errors.New("limits: unknown instance type")
+	// ErrNotTrunkCompatible means the instance type cannot hold a trunk ENI.
+	// Returned wrapped in an [*IneligibleError].
+	ErrNotTrunkCompatible = errors.New("limits: instance type cannot hold a trunk ENI")
+	// ErrWindows means the node runs Windows, where security groups for
+	// pods do not exist. Returned wrapped in an [*IneligibleError].
+	ErrWindows = errors.New("limits: Windows nodes cannot hold a trunk ENI")
+	// ErrInvalidType means an [InstanceType] breaks a rule of
+	// [InstanceType.Validate]. Returned wrapped in an [*InvalidTypeError].
+	ErrInvalidType = errors.New("limits: invalid instance type")
+	// ErrInvalidValue means a [Hypervisor] or [OS] argument, or the text
+	// given to parse one, is not a declared value. Returned wrapped in a
+	// [*ValueError].
+	ErrInvalidValue = errors.New("limits: invalid value")
+)
+
+// UnknownTypeError reports a name the table does not hold, with the closest
+// names it does hold.
+type UnknownTypeError struct {
+	// Name is the name looked up, exactly as given.
+	Name string
+	// Suggestions are table names the caller probably meant, best first;
+	// empty when nothing is close.
+	Suggestions []string
+}
+
+// Error reads, for example,
+// `limits: unknown instance type "m5.larg"; did you mean m5.large?`.
+func (e *UnknownTypeError) Error() string {
+	if e.Name == "" {
+		return "limits: empty instance type name"
+	}
+	return "limits: " + e.Message()
+}
+
+// Message is the error text without the "limits: " prefix, for command-line
+// output.
+func (e *UnknownTypeError) Message() string {
+	if e.Name == "" {
+		return "empty instance type name"
+	}
+	msg := "unknown instance type " + strconv.Quote(e.Name)
+	if len(e.Suggestions) > 0 {
+		msg += "; did you mean " + orList(e.Suggestions) + "?"
+	}
+	return msg
+}
+
+// Unwrap returns [ErrUnknownType].
+func (e *UnknownTypeError) Unwrap() error { return ErrUnknownType }
+
+// orList joins names as "a", "a or b", or "a, b or c".
+func orList(names []string) string {
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// InvalidTypeError reports the first rule an [InstanceType] breaks.
+type InvalidTypeError struct {
+	// Type is the instance type's name; it may be empty when the name is
+	// the problem.
+	Type string
+	// Field names the offending field, such as "BranchInterfaces" or
+	// "NetworkCards[1].Index".
+	Field string
+	// Problem says what is wrong with the field.
+	Problem string
+}
+
+// Error reads, for example,
+// `limits: instance type "x9.large": BranchInterfaces is 0 but TrunkingCompatible is true`.
+func (e *InvalidTypeError) Error() string {
+	return fmt.Sprintf("limits: instance type %q: %s %s", e.Type, e.Field, e.Problem)
+}
+
+// Unwrap returns [ErrInvalidType].
+func (e *InvalidTypeError) Unwrap() error { return ErrInvalidType }
+
+// ValueError reports text that names no [Hypervisor] or [OS], or an
+// undeclared value passed as one.
+type ValueError struct {
+	// Kind is what was expected: "hypervisor" or "OS".
+	Kind string
+	// Input is the text given, or the String form of the bad value.
+	Input string
+	// Valid lists the accepted spellings.
+	Valid string
+}
+
+// Error reads, for example, `limits: invalid OS "macos" (want linux or windows)`.
+func (e *ValueError) Error() string {
+	return fmt.Sprintf("limits: invalid %s %q (want %s)", e.Kind, e.Input, e.Valid)
+}
+
+// Unwrap returns [ErrInvalidValue].
+func (e *ValueError) Unwrap() error { return ErrInvalidValue }

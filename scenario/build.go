@@ -1,0 +1,242 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/trunksim/trunksim/sim"
+)
+
+// Options change how a scenario runs without changing the file.
+type Options struct {
+	// Seed, when not nil, replaces the scenario's seed.
+	Seed *uint64
+	// Trace, when not nil, receives the run's trace as JSON lines.
+	Trace io.Writer
+}
+
+// Config returns the simulator configuration the scenario describes,
+// with seed in place of the scenario's own when it is not nil.
+func (sc *Scenario) Config(seed *uint64) sim.Config {
+	if seed != nil {
+		return sc.simConfig(*seed)
+	}
+	return sc.simConfig(sc.Seed)
+}
+
+func (sc *Scenario) simConfig(seed uint64) sim.Config {
+	ec2 := sc.EC2
+	ec2.Faults = append([]sim.Fault(nil), sc.EC2.Faults...)
+	return sim.Config{
+		Seed:       seed,
+		Placement:  sc.Placement,
+		Controller: sc.Controller,
+		EC2:        ec2,
+		Kubelet:    sc.Kubelet,
+		CNI:        sc.CNI,
+	}
+}
+
+// Build returns a simulation set up as the scenario says at time zero:
+// service accounts, policies and node groups in place, and the workloads
+// and events scheduled. Running it is the caller's: [Scenario.Run] does
+// it the standard way.
+func (sc *Scenario) Build(opts Options) (*sim.Sim, error) {
+	s, err := sim.New(sc.Config(opts.Seed))
+	if err != nil {
+		return nil, &Error{File: sc.File, Err: err}
+	}
+	if opts.Trace != nil {
+		s.SetTrace(opts.Trace)
+	}
+	r := &runner{sc: sc, groups: make(map[string]*groupState, len(sc.NodeGroups))}
+	for i, a := range sc.ServiceAccounts {
+		if err := s.AddServiceAccount(a.Namespace, a.Name, a.Labels); err != nil {
+			return nil, sc.errorAt(fmt.Sprintf("serviceAccounts[%d]", i), err)
+		}
+	}
+	for i, p := range sc.SecurityGroupPolicies {
+		if err := s.AddPolicy(p); err != nil {
+			return nil, sc.errorAt(fmt.Sprintf("securityGroupPolicies[%d]", i), err)
+		}
+	}
+	for i, g := range sc.NodeGroups {
+		st := &groupState{group: g}
+		r.groups[g.Name] = st
+		for range g.Count {
+			if err := st.add(s, g.InstanceType); err != nil {
+				return nil, sc.errorAt(fmt.Sprintf("nodeGroups[%d]", i), err)
+			}
+		}
+	}
+	for i, w := range sc.Workloads {
+		path := fmt.Sprintf("workloads[%d]", i)
+		spec := sim.WorkloadSpec{Namespace: w.Namespace, Name: w.Name, Labels: w.Labels,
+			ServiceAccount: w.ServiceAccount, Replicas: w.Replicas, Interval: w.Interval, Lifetime: w.Lifetime}
+		if err := s.Schedule(w.At, func(s *sim.Sim) error {
+			if err := s.AddWorkload(spec); err != nil {
+				return sc.errorAt(path, err)
+			}
+			return nil
+		}); err != nil {
+			return nil, sc.errorAt(path, err)
+		}
+	}
+	for i, e := range sc.Events {
+		path := fmt.Sprintf("events[%d]", i)
+		if err := s.Schedule(e.At, func(s *sim.Sim) error {
+			if err := r.apply(s, e); err != nil {
+				return sc.errorAt(path, fmt.Errorf("%w: %s: %w", ErrAction, e.Action, err))
+			}
+			return nil
+		}); err != nil {
+			return nil, sc.errorAt(path, err)
+		}
+	}
+	return s, nil
+}
+
+// Run builds the scenario and runs it to Until, or, without Until, until
+// nothing is in flight. The report describes the run as far as it got,
+// even when it stopped with an error.
+func (sc *Scenario) Run(opts Options) (sim.Report, error) {
+	s, err := sc.Build(opts)
+	if err != nil {
+		return sim.Report{}, err
+	}
+	if sc.Until > 0 {
+		err = s.RunUntil(sc.Until)
+	} else {
+		err = s.Run()
+	}
+	return s.Report(), err
+}
+
+// errorAt wraps err with the file and line of path.
+func (sc *Scenario) errorAt(path string, err error) error {
+	return &Error{File: sc.File, Line: sc.lines[path], Field: path, Err: err}
+}
+
+// runner holds what scripted events need to know between them.
+type runner struct {
+	sc     *Scenario
+	groups map[string]*groupState
+}
+
+// groupState tracks a node group's live nodes, oldest first.
+type groupState struct {
+	group NodeGroup
+	next  int
+	live  []string
+}
+
+func (g *groupState) add(s *sim.Sim, instanceType string) error {
+	name := g.group.Name + "-" + strconv.Itoa(g.next)
+	if err := s.AddNode(sim.NodeSpec{Name: name, InstanceType: instanceType, OS: g.group.OS, Labels: g.group.Labels}); err != nil {
+		return err
+	}
+	g.next++
+	g.live = append(g.live, name)
+	return nil
+}
+
+// apply carries out one event.
+func (r *runner) apply(s *sim.Sim, e Event) error {
+	count := max(e.Count, 1)
+	switch e.Action {
+	case AddNode:
+		if e.NodeGroup == "" {
+			return s.AddNode(sim.NodeSpec{Name: e.Node, InstanceType: e.InstanceType})
+		}
+		g := r.groups[e.NodeGroup]
+		typ := e.InstanceType
+		if typ == "" {
+			typ = g.group.InstanceType
+		}
+		for range count {
+			if err := g.add(s, typ); err != nil {
+				return err
+			}
+		}
+	case DeleteNode:
+		if e.NodeGroup == "" {
+			for _, g := range r.groups {
+				g.forget(e.Node)
+			}
+			return s.DeleteNode(e.Node)
+		}
+		g := r.groups[e.NodeGroup]
+		if len(g.live) < count {
+			return fmt.Errorf("node group %s has %d node(s), not %d", e.NodeGroup, len(g.live), count)
+		}
+		for _, name := range g.live[:count] {
+			if err := s.DeleteNode(name); err != nil {
+				return err
+			}
+		}
+		g.live = g.live[count:]
+	case DeletePods:
+		w := r.workload(e.Workload)
+		// The simulator names a workload's pods <name>-0, <name>-1, ... in
+		// creation order, and no more of them than the run has created.
+		// Walking down from the newest means the replacements each
+		// deletion brings, which take higher numbers, are never reached.
+		deleted := 0
+		for i := s.Report().Pods.Created - 1; i >= 0 && (e.Count == 0 || deleted < e.Count); i-- {
+			err := s.DeletePod(w.Namespace, w.Name+"-"+strconv.Itoa(i))
+			if errors.Is(err, sim.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			deleted++
+		}
+	case RolloutRestart:
+		w := r.workload(e.Workload)
+		surge, unavailable := e.MaxSurge, e.MaxUnavailable
+		if surge == 0 && unavailable == 0 {
+			surge, unavailable = defaultRollout(w.Replicas)
+		}
+		return s.RollWorkload(w.Namespace, w.Name, surge, unavailable)
+	case RestartController:
+		return s.RestartController()
+	default:
+		return errors.New("unknown action")
+	}
+	return nil
+}
+
+func (g *groupState) forget(name string) {
+	for i, n := range g.live {
+		if n == name {
+			g.live = append(g.live[:i:i], g.live[i+1:]...)
+			return
+		}
+	}
+}
+
+func (r *runner) workload(name string) Workload {
+	for _, w := range r.sc.Workloads {
+		if w.Name == name {
+			return w
+		}
+	}
+	return Workload{}
+}
+
+
+// defaultRollout returns a Deployment's default rolling-update bounds for
+// replicas pods: 25% each (apps/v1 defaults), the surge rounded up and
+// the unavailable count rounded down, and one pod unavailable when both
+// come to zero so the rollout can progress (deployment util
+// ResolveFenceposts).
+func defaultRollout(replicas int) (surge, unavailable int) {
+	surge, unavailable = (replicas+3)/4, replicas/4
+	if surge == 0 && unavailable == 0 {
+		unavailable = 1
+	}
+	return surge, unavailable
+}

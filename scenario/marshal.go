@@ -1,0 +1,322 @@
+package scenario
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/limits"
+	"github.com/trunksim/trunksim/sim"
+)
+
+// Marshal writes the scenario in the file format, fields in the order the
+// format documents them and zero values left out, so that Parse of the
+// result gives back an equal Scenario. It refuses a Scenario that Parse
+// would refuse, with the error Parse gives for the text it would write.
+func (sc *Scenario) Marshal() ([]byte, error) {
+	root := mapping()
+	if sc.Seed != 0 {
+		root.add("seed", scalar("!!int", strconv.FormatUint(sc.Seed, 10)))
+	}
+	root.duration("until", sc.Until)
+	if sc.Placement != 0 {
+		root.add("placement", str(sc.Placement.String()))
+	}
+	root.addMapping("controller", sc.controllerNode())
+	root.addMapping("ec2", sc.ec2Node())
+	k := mapping()
+	k.duration("retryPeriod", sc.Kubelet.RetryPeriod)
+	k.number("retryJitter", sc.Kubelet.RetryJitter)
+	k.boolean("syncOnAnnotation", sc.Kubelet.SyncOnAnnotation)
+	root.addMapping("kubelet", k)
+	root.addMapping("cni", sc.cniNode())
+
+	var groups []*yaml.Node
+	for _, g := range sc.NodeGroups {
+		m := mapping()
+		m.add("name", str(g.Name))
+		m.add("instanceType", str(g.InstanceType))
+		m.add("count", integer(g.Count))
+		if g.OS != 0 && g.OS != limits.OSLinux {
+			m.add("os", str(g.OS.String()))
+		}
+		m.labels("labels", g.Labels)
+		groups = append(groups, m.Node)
+	}
+	root.list("nodeGroups", groups)
+
+	var accounts []*yaml.Node
+	for _, a := range sc.ServiceAccounts {
+		m := mapping()
+		m.add("name", str(a.Name))
+		m.namespace(a.Namespace)
+		m.labels("labels", a.Labels)
+		accounts = append(accounts, m.Node)
+	}
+	root.list("serviceAccounts", accounts)
+
+	var policies []*yaml.Node
+	for _, p := range sc.SecurityGroupPolicies {
+		policies = append(policies, policyNode(p))
+	}
+	root.list("securityGroupPolicies", policies)
+
+	var sgs []*yaml.Node
+	for _, g := range sc.SecurityGroups {
+		m := mapping()
+		m.add("id", str(g.ID.String()))
+		if g.Name != "" {
+			m.add("name", str(g.Name))
+		}
+		sgs = append(sgs, m.Node)
+	}
+	root.list("securityGroups", sgs)
+
+	var workloads []*yaml.Node
+	for _, w := range sc.Workloads {
+		m := mapping()
+		m.add("name", str(w.Name))
+		m.namespace(w.Namespace)
+		m.labels("labels", w.Labels)
+		if w.ServiceAccount != "" {
+			m.add("serviceAccount", str(w.ServiceAccount))
+		}
+		m.add("replicas", integer(w.Replicas))
+		m.duration("at", w.At)
+		m.duration("interval", w.Interval)
+		m.duration("lifetime", w.Lifetime)
+		workloads = append(workloads, m.Node)
+	}
+	root.list("workloads", workloads)
+
+	var events []*yaml.Node
+	for _, e := range sc.Events {
+		m := mapping()
+		m.add("at", str(e.At.String()))
+		m.add("action", str(e.Action.String()))
+		for _, f := range []struct{ key, value string }{{"node", e.Node}, {"nodeGroup", e.NodeGroup}, {"workload", e.Workload}, {"instanceType", e.InstanceType}} {
+			if f.value != "" {
+				m.add(f.key, str(f.value))
+			}
+		}
+		m.count("count", e.Count)
+		if e.MaxSurge != 0 || e.MaxUnavailable != 0 {
+			m.add("maxSurge", integer(e.MaxSurge))
+			m.add("maxUnavailable", integer(e.MaxUnavailable))
+		}
+		events = append(events, m.Node)
+	}
+	root.list("events", events)
+
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(root.Node); err != nil {
+		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	if _, err := Parse(sc.File, buf.Bytes()); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func (sc *Scenario) controllerNode() node {
+	c := sc.Controller
+	m := mapping()
+	if c.Preset != 0 {
+		m.add("preset", str(c.Preset.String()))
+	}
+	m.number("userClientQPS", c.UserClientQPS)
+	m.count("userClientBurst", c.UserClientBurst)
+	m.number("instanceClientQPS", c.InstanceClientQPS)
+	m.count("instanceClientBurst", c.InstanceClientBurst)
+	m.boolean("sharedEC2Client", c.SharedEC2Client)
+	m.number("apiServerQPS", c.APIServerQPS)
+	m.count("apiServerBurst", c.APIServerBurst)
+	m.count("branchWorkers", c.BranchWorkers)
+	m.count("nodeWorkers", c.NodeWorkers)
+	m.count("maxRetries", c.MaxRetries)
+	m.duration("cooldown", c.CoolDown)
+	m.duration("sweepInterval", c.SweepInterval)
+	m.duration("resync", c.Resync)
+	m.duration("nodeDeleteDelay", c.NodeDeleteDelay)
+	m.count("groupsPerInterface", c.GroupsPerInterface)
+	return m
+}
+
+func (sc *Scenario) ec2Node() node {
+	e := sc.EC2
+	m := mapping()
+	m.duration("latency", e.Latency)
+	m.duration("attachDelay", e.AttachDelay)
+	if e.NoAccountThrottling {
+		m.add("accountThrottling", scalar("!!bool", "false"))
+	}
+	m.count("mutatingBucket", e.MutatingBucket)
+	m.number("mutatingRefill", e.MutatingRefill)
+	m.count("describeBucket", e.DescribeBucket)
+	m.number("describeRefill", e.DescribeRefill)
+	m.count("maxAttempts", e.MaxAttempts)
+	var faults []*yaml.Node
+	for _, f := range e.Faults {
+		fm := mapping()
+		fm.add("api", str(f.API.String()))
+		fm.add("code", str(f.Code))
+		fm.add("probability", float(f.Probability))
+		fm.duration("from", f.From)
+		fm.duration("until", f.Until)
+		faults = append(faults, fm.Node)
+	}
+	m.list("faults", faults)
+	return m
+}
+
+func (sc *Scenario) cniNode() node {
+	c := sc.CNI
+	m := mapping()
+	if c.DisablePodENI {
+		m.add("enablePodENI", scalar("!!bool", "false"))
+	}
+	if c.EnforcingMode != 0 {
+		m.add("enforcingMode", str(c.EnforcingMode.String()))
+	}
+	m.boolean("disableTCPEarlyDemux", c.DisableTCPEarlyDemux)
+	if c.Version != (sim.Version{}) {
+		m.add("version", str(c.Version.String()))
+	}
+	if c.IPFamily != 0 {
+		m.add("ipFamily", str(c.IPFamily.String()))
+	}
+	return m
+}
+
+func policyNode(p branch.Policy) *yaml.Node {
+	m := mapping()
+	m.add("apiVersion", str(PolicyAPIVersion))
+	m.add("kind", str(PolicyKind))
+	meta := mapping()
+	meta.add("name", str(p.Name))
+	meta.namespace(p.Namespace)
+	m.add("metadata", meta.Node)
+	spec := mapping()
+	if p.PodSelector != nil {
+		spec.add("podSelector", selectorNode(p.PodSelector))
+	}
+	if p.ServiceAccountSelector != nil {
+		spec.add("serviceAccountSelector", selectorNode(p.ServiceAccountSelector))
+	}
+	var ids []*yaml.Node
+	for _, g := range p.Groups {
+		ids = append(ids, str(g.String()))
+	}
+	groups := mapping()
+	groups.add("groupIds", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: ids})
+	spec.add("securityGroups", groups.Node)
+	m.add("spec", spec.Node)
+	return m.Node
+}
+
+func selectorNode(sel *branch.LabelSelector) *yaml.Node {
+	m := mapping()
+	m.labels("matchLabels", sel.MatchLabels)
+	var reqs []*yaml.Node
+	for _, r := range sel.MatchExpressions {
+		rm := mapping()
+		rm.add("key", str(r.Key))
+		rm.add("operator", str(r.Operator.String()))
+		if len(r.Values) > 0 {
+			var vs []*yaml.Node
+			for _, v := range r.Values {
+				vs = append(vs, str(v))
+			}
+			rm.add("values", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: vs})
+		}
+		reqs = append(reqs, rm.Node)
+	}
+	m.list("matchExpressions", reqs)
+	return m.Node
+}
+
+// node builds a YAML mapping, leaving zero values out.
+type node struct{ *yaml.Node }
+
+func mapping() node { return node{&yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}} }
+
+func (m node) add(key string, v *yaml.Node) { m.Content = append(m.Content, str(key), v) }
+
+func (m node) addMapping(key string, v node) {
+	if len(v.Content) > 0 {
+		m.add(key, v.Node)
+	}
+}
+
+func (m node) list(key string, items []*yaml.Node) {
+	if len(items) > 0 {
+		m.add(key, &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: items})
+	}
+}
+
+func (m node) duration(key string, d time.Duration) {
+	if d != 0 {
+		m.add(key, str(d.String()))
+	}
+}
+
+func (m node) number(key string, v float64) {
+	if v != 0 {
+		m.add(key, float(v))
+	}
+}
+
+func (m node) count(key string, v int) {
+	if v != 0 {
+		m.add(key, integer(v))
+	}
+}
+
+func (m node) boolean(key string, v bool) {
+	if v {
+		m.add(key, scalar("!!bool", "true"))
+	}
+}
+
+func (m node) namespace(ns string) {
+	if ns != "" && ns != "default" {
+		m.add("namespace", str(ns))
+	}
+}
+
+// labels writes a string map in sorted key order, so output is stable.
+func (m node) labels(key string, labels map[string]string) {
+	if len(labels) == 0 {
+		return
+	}
+	lm := mapping()
+	for _, k := range sortedKeys(labels) {
+		lm.add(k, str(labels[k]))
+	}
+	m.add(key, lm.Node)
+}
+
+func scalar(tag, value string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value}
+}
+
+func str(s string) *yaml.Node { return scalar("!!str", s) }
+
+func integer(v int) *yaml.Node { return scalar("!!int", strconv.Itoa(v)) }
+
+func float(v float64) *yaml.Node {
+	s := strconv.FormatFloat(v, 'g', -1, 64)
+	if _, err := strconv.Atoi(s); err == nil {
+		return scalar("!!int", s)
+	}
+	return scalar("!!float", s)
+}

@@ -1,0 +1,1154 @@
+package scenario
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/limits"
+	"github.com/trunksim/trunksim/sim"
+)
+
+// Bounds that keep a scenario's arithmetic inside int64 nanoseconds and
+// its size inside what a run can hold in memory.
+const (
+	// MaxTime is the latest simulated time a scenario may name.
+	MaxTime = 365 * 24 * time.Hour
+	// MaxCount bounds node-group sizes, replicas and event counts.
+	MaxCount = 1_000_000
+	// maxValues bounds the YAML values walked, aliases expanded, so a
+	// small file cannot expand into an enormous one.
+	maxValues = 1 << 20
+)
+
+// Policy apiVersion and kind, as a cluster's SecurityGroupPolicy objects
+// carry them (apis/vpcresources/v1beta1 in the resource controller).
+const (
+	PolicyAPIVersion = "vpcresources.k8s.aws/v1beta1"
+	PolicyKind       = "SecurityGroupPolicy"
+)
+
+// Load reads and parses the scenario file at path.
+func Load(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// Parse parses a scenario, naming it name in errors. It is strict: an
+// unknown key, a value of the wrong type, an out-of-range number, a
+// malformed duration or security-group ID, an unknown instance type, a
+// duplicate name or a reference to something the scenario does not
+// declare is an [*Error] naming the file, the line and the field.
+func Parse(name string, data []byte) (*Scenario, error) {
+	return parse(name, data, maxValues)
+}
+
+// parse is Parse with the value budget as a parameter, for tests.
+func parse(name string, data []byte, budget int) (*Scenario, error) {
+	root, err := parseYAML(name, data)
+	if err != nil {
+		return nil, err
+	}
+	d := &decoder{file: name, budget: budget, sc: &Scenario{File: name, lines: map[string]int{}}}
+	if err := d.scenario(root); err != nil {
+		return nil, err
+	}
+	if err := d.crossCheck(); err != nil {
+		return nil, err
+	}
+	return d.sc, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// parseYAML returns the root value of the single document in data.
+func parseYAML(name string, data []byte) (root *yaml.Node, err error) {
+	// A parser bug must not take the caller down: bad input gets an error.
+	defer func() {
+		if r := recover(); r != nil {
+			root, err = nil, &Error{File: name, Err: fmt.Errorf("%w: the YAML parser failed: %v", ErrSyntax, r)}
+		}
+	}()
+	syntax := func(err error) error {
+		msg := err.Error()
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			return &Error{File: name, Line: line, Err: fmt.Errorf("%w: %s", ErrSyntax, m[2])}
+		}
+		return &Error{File: name, Err: fmt.Errorf("%w: %s", ErrSyntax, strings.TrimPrefix(msg, "yaml: "))}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &Error{File: name, Err: fmt.Errorf("%w: the file is empty", ErrSyntax)}
+		}
+		return nil, syntax(err)
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return nil, syntax(err)
+	default:
+		return nil, &Error{File: name, Line: next.Line, Err: fmt.Errorf("%w: a second YAML document; a scenario file holds one", ErrSyntax)}
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || isNull(doc.Content[0]) {
+		return nil, &Error{File: name, Err: fmt.Errorf("%w: the file is empty", ErrSyntax)}
+	}
+	return doc.Content[0], nil
+}
+
+// decoder walks the YAML tree against the scenario format.
+type decoder struct {
+	file   string
+	budget int
+	sc     *Scenario
+}
+
+// valueError carries its own message while matching both ErrInvalidValue
+// and the error of the package that judged the value.
+type valueError struct {
+	msg  string
+	errs []error
+}
+
+func (e *valueError) Error() string   { return e.msg }
+func (e *valueError) Unwrap() []error { return e.errs }
+
+func (d *decoder) fail(n *yaml.Node, path string, err error) error {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	return &Error{File: d.file, Line: line, Field: path, Err: err}
+}
+
+// invalid reports a bad value; cause, when not nil, is wrapped too.
+func (d *decoder) invalid(n *yaml.Node, path string, cause error, format string, args ...any) error {
+	msg := ErrInvalidValue.Error() + " " + fmt.Sprintf(format, args...)
+	errs := []error{ErrInvalidValue}
+	if cause != nil {
+		errs = append(errs, cause)
+	}
+	return d.fail(n, path, &valueError{msg: msg, errs: errs})
+}
+
+// resolve follows an alias and charges one value against the budget.
+func (d *decoder) resolve(n *yaml.Node, path string) (*yaml.Node, error) {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	d.budget--
+	if d.budget < 0 {
+		return nil, d.fail(n, path, fmt.Errorf("%w: too many values once aliases are expanded", ErrInvalidValue))
+	}
+	return n, nil
+}
+
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" }
+
+// describe names what a value is, for "want X, got Y" messages.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return "nothing"
+		case "!!str":
+			return "the string " + strconv.Quote(n.Value)
+		case "!!int":
+			return "the integer " + n.Value
+		case "!!float":
+			return "the number " + n.Value
+		case "!!bool":
+			return "the boolean " + n.Value
+		}
+		return n.ShortTag() + " " + strconv.Quote(n.Value)
+	}
+	return "an unexpected YAML node"
+}
+
+func (d *decoder) wrongType(n *yaml.Node, path, want string) error {
+	msg := fmt.Sprintf("want %s, got %s", want, describe(n))
+	if want == "a string" && n.Kind == yaml.ScalarNode && !isNull(n) {
+		msg += " (quote it to make it a string)"
+	}
+	return d.fail(n, path, fmt.Errorf("%w: %s", ErrWrongType, msg))
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// field is one key of a mapping and how to decode its value.
+type field struct {
+	key      string
+	required bool
+	decode   func(v *yaml.Node, path string) error
+}
+
+// object decodes mapping n key by key, refusing unknown and repeated
+// keys and reporting missing required ones. It returns the keys present.
+// A null value counts as an empty mapping.
+func (d *decoder) object(n *yaml.Node, path string, fields []field) (map[string]bool, error) {
+	n, err := d.resolve(n, path)
+	if err != nil {
+		return nil, err
+	}
+	d.sc.lines[path] = n.Line
+	if isNull(n) {
+		n = &yaml.Node{Kind: yaml.MappingNode, Line: n.Line}
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, d.wrongType(n, path, "a mapping")
+	}
+	seen := make(map[string]bool, len(fields))
+	firstLine := make(map[string]int, len(fields))
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, err := d.resolve(n.Content[i], path)
+		if err != nil {
+			return nil, err
+		}
+		if k.ShortTag() == "!!merge" {
+			return nil, d.fail(k, path, fmt.Errorf("%w: merge keys (<<) are not supported; repeat the keys or use an alias for the whole value", ErrUnknownField))
+		}
+		if k.Kind != yaml.ScalarNode {
+			return nil, d.fail(k, path, fmt.Errorf("%w: keys must be plain names, got %s", ErrWrongType, describe(k)))
+		}
+		p := join(path, k.Value)
+		if line, dup := firstLine[k.Value]; dup {
+			return nil, d.fail(k, p, fmt.Errorf("%w key (first at line %d)", ErrDuplicate, line))
+		}
+		firstLine[k.Value] = k.Line
+		var f *field
+		for j := range fields {
+			if fields[j].key == k.Value {
+				f = &fields[j]
+				break
+			}
+		}
+		if f == nil {
+			keys := make([]string, len(fields))
+			for j, f := range fields {
+				keys[j] = f.key
+			}
+			return nil, d.fail(k, p, fmt.Errorf("%w (want %s)", ErrUnknownField, orList(keys)))
+		}
+		seen[k.Value] = true
+		d.sc.lines[p] = k.Line
+		if err := f.decode(n.Content[i+1], p); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range fields {
+		if f.required && !seen[f.key] {
+			return nil, d.fail(n, join(path, f.key), ErrMissingField)
+		}
+	}
+	return seen, nil
+}
+
+// list decodes each item of sequence n; a null value is an empty list.
+func (d *decoder) list(n *yaml.Node, path string, each func(i int, item *yaml.Node, path string) error) error {
+	n, err := d.resolve(n, path)
+	if err != nil {
+		return err
+	}
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return d.wrongType(n, path, "a list")
+	}
+	for i, item := range n.Content {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		d.sc.lines[p] = item.Line
+		if err := each(i, item, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scalar resolves n and checks it is a scalar with one of the tags.
+func (d *decoder) scalar(n *yaml.Node, path, want string, tags ...string) (*yaml.Node, error) {
+	n, err := d.resolve(n, path)
+	if err != nil {
+		return nil, err
+	}
+	if n.Kind == yaml.ScalarNode {
+		for _, t := range tags {
+			if n.ShortTag() == t {
+				return n, nil
+			}
+		}
+	}
+	return nil, d.wrongType(n, path, want)
+}
+
+func (d *decoder) str(n *yaml.Node, path string) (string, error) {
+	n, err := d.scalar(n, path, "a string", "!!str")
+	if err != nil {
+		return "", err
+	}
+	return n.Value, nil
+}
+
+// name decodes a string that check accepts.
+func (d *decoder) name(n *yaml.Node, path string, check func(string) error) (string, error) {
+	s, err := d.str(n, path)
+	if err != nil {
+		return "", err
+	}
+	if err := check(s); err != nil {
+		n, _ = d.resolve(n, path)
+		return "", d.invalid(n, path, nil, "%q: %v", s, err)
+	}
+	return s, nil
+}
+
+// integer decodes an integer in [lo, hi].
+func (d *decoder) integer(n *yaml.Node, path string, lo, hi int64) (int64, error) {
+	n, err := d.scalar(n, path, "an integer", "!!int")
+	if err != nil {
+		return 0, err
+	}
+	var v int64
+	if err := n.Decode(&v); err != nil {
+		return 0, d.invalid(n, path, nil, "%s: does not fit in 64 bits", n.Value)
+	}
+	return v, d.inRange(n, path, v, lo, hi)
+}
+
+func (d *decoder) inRange(n *yaml.Node, path string, v, lo, hi int64) error {
+	switch {
+	case v < lo && lo == 0:
+		return d.invalid(n, path, nil, "%d: must not be negative", v)
+	case v < lo:
+		return d.invalid(n, path, nil, "%d: must be at least %d", v, lo)
+	case v > hi:
+		return d.invalid(n, path, nil, "%d: must be at most %d", v, hi)
+	}
+	return nil
+}
+
+// count decodes an int in [lo, MaxCount] into *dst.
+func (d *decoder) count(dst *int, lo int64) func(*yaml.Node, string) error {
+	return func(n *yaml.Node, path string) error {
+		v, err := d.integer(n, path, lo, MaxCount)
+		*dst = int(v)
+		return err
+	}
+}
+
+// positive decodes a finite number greater than zero into *dst.
+func (d *decoder) positive(dst *float64) func(*yaml.Node, string) error {
+	return func(n *yaml.Node, path string) error {
+		n, err := d.scalar(n, path, "a number", "!!int", "!!float")
+		if err != nil {
+			return err
+		}
+		var v float64
+		if err := n.Decode(&v); err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return d.invalid(n, path, nil, "%s: want a finite number", n.Value)
+		}
+		if v <= 0 {
+			return d.invalid(n, path, nil, "%s: must be greater than zero", n.Value)
+		}
+		*dst = v
+		return nil
+	}
+}
+
+func (d *decoder) boolean(dst *bool) func(*yaml.Node, string) error {
+	return func(n *yaml.Node, path string) error {
+		n, err := d.scalar(n, path, "true or false", "!!bool")
+		if err != nil {
+			return err
+		}
+		return n.Decode(dst)
+	}
+}
+
+// duration decodes a Go duration such as "90s" or "1m30s" in
+// [0, MaxTime], or in (0, MaxTime] when positive is set. A bare 0 is
+// accepted too.
+func (d *decoder) duration(dst *time.Duration, positive bool) func(*yaml.Node, string) error {
+	return func(n *yaml.Node, path string) error {
+		const want = "a duration such as 30s or 1m30s"
+		n, err := d.scalar(n, path, want, "!!str", "!!int")
+		if err != nil {
+			return err
+		}
+		var v time.Duration
+		if n.ShortTag() == "!!int" {
+			if n.Value != "0" {
+				return d.invalid(n, path, nil, "%s: want %s (a number needs a unit)", n.Value, want)
+			}
+		} else if v, err = time.ParseDuration(n.Value); err != nil {
+			return d.invalid(n, path, nil, "%q: want %s", n.Value, want)
+		}
+		switch {
+		case v < 0:
+			return d.invalid(n, path, nil, "%s: must not be negative", n.Value)
+		case v == 0 && positive:
+			return d.invalid(n, path, nil, "%s: must be greater than zero", n.Value)
+		case v > MaxTime:
+			return d.invalid(n, path, nil, "%s: must be at most %v", n.Value, MaxTime)
+		}
+		*dst = v
+		return nil
+	}
+}
+
+// labels decodes a mapping of label keys to values; empty is nil.
+func (d *decoder) labels(dst *map[string]string) func(*yaml.Node, string) error {
+	return func(n *yaml.Node, path string) error {
+		m, err := d.stringMap(n, path, checkLabelKey, checkLabelValue)
+		*dst = m
+		return err
+	}
+}
+
+func (d *decoder) stringMap(n *yaml.Node, path string, checkKey, checkValue func(string) error) (map[string]string, error) {
+	n, err := d.resolve(n, path)
+	if err != nil {
+		return nil, err
+	}
+	if isNull(n) {
+		return nil, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, d.wrongType(n, path, "a mapping of strings")
+	}
+	var m map[string]string
+	firstLine := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, err := d.str(n.Content[i], path)
+		if err != nil {
+			return nil, err
+		}
+		k, _ := d.resolve(n.Content[i], path)
+		p := join(path, key)
+		if line, dup := firstLine[key]; dup {
+			return nil, d.fail(k, p, fmt.Errorf("%w key (first at line %d)", ErrDuplicate, line))
+		}
+		firstLine[key] = k.Line
+		if err := checkKey(key); err != nil {
+			return nil, d.invalid(k, p, nil, "%v", err)
+		}
+		value, err := d.str(n.Content[i+1], p)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkValue(value); err != nil {
+			return nil, d.invalid(n.Content[i+1], p, nil, "%v", err)
+		}
+		if m == nil {
+			m = map[string]string{}
+		}
+		m[key] = value
+	}
+	return m, nil
+}
+
+func (d *decoder) strings(n *yaml.Node, path string) ([]string, error) {
+	var out []string
+	err := d.list(n, path, func(_ int, item *yaml.Node, p string) error {
+		s, err := d.str(item, p)
+		out = append(out, s)
+		return err
+	})
+	return out, err
+}
+
+// scenario decodes the top-level mapping.
+func (d *decoder) scenario(root *yaml.Node) error {
+	sc := d.sc
+	_, err := d.object(root, "", []field{
+		{key: "seed", decode: func(n *yaml.Node, p string) error {
+			n, err := d.scalar(n, p, "a non-negative integer", "!!int")
+			if err != nil {
+				return err
+			}
+			if err := n.Decode(&sc.Seed); err != nil {
+				return d.invalid(n, p, nil, "%s: want an integer from 0 to %d", n.Value, uint64(math.MaxUint64))
+			}
+			return nil
+		}},
+		{key: "until", decode: d.duration(&sc.Until, true)},
+		{key: "placement", decode: func(n *yaml.Node, p string) error {
+			s, err := d.str(n, p)
+			if err != nil {
+				return err
+			}
+			for _, pl := range []sim.Placement{sim.LeastAllocated, sim.MostAllocated} {
+				if s == pl.String() {
+					sc.Placement = pl
+					return nil
+				}
+			}
+			n, _ = d.resolve(n, p)
+			return d.invalid(n, p, nil, "%q: want %s or %s", s, sim.LeastAllocated, sim.MostAllocated)
+		}},
+		{key: "controller", decode: d.controller},
+		{key: "ec2", decode: d.ec2},
+		{key: "kubelet", decode: d.kubelet},
+		{key: "cni", decode: d.cni},
+		{key: "nodeGroups", decode: func(n *yaml.Node, p string) error {
+			return d.list(n, p, func(_ int, item *yaml.Node, p string) error {
+				g, err := d.nodeGroup(item, p)
+				sc.NodeGroups = append(sc.NodeGroups, g)
+				return err
+			})
+		}},
+		{key: "serviceAccounts", decode: func(n *yaml.Node, p string) error {
+			return d.list(n, p, func(_ int, item *yaml.Node, p string) error {
+				var a ServiceAccount
+				_, err := d.object(item, p, []field{
+					{key: "name", required: true, decode: d.setName(&a.Name, checkDNSSubdomain)},
+					{key: "namespace", decode: d.setName(&a.Namespace, checkDNSLabel)},
+					{key: "labels", decode: d.labels(&a.Labels)},
+				})
+				if a.Namespace == "" {
+					a.Namespace = "default"
+				}
+				sc.ServiceAccounts = append(sc.ServiceAccounts, a)
+				return err
+			})
+		}},
+		{key: "securityGroupPolicies", decode: func(n *yaml.Node, p string) error {
+			return d.list(n, p, func(_ int, item *yaml.Node, p string) error {
+				pol, err := d.policy(item, p)
+				sc.SecurityGroupPolicies = append(sc.SecurityGroupPolicies, pol)
+				return err
+			})
+		}},
+		{key: "securityGroups", decode: func(n *yaml.Node, p string) error {
+			return d.list(n, p, func(_ int, item *yaml.Node, p string) error {
+				var g SecurityGroup
+				_, err := d.object(item, p, []field{
+					{key: "id", required: true, decode: d.groupID(&g.ID)},
+					{key: "name", decode: func(n *yaml.Node, p string) (err error) {
+						g.Name, err = d.str(n, p)
+						return err
+					}},
+				})
+				sc.SecurityGroups = append(sc.SecurityGroups, g)
+				return err
+			})
+		}},
+		{key: "workloads", decode: func(n *yaml.Node, p string) error {
+			return d.list(n, p, func(_ int, item *yaml.Node, p string) error {
+				w, err := d.workload(item, p)
+				sc.Workloads = append(sc.Workloads, w)
+				return err
+			})
+		}},
+		{key: "events", decode: func(n *yaml.Node, p string) error {
+			return d.list(n, p, func(_ int, item *yaml.Node, p string) error {
+				e, err := d.event(item, p)
+				sc.Events = append(sc.Events, e)
+				return err
+			})
+		}},
+	})
+	return err
+}
+
+func (d *decoder) setName(dst *string, check func(string) error) func(*yaml.Node, string) error {
+	return func(n *yaml.Node, p string) (err error) {
+		*dst, err = d.name(n, p, check)
+		return err
+	}
+}
+
+func (d *decoder) controller(n *yaml.Node, path string) error {
+	c := &d.sc.Controller
+	_, err := d.object(n, path, []field{
+		{key: "preset", decode: func(n *yaml.Node, p string) error {
+			s, err := d.str(n, p)
+			if err != nil {
+				return err
+			}
+			if c.Preset, err = sim.ParsePreset(s); err != nil {
+				n, _ = d.resolve(n, p)
+				return d.invalid(n, p, err, "%q: want %s or %s", s, sim.PresetUpstream, sim.PresetRaisedLimits)
+			}
+			return nil
+		}},
+		{key: "userClientQPS", decode: d.positive(&c.UserClientQPS)},
+		{key: "userClientBurst", decode: d.count(&c.UserClientBurst, 1)},
+		{key: "instanceClientQPS", decode: d.positive(&c.InstanceClientQPS)},
+		{key: "instanceClientBurst", decode: d.count(&c.InstanceClientBurst, 1)},
+		{key: "sharedEC2Client", decode: d.boolean(&c.SharedEC2Client)},
+		{key: "apiServerQPS", decode: d.positive(&c.APIServerQPS)},
+		{key: "apiServerBurst", decode: d.count(&c.APIServerBurst, 1)},
+		{key: "branchWorkers", decode: d.count(&c.BranchWorkers, 1)},
+		{key: "nodeWorkers", decode: d.count(&c.NodeWorkers, 1)},
+		{key: "maxRetries", decode: d.count(&c.MaxRetries, 1)},
+		{key: "cooldown", decode: d.duration(&c.CoolDown, true)},
+		{key: "sweepInterval", decode: d.duration(&c.SweepInterval, true)},
+		{key: "resync", decode: d.duration(&c.Resync, true)},
+		{key: "nodeDeleteDelay", decode: d.duration(&c.NodeDeleteDelay, true)},
+		{key: "groupsPerInterface", decode: func(n *yaml.Node, p string) error {
+			v, err := d.integer(n, p, 1, 16)
+			c.GroupsPerInterface = int(v)
+			return err
+		}},
+	})
+	return err
+}
+
+func (d *decoder) ec2(n *yaml.Node, path string) error {
+	e := &d.sc.EC2
+	throttling := true
+	_, err := d.object(n, path, []field{
+		{key: "latency", decode: d.duration(&e.Latency, true)},
+		{key: "attachDelay", decode: d.duration(&e.AttachDelay, true)},
+		{key: "accountThrottling", decode: d.boolean(&throttling)},
+		{key: "mutatingBucket", decode: d.count(&e.MutatingBucket, 1)},
+		{key: "mutatingRefill", decode: d.positive(&e.MutatingRefill)},
+		{key: "describeBucket", decode: d.count(&e.DescribeBucket, 1)},
+		{key: "describeRefill", decode: d.positive(&e.DescribeRefill)},
+		{key: "maxAttempts", decode: d.count(&e.MaxAttempts, 1)},
+		{key: "faults", decode: func(n *yaml.Node, p string) error {
+			return d.list(n, p, func(_ int, item *yaml.Node, p string) error {
+				f, err := d.fault(item, p)
+				e.Faults = append(e.Faults, f)
+				return err
+			})
+		}},
+	})
+	e.NoAccountThrottling = !throttling
+	return err
+}
+
+var ec2Code = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$`)
+
+func (d *decoder) fault(n *yaml.Node, path string) (sim.Fault, error) {
+	var f sim.Fault
+	_, err := d.object(n, path, []field{
+		{key: "api", required: true, decode: func(n *yaml.Node, p string) error {
+			s, err := d.str(n, p)
+			if err != nil {
+				return err
+			}
+			if f.API, err = sim.ParseAPI(s); err != nil {
+				n, _ = d.resolve(n, p)
+				return d.invalid(n, p, err, "%q: not an EC2 action the simulator models", s)
+			}
+			return nil
+		}},
+		{key: "code", required: true, decode: func(n *yaml.Node, p string) (err error) {
+			if f.Code, err = d.str(n, p); err != nil {
+				return err
+			}
+			if !ec2Code.MatchString(f.Code) {
+				n, _ = d.resolve(n, p)
+				return d.invalid(n, p, nil, "%q: want an EC2 error code such as %s", f.Code, sim.CodeNoFreeAddresses)
+			}
+			return nil
+		}},
+		{key: "probability", required: true, decode: func(n *yaml.Node, p string) error {
+			if err := d.positive(&f.Probability)(n, p); err != nil {
+				return err
+			}
+			if f.Probability > 1 {
+				n, _ = d.resolve(n, p)
+				return d.invalid(n, p, nil, "%s: must be at most 1", n.Value)
+			}
+			return nil
+		}},
+		{key: "from", decode: d.duration(&f.From, false)},
+		{key: "until", decode: d.duration(&f.Until, true)},
+	})
+	if err == nil && f.Until != 0 && f.Until <= f.From {
+		return f, d.invalidAt(join(path, "until"), "%v: must be after from (%v)", f.Until, f.From)
+	}
+	return f, err
+}
+
+// closest returns path, or the longest prefix of it that has a recorded
+// line, so a problem found after decoding points as near as it can.
+func (d *decoder) closest(path string) string {
+	for p := path; p != ""; {
+		if _, ok := d.sc.lines[p]; ok {
+			return p
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return path
+}
+
+// invalidNear is invalidAt for a path that may have no line of its own.
+func (d *decoder) invalidNear(path, format string, args ...any) error {
+	return d.invalid(&yaml.Node{Line: d.sc.lines[d.closest(path)]}, path, nil, format, args...)
+}
+
+// invalidAt reports a bad value found after decoding, at the line
+// recorded for path.
+func (d *decoder) invalidAt(path, format string, args ...any) error {
+	return d.invalid(&yaml.Node{Line: d.sc.lines[path]}, path, nil, format, args...)
+}
+
+func (d *decoder) kubelet(n *yaml.Node, path string) error {
+	k := &d.sc.Kubelet
+	_, err := d.object(n, path, []field{
+		{key: "retryPeriod", decode: d.duration(&k.RetryPeriod, true)},
+		{key: "retryJitter", decode: d.positive(&k.RetryJitter)},
+		{key: "syncOnAnnotation", decode: d.boolean(&k.SyncOnAnnotation)},
+	})
+	return err
+}
+
+func (d *decoder) cni(n *yaml.Node, path string) error {
+	c := &d.sc.CNI
+	podENI := true
+	_, err := d.object(n, path, []field{
+		{key: "enablePodENI", decode: d.boolean(&podENI)},
+		{key: "enforcingMode", decode: func(n *yaml.Node, p string) error {
+			s, err := d.str(n, p)
+			if err != nil {
+				return err
+			}
+			for _, m := range []sim.EnforcingMode{sim.Strict, sim.Standard} {
+				if s == m.String() {
+					c.EnforcingMode = m
+					return nil
+				}
+			}
+			n, _ = d.resolve(n, p)
+			return d.invalid(n, p, nil, "%q: want %s or %s", s, sim.Strict, sim.Standard)
+		}},
+		{key: "disableTCPEarlyDemux", decode: d.boolean(&c.DisableTCPEarlyDemux)},
+		{key: "version", decode: func(n *yaml.Node, p string) error {
+			s, err := d.str(n, p)
+			if err != nil {
+				return err
+			}
+			n, _ = d.resolve(n, p)
+			if c.Version, err = sim.ParseVersion(s); err != nil {
+				return d.invalid(n, p, err, "%q: want a release such as v1.20.4", s)
+			}
+			if !c.Version.AtLeast(sim.CNIPodENI) {
+				return d.invalid(n, p, nil, "%q: security groups for pods need CNI %v or later", s, sim.CNIPodENI)
+			}
+			return nil
+		}},
+		{key: "ipFamily", decode: func(n *yaml.Node, p string) error {
+			s, err := d.str(n, p)
+			if err != nil {
+				return err
+			}
+			for _, f := range []sim.IPFamily{sim.IPv4, sim.IPv6} {
+				if s == f.String() {
+					c.IPFamily = f
+					return nil
+				}
+			}
+			n, _ = d.resolve(n, p)
+			return d.invalid(n, p, nil, "%q: want %s or %s", s, sim.IPv4, sim.IPv6)
+		}},
+	})
+	c.DisablePodENI = !podENI
+	return err
+}
+
+func (d *decoder) instanceType(dst *string) func(*yaml.Node, string) error {
+	return func(n *yaml.Node, p string) error {
+		s, err := d.str(n, p)
+		if err != nil {
+			return err
+		}
+		if _, err := limits.Default().Lookup(s); err != nil {
+			n, _ = d.resolve(n, p)
+			var unknown *limits.UnknownTypeError
+			if errors.As(err, &unknown) && len(unknown.Suggestions) > 0 {
+				return d.invalid(n, p, err, "%q: not a known instance type; did you mean %s?", s, orList(unknown.Suggestions))
+			}
+			if errors.As(err, &unknown) {
+				return d.invalid(n, p, err, "%q: not a known instance type", s)
+			}
+			return d.invalid(n, p, err, "%q: %v", s, err)
+		}
+		*dst = s
+		return nil
+	}
+}
+
+func (d *decoder) nodeGroup(n *yaml.Node, path string) (NodeGroup, error) {
+	var g NodeGroup
+	_, err := d.object(n, path, []field{
+		{key: "name", required: true, decode: d.setName(&g.Name, checkDNSSubdomain)},
+		{key: "instanceType", required: true, decode: d.instanceType(&g.InstanceType)},
+		{key: "count", required: true, decode: d.count(&g.Count, 0)},
+		{key: "os", decode: func(n *yaml.Node, p string) error {
+			s, err := d.str(n, p)
+			if err != nil {
+				return err
+			}
+			if g.OS, err = limits.ParseOS(s); err != nil {
+				n, _ = d.resolve(n, p)
+				return d.invalid(n, p, err, "%q: want linux or windows", s)
+			}
+			return nil
+		}},
+		{key: "labels", decode: d.labels(&g.Labels)},
+	})
+	if g.OS == 0 {
+		g.OS = limits.OSLinux
+	}
+	return g, err
+}
+
+func (d *decoder) groupID(dst *branch.SecurityGroupID) func(*yaml.Node, string) error {
+	return func(n *yaml.Node, p string) error {
+		s, err := d.str(n, p)
+		if err != nil {
+			return err
+		}
+		if *dst, err = branch.ParseSecurityGroupID(s); err != nil {
+			n, _ = d.resolve(n, p)
+			why := "want a security-group ID such as sg-0123456789abcdef0"
+			var pe *branch.ParseError
+			if errors.As(err, &pe) {
+				why = pe.Why + " (a security-group ID looks like sg-0123456789abcdef0)"
+			}
+			return d.invalid(n, p, err, "%q: %s", s, why)
+		}
+		return nil
+	}
+}
+
+func (d *decoder) policy(n *yaml.Node, path string) (branch.Policy, error) {
+	var p branch.Policy
+	exact := func(want string) func(*yaml.Node, string) error {
+		return func(n *yaml.Node, path string) error {
+			s, err := d.str(n, path)
+			if err != nil {
+				return err
+			}
+			if s != want {
+				n, _ = d.resolve(n, path)
+				return d.invalid(n, path, nil, "%q: want %s", s, want)
+			}
+			return nil
+		}
+	}
+	var ignored map[string]string
+	_, err := d.object(n, path, []field{
+		{key: "apiVersion", required: true, decode: exact(PolicyAPIVersion)},
+		{key: "kind", required: true, decode: exact(PolicyKind)},
+		{key: "metadata", required: true, decode: func(n *yaml.Node, path string) error {
+			_, err := d.object(n, path, []field{
+				{key: "name", required: true, decode: d.setName(&p.Name, checkDNSSubdomain)},
+				{key: "namespace", decode: d.setName(&p.Namespace, checkDNSLabel)},
+				// Labels and annotations change nothing the controller does.
+				{key: "labels", decode: d.labels(&ignored)},
+				{key: "annotations", decode: func(n *yaml.Node, path string) (err error) {
+					_, err = d.stringMap(n, path, func(string) error { return nil }, func(string) error { return nil })
+					return err
+				}},
+			})
+			return err
+		}},
+		{key: "spec", required: true, decode: func(n *yaml.Node, path string) error {
+			_, err := d.object(n, path, []field{
+				{key: "podSelector", decode: d.selector(&p.PodSelector)},
+				{key: "serviceAccountSelector", decode: d.selector(&p.ServiceAccountSelector)},
+				{key: "securityGroups", required: true, decode: func(n *yaml.Node, path string) error {
+					_, err := d.object(n, path, []field{
+						{key: "groupIds", required: true, decode: func(n *yaml.Node, path string) error {
+							if err := d.list(n, path, func(_ int, item *yaml.Node, path string) error {
+								var id branch.SecurityGroupID
+								err := d.groupID(&id)(item, path)
+								p.Groups = append(p.Groups, id)
+								return err
+							}); err != nil {
+								return err
+							}
+							if len(p.Groups) == 0 {
+								n, _ = d.resolve(n, path)
+								// The CRD sets minItems: 1.
+								return d.invalid(n, path, nil, "[]: list at least one security group")
+							}
+							return nil
+						}},
+					})
+					return err
+				}},
+			})
+			return err
+		}},
+	})
+	if p.Namespace == "" {
+		p.Namespace = "default"
+	}
+	if err != nil {
+		return p, err
+	}
+	if err := p.Validate(); err != nil {
+		var pe *branch.PolicyError
+		if errors.As(err, &pe) && pe.Field != "" {
+			return p, d.invalidNear(join(path, pe.Field), "%s", pe.Why)
+		}
+		return p, d.invalidAt(path, "%v", err)
+	}
+	return p, nil
+}
+
+func (d *decoder) selector(dst **branch.LabelSelector) func(*yaml.Node, string) error {
+	return func(n *yaml.Node, path string) error {
+		r, err := d.resolve(n, path)
+		if err != nil {
+			return err
+		}
+		if isNull(r) {
+			// A null selector is an absent one, as in the API.
+			return nil
+		}
+		sel := &branch.LabelSelector{}
+		if _, err := d.object(n, path, []field{
+			{key: "matchLabels", decode: d.labels(&sel.MatchLabels)},
+			{key: "matchExpressions", decode: func(n *yaml.Node, path string) error {
+				return d.list(n, path, func(_ int, item *yaml.Node, path string) error {
+					var req branch.Requirement
+					_, err := d.object(item, path, []field{
+						{key: "key", required: true, decode: func(n *yaml.Node, p string) error {
+							s, err := d.str(n, p)
+							if err != nil {
+								return err
+							}
+							if err := checkLabelKey(s); err != nil {
+								n, _ = d.resolve(n, p)
+								return d.invalid(n, p, nil, "%v", err)
+							}
+							req.Key = s
+							return nil
+						}},
+						{key: "operator", required: true, decode: func(n *yaml.Node, p string) error {
+							s, err := d.str(n, p)
+							if err != nil {
+								return err
+							}
+							if req.Operator, err = branch.ParseOperator(s); err != nil {
+								n, _ = d.resolve(n, p)
+								return d.invalid(n, p, err, "%q: want In, NotIn, Exists or DoesNotExist", s)
+							}
+							return nil
+						}},
+						{key: "values", decode: func(n *yaml.Node, p string) (err error) {
+							req.Values, err = d.strings(n, p)
+							return err
+						}},
+					})
+					sel.MatchExpressions = append(sel.MatchExpressions, req)
+					return err
+				})
+			}},
+		}); err != nil {
+			return err
+		}
+		if err := sel.Validate(); err != nil {
+			var se *branch.SelectorError
+			if errors.As(err, &se) {
+				p := join(path, se.Field)
+				return d.invalid(&yaml.Node{Line: d.sc.lines[d.closest(p)]}, p, err, "%s", se.Why)
+			}
+			return d.invalid(r, path, err, "%v", err)
+		}
+		*dst = sel
+		return nil
+	}
+}
+
+func (d *decoder) workload(n *yaml.Node, path string) (Workload, error) {
+	var w Workload
+	_, err := d.object(n, path, []field{
+		{key: "name", required: true, decode: d.setName(&w.Name, checkDNSSubdomain)},
+		{key: "namespace", decode: d.setName(&w.Namespace, checkDNSLabel)},
+		{key: "labels", decode: d.labels(&w.Labels)},
+		{key: "serviceAccount", decode: d.setName(&w.ServiceAccount, checkDNSSubdomain)},
+		{key: "replicas", required: true, decode: d.count(&w.Replicas, 0)},
+		{key: "at", decode: d.duration(&w.At, false)},
+		{key: "interval", decode: d.duration(&w.Interval, false)},
+		{key: "lifetime", decode: d.duration(&w.Lifetime, true)},
+	})
+	if w.Namespace == "" {
+		w.Namespace = "default"
+	}
+	if err == nil && w.Interval > 0 && w.Replicas > 1 && time.Duration(w.Replicas-1) > (MaxTime-w.At)/w.Interval {
+		return w, d.invalidAt(join(path, "interval"), "%v: the last of %d pods would be created after %v", w.Interval, w.Replicas, MaxTime)
+	}
+	return w, err
+}
+
+func (d *decoder) event(n *yaml.Node, path string) (Event, error) {
+	var e Event
+	seen, err := d.object(n, path, []field{
+		{key: "at", required: true, decode: d.duration(&e.At, false)},
+		{key: "action", required: true, decode: func(n *yaml.Node, p string) error {
+			s, err := d.str(n, p)
+			if err != nil {
+				return err
+			}
+			if e.Action, err = ParseAction(s); err != nil {
+				n, _ = d.resolve(n, p)
+				return d.invalid(n, p, nil, "%q: want %s", s, orList(actionNames[1:]))
+			}
+			return nil
+		}},
+		{key: "node", decode: d.setName(&e.Node, checkDNSSubdomain)},
+		{key: "nodeGroup", decode: d.setName(&e.NodeGroup, checkDNSSubdomain)},
+		{key: "count", decode: d.count(&e.Count, 1)},
+		{key: "workload", decode: d.setName(&e.Workload, checkDNSSubdomain)},
+		{key: "instanceType", decode: d.instanceType(&e.InstanceType)},
+		{key: "maxSurge", decode: d.count(&e.MaxSurge, 0)},
+		{key: "maxUnavailable", decode: d.count(&e.MaxUnavailable, 0)},
+	})
+	if err != nil {
+		return e, err
+	}
+	uses := map[Action][]string{
+		AddNode:           {"node", "nodeGroup", "count", "instanceType"},
+		DeleteNode:        {"node", "nodeGroup", "count"},
+		DeletePods:        {"workload", "count"},
+		RolloutRestart:    {"workload", "maxSurge", "maxUnavailable"},
+		RestartController: nil,
+	}[e.Action]
+	for _, key := range []string{"node", "nodeGroup", "count", "workload", "instanceType", "maxSurge", "maxUnavailable"} {
+		used := false
+		for _, u := range uses {
+			used = used || u == key
+		}
+		if seen[key] && !used {
+			p := join(path, key)
+			return e, d.fail(&yaml.Node{Line: d.sc.lines[p]}, p, fmt.Errorf("%w for action %s (it uses %s)", ErrUnknownField, e.Action, orList(append([]string{"at", "action"}, uses...))))
+		}
+	}
+	missing := func(key, why string) error {
+		return d.fail(&yaml.Node{Line: d.sc.lines[path]}, join(path, key), fmt.Errorf("%w: %s", ErrMissingField, why))
+	}
+	switch e.Action {
+	case AddNode, DeleteNode:
+		switch {
+		case seen["node"] && seen["nodeGroup"]:
+			return e, d.invalidAt(join(path, "nodeGroup"), "%q: give node or nodeGroup, not both", e.NodeGroup)
+		case !seen["node"] && !seen["nodeGroup"]:
+			return e, missing("nodeGroup", e.Action.String()+" needs node or nodeGroup")
+		case seen["node"] && seen["count"]:
+			return e, d.invalidAt(join(path, "count"), "%d: count goes with nodeGroup; node names one node", e.Count)
+		case e.Action == AddNode && seen["node"] && !seen["instanceType"]:
+			return e, missing("instanceType", "addNode with node needs the new node's instanceType")
+		}
+	case DeletePods, RolloutRestart:
+		if !seen["workload"] {
+			return e, missing("workload", e.Action.String()+" needs workload")
+		}
+	}
+	if (seen["maxSurge"] || seen["maxUnavailable"]) && e.MaxSurge == 0 && e.MaxUnavailable == 0 {
+		return e, d.invalidAt(join(path, "maxSurge"), "0: maxSurge and maxUnavailable cannot both be 0 (the rollout could not progress)")
+	}
+	return e, nil
+}
+
+// crossCheck checks what spans sections: unique names and references.
+func (d *decoder) crossCheck() error {
+	sc := d.sc
+	groups := map[string]int{}
+	for i, g := range sc.NodeGroups {
+		if j, ok := groups[g.Name]; ok {
+			return d.duplicate(fmt.Sprintf("nodeGroups[%d].name", i), fmt.Sprintf("nodeGroups[%d]", j), "node group", g.Name)
+		}
+		groups[g.Name] = i
+	}
+	accounts := map[string]int{}
+	for i, a := range sc.ServiceAccounts {
+		key := a.Namespace + "/" + a.Name
+		if j, ok := accounts[key]; ok {
+			return d.duplicate(fmt.Sprintf("serviceAccounts[%d].name", i), fmt.Sprintf("serviceAccounts[%d]", j), "service account", key)
+		}
+		accounts[key] = i
+	}
+	policies := map[string]int{}
+	for i, p := range sc.SecurityGroupPolicies {
+		key := p.Namespace + "/" + p.Name
+		if j, ok := policies[key]; ok {
+			return d.duplicate(fmt.Sprintf("securityGroupPolicies[%d].metadata.name", i), fmt.Sprintf("securityGroupPolicies[%d]", j), "policy", key)
+		}
+		policies[key] = i
+	}
+	groupIDs := map[branch.SecurityGroupID]int{}
+	for i, g := range sc.SecurityGroups {
+		if j, ok := groupIDs[g.ID]; ok {
+			return d.duplicate(fmt.Sprintf("securityGroups[%d].id", i), fmt.Sprintf("securityGroups[%d]", j), "security group", g.ID.String())
+		}
+		groupIDs[g.ID] = i
+	}
+	workloads := map[string]int{}
+	for i, w := range sc.Workloads {
+		if j, ok := workloads[w.Name]; ok {
+			return d.duplicate(fmt.Sprintf("workloads[%d].name", i), fmt.Sprintf("workloads[%d]", j), "workload", w.Name)
+		}
+		workloads[w.Name] = i
+		if w.ServiceAccount != "" && w.ServiceAccount != "default" {
+			if _, ok := accounts[w.Namespace+"/"+w.ServiceAccount]; !ok {
+				return d.invalidAt(fmt.Sprintf("workloads[%d].serviceAccount", i), "%q: no such service account in namespace %s (declare it under serviceAccounts)", w.ServiceAccount, w.Namespace)
+			}
+		}
+	}
+	for i, e := range sc.Events {
+		if _, ok := groups[e.NodeGroup]; e.NodeGroup != "" && !ok {
+			return d.invalidAt(fmt.Sprintf("events[%d].nodeGroup", i), "%q: no such node group", e.NodeGroup)
+		}
+		j, ok := workloads[e.Workload]
+		if e.Workload != "" && !ok {
+			return d.invalidAt(fmt.Sprintf("events[%d].workload", i), "%q: no such workload", e.Workload)
+		}
+		if e.Action == DeletePods && e.Count > sc.Workloads[j].Replicas {
+			return d.invalidAt(fmt.Sprintf("events[%d].count", i), "%d: workload %s has only %d replicas", e.Count, e.Workload, sc.Workloads[j].Replicas)
+		}
+	}
+	// sim.New judges the configuration as a whole; anything it refuses
+	// that the checks above let through is reported at its section.
+	if _, err := sim.New(sc.simConfig(sc.Seed)); err != nil {
+		var ce *sim.ConfigError
+		section := ""
+		if errors.As(err, &ce) {
+			section = strings.ToLower(strings.SplitN(ce.Field, ".", 2)[0])
+		}
+		return d.invalid(&yaml.Node{Line: sc.lines[section]}, section, err, "%v", err)
+	}
+	return nil
+}
+
+func (d *decoder) duplicate(path, first, what, name string) error {
+	return d.fail(&yaml.Node{Line: d.sc.lines[path]}, path,
+		fmt.Errorf("%w %s %q (first at %s, line %d)", ErrDuplicate, what, name, first, d.sc.lines[first]))
+}

@@ -1,0 +1,216 @@
+package scenario
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/limits"
+	"github.com/trunksim/trunksim/sim"
+)
+
+// plain returns sc without its file name and line table, for comparing
+// the content of two scenarios.
+func plain(sc *Scenario) Scenario {
+	c := *sc
+	c.File, c.lines = "", nil
+	return c
+}
+
+var sgWeb = branch.MustParseSecurityGroupID("sg-0123456789abcdef0")
+
+func TestParseContractSmoke(t *testing.T) {
+	sc, err := Load("testdata/contract-smoke.yaml")
+	require.NoError(t, err)
+	want := Scenario{
+		Seed:  1,
+		Until: 15 * time.Minute,
+		Controller: sim.Controller{Preset: sim.PresetUpstream, UserClientQPS: 12, UserClientBurst: 18,
+			InstanceClientQPS: 12, InstanceClientBurst: 18, BranchWorkers: 30, CoolDown: time.Minute},
+		CNI: sim.CNI{EnforcingMode: sim.Strict},
+		NodeGroups: []NodeGroup{
+			{Name: "general", InstanceType: "m5.xlarge", Count: 3, OS: limits.OSLinux},
+			{Name: "burstable", InstanceType: "t3.large", Count: 1, OS: limits.OSLinux},
+		},
+		SecurityGroupPolicies: []branch.Policy{{Namespace: "default", Name: "web",
+			PodSelector: &branch.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+			Groups:      []branch.SecurityGroupID{sgWeb}}},
+		Workloads: []Workload{
+			{Name: "web", Namespace: "default", Labels: map[string]string{"app": "web"}, Replicas: 20, At: 2 * time.Minute, Lifetime: 5 * time.Minute},
+			{Name: "plain", Namespace: "default", Labels: map[string]string{"app": "plain"}, Replicas: 10, At: 2 * time.Minute},
+		},
+	}
+	assert.Equal(t, want, plain(sc))
+	assert.Equal(t, "testdata/contract-smoke.yaml", sc.File)
+}
+
+func TestParseEveryKey(t *testing.T) {
+	sc, err := Load("testdata/every-key.yaml")
+	require.NoError(t, err)
+	sg2 := branch.MustParseSecurityGroupID("sg-01234567")
+	want := Scenario{
+		Seed:      42,
+		Until:     2 * time.Hour,
+		Placement: sim.MostAllocated,
+		Controller: sim.Controller{Preset: sim.PresetRaisedLimits, UserClientQPS: 24.5, UserClientBurst: 36,
+			InstanceClientQPS: 6, InstanceClientBurst: 9, SharedEC2Client: true, APIServerQPS: 40, APIServerBurst: 60,
+			BranchWorkers: 10, NodeWorkers: 4, MaxRetries: 3, CoolDown: 45 * time.Second, SweepInterval: 15 * time.Second,
+			Resync: 10 * time.Minute, NodeDeleteDelay: 2 * time.Minute, GroupsPerInterface: 10},
+		EC2: sim.EC2{Latency: 250 * time.Millisecond, AttachDelay: 5 * time.Second, NoAccountThrottling: true,
+			MutatingBucket: 100, MutatingRefill: 10, DescribeBucket: 200, DescribeRefill: 40, MaxAttempts: 5,
+			Faults: []sim.Fault{
+				{API: sim.CreateNetworkInterface, Code: sim.CodeNoFreeAddresses, Probability: 0.25, From: time.Minute, Until: 3 * time.Minute},
+				{API: sim.DeleteNetworkInterface, Code: sim.CodeInternal, Probability: 1},
+			}},
+		Kubelet: sim.Kubelet{RetryPeriod: 5 * time.Second, RetryJitter: 0.25, SyncOnAnnotation: true},
+		CNI: sim.CNI{DisablePodENI: true, EnforcingMode: sim.Standard, DisableTCPEarlyDemux: true,
+			Version: sim.Version{Major: 1, Minor: 18}, IPFamily: sim.IPv6},
+		NodeGroups: []NodeGroup{
+			{Name: "general", InstanceType: "m5.xlarge", Count: 2, OS: limits.OSLinux, Labels: map[string]string{"pool": "general"}},
+			{Name: "win", InstanceType: "m5.large", Count: 1, OS: limits.OSWindows},
+		},
+		ServiceAccounts: []ServiceAccount{{Name: "builder", Namespace: "ci", Labels: map[string]string{"team": "ci"}}},
+		SecurityGroupPolicies: []branch.Policy{{Namespace: "ci", Name: "ci",
+			PodSelector: &branch.LabelSelector{MatchLabels: map[string]string{"app": "runner"},
+				MatchExpressions: []branch.Requirement{
+					{Key: "tier", Operator: branch.OpNotIn, Values: []string{"test"}},
+					{Key: "gpu", Operator: branch.OpDoesNotExist},
+				}},
+			ServiceAccountSelector: &branch.LabelSelector{MatchExpressions: []branch.Requirement{{Key: "team", Operator: branch.OpExists}}},
+			Groups:                 []branch.SecurityGroupID{sgWeb, sg2}}},
+		SecurityGroups: []SecurityGroup{{ID: sgWeb, Name: "runners"}, {ID: sg2}},
+		Workloads: []Workload{{Name: "runner", Namespace: "ci", Labels: map[string]string{"app": "runner", "tier": "prod"},
+			ServiceAccount: "builder", Replicas: 6, At: 30 * time.Second, Interval: 2 * time.Second, Lifetime: 20 * time.Minute}},
+		Events: []Event{
+			{At: 5 * time.Minute, Action: AddNode, NodeGroup: "general", Count: 2, InstanceType: "m5.2xlarge"},
+			{At: 6 * time.Minute, Action: AddNode, Node: "spare", InstanceType: "c5.xlarge"},
+			{At: 7 * time.Minute, Action: DeleteNode, NodeGroup: "general", Count: 1},
+			{At: 8 * time.Minute, Action: DeleteNode, Node: "spare"},
+			{At: 9 * time.Minute, Action: DeletePods, Workload: "runner", Count: 2},
+			{At: 10 * time.Minute, Action: RolloutRestart, Workload: "runner", MaxSurge: 2, MaxUnavailable: 1},
+			{At: 11 * time.Minute, Action: RestartController},
+		},
+	}
+	assert.Equal(t, want, plain(sc))
+}
+
+func TestParseFillsDocumentedDefaults(t *testing.T) {
+	sc, err := Parse("d.yaml", []byte(`
+nodeGroups: [{name: a, instanceType: m5.large, count: 1}]
+serviceAccounts: [{name: sa}]
+workloads: [{name: w, replicas: 1, serviceAccount: sa}]
+securityGroupPolicies:
+  - apiVersion: vpcresources.k8s.aws/v1beta1
+    kind: SecurityGroupPolicy
+    metadata: {name: p}
+    spec: {serviceAccountSelector: {}, securityGroups: {groupIds: [sg-01234567]}}
+`))
+	require.NoError(t, err)
+	assert.Equal(t, limits.OSLinux, sc.NodeGroups[0].OS)
+	assert.Equal(t, "default", sc.ServiceAccounts[0].Namespace)
+	assert.Equal(t, "default", sc.Workloads[0].Namespace)
+	assert.Equal(t, "default", sc.SecurityGroupPolicies[0].Namespace)
+	assert.Zero(t, sc.Seed)
+	assert.Zero(t, sc.Until)
+	// An empty selector is set and matches everything; it is not nil.
+	assert.NotNil(t, sc.SecurityGroupPolicies[0].ServiceAccountSelector)
+	assert.Nil(t, sc.SecurityGroupPolicies[0].PodSelector)
+	// Settings not written stay zero, which sim.New reads as upstream's.
+	assert.Equal(t, sim.Controller{}, sc.Controller)
+	assert.Equal(t, sim.CNI{}, sc.CNI)
+}
+
+func TestParseAcceptsYAMLConveniences(t *testing.T) {
+	sc, err := Parse("c.yaml", []byte(`
+controller:       # empty sections are absent ones
+ec2: {faults: []}
+nodeGroups:
+  - &ng {name: a, instanceType: m5.large, count: 0, labels: &l {pool: a}}
+workloads:
+  - {name: w, replicas: 0, labels: *l, at: 0}
+  - name: v
+    replicas: 3
+    labels: {"app.kubernetes.io/name": v, empty: ""}
+`))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"pool": "a"}, sc.Workloads[0].Labels)
+	assert.Equal(t, map[string]string{"app.kubernetes.io/name": "v", "empty": ""}, sc.Workloads[1].Labels)
+	assert.Zero(t, sc.NodeGroups[0].Count)
+}
+
+// Upstream: apis/vpcresources/v1beta1/securitygrouppolicy_types.go (the
+// group, version and kind a cluster's SecurityGroupPolicy carries).
+func TestPolicyMustBeTheResourceControllersCRD(t *testing.T) {
+	for _, doc := range []string{
+		"securityGroupPolicies:\n" + policyYAML,
+	} {
+		_, err := Parse("p.yaml", []byte(doc))
+		require.NoError(t, err)
+	}
+	for _, bad := range []struct{ from, to string }{
+		{"vpcresources.k8s.aws/v1beta1", "vpcresources.k8s.aws/v1alpha1"},
+		{"kind: SecurityGroupPolicy", "kind: SecurityGroupPolicyList"},
+	} {
+		doc := "securityGroupPolicies:\n" + replace(policyYAML, bad.from, bad.to)
+		_, err := Parse("p.yaml", []byte(doc))
+		assert.ErrorIs(t, err, ErrInvalidValue, bad.to)
+	}
+}
+
+// Upstream: config/crd/bases/vpcresources.k8s.aws_securitygrouppolicies.yaml
+// (groupIds has minItems: 1; there is no maxItems).
+func TestPolicyGroupIDsNeedOneAndHaveNoUpperBound(t *testing.T) {
+	_, err := Parse("p.yaml", []byte("securityGroupPolicies:\n"+replace(policyYAML, "[sg-0123456789abcdef0]", "[]")))
+	assert.ErrorIs(t, err, ErrInvalidValue)
+
+	many := "[sg-00000001, sg-00000002, sg-00000003, sg-00000004, sg-00000005, sg-00000006, sg-00000007]"
+	sc, err := Parse("p.yaml", []byte("securityGroupPolicies:\n"+replace(policyYAML, "[sg-0123456789abcdef0]", many)))
+	require.NoError(t, err)
+	assert.Len(t, sc.SecurityGroupPolicies[0].Groups, 7)
+}
+
+func replace(s, from, to string) string { return strings.Replace(s, from, to, 1) }
+
+func TestActionStringParse(t *testing.T) {
+	for a := AddNode; a <= RestartController; a++ {
+		got, err := ParseAction(a.String())
+		require.NoError(t, err)
+		assert.Equal(t, a, got)
+	}
+	assert.Equal(t, "Action(0)", Action(0).String())
+	_, err := ParseAction("DeleteNode")
+	assert.ErrorIs(t, err, ErrInvalidValue)
+}
+
+func TestMarshalRoundTripsTestdata(t *testing.T) {
+	for _, file := range []string{"testdata/contract-smoke.yaml", "testdata/every-key.yaml"} {
+		t.Run(file, func(t *testing.T) {
+			sc, err := Load(file)
+			require.NoError(t, err)
+			out, err := sc.Marshal()
+			require.NoError(t, err)
+			again, err := Parse(file, out)
+			require.NoError(t, err, "%s", out)
+			assert.Equal(t, plain(sc), plain(again))
+			// The written form is a fixed point.
+			out2, err := again.Marshal()
+			require.NoError(t, err)
+			assert.Equal(t, string(out), string(out2))
+		})
+	}
+}
+
+func TestMarshalRefusesWhatParseRefuses(t *testing.T) {
+	sc := &Scenario{File: "gen.yaml", NodeGroups: []NodeGroup{{Name: "a", InstanceType: "m9.huge", Count: 1}}}
+	_, err := sc.Marshal()
+	assert.ErrorIs(t, err, ErrInvalidValue)
+	assert.ErrorIs(t, err, limits.ErrUnknownType)
+
+	sc = &Scenario{File: "gen.yaml", Events: []Event{{At: time.Minute}}}
+	_, err = sc.Marshal()
+	assert.Error(t, err)
+}

@@ -1,0 +1,165 @@
+package scenario
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/limits"
+	"github.com/trunksim/trunksim/sim"
+)
+
+// Scenario is a parsed scenario file: a cluster's configuration, what it
+// starts with, and what happens to it over time. Parse fills in the
+// defaults the format documents (namespace "default", OS linux), so a
+// Scenario says exactly what will be simulated. Zero values in the sim
+// configuration structs mean upstream's defaults, as they do for sim.New.
+type Scenario struct {
+	// File is the name errors and reports use for the scenario.
+	File string
+	// Seed feeds every random choice of the run.
+	Seed uint64
+	// Until caps simulated time; zero runs until nothing is in flight.
+	Until time.Duration
+	// Placement is how the scheduler spreads pods; zero means
+	// least-allocated.
+	Placement sim.Placement
+
+	Controller sim.Controller
+	EC2        sim.EC2
+	Kubelet    sim.Kubelet
+	CNI        sim.CNI
+
+	NodeGroups      []NodeGroup
+	ServiceAccounts []ServiceAccount
+	// SecurityGroupPolicies are the SecurityGroupPolicy objects, in file
+	// order.
+	SecurityGroupPolicies []branch.Policy
+	// SecurityGroups lists the VPC's security groups by ID, for checks
+	// that need to know which groups exist.
+	SecurityGroups []SecurityGroup
+	Workloads      []Workload
+	// Events are scripted changes, in file order; events at the same time
+	// run in that order, after the workloads created at that time.
+	Events []Event
+
+	// lines maps a field path such as "events[2]" to its line, so errors
+	// found while running can point into the file.
+	lines map[string]int
+}
+
+// NodeGroup is a set of identical nodes that join at time zero, named
+// <name>-0, <name>-1, ...
+type NodeGroup struct {
+	Name         string
+	InstanceType string
+	Count        int
+	// OS is the nodes' operating system; Parse sets linux when omitted.
+	OS     limits.OS
+	Labels map[string]string
+}
+
+// ServiceAccount gives a service account the labels that policies'
+// serviceAccountSelector match.
+type ServiceAccount struct {
+	Name, Namespace string
+	Labels          map[string]string
+}
+
+// SecurityGroup is one of the VPC's security groups.
+type SecurityGroup struct {
+	ID   branch.SecurityGroupID
+	Name string
+}
+
+// Workload is a Deployment-like set of identical pods created at At and
+// kept at Replicas: a pod that is deleted is replaced.
+type Workload struct {
+	Name, Namespace string
+	Labels          map[string]string
+	// ServiceAccount is the pods' service account; empty means "default".
+	ServiceAccount string
+	Replicas       int
+	// At is when the workload is created.
+	At time.Duration
+	// Interval is the gap between successive pod creations; zero creates
+	// them all at At.
+	Interval time.Duration
+	// Lifetime, when positive, makes each pod complete this long after it
+	// runs, as a Job's pods do; completed pods are not replaced.
+	Lifetime time.Duration
+}
+
+// Event is a scripted change at a point in simulated time. Which of the
+// other fields an action uses is listed on the action.
+type Event struct {
+	At     time.Duration
+	Action Action
+	// Node names one node.
+	Node string
+	// NodeGroup names a node group.
+	NodeGroup string
+	// Count is how many nodes or pods the action affects; zero means the
+	// action's default.
+	Count int
+	// Workload names a workload (names are unique within a scenario).
+	Workload string
+	// InstanceType is the type of nodes added.
+	InstanceType string
+	// MaxSurge and MaxUnavailable shape a rollout restart; both zero means
+	// the Deployment defaults of 25% each.
+	MaxSurge, MaxUnavailable int
+}
+
+// Action is what an [Event] does. The zero value is not an action.
+type Action uint8
+
+const (
+	// AddNode adds Count nodes (default 1) to NodeGroup, named after it and
+	// of its type unless InstanceType is given; or, without NodeGroup, one
+	// node named Node of type InstanceType.
+	AddNode Action = 1 + iota
+	// DeleteNode deletes the node named Node, or the Count oldest nodes
+	// (default 1) still in NodeGroup. The node's pods are deleted, and
+	// their workloads replace them.
+	DeleteNode
+	// DeletePods deletes Count of Workload's pods (default all of them),
+	// newest first, as a ReplicaSet scaling down does; completed pods
+	// count. The workload replaces the running and pending ones. When
+	// fewer pods exist than Count, those there are are deleted.
+	DeletePods
+	// RolloutRestart replaces every pod of Workload with a new one,
+	// keeping at most Replicas+MaxSurge pods and at least
+	// Replicas-MaxUnavailable running, as `kubectl rollout restart` does.
+	RolloutRestart
+	// RestartController restarts the VPC resource controller: its
+	// in-memory state is rebuilt from EC2 and the cluster.
+	RestartController
+)
+
+var actionNames = [...]string{
+	AddNode:           "addNode",
+	DeleteNode:        "deleteNode",
+	DeletePods:        "deletePods",
+	RolloutRestart:    "rolloutRestart",
+	RestartController: "restartController",
+}
+
+// String returns the action as scenario files spell it, such as
+// "deleteNode".
+func (a Action) String() string {
+	if a >= AddNode && int(a) < len(actionNames) {
+		return actionNames[a]
+	}
+	return fmt.Sprintf("Action(%d)", uint8(a))
+}
+
+// ParseAction parses the spelling [Action.String] returns.
+func ParseAction(s string) (Action, error) {
+	for a := AddNode; int(a) < len(actionNames); a++ {
+		if actionNames[a] == s {
+			return a, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: unknown action %q (want one of %s)", ErrInvalidValue, s, orList(actionNames[1:]))
+}

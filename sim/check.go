@@ -1,0 +1,86 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrInvariant is wrapped by every *InvariantError.
+var ErrInvariant = errors.New("invariant violated")
+
+// InvariantError is one violated invariant, naming the object.
+type InvariantError struct {
+	Object string
+	What   string
+}
+
+func (e *InvariantError) Error() string { return fmt.Sprintf("sim: %s: %s", e.Object, e.What) }
+
+// Unwrap returns ErrInvariant.
+func (e *InvariantError) Unwrap() error { return ErrInvariant }
+
+// Check verifies the simulation's invariants at this moment and returns
+// every violation (joined), or nil:
+//   - no trunk holds more branches, in use and cooling, than its limit;
+//     VLANs are unique and in range on each trunk (trunk.Trunk.Check);
+//   - every running pod that needed a branch has exactly one, known to its
+//     trunk and to EC2, with exactly the groups resolved for it;
+//   - no associated branch points at a trunk EC2 does not have;
+//   - once nothing is in flight, EC2 holds no branch that no trunk tracks.
+func (s *Sim) Check() error {
+	var errs []error
+	bad := func(obj, format string, args ...any) {
+		errs = append(errs, &InvariantError{obj, fmt.Sprintf(format, args...)})
+	}
+	for _, n := range s.nodes {
+		if n.trunk == nil {
+			continue
+		}
+		if err := n.trunk.Check(); err != nil {
+			bad("node/"+n.name, "%v", err)
+		}
+	}
+	for _, p := range s.pods {
+		if p.phase != Running || !p.needsBranch {
+			continue
+		}
+		n := s.nodes[p.node]
+		if n.trunk == nil {
+			if !n.gone && !n.initing {
+				bad("pod/"+p.key, "running on %s, which has no trunk", n.name)
+			}
+			continue
+		}
+		b, ok := n.trunk.Pod(p.uid)
+		if !ok {
+			if n.initing || n.trunk == nil {
+				continue // being rebuilt after a restart
+			}
+			bad("pod/"+p.key, "running without a branch ENI on %s", n.name)
+			continue
+		}
+		if b.ENI != p.eni || b.VLAN != p.vlan {
+			bad("pod/"+p.key, "annotated %v vlan %d but trunk has %v vlan %d", p.eni, p.vlan, b.ENI, b.VLAN)
+		}
+		e, ok := s.ec2.Lookup(p.eni)
+		switch {
+		case !ok:
+			bad("pod/"+p.key, "branch %v missing from EC2", p.eni)
+		case e.Groups != p.groups:
+			bad("pod/"+p.key, "branch %v has groups %v, resolved %v", p.eni, e.Groups, p.groups)
+		}
+	}
+	for _, e := range s.ec2.Interfaces() {
+		if e.Kind == BranchInterface && e.Association != "" {
+			if _, ok := s.ec2.Lookup(e.Trunk); !ok {
+				bad("eni/"+e.ID.String(), "associated with trunk %v, which does not exist", e.Trunk)
+			}
+		}
+	}
+	if s.inFlight == 0 {
+		for _, e := range s.leakedENIs() {
+			bad("eni/"+e.ID.String(), "branch ENI leaked: in EC2 but tracked by no trunk (node %s, vlan %d)", e.Instance, e.VLAN)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,562 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/trunk"
+)
+
+type jobKind uint8
+
+const (
+	jobCreate jobKind = 1 + iota // CreateAndAnnotateResources for one pod
+	jobSweep                     // ProcessDeleteQueue for one node
+	jobWipe                      // NodeDelete: every branch, no cool-down
+	jobInit                      // node Init: find or create the trunk
+)
+
+// job is one unit of controller work in flight. Its steps run as
+// scheduler events; stage says where it resumes.
+type job struct {
+	kind  jobKind
+	stage uint8
+	pod   int32
+	node  int32
+	pool  *pool
+	gen   uint64 // controller generation that started it
+
+	api     API
+	attempt int
+	err     error
+	mark    time.Duration // when the current wait began
+
+	eni    branch.ENIID
+	vlan   branch.VLAN
+	assoc  string
+	groups branch.GroupSet
+	del    []trunk.Branch
+	di     int
+	polls  int
+	tries  int // DeleteNetworkInterface attempts for the current ENI
+}
+
+// pool is a worker pool with a FIFO queue: a job holds a worker from its
+// first step to its last, as upstream's workers block on EC2 calls.
+type pool struct {
+	size, busy int
+	queue      []int32
+}
+
+func (s *Sim) newJob(j job) int32 {
+	j.gen = s.m.generation
+	if n := len(s.freeJobs); n > 0 {
+		i := s.freeJobs[n-1]
+		s.freeJobs = s.freeJobs[:n-1]
+		s.jobs[i] = j
+		return i
+	}
+	s.jobs = append(s.jobs, j)
+	return int32(len(s.jobs) - 1)
+}
+
+// submit gives the job a worker now, or queues it for the next free one.
+func (s *Sim) submit(j int32) {
+	p := s.jobs[j].pool
+	s.jobs[j].mark = s.Now()
+	if p.busy < p.size {
+		p.busy++
+		s.after(0, s.ev, uint64(j))
+		return
+	}
+	p.queue = append(p.queue, j)
+	s.inFlight++ // a queued job keeps the run going
+}
+
+// finish frees the job's worker and hands it to the next queued job.
+func (s *Sim) finish(j int32) {
+	p := s.jobs[j].pool
+	s.jobs[j] = job{}
+	s.freeJobs = append(s.freeJobs, j)
+	if len(p.queue) > 0 {
+		next := p.queue[0]
+		p.queue = p.queue[1:]
+		s.inFlight--
+		s.after(0, s.ev, uint64(next))
+		return
+	}
+	p.busy--
+}
+
+// stepJob runs a job's next stage.
+func (s *Sim) stepJob(arg uint64) {
+	j := int32(arg)
+	if s.jobs[j].gen != s.m.generation {
+		s.finish(j) // started before a controller restart: its work is lost
+		return
+	}
+	switch s.jobs[j].kind {
+	case jobCreate:
+		s.stepCreate(j)
+	case jobSweep:
+		s.stepSweep(j)
+	case jobWipe:
+		s.stepWipe(j)
+	case jobInit:
+		s.stepInit(j)
+	}
+}
+
+func (s *Sim) clientFor(a API) *rate.Limiter {
+	if a.instanceClient() {
+		return s.instance
+	}
+	return s.user
+}
+
+// call makes an EC2 call for job j: it waits for the client's rate
+// limiter, then the call takes EC2.Latency; throttled and server errors
+// are retried by the SDK's standard retryer up to EC2.MaxAttempts. The job
+// resumes at its next stage with the result in job.err.
+func (s *Sim) call(j int32, a API) {
+	jb := &s.jobs[j]
+	jb.api = a
+	if jb.attempt == 0 {
+		jb.attempt = 1
+	}
+	now := s.Now()
+	wait := s.clientFor(a).ReserveN(epoch.Add(now), 1).DelayFrom(epoch.Add(now))
+	s.notePart(jb, partClientWait, wait)
+	s.after(wait, s.callStart, uint64(j))
+}
+
+func (s *Sim) callStart(arg uint64) {
+	j := int32(arg)
+	jb := &s.jobs[j]
+	jb.err = s.doEC2(jb)
+	s.notePart(jb, partCalls, s.cfg.EC2.Latency)
+	s.after(s.cfg.EC2.Latency, s.callEnd, arg)
+}
+
+func (s *Sim) callEnd(arg uint64) {
+	j := int32(arg)
+	jb := &s.jobs[j]
+	var ae *APIError
+	if errors.As(jb.err, &ae) && ae.retryable() && jb.attempt < s.cfg.EC2.MaxAttempts {
+		// aws-sdk-go-v2 aws/retry jitter_backoff.go: a random fraction of
+		// 2^attempt seconds, capped at 20 s.
+		backoff := time.Duration(s.rngS.Float64() * float64(time.Second<<jb.attempt))
+		backoff = min(backoff, 20*time.Second)
+		jb.attempt++
+		s.notePart(jb, partRetries, backoff)
+		s.after(backoff, func(a uint64) { s.call(int32(a), s.jobs[a].api) }, arg)
+		return
+	}
+	jb.attempt = 0
+	jb.stage++
+	s.stepJob(arg)
+}
+
+// doEC2 performs job jb's current call against the fake EC2.
+func (s *Sim) doEC2(jb *job) error {
+	now := s.Now()
+	n := s.nodes[jb.node]
+	var err error
+	switch jb.api {
+	case DescribeInstances, DescribeSubnets, DescribeNetworkInterfaces:
+		err = s.ec2.Describe(now, jb.api)
+	case CreateNetworkInterface:
+		if jb.kind == jobInit {
+			jb.eni, err = s.ec2.CreateNetworkInterface(now, TrunkInterface, n.name, branch.ENIID{}, branch.GroupSet{}, 0, s.cfg.Controller.GroupsPerInterface)
+		} else {
+			jb.eni, err = s.ec2.CreateNetworkInterface(now, BranchInterface, n.name, n.trunkID, jb.groups, jb.vlan, s.cfg.Controller.GroupsPerInterface)
+		}
+	case CreateNetworkInterfacePermission:
+		err = s.ec2.CreateNetworkInterfacePermission(now, jb.eni)
+	case AttachNetworkInterface:
+		err = s.ec2.AttachNetworkInterface(now, jb.eni)
+	case ModifyNetworkInterfaceAttribute:
+		err = s.ec2.ModifyNetworkInterfaceAttribute(now, jb.eni)
+	case AssociateTrunkInterface:
+		jb.assoc, err = s.ec2.AssociateTrunkInterface(now, jb.eni, n.trunkID, jb.vlan)
+	case DisassociateTrunkInterface:
+		err = s.ec2.DisassociateTrunkInterface(now, jb.assoc)
+	case DeleteNetworkInterface:
+		err = s.ec2.DeleteNetworkInterface(now, jb.eni)
+	}
+	if err != nil {
+		s.m.ec2Errors++
+	}
+	return err
+}
+
+// apiCall waits for the Kubernetes client's rate limiter, then resumes
+// the job at its next stage. API server latency is taken as zero.
+func (s *Sim) apiCall(j int32) {
+	now := s.Now()
+	wait := s.api.ReserveN(epoch.Add(now), 1).DelayFrom(epoch.Add(now))
+	s.notePart(&s.jobs[j], partAPIServer, wait)
+	s.jobs[j].stage++
+	s.after(wait, s.ev, uint64(j))
+}
+
+type part uint8
+
+const (
+	partClientWait part = 1 + iota
+	partCalls
+	partRetries
+	partAPIServer
+)
+
+func (s *Sim) notePart(jb *job, k part, d time.Duration) {
+	if jb.kind != jobCreate {
+		return
+	}
+	p := &s.pods[jb.pod].parts
+	switch k {
+	case partClientWait:
+		p.clientWait += d
+	case partCalls:
+		p.calls += d
+	case partRetries:
+		p.retries += d
+	case partAPIServer:
+		p.apiServer += d
+	}
+}
+
+// enqueueCreate hands a pod to the branch provider (pod_controller.go:
+// a Create job for a bound pod that requests pod-eni). One job per pod at
+// a time, as the workqueue coalesces identical items.
+func (s *Sim) enqueueCreate(pi int32, delay time.Duration) {
+	p := s.pods[pi]
+	if p.job >= 0 || p.phase != Pending || p.node < 0 {
+		return
+	}
+	j := s.newJob(job{kind: jobCreate, pod: pi, node: p.node, pool: &s.branchPool})
+	p.job = j
+	if delay == 0 {
+		s.submit(j)
+		return
+	}
+	s.after(delay, func(a uint64) { s.submit(int32(a)) }, uint64(j))
+}
+
+// Stages of a Create job (provider.go CreateAndAnnotateResources,
+// trunk.go CreateAndAssociateBranchENIs).
+const (
+	cStart uint8 = iota
+	cGot         // pod read from the API server
+	cCreated
+	cPermitted
+	cAssociated
+	cAnnotated
+)
+
+func (s *Sim) stepCreate(j int32) {
+	jb := &s.jobs[j]
+	p := s.pods[jb.pod]
+	n := s.nodes[jb.node]
+	switch jb.stage {
+	case cStart:
+		p.parts.queue += s.Now() - jb.mark
+		if p.phase != Pending || p.node != jb.node || p.annotatedOK {
+			s.endCreate(j, nil)
+			return
+		}
+		s.apiCall(j) // GET the pod from the API server
+	case cGot:
+		if p.phase != Pending || n.trunk == nil {
+			if p.phase == Pending {
+				s.endCreate(j, fmt.Errorf("trunk of node %s not in cache", n.name))
+				return
+			}
+			s.endCreate(j, nil)
+			return
+		}
+		ids := s.resolve(p)
+		if ids == nil {
+			// trunk.go CreateAndAssociateBranchENIs: no match now means the
+			// branch gets the instance's groups and a Warning.
+			s.event("Warning", "SecurityGroupRequested", "pod/"+p.key, "no SecurityGroupPolicy matches; using the instance's security groups")
+		} else {
+			s.event("Normal", "SecurityGroupRequested", "pod/"+p.key, "will get security groups "+branch.NewGroupSet(ids...).String())
+		}
+		jb.groups = branch.NewGroupSet(ids...)
+		vlan, err := n.trunk.Reserve(p.uid)
+		if errors.Is(err, trunk.ErrNoCapacity) {
+			// Requeued after one cool-down, silently, no retry consumed.
+			p.waitCap = true
+			p.reason = "waiting for a branch ENI slot on " + n.name + " (in use + cooling at the limit)"
+			p.mark = s.Now()
+			s.m.capacityRequeues++
+			pi := jb.pod
+			s.endCreate(j, nil)
+			s.enqueueCreate(pi, s.cfg.Controller.CoolDown)
+			return
+		}
+		if err != nil {
+			s.endCreate(j, err)
+			return
+		}
+		if p.waitCap {
+			p.parts.capacity += s.Now() - p.mark
+			p.waitCap = false
+		}
+		jb.vlan = vlan
+		s.call(j, CreateNetworkInterface)
+	case cCreated:
+		if jb.err != nil {
+			_ = n.trunk.Unreserve(p.uid)
+			s.endCreate(j, jb.err)
+			return
+		}
+		s.m.branchesCreated++
+		s.call(j, CreateNetworkInterfacePermission)
+	case cPermitted:
+		if jb.err != nil {
+			s.abort(j)
+			return
+		}
+		s.call(j, AssociateTrunkInterface)
+	case cAssociated:
+		if jb.err != nil {
+			s.abort(j)
+			return
+		}
+		if err := n.trunk.Bind(p.uid, jb.eni, jb.assoc); err != nil {
+			s.endCreate(j, err)
+			return
+		}
+		s.apiCall(j) // PATCH the pod annotation
+	case cAnnotated:
+		if p.phase != Pending || p.node != jb.node {
+			// The pod went away while its branch was being made: the
+			// annotation fails and the ENI is queued for deletion at once.
+			s.event("Warning", "BranchENIAnnotationFailed", "pod/"+p.key, "pod no longer exists")
+			if n.trunk != nil {
+				_ = n.trunk.Abort(p.uid, jb.eni)
+				s.kickSweep(jb.node)
+			}
+			s.endCreate(j, nil)
+			return
+		}
+		p.eni, p.vlan, p.groups, p.annotated, p.annotatedOK = jb.eni, jb.vlan, jb.groups, s.Now(), true
+		s.event("Normal", "ResourceAllocated", "pod/"+p.key, "eni "+p.eni.String()+" vlan "+strconv.Itoa(int(p.vlan)))
+		s.m.noteInUse(s)
+		pi := jb.pod
+		s.endCreate(j, nil)
+		s.kubeletAfterAnnotation(pi)
+	}
+}
+
+// abort handles a failure after the ENI was created: it goes to the head
+// of the delete queue with no cool-down (trunk.go, on any error in
+// CreateAndAssociateBranchENIs).
+func (s *Sim) abort(j int32) {
+	jb := &s.jobs[j]
+	p, n := s.pods[jb.pod], s.nodes[jb.node]
+	if n.trunk != nil {
+		_ = n.trunk.Abort(p.uid, jb.eni)
+		s.kickSweep(jb.node)
+	}
+	s.endCreate(j, jb.err)
+}
+
+// endCreate ends a Create job; err non-nil is a failed attempt, retried
+// with the workqueue's per-item back-off (5 ms doubling) up to MaxRetries
+// times, then dropped until the next resync (pkg/worker/worker.go).
+func (s *Sim) endCreate(j int32, err error) {
+	pi := s.jobs[j].pod
+	p := s.pods[pi]
+	p.job = -1
+	s.finish(j)
+	if err == nil {
+		return
+	}
+	s.event("Warning", "BranchAllocationFailed", "pod/"+p.key, "failed to allocate branch ENI to pod: "+err.Error())
+	p.reason = "branch allocation failed: " + err.Error()
+	if p.failures >= s.cfg.Controller.MaxRetries {
+		p.dropped = true
+		p.failures = 0
+		p.reason += " (dropped after retries; next try at the resync)"
+		return
+	}
+	backoff := 5 * time.Millisecond << p.failures
+	p.failures++
+	p.parts.queue += backoff
+	s.enqueueCreate(pi, backoff)
+}
+
+// resync replays every pod, as the informer's periodic resync does;
+// dropped pods get their next attempt, and nodes whose Init failed are
+// tried again.
+func (s *Sim) resync() {
+	s.tr.rec(s.Now(), "Resync", "controller", "")
+	for i, p := range s.pods {
+		if p.dropped && p.phase == Pending {
+			p.dropped = false
+			s.enqueueCreate(int32(i), 0)
+		}
+	}
+	for i, n := range s.nodes {
+		if !n.gone && n.trunk == nil && !n.initing && n.ineligible == nil && !s.cfg.CNI.DisablePodENI {
+			s.startInit(int32(i))
+		}
+	}
+	s.resyncTimer = s.background(s.cfg.Controller.Resync, s.resync)
+}
+
+// kickSweep makes sure the node's delete queue is processed at its next
+// sweep tick. Ticks come every SweepInterval from the trunk's creation
+// (provider.go ProcessDeleteQueue requeues itself every 30 s); a tick
+// with nothing to delete has no effect, so only useful ticks are run.
+func (s *Sim) kickSweep(ni int32) {
+	n := s.nodes[ni]
+	if n.trunk == nil {
+		return
+	}
+	due, ok := n.trunk.NextCooled(s.cfg.Controller.CoolDown)
+	if !ok {
+		return
+	}
+	iv := s.cfg.Controller.SweepInterval
+	at := n.sweepAt
+	if due > at {
+		at += (due - at + iv - 1) / iv * iv
+	}
+	if at < s.Now() {
+		at += (s.Now() - at + iv - 1) / iv * iv
+	}
+	if s.sched.Pending(n.sweepTimer) {
+		return // an earlier or equal tick is already set
+	}
+	n.sweepTimer = s.after(at-s.Now(), func(a uint64) {
+		n := s.nodes[a]
+		n.sweepAt = s.Now()
+		if n.trunk == nil {
+			return
+		}
+		s.submit(s.newJob(job{kind: jobSweep, node: int32(a), pool: &s.branchPool}))
+	}, uint64(ni))
+}
+
+// Stages of a sweep or wipe: for each ENI, disassociate then delete.
+const (
+	dNext uint8 = iota
+	dDisassociated
+	dDeleted
+)
+
+func (s *Sim) stepSweep(j int32) {
+	jb := &s.jobs[j]
+	n := s.nodes[jb.node]
+	switch jb.stage {
+	case dNext:
+		if n.trunk == nil {
+			s.finish(j)
+			return
+		}
+		jb.del = n.trunk.Sweep(s.Now(), s.cfg.Controller.CoolDown)
+		jb.di = 0
+		if len(jb.del) == 0 {
+			s.finish(j)
+			s.kickSweep(jb.node)
+			return
+		}
+		s.deleteNext(j)
+	case dDisassociated:
+		s.call(j, DeleteNetworkInterface)
+	case dDeleted:
+		s.deleteDone(j)
+	}
+}
+
+// deleteNext disassociates the job's current ENI, or skips straight to the
+// delete when no association is known (trunk.go deleteENI).
+func (s *Sim) deleteNext(j int32) {
+	jb := &s.jobs[j]
+	b := jb.del[jb.di]
+	jb.eni, jb.assoc, jb.tries = b.ENI, b.Association, 0
+	if jb.assoc == "" {
+		jb.stage = dDisassociated
+		s.call(j, DeleteNetworkInterface)
+		return
+	}
+	jb.stage = dNext
+	s.call(j, DisassociateTrunkInterface) // errors are logged and ignored
+}
+
+// deleteDone handles a DeleteNetworkInterface answer. The helper retries
+// any error (pkg/aws/ec2/api/helper.go, 5 attempts over about 12 s); NotFound
+// counts as deleted.
+func (s *Sim) deleteDone(j int32) {
+	jb := &s.jobs[j]
+	n := s.nodes[jb.node]
+	var ae *APIError
+	ok := jb.err == nil || (errors.As(jb.err, &ae) && ae.Code == CodeENINotFound)
+	if !ok && jb.tries < 4 {
+		jb.tries++
+		jb.stage = dDisassociated
+		delay := 100 * time.Millisecond
+		for range jb.tries - 1 {
+			delay *= 3
+		}
+		s.after(min(delay, 10*time.Second), func(a uint64) { s.call(int32(a), DeleteNetworkInterface) }, uint64(j))
+		return
+	}
+	if jb.kind == jobWipe {
+		if ok {
+			s.m.branchesDeleted++
+		}
+		jb.di++
+		if jb.di < len(jb.del) {
+			s.deleteNext(j)
+			return
+		}
+		s.finish(j)
+		return
+	}
+	if n.trunk != nil {
+		if ok {
+			_ = n.trunk.Deleted(jb.eni)
+			s.m.branchesDeleted++
+		} else if forgotten, _ := n.trunk.DeleteFailed(jb.eni); forgotten {
+			s.event("Warning", "BranchENILeaked", "node/"+n.name, "gave up deleting "+jb.eni.String()+" after "+strconv.Itoa(trunk.MaxDeleteRetries)+" attempts; its VLAN stays in use")
+		} else {
+			// trunk.go DeleteCooledDownENIs retries the head in the same
+			// pass: it is back at the head of the queue, still cooled.
+			jb.del = append(jb.del[:jb.di+1], n.trunk.Sweep(s.Now(), s.cfg.Controller.CoolDown)...)
+		}
+	}
+	jb.di++
+	if jb.di < len(jb.del) && n.trunk != nil {
+		s.deleteNext(j)
+		return
+	}
+	s.finish(j)
+	s.kickSweep(jb.node)
+	s.place()
+}
+
+func (s *Sim) stepWipe(j int32) {
+	jb := &s.jobs[j]
+	switch jb.stage {
+	case dNext:
+		if len(jb.del) == 0 {
+			s.finish(j)
+			return
+		}
+		s.deleteNext(j)
+	case dDisassociated:
+		s.call(j, DeleteNetworkInterface)
+	case dDeleted:
+		s.deleteDone(j)
+	}
+}

@@ -1,0 +1,31 @@
+// Package sim simulates an EKS cluster's security groups for pods: nodes
+// joining and leaving, the VPC resource controller giving each node a
+// trunk ENI and each matching pod a branch ENI, EC2 answering under its
+// own throttling, and the kubelet and CNI wiring the pod.
+//
+// Everything runs on a virtual clock (package scheduler): nothing sleeps,
+// nothing reads the wall clock, and one seed drives every random choice,
+// so the same calls and seed give a byte-identical trace and report on
+// any machine. A Sim is not safe for concurrent use; independent Sims are.
+//
+// The controller model follows amazon-vpc-resource-controller-k8s v1.7.19:
+//   - a trunk is initialised per eligible Linux node with the EC2 calls of
+//     pkg/aws/ec2/api/helper.go on the node manager's workers, and only then
+//     is vpc.amazonaws.com/pod-eni advertised (pkg/provider/branch/provider.go);
+//   - each pod matching a SecurityGroupPolicy gets a branch ENI on one of 30
+//     branch workers: CreateNetworkInterface and
+//     CreateNetworkInterfacePermission on the user client,
+//     AssociateTrunkInterface on the instance client, each waiting on a
+//     rate.Limiter driven in virtual time, then the pod annotation;
+//   - the capacity gate (in use + cooling < branch limit) requeues silently
+//     every cool-down; errors are retried 5 times within a second and then
+//     left to the 30-minute resync;
+//   - released branches cool down (60 s) and are deleted by a sweep every
+//     30 s per node; a deleted node's branches are wiped a minute later.
+//
+// Where upstream gives no figure (EC2 call latency, trunk attach time), the
+// default is an assumption, and Report.Assumptions says so.
+//
+// The run's trace is a JSON-lines log of every event; Report carries its
+// SHA-256. Check verifies the invariants at any moment.
+package sim

@@ -1,0 +1,361 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/trunksim/trunksim/branch"
+)
+
+// API is an EC2 action the controller calls.
+type API uint8
+
+// The EC2 actions modelled, in the order the controller first uses them.
+const (
+	DescribeInstances API = 1 + iota
+	DescribeSubnets
+	DescribeNetworkInterfaces
+	CreateNetworkInterface
+	CreateNetworkInterfacePermission
+	AttachNetworkInterface
+	ModifyNetworkInterfaceAttribute
+	AssociateTrunkInterface
+	DisassociateTrunkInterface
+	DeleteNetworkInterface
+	numAPI
+)
+
+var apiNames = [numAPI]string{"", "DescribeInstances", "DescribeSubnets", "DescribeNetworkInterfaces",
+	"CreateNetworkInterface", "CreateNetworkInterfacePermission", "AttachNetworkInterface",
+	"ModifyNetworkInterfaceAttribute", "AssociateTrunkInterface", "DisassociateTrunkInterface",
+	"DeleteNetworkInterface"}
+
+// String returns the action's EC2 name.
+func (a API) String() string {
+	if a > 0 && a < numAPI {
+		return apiNames[a]
+	}
+	return fmt.Sprintf("API(%d)", uint8(a))
+}
+
+// ParseAPI accepts an EC2 action name such as "CreateNetworkInterface".
+func ParseAPI(s string) (API, error) {
+	for a := API(1); a < numAPI; a++ {
+		if apiNames[a] == s {
+			return a, nil
+		}
+	}
+	return 0, fmt.Errorf("sim: unknown EC2 action %q (want one of %v)", s, apiNames[1:])
+}
+
+// Mutating reports whether EC2 throttles the action in the mutating bucket
+// rather than the Describe bucket.
+func (a API) Mutating() bool { return a >= CreateNetworkInterface }
+
+// instanceClient reports whether the controller makes the call on its
+// instance client (pkg/aws/ec2/api/wrapper.go: trunk association calls).
+func (a API) instanceClient() bool {
+	return a == AssociateTrunkInterface || a == DisassociateTrunkInterface
+}
+
+// Error codes the fake EC2 returns. Codes follow the EC2 API reference.
+const (
+	CodeThrottled           = "RequestLimitExceeded"
+	CodeENINotFound         = "InvalidNetworkInterfaceID.NotFound"
+	CodeAssociationNotFound = "InvalidAssociationID.NotFound"
+	CodeTooManyGroups       = "SecurityGroupsPerInterfaceLimitExceeded"
+	CodeGroupNotFound       = "InvalidGroup.NotFound"
+	CodeNoFreeAddresses     = "InsufficientFreeAddressesInSubnet"
+	CodeInternal            = "InternalError"
+	CodeUnavailable         = "ServiceUnavailable"
+)
+
+// ErrEC2 is wrapped by every *APIError.
+var ErrEC2 = errors.New("EC2 error")
+
+// APIError is an error answer from the fake EC2.
+type APIError struct {
+	API  API
+	Code string
+}
+
+func (e *APIError) Error() string { return fmt.Sprintf("%s: %s", e.API, e.Code) }
+
+// Unwrap returns ErrEC2.
+func (e *APIError) Unwrap() error { return ErrEC2 }
+
+// retryable reports whether the SDK's standard retryer retries the error
+// (aws-sdk-go-v2 aws/retry: throttling codes and server errors).
+func (e *APIError) retryable() bool {
+	return e.Code == CodeThrottled || e.Code == CodeInternal || e.Code == CodeUnavailable
+}
+
+// Fault makes EC2 fail an action with a code, with a probability, during
+// a window of virtual time [From, Until). Until zero means no end.
+type Fault struct {
+	API         API
+	Code        string
+	Probability float64
+	From, Until time.Duration
+}
+
+func (f Fault) validate() error {
+	switch {
+	case f.API == 0 || f.API >= numAPI:
+		return fmt.Errorf("unknown API %d", f.API)
+	case f.Code == "":
+		return errors.New("empty error code")
+	case f.Probability <= 0 || f.Probability > 1:
+		return fmt.Errorf("probability %v not in (0, 1]", f.Probability)
+	case f.From < 0 || (f.Until != 0 && f.Until <= f.From):
+		return fmt.Errorf("window [%v, %v) is empty or negative", f.From, f.Until)
+	}
+	return nil
+}
+
+func (f Fault) active(now time.Duration) bool {
+	return now >= f.From && (f.Until == 0 || now < f.Until)
+}
+
+// InterfaceKind tells trunk, branch and ordinary interfaces apart.
+type InterfaceKind uint8
+
+// Interface kinds.
+const (
+	TrunkInterface InterfaceKind = 1 + iota
+	BranchInterface
+)
+
+// Interface is one network interface held by the fake EC2.
+type Interface struct {
+	ID          branch.ENIID
+	Kind        InterfaceKind
+	Instance    string       // the node whose trunk it belongs to
+	Trunk       branch.ENIID // for branches: the trunk it is associated with
+	VLAN        branch.VLAN
+	Groups      branch.GroupSet
+	Association string // trunk association ID, "" when not associated
+	Attached    bool   // for trunks: attached to the instance
+}
+
+// FakeEC2 is an in-memory EC2 of network interfaces and trunk
+// associations, with account-side throttling per action and injected
+// faults. It is usable on its own: every call takes the virtual time it is
+// made at, which must never go backwards.
+type FakeEC2 struct {
+	cfg     EC2
+	epoch   time.Time
+	rng     *rand.Rand
+	buckets [numAPI]*rate.Limiter
+	enis    map[branch.ENIID]*Interface
+	assoc   map[string]branch.ENIID
+	next    uint64
+
+	calls     [numAPI]int
+	throttled int
+	errors    int
+}
+
+// NewFakeEC2 returns an empty fake EC2. cfg's zero fields take the same
+// defaults as Config.EC2.
+func NewFakeEC2(cfg EC2, seed uint64) (*FakeEC2, error) {
+	c, err := (Config{EC2: cfg}).withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return newFakeEC2(c.EC2, rand.New(rand.NewPCG(seed, 0xec2))), nil
+}
+
+func newFakeEC2(cfg EC2, rng *rand.Rand) *FakeEC2 {
+	e := &FakeEC2{cfg: cfg, epoch: epoch, rng: rng,
+		enis: make(map[branch.ENIID]*Interface), assoc: make(map[string]branch.ENIID)}
+	for a := API(1); a < numAPI; a++ {
+		if a.Mutating() {
+			e.buckets[a] = rate.NewLimiter(rate.Limit(cfg.MutatingRefill), cfg.MutatingBucket)
+		} else {
+			e.buckets[a] = rate.NewLimiter(rate.Limit(cfg.DescribeRefill), cfg.DescribeBucket)
+		}
+	}
+	return e
+}
+
+// epoch anchors virtual time for rate.Limiter, which works on time.Time.
+var epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// admit counts a call and decides whether EC2 throttles or faults it.
+func (e *FakeEC2) admit(now time.Duration, a API) error {
+	e.calls[a]++
+	if !e.cfg.NoAccountThrottling && !e.buckets[a].AllowN(e.epoch.Add(now), 1) {
+		e.throttled++
+		return &APIError{a, CodeThrottled}
+	}
+	for _, f := range e.cfg.Faults {
+		if f.API == a && f.active(now) && e.rng.Float64() < f.Probability {
+			e.errors++
+			return &APIError{a, f.Code}
+		}
+	}
+	return nil
+}
+
+func (e *FakeEC2) fail(a API, code string) error {
+	e.errors++
+	return &APIError{a, code}
+}
+
+// Describe makes a Describe* call that reads nothing the simulation needs
+// beyond its cost: it is counted and throttled like any call.
+func (e *FakeEC2) Describe(now time.Duration, a API) error {
+	if a.Mutating() {
+		return fmt.Errorf("sim: %s is not a Describe action", a)
+	}
+	return e.admit(now, a)
+}
+
+// CreateNetworkInterface creates a trunk or branch interface for instance
+// with the given groups; more groups than quota fail as EC2 does.
+//
+// Branches carry their trunk's ID and VLAN from creation, as the
+// controller tags them (vpcresources.k8s.aws/trunk-eni-id and vlan-id).
+func (e *FakeEC2) CreateNetworkInterface(now time.Duration, kind InterfaceKind, instance string, trunkID branch.ENIID, groups branch.GroupSet, vlan branch.VLAN, quota int) (branch.ENIID, error) {
+	if err := e.admit(now, CreateNetworkInterface); err != nil {
+		return branch.ENIID{}, err
+	}
+	if groups.Len() > quota {
+		return branch.ENIID{}, e.fail(CreateNetworkInterface, CodeTooManyGroups)
+	}
+	e.next++
+	id := branch.ENIIDFromUint64(e.next)
+	e.enis[id] = &Interface{ID: id, Kind: kind, Instance: instance, Trunk: trunkID, Groups: groups, VLAN: vlan}
+	return id, nil
+}
+
+// CreateNetworkInterfacePermission grants the INSTANCE-ATTACH permission.
+func (e *FakeEC2) CreateNetworkInterfacePermission(now time.Duration, id branch.ENIID) error {
+	if err := e.admit(now, CreateNetworkInterfacePermission); err != nil {
+		return err
+	}
+	if e.enis[id] == nil {
+		return e.fail(CreateNetworkInterfacePermission, CodeENINotFound)
+	}
+	return nil
+}
+
+// AttachNetworkInterface attaches a trunk to its instance; it reaches
+// "attached" AttachDelay later (see Attached).
+func (e *FakeEC2) AttachNetworkInterface(now time.Duration, id branch.ENIID) error {
+	if err := e.admit(now, AttachNetworkInterface); err != nil {
+		return err
+	}
+	if e.enis[id] == nil {
+		return e.fail(AttachNetworkInterface, CodeENINotFound)
+	}
+	return nil
+}
+
+// ModifyNetworkInterfaceAttribute sets DeleteOnTermination on a trunk.
+func (e *FakeEC2) ModifyNetworkInterfaceAttribute(now time.Duration, id branch.ENIID) error {
+	if err := e.admit(now, ModifyNetworkInterfaceAttribute); err != nil {
+		return err
+	}
+	if e.enis[id] == nil {
+		return e.fail(ModifyNetworkInterfaceAttribute, CodeENINotFound)
+	}
+	return nil
+}
+
+// AssociateTrunkInterface associates a branch with a trunk on a VLAN and
+// returns the association ID.
+func (e *FakeEC2) AssociateTrunkInterface(now time.Duration, id, trunkID branch.ENIID, vlan branch.VLAN) (string, error) {
+	if err := e.admit(now, AssociateTrunkInterface); err != nil {
+		return "", err
+	}
+	b, t := e.enis[id], e.enis[trunkID]
+	if b == nil || t == nil {
+		return "", e.fail(AssociateTrunkInterface, CodeENINotFound)
+	}
+	b.Trunk, b.VLAN = trunkID, vlan
+	b.Association = "trunk-assoc-" + id.String()[4:]
+	e.assoc[b.Association] = id
+	return b.Association, nil
+}
+
+// DisassociateTrunkInterface removes a trunk association.
+func (e *FakeEC2) DisassociateTrunkInterface(now time.Duration, association string) error {
+	if err := e.admit(now, DisassociateTrunkInterface); err != nil {
+		return err
+	}
+	id, ok := e.assoc[association]
+	if !ok {
+		return e.fail(DisassociateTrunkInterface, CodeAssociationNotFound)
+	}
+	delete(e.assoc, association)
+	e.enis[id].Association = ""
+	return nil
+}
+
+// DeleteNetworkInterface deletes an interface, and its association if any.
+func (e *FakeEC2) DeleteNetworkInterface(now time.Duration, id branch.ENIID) error {
+	if err := e.admit(now, DeleteNetworkInterface); err != nil {
+		return err
+	}
+	n := e.enis[id]
+	if n == nil {
+		return e.fail(DeleteNetworkInterface, CodeENINotFound)
+	}
+	delete(e.assoc, n.Association)
+	delete(e.enis, id)
+	return nil
+}
+
+// terminate removes an instance's trunk and every branch on it, as EC2
+// does for interfaces with DeleteOnTermination when an instance ends.
+// Branches are not deleted on termination; they stay as available ENIs.
+func (e *FakeEC2) terminate(instance string) {
+	for id, n := range e.enis {
+		if n.Instance == instance && n.Kind == TrunkInterface {
+			delete(e.enis, id)
+		}
+	}
+}
+
+// Interfaces returns every interface, sorted by ID.
+func (e *FakeEC2) Interfaces() []Interface {
+	out := make([]Interface, 0, len(e.enis))
+	for _, n := range e.enis {
+		out = append(out, *n)
+	}
+	slices.SortFunc(out, func(a, b Interface) int { return a.ID.Compare(b.ID) })
+	return out
+}
+
+// Lookup returns one interface.
+func (e *FakeEC2) Lookup(id branch.ENIID) (Interface, bool) {
+	n := e.enis[id]
+	if n == nil {
+		return Interface{}, false
+	}
+	return *n, true
+}
+
+// Calls returns how many calls each action received, throttled ones included.
+func (e *FakeEC2) Calls() map[string]int {
+	m := make(map[string]int)
+	for a := API(1); a < numAPI; a++ {
+		if e.calls[a] > 0 {
+			m[a.String()] = e.calls[a]
+		}
+	}
+	return m
+}
+
+// Throttled returns how many calls EC2 answered with RequestLimitExceeded.
+func (e *FakeEC2) Throttled() int { return e.throttled }
+
+// Errors returns how many calls failed for another reason.
+func (e *FakeEC2) Errors() int { return e.errors }

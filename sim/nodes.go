@@ -1,0 +1,221 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/trunksim/trunksim/limits"
+	"github.com/trunksim/trunksim/trunk"
+)
+
+// AddNode adds a node that joins the cluster now. With ENABLE_POD_ENI on,
+// its CNI asks for a trunk (the CNINode feature SecurityGroupsForPods) and
+// the controller initialises one if the node can hold it.
+func (s *Sim) AddNode(spec NodeSpec) error {
+	if spec.Name == "" {
+		return &ObjectError{"node", spec.Name, fmt.Errorf("%w: name is required", ErrBadSpec)}
+	}
+	if _, ok := s.nodeIndex[spec.Name]; ok {
+		return &ObjectError{"node", spec.Name, ErrDuplicate}
+	}
+	typ, err := s.cfg.Limits.Lookup(spec.InstanceType)
+	if err != nil {
+		return &ObjectError{"node", spec.Name, err}
+	}
+	os := spec.OS
+	if os == 0 {
+		os = limits.OSLinux
+	}
+	if os != limits.OSLinux && os != limits.OSWindows {
+		return &ObjectError{"node", spec.Name, fmt.Errorf("%w: unknown OS %d", ErrBadSpec, os)}
+	}
+	n := &node{name: spec.Name, typ: typ, os: os, labels: maps.Clone(spec.Labels), joined: s.Now(), sweepAt: s.Now()}
+	ni := int32(len(s.nodes))
+	s.nodes = append(s.nodes, n)
+	s.nodeIndex[n.name] = ni
+	s.tr.rec(s.Now(), "NodeAdded", "node/"+n.name, typ.Name+" "+os.String())
+	s.m.nodes++
+
+	n.ineligible = typ.CanTrunk(os)
+	switch {
+	case s.cfg.CNI.DisablePodENI:
+		// aws-node never adds the SecurityGroupsForPods feature.
+	case s.cfg.CNI.IPFamily == IPv6 && !s.cfg.CNI.Version.AtLeast(CNIIPv6Branches):
+		n.ineligible = fmt.Errorf("CNI %v does not support security groups for pods in IPv6 clusters (from v1.16.0)", s.cfg.CNI.Version)
+		s.event("Warning", "Unsupported", "node/"+n.name, n.ineligible.Error())
+	case errors.Is(n.ineligible, limits.ErrWindows):
+		// provider.go IsInstanceSupported: Windows is refused without an event.
+	case n.ineligible != nil:
+		// provider.go IsInstanceSupported: a Warning on every Init and update.
+		s.event("Warning", "Unsupported", "node/"+n.name, n.ineligible.Error())
+		s.m.unsupported++
+	default:
+		s.startInit(ni)
+	}
+	s.place()
+	return nil
+}
+
+// DeleteNode removes a node: its pods are deleted (their branches go to
+// the cool-down queue), and NodeDeleteDelay later every branch left on
+// its trunk is deleted, cool-down or not (manager.go DeleteNode,
+// provider.go DeleteNode, trunk.go DeleteAllBranchENIs).
+func (s *Sim) DeleteNode(name string) error {
+	ni, ok := s.nodeIndex[name]
+	if !ok || s.nodes[ni].gone {
+		return &ObjectError{"node", name, ErrNotFound}
+	}
+	n := s.nodes[ni]
+	n.gone = true
+	delete(s.nodeIndex, name)
+	s.tr.rec(s.Now(), "NodeDeleted", "node/"+name, "")
+	for i, p := range s.pods {
+		if p.node == ni && (p.phase == Pending || p.phase == Running) {
+			s.terminate(int32(i), Deleted, "evicted: node deleted")
+		}
+	}
+	s.ec2.terminate(n.name)
+	if n.trunk != nil {
+		s.m.trunksDeleted++
+	}
+	s.after(s.cfg.Controller.NodeDeleteDelay, func(a uint64) {
+		n := s.nodes[a]
+		if n.trunk == nil {
+			return
+		}
+		left := n.trunk.Wipe()
+		n.trunk, n.ready = nil, false
+		s.cancel(n.sweepTimer)
+		if len(left) > 0 {
+			s.submit(s.newJob(job{kind: jobWipe, node: int32(a), pool: &s.branchPool, del: left}))
+		}
+	}, uint64(ni))
+	s.place()
+	return nil
+}
+
+func (s *Sim) startInit(ni int32) {
+	n := s.nodes[ni]
+	n.initing = true
+	j := s.newJob(job{kind: jobInit, node: ni, pool: &s.nodePool})
+	s.submit(j)
+}
+
+// Stages of a node Init (instance.go LoadDetails, trunk.go InitTrunk,
+// helper.go CreateAndAttachNetworkInterface): DescribeInstances,
+// DescribeSubnets, DescribeInstances for the interfaces, then a new trunk:
+// Create, Permission, Attach, Modify (DeleteOnTermination), and
+// DescribeNetworkInterfaces polls until attached.
+const (
+	iStart uint8 = iota
+	iDescribed
+	iSubnets
+	iInterfaces
+	iCreated
+	iPermitted
+	iAttached
+	iModified
+	iPolled
+	iAdvertised
+)
+
+func (s *Sim) stepInit(j int32) {
+	jb := &s.jobs[j]
+	n := s.nodes[jb.node]
+	if n.gone {
+		s.endInit(j, nil)
+		return
+	}
+	if jb.err != nil && jb.stage > iStart {
+		s.endInit(j, jb.err)
+		return
+	}
+	switch jb.stage {
+	case iStart:
+		s.call(j, DescribeInstances)
+	case iDescribed:
+		s.call(j, DescribeSubnets)
+	case iSubnets:
+		s.call(j, DescribeInstances)
+	case iInterfaces:
+		if n.trunkID.IsValid() {
+			// The trunk survived a controller restart: only wait for it to
+			// be attached, then rebuild (restart path).
+			jb.stage = iModified
+			s.call(j, DescribeNetworkInterfaces)
+			return
+		}
+		s.call(j, CreateNetworkInterface)
+	case iCreated:
+		s.call(j, CreateNetworkInterfacePermission)
+	case iPermitted:
+		s.call(j, AttachNetworkInterface)
+	case iAttached:
+		jb.mark = s.Now() // attachment begins
+		s.call(j, ModifyNetworkInterfaceAttribute)
+	case iModified:
+		s.call(j, DescribeNetworkInterfaces)
+	case iPolled:
+		if !n.trunkID.IsValid() && s.Now()-jb.mark < s.cfg.EC2.AttachDelay {
+			// helper.go waitForENIAttachment: 1 s doubling, 7 steps.
+			if jb.polls >= 6 {
+				s.endInit(j, errors.New("trunk ENI did not reach attached"))
+				return
+			}
+			delay := time.Second << jb.polls
+			jb.polls++
+			jb.stage = iModified
+			s.after(delay, s.ev, uint64(j))
+			return
+		}
+		if !n.trunkID.IsValid() {
+			n.trunkID = jb.eni
+		}
+		t, err := trunk.New(n.name, n.typ, n.os)
+		if err != nil {
+			s.endInit(j, err)
+			return
+		}
+		if err := s.restoreTrunk(jb.node, t); err != nil {
+			s.endInit(j, err)
+			return
+		}
+		n.trunk = t
+		n.sweepAt = s.Now()
+		s.apiCall(j) // advertise vpc.amazonaws.com/pod-eni
+	case iAdvertised:
+		n.ready = true
+		s.m.trunksCreated++
+		s.m.trunkReady = append(s.m.trunkReady, s.Now()-n.joined)
+		s.event("Normal", "NodeTrunkInitiated", "node/"+n.name, fmt.Sprintf("trunk %v; pod-eni capacity %d", n.trunkID, n.typ.BranchInterfaces))
+		s.endInit(j, nil)
+		s.kickSweep(jb.node)
+		s.place()
+		for i, p := range s.pods {
+			if p.node == jb.node && p.needsBranch && p.phase == Pending {
+				s.enqueueCreate(int32(i), 0)
+			}
+		}
+	}
+}
+
+func (s *Sim) endInit(j int32, err error) {
+	jb := &s.jobs[j]
+	n := s.nodes[jb.node]
+	n.initing = false
+	if err != nil {
+		if jb.eni.IsValid() && n.trunk == nil && !n.trunkID.IsValid() {
+			// helper.go rolls back a half-made trunk.
+			_ = s.ec2.DeleteNetworkInterface(s.Now(), jb.eni)
+		}
+		var ae *APIError
+		if errors.As(err, &ae) {
+			s.event("Warning", "TrunkENICreationFailed", "node/"+n.name, err.Error())
+		}
+		s.event("Normal", "NodeTrunkFailedInit", "node/"+n.name, err.Error())
+		// manager.go performAsyncOperation: no requeue; the next resync retries.
+	}
+	s.finish(j)
+}

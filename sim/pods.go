@@ -1,0 +1,321 @@
+package sim
+
+import (
+	"fmt"
+	"maps"
+	"strconv"
+	"time"
+
+	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/trunk"
+)
+
+// CreatePod creates a pod now. The webhook matches it against the
+// policies in its namespace; a match adds the vpc.amazonaws.com/pod-eni
+// request (pod_webhook.go), so the pod needs a branch ENI.
+func (s *Sim) CreatePod(spec PodSpec) error {
+	key := spec.Namespace + "/" + spec.Name
+	if spec.Namespace == "" || spec.Name == "" {
+		return &ObjectError{"pod", key, fmt.Errorf("%w: namespace and name are required", ErrBadSpec)}
+	}
+	if spec.Lifetime < 0 {
+		return &ObjectError{"pod", key, fmt.Errorf("%w: negative lifetime %v", ErrBadSpec, spec.Lifetime)}
+	}
+	if _, ok := s.podIndex[key]; ok {
+		return &ObjectError{"pod", key, ErrDuplicate}
+	}
+	sa := spec.ServiceAccount
+	if sa == "" {
+		sa = "default"
+	}
+	s.nextUID++
+	p := &pod{ns: spec.Namespace, name: spec.Name, key: key, uid: "uid-" + strconv.FormatUint(s.nextUID, 10),
+		labels: maps.Clone(spec.Labels), sa: sa, lifetime: spec.Lifetime,
+		phase: Pending, node: -1, job: -1, workload: -1, created: s.Now()}
+	pi := int32(len(s.pods))
+	s.pods = append(s.pods, p)
+	s.podIndex[key] = pi
+	s.m.created++
+	p.needsBranch = s.resolve(p) != nil
+	if p.needsBranch {
+		s.m.sgPods++
+	}
+	s.tr.rec(s.Now(), "PodCreated", "pod/"+key, boolWord(p.needsBranch, "pod-eni requested", "ordinary"))
+	s.pendingPods = append(s.pendingPods, pi)
+	s.place()
+	return nil
+}
+
+// DeletePod deletes a pod; its branch ENI, if any, enters the cool-down.
+func (s *Sim) DeletePod(namespace, name string) error {
+	key := namespace + "/" + name
+	pi, ok := s.podIndex[key]
+	if !ok {
+		return &ObjectError{"pod", key, ErrNotFound}
+	}
+	s.terminate(pi, Deleted, "deleted")
+	return nil
+}
+
+// terminate ends a pod: deleted or completed pods release their branch
+// the same way (pod_controller.go: Deleted job for deleted pods and for
+// phase Succeeded or Failed).
+func (s *Sim) terminate(pi int32, phase Phase, why string) {
+	p := s.pods[pi]
+	if p.phase == Deleted || p.phase == Succeeded {
+		if phase == Deleted {
+			delete(s.podIndex, p.key)
+			p.phase = Deleted
+		}
+		return
+	}
+	s.tr.rec(s.Now(), "Pod"+phase.String(), "pod/"+p.key, why)
+	p.phase = phase
+	if phase == Deleted {
+		delete(s.podIndex, p.key)
+	}
+	defer s.workloadChanged(pi, phase == Deleted && why != "rolling update")
+	if p.node < 0 {
+		return
+	}
+	n := s.nodes[p.node]
+	n.pods--
+	if p.needsBranch {
+		n.branchPods--
+	} else {
+		n.ipPods--
+	}
+	if n.trunk != nil {
+		if _, err := n.trunk.Release(p.uid, s.Now()); err == nil {
+			s.m.noteCooling(s)
+			s.kickSweep(p.node)
+		}
+	}
+	s.place()
+}
+
+// place runs a scheduling pass for pending pods at the current time,
+// once however many changes asked for one.
+func (s *Sim) place() {
+	if s.placePass {
+		return
+	}
+	s.placePass = true
+	s.after(0, s.placeNow, 0)
+}
+
+// placeNow binds pending pods to nodes, in creation order, as
+// kube-scheduler would: a pod needing a branch only where pod-eni is
+// advertised and free; every pod within kubelet max pods; an ordinary pod
+// only where a secondary IP is left once the trunk took its interface.
+func (s *Sim) placeNow(uint64) {
+	s.placePass = false
+	kept := s.pendingPods[:0]
+	for _, pi := range s.pendingPods {
+		p := s.pods[pi]
+		if p.phase != Pending {
+			continue
+		}
+		ni, why := s.pickNode(p)
+		if ni < 0 {
+			p.reason = why
+			kept = append(kept, pi)
+			continue
+		}
+		s.bind(pi, ni)
+	}
+	clear(s.pendingPods[len(kept):])
+	s.pendingPods = kept
+}
+
+func (s *Sim) pickNode(p *pod) (int32, string) {
+	best, bestFree := int32(-1), 0
+	anyBranch := false
+	for i, n := range s.nodes {
+		if n.gone {
+			continue
+		}
+		if n.ready {
+			anyBranch = true
+		}
+		free := s.podSlots(n) - n.pods
+		if free <= 0 {
+			continue
+		}
+		if p.needsBranch {
+			if !n.ready || n.branchPods >= n.typ.BranchInterfaces {
+				continue
+			}
+			free = min(free, n.typ.BranchInterfaces-n.branchPods)
+		} else {
+			ips := n.typ.IPPods(s.trunkTakesIPs(n)) - n.ipPods
+			if ips <= 0 {
+				continue
+			}
+			free = min(free, ips)
+		}
+		better := best < 0 || (s.cfg.Placement == LeastAllocated && free > bestFree) ||
+			(s.cfg.Placement == MostAllocated && free < bestFree)
+		if better {
+			best, bestFree = int32(i), free
+		}
+	}
+	if best >= 0 {
+		return best, ""
+	}
+	switch {
+	case p.needsBranch && s.cfg.CNI.DisablePodENI:
+		return -1, "Insufficient vpc.amazonaws.com/pod-eni: no node advertises it because ENABLE_POD_ENI is false on aws-node; set it to true"
+	case p.needsBranch && !anyBranch:
+		return -1, "Insufficient vpc.amazonaws.com/pod-eni: no node has a trunk ENI yet (or none can hold one)"
+	case p.needsBranch:
+		return -1, "Insufficient vpc.amazonaws.com/pod-eni: every node's branch slots are taken"
+	}
+	return -1, "no node has a free pod slot and secondary IP"
+}
+
+// podSlots is kubelet max pods less the host-network pods.
+func (s *Sim) podSlots(n *node) int { return n.typ.MaxPods() - s.cfg.HostNetworkPods }
+
+// trunkTakesIPs reports whether the node's trunk interface is lost to
+// secondary IPs: once a trunk exists with CNI v1.16.4 or later
+// (pkg/ipamd/datastore/data_store.go). From v1.20.4 ipamd also holds the
+// slot back while the trunk is awaited on trunk-capable types
+// (pkg/ipamd/ipamd.go hasRoomForEni).
+func (s *Sim) trunkTakesIPs(n *node) bool {
+	v := s.cfg.CNI.Version
+	if s.cfg.CNI.DisablePodENI || n.ineligible != nil || !v.AtLeast(CNITrunkExcluded) {
+		return false
+	}
+	return n.trunk != nil || v.AtLeast(CNITrunkSlotHeld)
+}
+
+func (s *Sim) bind(pi, ni int32) {
+	p, n := s.pods[pi], s.nodes[ni]
+	p.node, p.bound = ni, s.Now()
+	p.parts.scheduling = p.bound - p.created
+	p.reason = ""
+	n.pods++
+	s.tr.rec(s.Now(), "PodScheduled", "pod/"+p.key, n.name)
+	if !p.needsBranch {
+		n.ipPods++
+		s.ready(pi)
+		return
+	}
+	n.branchPods++
+	p.reason = "waiting for the controller to annotate the branch ENI (FailedCreatePodSandBox until then)"
+	s.enqueueCreate(pi, 0)
+}
+
+// kubeletAfterAnnotation finds the kubelet's first sandbox attempt at or
+// after the annotation: the CNI's ADD fails at once without it
+// (pkg/ipamd/rpc_handler.go), and the pod worker retries every
+// RetryPeriod stretched by up to RetryJitter (kubernetes
+// pkg/kubelet/pod_workers.go). The failed attempts are counted, not
+// scheduled, as they change nothing else.
+func (s *Sim) kubeletAfterAnnotation(pi int32) {
+	p := s.pods[pi]
+	k := s.cfg.Kubelet
+	at := p.bound
+	failed := 0
+	for at < p.annotated {
+		failed++
+		at += time.Duration(float64(k.RetryPeriod) * (1 + k.RetryJitter*s.rngK.Float64()))
+	}
+	if k.SyncOnAnnotation {
+		at = p.annotated
+	}
+	s.m.sandboxFailures += failed
+	p.parts.kubelet = at - p.annotated
+	s.after(at-s.Now(), func(a uint64) {
+		if s.pods[a].phase == Pending && s.pods[a].annotatedOK {
+			s.ready(int32(a))
+		}
+	}, uint64(pi))
+}
+
+// ready marks the pod's network ready: it is Running.
+func (s *Sim) ready(pi int32) {
+	p := s.pods[pi]
+	p.phase, p.ready, p.reason = Running, s.Now(), ""
+	s.m.noteReady(p)
+	s.tr.rec(s.Now(), "PodRunning", "pod/"+p.key, "")
+	if p.lifetime > 0 {
+		s.after(p.lifetime, func(a uint64) { s.terminate(int32(a), Succeeded, "completed") }, uint64(pi))
+	}
+	s.workloadChanged(pi, false)
+}
+
+// RestartController restarts the resource controller: work in flight is
+// lost, and every node is initialised again, rebuilding each trunk from
+// the pods' annotations and the ENIs EC2 holds (trunk.go InitTrunk,
+// provider.go InitResource).
+func (s *Sim) RestartController() error {
+	s.m.generation++
+	s.tr.rec(s.Now(), "ControllerRestarted", "controller", "")
+	for _, q := range []*pool{&s.branchPool, &s.nodePool} {
+		s.inFlight -= len(q.queue)
+		for _, j := range q.queue {
+			s.jobs[j] = job{}
+			s.freeJobs = append(s.freeJobs, j)
+		}
+		q.queue = q.queue[:0]
+	}
+	// Jobs already running are cut off at their next step.
+	for i := range s.jobs {
+		if s.jobs[i].kind != 0 {
+			s.jobs[i].gen = ^uint64(0)
+		}
+	}
+	for _, p := range s.pods {
+		p.job, p.failures, p.dropped, p.waitCap = -1, 0, false, false
+	}
+	for i, n := range s.nodes {
+		if n.gone {
+			continue
+		}
+		n.trunk, n.ready = nil, false
+		s.cancel(n.sweepTimer)
+		if n.ineligible == nil && !s.cfg.CNI.DisablePodENI && !n.initing {
+			s.startInit(int32(i))
+		}
+	}
+	return nil
+}
+
+// restoreTrunk rebuilds a trunk's state from the annotations of the
+// node's pods and the branch ENIs EC2 holds on it; unclaimed branches are
+// queued for deletion with the cool-down.
+func (s *Sim) restoreTrunk(ni int32, t *trunk.Trunk) error {
+	n := s.nodes[ni]
+	var claims []trunk.Claim
+	claimed := make(map[branch.ENIID]bool)
+	for _, p := range s.pods {
+		if p.node == ni && p.annotatedOK && (p.phase == Pending || p.phase == Running) {
+			if _, ok := s.ec2.Lookup(p.eni); !ok {
+				continue // trunk.go: an annotated ENI missing from EC2 is skipped
+			}
+			claims = append(claims, trunk.Claim{Pod: p.uid, ENI: p.eni, VLAN: p.vlan})
+			claimed[p.eni] = true
+		}
+	}
+	var orphans []trunk.Branch
+	for _, e := range s.ec2.Interfaces() {
+		if e.Kind == BranchInterface && e.Instance == n.name && e.Trunk == n.trunkID && !claimed[e.ID] {
+			orphans = append(orphans, trunk.Branch{ENI: e.ID, VLAN: e.VLAN, Association: e.Association})
+		}
+	}
+	for i := range claims {
+		if e, ok := s.ec2.Lookup(claims[i].ENI); ok {
+			claims[i].Association = e.Association
+		}
+	}
+	return t.Restore(claims, orphans, s.Now())
+}
+
+func boolWord(b bool, yes, no string) string {
+	if b {
+		return yes
+	}
+	return no
+}

@@ -1,0 +1,290 @@
+package sim
+
+import (
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+)
+
+type metrics struct {
+	generation       uint64
+	nodes            int
+	created, sgPods  int
+	ready            []time.Duration // start-up latency of pods that needed a branch
+	readyOrdinary    int
+	partSum          parts
+	trunkReady       []time.Duration
+	trunksCreated    int
+	trunksDeleted    int
+	unsupported      int
+	branchesCreated  int
+	branchesDeleted  int
+	peakInUse        int
+	peakCooling      int
+	capacityRequeues int
+	sandboxFailures  int
+	ec2Errors        int
+	lastReady        time.Duration
+	events           map[string]int
+}
+
+func (m *metrics) noteReady(p *pod) {
+	m.lastReady = max(m.lastReady, p.ready)
+	if !p.needsBranch {
+		m.readyOrdinary++
+		return
+	}
+	m.ready = append(m.ready, p.ready-p.created)
+	ps := &m.partSum
+	ps.scheduling += p.parts.scheduling
+	ps.capacity += p.parts.capacity
+	ps.queue += p.parts.queue
+	ps.clientWait += p.parts.clientWait
+	ps.calls += p.parts.calls
+	ps.retries += p.parts.retries
+	ps.apiServer += p.parts.apiServer
+	ps.kubelet += p.parts.kubelet
+}
+
+func (m *metrics) noteInUse(s *Sim) {
+	inUse, cooling := s.branchCounts()
+	m.peakInUse = max(m.peakInUse, inUse)
+	m.peakCooling = max(m.peakCooling, cooling)
+}
+
+func (m *metrics) noteCooling(s *Sim) { m.noteInUse(s) }
+
+// branchCounts returns branch ENIs in use and cooling across all trunks.
+// Kept as running totals would be faster; it runs only on changes.
+func (s *Sim) branchCounts() (inUse, cooling int) {
+	for _, n := range s.nodes {
+		if n.trunk != nil {
+			inUse += n.trunk.InUse()
+			cooling += n.trunk.Cooling()
+		}
+	}
+	return
+}
+
+// Report is a run's outcome. Its JSON form is the stable contract of the
+// `trunksim run -o json` command.
+type Report struct {
+	Seed             uint64  `json:"seed"`
+	SimulatedSeconds float64 `json:"simulatedSeconds"`
+	// LastReadySeconds is when the last pod's network became ready.
+	LastReadySeconds float64 `json:"lastReadySeconds"`
+	Pods             PodCounts `json:"pods"`
+	// StartupLatencySeconds is over pods that needed a branch ENI and whose
+	// network became ready: creation to CNI ADD success.
+	StartupLatencySeconds Percentiles `json:"startupLatencySeconds"`
+	// StartupBreakdownSeconds is the mean of each part of that latency.
+	StartupBreakdownSeconds Breakdown      `json:"startupBreakdownSeconds"`
+	EC2                     EC2Report      `json:"ec2"`
+	BranchENIs              BranchReport   `json:"branchENIs"`
+	Trunks                  TrunkReport    `json:"trunks"`
+	Events                  map[string]int `json:"events"`
+	PendingReasons          map[string]int `json:"pendingReasons,omitempty"`
+	Warnings                []string       `json:"warnings"`
+	Assumptions             []string       `json:"assumptions"`
+	TraceSHA256             string         `json:"traceSHA256"`
+}
+
+// PodCounts counts pods: Created over the run, the others at its end.
+type PodCounts struct {
+	Created          int `json:"created"`
+	SecurityGroupPods int `json:"securityGroupPods"`
+	Running          int `json:"running"`
+	Pending          int `json:"pending"`
+	Failed           int `json:"failed"`
+	Succeeded        int `json:"succeeded"`
+}
+
+// Percentiles of a distribution in seconds.
+type Percentiles struct {
+	P50 float64 `json:"p50"`
+	P90 float64 `json:"p90"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+// Breakdown is the mean start-up latency of security-group pods by part.
+type Breakdown struct {
+	Scheduling         float64 `json:"scheduling"`
+	WaitingForCapacity float64 `json:"waitingForCapacity"`
+	ControllerQueue    float64 `json:"controllerQueue"`
+	EC2ClientWait      float64 `json:"ec2ClientWait"`
+	EC2Calls           float64 `json:"ec2Calls"`
+	ThrottlingRetries  float64 `json:"throttlingRetries"`
+	APIServerWait      float64 `json:"apiServerWait"`
+	KubeletRetry       float64 `json:"kubeletRetry"`
+}
+
+// EC2Report counts EC2 calls.
+type EC2Report struct {
+	Calls     map[string]int `json:"calls"`
+	Throttled int            `json:"throttled"`
+	Errors    int            `json:"errors"`
+}
+
+// BranchReport describes branch ENIs.
+type BranchReport struct {
+	Created     int `json:"created"`
+	Deleted     int `json:"deleted"`
+	PeakInUse   int `json:"peakInUse"`
+	PeakCooling int `json:"peakCooling"`
+	// Leaked are branch ENIs in EC2 that no trunk tracks at the end.
+	Leaked int `json:"leaked"`
+	// CapacityRequeues counts Create jobs requeued at the capacity gate.
+	CapacityRequeues int `json:"capacityRequeues"`
+}
+
+// TrunkReport describes trunk ENIs.
+type TrunkReport struct {
+	Created             int         `json:"created"`
+	Deleted             int         `json:"deleted"`
+	Unsupported         int         `json:"unsupportedNodes"`
+	ReadyLatencySeconds Percentiles `json:"readyLatencySeconds"`
+}
+
+// Report summarises the run so far.
+func (s *Sim) Report() Report {
+	r := Report{Seed: s.cfg.Seed, SimulatedSeconds: s.Now().Seconds(), LastReadySeconds: s.m.lastReady.Seconds()}
+	r.Pods.Created, r.Pods.SecurityGroupPods = s.m.created, s.m.sgPods
+	r.PendingReasons = map[string]int{}
+	for _, p := range s.pods {
+		switch p.phase {
+		case Running:
+			r.Pods.Running++
+		case Succeeded:
+			r.Pods.Succeeded++
+		case Pending:
+			if p.dropped {
+				r.Pods.Failed++
+			} else {
+				r.Pods.Pending++
+			}
+			r.PendingReasons[p.reason]++
+		}
+	}
+	r.StartupLatencySeconds = percentiles(s.m.ready)
+	if n := float64(len(s.m.ready)); n > 0 {
+		ps := s.m.partSum
+		mean := func(d time.Duration) float64 { return round3(d.Seconds() / n) }
+		r.StartupBreakdownSeconds = Breakdown{mean(ps.scheduling), mean(ps.capacity), mean(ps.queue),
+			mean(ps.clientWait), mean(ps.calls), mean(ps.retries), mean(ps.apiServer), mean(ps.kubelet)}
+	}
+	r.EC2 = EC2Report{Calls: s.ec2.Calls(), Throttled: s.ec2.Throttled(), Errors: s.ec2.Errors()}
+	r.BranchENIs = BranchReport{Created: s.m.branchesCreated, Deleted: s.m.branchesDeleted,
+		PeakInUse: s.m.peakInUse, PeakCooling: s.m.peakCooling, Leaked: len(s.leakedENIs()),
+		CapacityRequeues: s.m.capacityRequeues}
+	r.Trunks = TrunkReport{Created: s.m.trunksCreated, Deleted: s.m.trunksDeleted, Unsupported: s.m.unsupported,
+		ReadyLatencySeconds: percentiles(s.m.trunkReady)}
+	r.Events = s.tr.reasons()
+	r.Warnings = s.warnings()
+	r.Assumptions = s.assumptions()
+	r.TraceSHA256 = hex.EncodeToString(s.tr.sum())
+	return r
+}
+
+func (s *Sim) warnings() []string {
+	w := []string{}
+	reasons := map[string][]string{}
+	for _, n := range s.nodes {
+		if n.ineligible != nil && !n.gone && !s.cfg.CNI.DisablePodENI {
+			reasons[n.ineligible.Error()] = append(reasons[n.ineligible.Error()], n.name)
+		}
+	}
+	keys := make([]string, 0, len(reasons))
+	for k := range reasons {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		w = append(w, fmt.Sprintf("%d node(s) cannot hold a trunk ENI (%s): %s", len(reasons[k]), names(reasons[k]), k))
+	}
+	if s.cfg.CNI.DisablePodENI {
+		w = append(w, "ENABLE_POD_ENI is false: no node asks for a trunk, so no pod gets a security group of its own")
+	}
+	if n := len(s.leakedENIs()); n > 0 {
+		w = append(w, fmt.Sprintf("%d branch ENI(s) left in EC2 that no trunk tracks (leaked; upstream's cluster cleaner deletes them 30-60 min later)", n))
+	}
+	if s.m.sandboxFailures > 0 {
+		w = append(w, fmt.Sprintf("%d FailedCreatePodSandBox attempts while pods waited for their branch ENI annotation (normal in small numbers)", s.m.sandboxFailures))
+	}
+	return w
+}
+
+func names(ns []string) string {
+	if len(ns) <= 3 {
+		return fmt.Sprint(ns)
+	}
+	return fmt.Sprintf("[%s %s %s ...]", ns[0], ns[1], ns[2])
+}
+
+func (s *Sim) assumptions() []string {
+	c := s.cfg
+	return []string{
+		fmt.Sprintf("EC2 call latency %v per call (assumption: upstream publishes none)", c.EC2.Latency),
+		fmt.Sprintf("new trunk attaches %v after AttachNetworkInterface (assumption)", c.EC2.AttachDelay),
+		fmt.Sprintf("kubelet retries a failed sandbox every %v stretched by up to %.0f%% (kubelet backOffPeriod and jitter); sync on annotation: %v", c.Kubelet.RetryPeriod, c.Kubelet.RetryJitter*100, c.Kubelet.SyncOnAnnotation),
+		"API server calls take no time beyond the client's rate limit (assumption)",
+		"kube-scheduler binds a pod the moment a node fits it (assumption)",
+		fmt.Sprintf("EC2 account throttling: %v (mutating bucket %d refill %v/s; describe bucket %d refill %v/s, as quoted in upstream PR #675)", !c.EC2.NoAccountThrottling, c.EC2.MutatingBucket, c.EC2.MutatingRefill, c.EC2.DescribeBucket, c.EC2.DescribeRefill),
+		fmt.Sprintf("controller preset %s: user client %v QPS burst %d, instance client %v QPS burst %d, %d branch workers, cool-down %v", c.Controller.Preset, c.Controller.UserClientQPS, c.Controller.UserClientBurst, c.Controller.InstanceClientQPS, c.Controller.InstanceClientBurst, c.Controller.BranchWorkers, c.Controller.CoolDown),
+	}
+}
+
+// leakedENIs returns branch ENIs that exist in EC2 but that no live trunk
+// tracks (in use, cooling or deleting) and no create job is making.
+func (s *Sim) leakedENIs() []Interface {
+	tracked := map[string]bool{}
+	for _, n := range s.nodes {
+		if n.trunk == nil {
+			continue
+		}
+		for _, b := range n.trunk.Branches() {
+			tracked[b.ENI.String()] = true
+		}
+		for _, b := range n.trunk.Queue() {
+			tracked[b.ENI.String()] = true
+		}
+	}
+	for _, jb := range s.jobs {
+		if jb.kind != 0 && jb.eni.IsValid() {
+			tracked[jb.eni.String()] = true
+		}
+		if jb.di < len(jb.del) {
+			for _, b := range jb.del[jb.di:] {
+				tracked[b.ENI.String()] = true
+			}
+		}
+	}
+	var out []Interface
+	for _, e := range s.ec2.Interfaces() {
+		if e.Kind == BranchInterface && !tracked[e.ID.String()] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func percentiles(ds []time.Duration) Percentiles {
+	if len(ds) == 0 {
+		return Percentiles{}
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	at := func(q float64) float64 {
+		// nearest rank
+		i := int(q*float64(len(s))+0.999999) - 1
+		i = max(0, min(i, len(s)-1))
+		return round3(s[i].Seconds())
+	}
+	return Percentiles{P50: at(0.50), P90: at(0.90), P99: at(0.99), Max: round3(s[len(s)-1].Seconds())}
+}
+
+func round3(x float64) float64 {
+	return float64(int64(x*1000+0.5)) / 1000
+}

@@ -1,0 +1,329 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/limits"
+	"github.com/trunksim/trunksim/scheduler"
+	"github.com/trunksim/trunksim/trunk"
+)
+
+// Sentinel errors for bad calls; each is wrapped with the offending name.
+var (
+	ErrDuplicate   = errors.New("already exists")
+	ErrNotFound    = errors.New("not found")
+	ErrBadSpec     = errors.New("invalid spec")
+	ErrEventLimit  = errors.New("event limit reached")
+	ErrActionFailed = errors.New("scripted action failed")
+)
+
+// ObjectError names the object a call was about.
+type ObjectError struct {
+	Kind string // "node", "pod", "policy", "service account"
+	Name string
+	Err  error
+}
+
+func (e *ObjectError) Error() string { return fmt.Sprintf("sim: %s %q: %v", e.Kind, e.Name, e.Err) }
+
+// Unwrap returns the underlying error.
+func (e *ObjectError) Unwrap() error { return e.Err }
+
+// NodeSpec describes a node joining the cluster.
+type NodeSpec struct {
+	Name         string
+	InstanceType string
+	OS           limits.OS // zero means Linux
+	Labels       map[string]string
+}
+
+// PodSpec describes a pod being created.
+type PodSpec struct {
+	Namespace, Name string
+	Labels          map[string]string
+	ServiceAccount  string // zero means "default"
+	// Lifetime, when positive, makes the pod complete (phase Succeeded)
+	// this long after its network is ready, like a Job's pod.
+	Lifetime time.Duration
+}
+
+// Phase is a pod's lifecycle phase as the simulator tracks it.
+type Phase uint8
+
+// Pod phases.
+const (
+	Pending   Phase = 1 + iota // not yet running: unscheduled, or waiting for its network
+	Running                    // network ready
+	Succeeded                  // completed; its branch was released
+	Deleted                    // deleted; its branch was released
+)
+
+var phaseNames = [...]string{"", "Pending", "Running", "Succeeded", "Deleted"}
+
+// String returns the phase's name.
+func (p Phase) String() string {
+	if p > 0 && int(p) < len(phaseNames) {
+		return phaseNames[p]
+	}
+	return fmt.Sprintf("Phase(%d)", uint8(p))
+}
+
+type node struct {
+	name   string
+	typ    limits.InstanceType
+	os     limits.OS
+	labels map[string]string
+	joined time.Duration
+	gone   bool
+
+	trunk     *trunk.Trunk // nil until the controller's Init succeeds
+	trunkID   branch.ENIID
+	initing   bool
+	ready     bool // pod-eni capacity advertised
+	ineligible error
+
+	pods       int // bound, not terminated pods (kubelet max pods)
+	branchPods int // bound pods requesting pod-eni (scheduler accounting)
+	ipPods     int // bound ordinary pods holding a secondary IP
+	sweepAt    time.Duration
+	sweepTimer scheduler.Timer
+}
+
+type pod struct {
+	ns, name string
+	key      string
+	uid      string
+	labels   map[string]string
+	sa       string
+	lifetime time.Duration
+
+	phase       Phase
+	needsBranch bool
+	groups      branch.GroupSet
+	node        int32 // -1 when unbound
+	created     time.Duration
+	bound       time.Duration
+	annotated   time.Duration
+	ready       time.Duration
+	reason      string // why it is not running yet
+	eni         branch.ENIID
+	vlan        branch.VLAN
+	annotatedOK bool
+
+	workload int32 // owning workload, -1 if none
+	revision int
+
+	job      int32 // create job in flight, -1 if none
+	failures int   // attempts failed since the last pod event
+	dropped  bool  // out of retries; waiting for the resync
+	waitCap  bool  // requeued at the capacity gate
+	parts    parts
+	mark     time.Duration // start of the part being timed
+}
+
+// parts is a pod's start-up latency broken down.
+type parts struct {
+	scheduling, capacity, queue, clientWait, calls, retries, apiServer, kubelet time.Duration
+}
+
+// Sim is one simulated cluster. It is not safe for concurrent use; run
+// many Sims in parallel instead.
+type Sim struct {
+	cfg   Config
+	sched *scheduler.Scheduler
+	rngK  *rand.Rand // kubelet jitter
+	rngS  *rand.Rand // SDK retry jitter
+	ec2   *FakeEC2
+
+	nodes     []*node
+	nodeIndex map[string]int32
+	pods      []*pod
+	podIndex  map[string]int32
+	nextUID   uint64
+	policies  []branch.Policy
+	accounts  map[string]map[string]string // namespace/name -> labels
+
+	workloads     []*workload
+	workloadIndex map[string]int32
+
+	user, instance, api *rate.Limiter
+	branchPool, nodePool pool
+	jobs                 []job
+	freeJobs             []int32
+	pendingPods          []int32
+	placePass            bool
+	resyncTimer          scheduler.Timer
+
+	inFlight int // foreground events pending (everything but the resync)
+	failure  error
+
+	ev   func(arg uint64) // job step
+	m    metrics
+	tr   tracer
+	acts []func(*Sim) error
+}
+
+// New returns a simulation of an empty cluster at time zero.
+func New(cfg Config) (*Sim, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Sim{
+		cfg:       c,
+		sched:     scheduler.New(),
+		rngK:      rand.New(rand.NewPCG(c.Seed, 1)),
+		rngS:      rand.New(rand.NewPCG(c.Seed, 2)),
+		nodeIndex: make(map[string]int32),
+		podIndex:  make(map[string]int32),
+		accounts:  make(map[string]map[string]string),
+
+		workloadIndex: make(map[string]int32),
+	}
+	s.ec2 = newFakeEC2(c.EC2, rand.New(rand.NewPCG(c.Seed, 3)))
+	ctl := c.Controller
+	s.user = rate.NewLimiter(rate.Limit(ctl.UserClientQPS), ctl.UserClientBurst)
+	s.instance = s.user
+	if !ctl.SharedEC2Client {
+		s.instance = rate.NewLimiter(rate.Limit(ctl.InstanceClientQPS), ctl.InstanceClientBurst)
+	}
+	s.api = rate.NewLimiter(rate.Limit(ctl.APIServerQPS), ctl.APIServerBurst)
+	s.branchPool.size = ctl.BranchWorkers
+	s.nodePool.size = ctl.NodeWorkers
+	s.tr.init()
+	s.ev = s.stepJob
+	s.resyncTimer = s.background(ctl.Resync, s.resync)
+	return s, nil
+}
+
+// Now returns the virtual time since the simulation started.
+func (s *Sim) Now() time.Duration { return s.sched.Now() }
+
+// EC2 returns the simulation's fake EC2, for inspection.
+func (s *Sim) EC2() *FakeEC2 { return s.ec2 }
+
+// SetTrace makes the simulation write its trace to w as JSON lines, one
+// per event, as it runs. The trace's SHA-256 is in the report either way.
+func (s *Sim) SetTrace(w io.Writer) { s.tr.w = w }
+
+// after schedules a foreground event: one that keeps Run going.
+func (s *Sim) after(d time.Duration, fn scheduler.Func, arg uint64) scheduler.Timer {
+	s.inFlight++
+	t, err := s.sched.After(d, func(a uint64) { s.inFlight--; fn(a) }, arg)
+	if err != nil {
+		s.inFlight--
+		s.fail(err)
+	}
+	return t
+}
+
+// cancel cancels a foreground event.
+func (s *Sim) cancel(t scheduler.Timer) {
+	if s.sched.Cancel(t) {
+		s.inFlight--
+	}
+}
+
+// background schedules an event that does not keep Run going.
+func (s *Sim) background(d time.Duration, fn func()) scheduler.Timer {
+	t, err := s.sched.After(d, func(uint64) { fn() }, 0)
+	if err != nil {
+		s.fail(err)
+	}
+	return t
+}
+
+func (s *Sim) fail(err error) {
+	if s.failure == nil {
+		s.failure = err
+	}
+}
+
+// Schedule runs action at virtual time at; an error it returns stops the
+// run and is returned by Run or RunUntil.
+func (s *Sim) Schedule(at time.Duration, action func(*Sim) error) error {
+	if action == nil {
+		return &ObjectError{"action", "", fmt.Errorf("%w: nil action", ErrBadSpec)}
+	}
+	if at < s.Now() {
+		return &ObjectError{"action", fmtDur(at), fmt.Errorf("%w: time is before now (%v)", ErrBadSpec, s.Now())}
+	}
+	idx := len(s.acts)
+	s.acts = append(s.acts, action)
+	s.after(at-s.Now(), func(uint64) {
+		if err := s.acts[idx](s); err != nil {
+			s.fail(fmt.Errorf("%w at %v: %w", ErrActionFailed, s.Now(), err))
+		}
+		s.acts[idx] = nil
+	}, 0)
+	return nil
+}
+
+// AddServiceAccount records a service account's labels, which policies'
+// serviceAccountSelector match.
+func (s *Sim) AddServiceAccount(namespace, name string, labels map[string]string) error {
+	key := namespace + "/" + name
+	if namespace == "" || name == "" {
+		return &ObjectError{"service account", key, fmt.Errorf("%w: namespace and name are required", ErrBadSpec)}
+	}
+	if _, ok := s.accounts[key]; ok {
+		return &ObjectError{"service account", key, ErrDuplicate}
+	}
+	s.accounts[key] = maps.Clone(labels)
+	return nil
+}
+
+// AddPolicy adds a SecurityGroupPolicy. Pods created afterwards are
+// matched against it; running pods are not changed (pod_webhook.go
+// mutates at creation only).
+func (s *Sim) AddPolicy(p branch.Policy) error {
+	key := p.Namespace + "/" + p.Name
+	if err := p.Validate(); err != nil {
+		return &ObjectError{"policy", key, err}
+	}
+	for _, q := range s.policies {
+		if q.Namespace == p.Namespace && q.Name == p.Name {
+			return &ObjectError{"policy", key, ErrDuplicate}
+		}
+	}
+	s.policies = append(s.policies, p)
+	s.tr.rec(s.Now(), "PolicyAdded", "policy/"+key, "")
+	return nil
+}
+
+// RemovePolicy deletes a SecurityGroupPolicy.
+func (s *Sim) RemovePolicy(namespace, name string) error {
+	for i, q := range s.policies {
+		if q.Namespace == namespace && q.Name == name {
+			s.policies = slices.Delete(s.policies, i, i+1)
+			s.tr.rec(s.Now(), "PolicyRemoved", "policy/"+namespace+"/"+name, "")
+			return nil
+		}
+	}
+	return &ObjectError{"policy", namespace + "/" + name, ErrNotFound}
+}
+
+// InjectFault adds an EC2 fault from now on.
+func (s *Sim) InjectFault(f Fault) error {
+	if err := f.validate(); err != nil {
+		return &ObjectError{"fault", f.API.String(), fmt.Errorf("%w: %v", ErrBadSpec, err)}
+	}
+	s.ec2.cfg.Faults = append(s.ec2.cfg.Faults, f)
+	return nil
+}
+
+func (s *Sim) resolve(p *pod) []branch.SecurityGroupID {
+	return branch.Resolve(branch.Pod{Namespace: p.ns, Labels: p.labels, ServiceAccount: p.sa,
+		ServiceAccountLabels: s.accounts[p.ns+"/"+p.sa]}, s.policies)
+}
+
+func fmtDur(d time.Duration) string { return d.String() }

@@ -1,0 +1,396 @@
+package sim_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/limits"
+	"github.com/trunksim/trunksim/sim"
+)
+
+var webSG = branch.MustParseSecurityGroupID("sg-0123456789abcdef0")
+
+func webPolicy() branch.Policy {
+	return branch.Policy{Namespace: "default", Name: "web",
+		PodSelector: &branch.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+		Groups:      []branch.SecurityGroupID{webSG}}
+}
+
+// cluster builds a Sim with count nodes of typ and the web policy.
+func cluster(t testing.TB, cfg sim.Config, typ string, count int) *sim.Sim {
+	t.Helper()
+	s, err := sim.New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, s.AddPolicy(webPolicy()))
+	for i := range count {
+		require.NoError(t, s.AddNode(sim.NodeSpec{Name: fmt.Sprintf("n%d", i), InstanceType: typ}))
+	}
+	return s
+}
+
+func createWeb(t testing.TB, s *sim.Sim, from, n int) {
+	t.Helper()
+	for i := from; i < from+n; i++ {
+		require.NoError(t, s.CreatePod(sim.PodSpec{Namespace: "default", Name: fmt.Sprintf("web-%d", i), Labels: map[string]string{"app": "web"}}))
+	}
+}
+
+func TestNewRejectsBadConfigNamingTheField(t *testing.T) {
+	cases := []struct {
+		field string
+		cfg   sim.Config
+	}{
+		{"Controller.UserClientQPS", sim.Config{Controller: sim.Controller{UserClientQPS: -1}}},
+		{"Controller.BranchWorkers", sim.Config{Controller: sim.Controller{BranchWorkers: -3}}},
+		{"Controller.GroupsPerInterface", sim.Config{Controller: sim.Controller{GroupsPerInterface: 17}}},
+		{"EC2.Latency", sim.Config{EC2: sim.EC2{Latency: -time.Second}}},
+		{"Kubelet.RetryPeriod", sim.Config{Kubelet: sim.Kubelet{RetryPeriod: -1}}},
+		{"CNI.Version", sim.Config{CNI: sim.CNI{Version: sim.Version{1, 6, 0}}}},
+		{"EC2.Faults[0]", sim.Config{EC2: sim.EC2{Faults: []sim.Fault{{API: sim.CreateNetworkInterface, Code: "X", Probability: 2}}}}},
+	}
+	for _, c := range cases {
+		t.Run(c.field, func(t *testing.T) {
+			_, err := sim.New(c.cfg)
+			require.ErrorIs(t, err, sim.ErrBadConfig)
+			var ce *sim.ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, c.field, ce.Field)
+		})
+	}
+}
+
+func TestBadCallsAreRefusedAndChangeNothing(t *testing.T) {
+	s := cluster(t, sim.Config{}, "m5.large", 1)
+	before := s.Report()
+	err := s.AddNode(sim.NodeSpec{Name: "x", InstanceType: "m5.larg"})
+	require.ErrorIs(t, err, limits.ErrUnknownType)
+	assert.Contains(t, err.Error(), "m5.large", "suggests the close name")
+	require.ErrorIs(t, s.AddNode(sim.NodeSpec{Name: "n0", InstanceType: "m5.large"}), sim.ErrDuplicate)
+	require.ErrorIs(t, s.AddNode(sim.NodeSpec{InstanceType: "m5.large"}), sim.ErrBadSpec)
+	require.ErrorIs(t, s.CreatePod(sim.PodSpec{Name: "p"}), sim.ErrBadSpec)
+	require.ErrorIs(t, s.CreatePod(sim.PodSpec{Namespace: "d", Name: "p", Lifetime: -1}), sim.ErrBadSpec)
+	require.ErrorIs(t, s.DeletePod("default", "nope"), sim.ErrNotFound)
+	require.ErrorIs(t, s.DeleteNode("nope"), sim.ErrNotFound)
+	require.ErrorIs(t, s.RemovePolicy("default", "nope"), sim.ErrNotFound)
+	require.ErrorIs(t, s.AddPolicy(webPolicy()), sim.ErrDuplicate)
+	require.Error(t, s.AddPolicy(branch.Policy{Namespace: "default", Name: "empty"}))
+	require.ErrorIs(t, s.InjectFault(sim.Fault{API: sim.CreateNetworkInterface}), sim.ErrBadSpec)
+	assert.Equal(t, before, s.Report())
+}
+
+// Upstream: pkg/provider/branch/provider.go UpdateResourceCapacity — the
+// node advertises pod-eni = BranchInterface only once its trunk exists.
+func TestBranchCapacityIsAdvertisedOnlyAfterTheTrunk(t *testing.T) {
+	s := cluster(t, sim.Config{}, "m5.large", 1)
+	createWeb(t, s, 0, 10)
+	require.NoError(t, s.RunUntil(time.Second))
+	r := s.Report()
+	assert.Equal(t, 0, r.Pods.Running, "no branch pod runs before the trunk is ready")
+	require.NoError(t, s.Run())
+	r = s.Report()
+	assert.Equal(t, 1, r.Trunks.Created)
+	assert.Equal(t, 9, r.Pods.Running, "m5.large has 9 branch interfaces")
+	assert.Equal(t, 1, r.Pods.Pending)
+	assert.Contains(t, fmt.Sprint(r.PendingReasons), "Insufficient vpc.amazonaws.com/pod-eni")
+	assert.Greater(t, r.Trunks.ReadyLatencySeconds.Max, 0.0)
+	require.NoError(t, s.Check())
+}
+
+// Upstream: pkg/aws/ec2/api/helper.go CreateAndAttachNetworkInterface and
+// pkg/aws/ec2/instance.go LoadDetails — a new trunk costs DescribeInstances
+// twice, DescribeSubnets, Create, Permission, Attach, Modify and the
+// attachment polls.
+func TestNewTrunkCostsItsEC2Calls(t *testing.T) {
+	s := cluster(t, sim.Config{EC2: sim.EC2{AttachDelay: 2 * time.Second}}, "m5.large", 1)
+	require.NoError(t, s.Run())
+	calls := s.Report().EC2.Calls
+	assert.Equal(t, 2, calls["DescribeInstances"])
+	assert.Equal(t, 1, calls["DescribeSubnets"])
+	assert.Equal(t, 1, calls["CreateNetworkInterface"])
+	assert.Equal(t, 1, calls["CreateNetworkInterfacePermission"])
+	assert.Equal(t, 1, calls["AttachNetworkInterface"])
+	assert.Equal(t, 1, calls["ModifyNetworkInterfaceAttribute"])
+	// polls at 0 s, +1 s, +2 s: attached 2 s after the attach call.
+	assert.Equal(t, 3, calls["DescribeNetworkInterfaces"])
+}
+
+// Upstream: pkg/provider/branch/provider.go IsInstanceSupported — a type
+// that cannot trunk gets an Unsupported Warning and no capacity; a Windows
+// node gets neither trunk nor event.
+func TestIneligibleNodesRecordWhyAndAdvertiseNothing(t *testing.T) {
+	s, err := sim.New(sim.Config{})
+	require.NoError(t, err)
+	require.NoError(t, s.AddPolicy(webPolicy()))
+	require.NoError(t, s.AddNode(sim.NodeSpec{Name: "t3", InstanceType: "t3.large"}))
+	require.NoError(t, s.AddNode(sim.NodeSpec{Name: "win", InstanceType: "m5.large", OS: limits.OSWindows}))
+	createWeb(t, s, 0, 1)
+	require.NoError(t, s.Run())
+	r := s.Report()
+	assert.Equal(t, 1, r.Events["Unsupported"], "only the t3 node gets an event")
+	assert.Equal(t, 0, r.Trunks.Created)
+	assert.Equal(t, 1, r.Pods.Pending)
+	require.Len(t, r.Warnings, 2)
+	assert.Contains(t, r.Warnings[0], "[win]")
+	assert.Contains(t, r.Warnings[0], "Linux nodes only")
+	assert.Contains(t, r.Warnings[1], "[t3]")
+	assert.Contains(t, r.Warnings[1], "burstable")
+	assert.Zero(t, r.EC2.Calls["CreateNetworkInterface"])
+}
+
+func TestENABLEPODENIOffLeavesSecurityGroupPodsPendingWithTheFix(t *testing.T) {
+	s := cluster(t, sim.Config{CNI: sim.CNI{DisablePodENI: true}}, "m5.large", 2)
+	createWeb(t, s, 0, 3)
+	require.NoError(t, s.CreatePod(sim.PodSpec{Namespace: "default", Name: "plain"}))
+	require.NoError(t, s.Run())
+	r := s.Report()
+	assert.Equal(t, 1, r.Pods.Running, "the ordinary pod runs")
+	assert.Equal(t, 3, r.Pods.Pending)
+	assert.Contains(t, fmt.Sprint(r.PendingReasons), "ENABLE_POD_ENI")
+}
+
+// Upstream: pkg/aws/ec2/api/helper.go, trunk.go CreateAndAssociateBranchENIs —
+// a branch is CreateNetworkInterface and CreateNetworkInterfacePermission on
+// the user client and AssociateTrunkInterface on the instance client.
+func TestBranchCreateIsThreeCalls(t *testing.T) {
+	s := cluster(t, sim.Config{}, "m5.xlarge", 1)
+	require.NoError(t, s.Run())
+	base := s.Report().EC2.Calls
+	createWeb(t, s, 0, 5)
+	require.NoError(t, s.Run())
+	r := s.Report()
+	assert.Equal(t, 5, r.EC2.Calls["CreateNetworkInterface"]-base["CreateNetworkInterface"])
+	assert.Equal(t, 5, r.EC2.Calls["CreateNetworkInterfacePermission"]-base["CreateNetworkInterfacePermission"])
+	assert.Equal(t, 5, r.EC2.Calls["AssociateTrunkInterface"])
+	assert.Equal(t, 5, r.BranchENIs.Created)
+	assert.Equal(t, 5, r.Events["ResourceAllocated"])
+	assert.Equal(t, 5, r.Events["SecurityGroupRequested"])
+	require.NoError(t, s.Check())
+}
+
+// Upstream: pkg/provider/branch/trunk/trunk.go assignVlanId — the lowest
+// free VLAN, from 1.
+func TestVLANsAreLowestFreeFromOne(t *testing.T) {
+	s := cluster(t, sim.Config{}, "m5.large", 1)
+	createWeb(t, s, 0, 3)
+	require.NoError(t, s.Run())
+	vlans := map[branch.VLAN]bool{}
+	for _, e := range s.EC2().Interfaces() {
+		if e.Kind == sim.BranchInterface {
+			vlans[e.VLAN] = true
+		}
+	}
+	assert.Equal(t, map[branch.VLAN]bool{1: true, 2: true, 3: true}, vlans)
+}
+
+// Upstream: trunk.go canCreateMore and provider.go (requeue after the
+// cool-down) — a replacement pod on a full m5.large waits for the old
+// branch to cool down and be swept: one to two cool-down periods.
+func TestReplacementPodOnFullNodeWaitsForTheCoolDown(t *testing.T) {
+	s := cluster(t, sim.Config{Kubelet: sim.Kubelet{SyncOnAnnotation: true}}, "m5.large", 1)
+	createWeb(t, s, 0, 9)
+	require.NoError(t, s.Run())
+	require.Equal(t, 9, s.Report().Pods.Running)
+	start := s.Now()
+	require.NoError(t, s.DeletePod("default", "web-0"))
+	createWeb(t, s, 9, 1)
+	require.NoError(t, s.Run())
+	r := s.Report()
+	require.Equal(t, 9, r.Pods.Running)
+	assert.Equal(t, 0, r.Events["BranchAllocationFailed"], "the gate is silent")
+	assert.GreaterOrEqual(t, r.BranchENIs.CapacityRequeues, 1)
+	// The replacement was created at start; its latency is the max.
+	wait := r.StartupLatencySeconds.Max
+	assert.GreaterOrEqual(t, wait, 60.0, "at least one cool-down")
+	assert.LessOrEqual(t, wait, 125.0, "at most two cool-downs plus the calls")
+	assert.Less(t, (s.Now() - start).Minutes(), 30.0, "never the resync")
+}
+
+// Upstream: pkg/provider/branch/cooldown/cooldown.go — 60 s by default,
+// never below 30 s.
+func TestCoolDownDefaultsTo60sAndClampsTo30s(t *testing.T) {
+	for _, c := range []struct {
+		set, wantMin time.Duration
+	}{{0, 60 * time.Second}, {10 * time.Second, 30 * time.Second}, {45 * time.Second, 45 * time.Second}} {
+		s := cluster(t, sim.Config{Controller: sim.Controller{CoolDown: c.set}}, "m5.large", 1)
+		createWeb(t, s, 0, 1)
+		require.NoError(t, s.Run())
+		released := s.Now()
+		require.NoError(t, s.DeletePod("default", "web-0"))
+		require.NoError(t, s.Run())
+		took := s.Now() - released
+		assert.GreaterOrEqual(t, took, c.wantMin, "cool-down %v", c.set)
+		assert.Less(t, took, c.wantMin+30*time.Second+time.Second, "deleted at the first sweep after it")
+		assert.Equal(t, 1, s.Report().BranchENIs.Deleted)
+	}
+}
+
+// Upstream: controllers/core/pod_controller.go — a Succeeded pod releases
+// its branch like a deleted one.
+func TestCompletedPodsReleaseTheirBranch(t *testing.T) {
+	s := cluster(t, sim.Config{}, "m5.large", 1)
+	for i := range 12 {
+		require.NoError(t, s.CreatePod(sim.PodSpec{Namespace: "default", Name: fmt.Sprintf("job-%d", i),
+			Labels: map[string]string{"app": "web"}, Lifetime: time.Minute}))
+	}
+	require.NoError(t, s.Run())
+	r := s.Report()
+	assert.Equal(t, 12, r.Pods.Succeeded, "the last three ran once the first nine completed and cooled")
+	assert.Equal(t, 12, r.BranchENIs.Deleted)
+	assert.Equal(t, 0, r.BranchENIs.Leaked)
+	require.NoError(t, s.Check())
+}
+
+// Upstream: pkg/worker/worker.go and pkg/config/loader.go
+// WorkQueueDefaultMaxRetries — an EC2 error is retried 5 times within a
+// second, each with a BranchAllocationFailed event, then dropped until the
+// 30-minute resync.
+func TestCreateErrorsRetrySixTimesThenWaitForTheResync(t *testing.T) {
+	s := cluster(t, sim.Config{}, "m5.large", 1)
+	require.NoError(t, s.Run())
+	require.NoError(t, s.InjectFault(sim.Fault{API: sim.CreateNetworkInterface, Code: sim.CodeNoFreeAddresses,
+		Probability: 1, From: s.Now(), Until: s.Now() + 5*time.Minute}))
+	createWeb(t, s, 0, 1)
+	require.NoError(t, s.Run())
+	r := s.Report()
+	assert.Equal(t, 6, r.Events["BranchAllocationFailed"])
+	assert.Equal(t, 1, r.Pods.Failed, "dropped, waiting for the resync")
+	assert.Less(t, s.Now(), 5*time.Minute, "the retries take under a second")
+	require.NoError(t, s.RunUntil(31*time.Minute))
+	require.NoError(t, s.Run())
+	r = s.Report()
+	assert.Equal(t, 1, r.Pods.Running, "the resync retried it after the fault ended")
+	assert.Equal(t, 0, r.BranchENIs.Leaked, "the failed creates left nothing behind")
+}
+
+// Upstream: trunk.go CreateAndAssociateBranchENIs — when a step after
+// CreateNetworkInterface fails, the ENI is deleted at the next sweep with
+// no cool-down.
+func TestPartlyCreatedBranchIsDeletedWithoutCoolDown(t *testing.T) {
+	s := cluster(t, sim.Config{}, "m5.large", 1)
+	require.NoError(t, s.Run())
+	require.NoError(t, s.InjectFault(sim.Fault{API: sim.AssociateTrunkInterface, Code: "InvalidParameterValue",
+		Probability: 1, From: s.Now(), Until: s.Now() + time.Second}))
+	createWeb(t, s, 0, 1)
+	require.NoError(t, s.Run())
+	r := s.Report()
+	assert.GreaterOrEqual(t, r.Events["BranchAllocationFailed"], 1)
+	assert.Equal(t, 1, r.Pods.Running)
+	assert.Equal(t, r.BranchENIs.Created-1, r.BranchENIs.Deleted)
+	assert.Equal(t, 0, r.BranchENIs.Leaked)
+	require.NoError(t, s.Check())
+}
+
+// Upstream: trunk.go DeleteCooledDownENIs (MaxDeleteRetries = 3) — an ENI
+// whose delete keeps failing is forgotten, and leaks.
+func TestDeleteThatKeepsFailingIsForgottenAndLeaks(t *testing.T) {
+	s := cluster(t, sim.Config{}, "m5.large", 1)
+	createWeb(t, s, 0, 1)
+	require.NoError(t, s.Run())
+	require.NoError(t, s.InjectFault(sim.Fault{API: sim.DeleteNetworkInterface, Code: "InternalFailure",
+		Probability: 1, From: s.Now()}))
+	require.NoError(t, s.DeletePod("default", "web-0"))
+	require.NoError(t, s.Run())
+	r := s.Report()
+	assert.Equal(t, 1, r.BranchENIs.Leaked)
+	assert.Equal(t, 1, r.Events["BranchENILeaked"])
+	// 3 tries in the sweep, each with 5 helper attempts.
+	assert.Equal(t, 15, r.EC2.Calls["DeleteNetworkInterface"])
+	err := s.Check()
+	require.ErrorIs(t, err, sim.ErrInvariant)
+	assert.Contains(t, err.Error(), "leaked")
+}
+
+// Upstream: pkg/provider/branch/provider.go DeleteNode
+// (NodeDeleteRequeueRequestDelay = 1 min) — a deleted node's branches are
+// all deleted a minute later, cool-down or not.
+func TestNodeDeletionWipesBranchesAfterOneMinute(t *testing.T) {
+	s := cluster(t, sim.Config{Controller: sim.Controller{CoolDown: 10 * time.Minute}}, "m5.large", 1)
+	createWeb(t, s, 0, 5)
+	require.NoError(t, s.Run())
+	at := s.Now()
+	require.NoError(t, s.DeleteNode("n0"))
+	require.NoError(t, s.Run())
+	r := s.Report()
+	assert.Equal(t, 5, r.BranchENIs.Deleted)
+	assert.Equal(t, 0, r.BranchENIs.Leaked)
+	took := s.Now() - at
+	assert.GreaterOrEqual(t, took, time.Minute)
+	assert.Less(t, took, 2*time.Minute, "not the 10-minute cool-down")
+	assert.Equal(t, 0, r.Pods.Running+r.Pods.Pending, "evicted pods are deleted; none belong to a workload")
+}
+
+// Upstream: trunk.go InitTrunk — after a restart, branches are rebuilt
+// from the pods' annotations; running pods keep their ENIs.
+func TestRestartRebuildsFromAnnotations(t *testing.T) {
+	s := cluster(t, sim.Config{}, "m5.large", 1)
+	createWeb(t, s, 0, 4)
+	require.NoError(t, s.Run())
+	before := s.Report()
+	require.NoError(t, s.RestartController())
+	require.NoError(t, s.Run())
+	r := s.Report()
+	assert.Equal(t, 4, r.Pods.Running)
+	assert.Equal(t, before.BranchENIs.Created, r.BranchENIs.Created, "no new branches")
+	assert.Equal(t, 0, r.BranchENIs.Leaked)
+	require.NoError(t, s.Check())
+	// Capacity is still counted: 5 more fit, not 9.
+	createWeb(t, s, 4, 6)
+	require.NoError(t, s.Run())
+	assert.Equal(t, 9, s.Report().Pods.Running)
+}
+
+// The last pod of a burst of N on ample nodes can be ready no earlier than
+// the user client's token bucket allows: (2N - B) / Q.
+func TestBurstIsBoundByTheUserClientBucket(t *testing.T) {
+	cfg := sim.Config{EC2: sim.EC2{Latency: time.Nanosecond, NoAccountThrottling: true},
+		Kubelet: sim.Kubelet{SyncOnAnnotation: true}}
+	s := cluster(t, cfg, "m5.24xlarge", 10)
+	require.NoError(t, s.Run())
+	start := s.Now() + 10*time.Second // the trunk inits' tokens refill
+	require.NoError(t, s.RunUntil(start))
+	const n = 500
+	createWeb(t, s, 0, n)
+	require.NoError(t, s.Run())
+	r := s.Report()
+	require.Equal(t, n, r.Pods.Running)
+	// the trunk inits used tokens long ago and they have refilled
+	bound := float64(2*n-18) / 12
+	last := r.LastReadySeconds - start.Seconds()
+	assert.GreaterOrEqual(t, last, bound)
+	assert.InDelta(t, bound, last, bound*0.01, "within 1%% of the bound")
+}
+
+func TestSameSeedSameTraceAndReport(t *testing.T) {
+	run := func(seed uint64) (sim.Report, []byte) {
+		s := cluster(t, sim.Config{Seed: seed}, "m5.large", 3)
+		var buf bytes.Buffer
+		s.SetTrace(&buf)
+		createWeb(t, s, 0, 30)
+		require.NoError(t, s.Schedule(3*time.Minute, func(s *sim.Sim) error { return s.DeletePod("default", "web-3") }))
+		require.NoError(t, s.Run())
+		return s.Report(), buf.Bytes()
+	}
+	r1, t1 := run(7)
+	r2, t2 := run(7)
+	assert.Equal(t, r1, r2)
+	assert.Equal(t, t1, t2)
+	r3, _ := run(8)
+	assert.NotEqual(t, r1.TraceSHA256, r3.TraceSHA256, "kubelet jitter differs with the seed")
+}
+
+func TestScheduledActionErrorStopsTheRun(t *testing.T) {
+	s := cluster(t, sim.Config{}, "m5.large", 1)
+	require.NoError(t, s.Schedule(time.Minute, func(s *sim.Sim) error { return s.DeletePod("x", "y") }))
+	err := s.Run()
+	require.ErrorIs(t, err, sim.ErrNotFound)
+	require.ErrorIs(t, err, sim.ErrActionFailed)
+	require.Error(t, s.Schedule(0, func(*sim.Sim) error { return nil }), "in the past")
+	require.True(t, errors.Is(s.Schedule(2*time.Minute, nil), sim.ErrBadSpec))
+}

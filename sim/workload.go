@@ -1,0 +1,164 @@
+package sim
+
+import (
+	"fmt"
+	"maps"
+	"strconv"
+	"time"
+)
+
+// WorkloadSpec describes a Deployment-like set of identical pods.
+type WorkloadSpec struct {
+	Namespace, Name string
+	Labels          map[string]string
+	ServiceAccount  string
+	Replicas        int
+	// Interval spaces the initial pod creations; zero creates them all now.
+	Interval time.Duration
+	// Lifetime, when positive, makes each pod complete this long after it
+	// runs (a Job's pods); completed pods are not replaced.
+	Lifetime time.Duration
+}
+
+type workload struct {
+	spec     WorkloadSpec
+	revision int
+	next     int // suffix of the next pod name
+	pods     []int32
+	// rolling update in progress
+	rolling        bool
+	surge, unavail int
+}
+
+// AddWorkload creates spec.Replicas pods, spaced by spec.Interval, and
+// keeps that many: a pod deleted by DeletePod or by its node's deletion is
+// replaced, as a ReplicaSet does. Pods are named <name>-<n>.
+func (s *Sim) AddWorkload(spec WorkloadSpec) error {
+	key := spec.Namespace + "/" + spec.Name
+	switch {
+	case spec.Namespace == "" || spec.Name == "":
+		return &ObjectError{"workload", key, fmt.Errorf("%w: namespace and name are required", ErrBadSpec)}
+	case spec.Replicas < 0:
+		return &ObjectError{"workload", key, fmt.Errorf("%w: negative replicas %d", ErrBadSpec, spec.Replicas)}
+	case spec.Interval < 0 || spec.Lifetime < 0:
+		return &ObjectError{"workload", key, fmt.Errorf("%w: negative interval or lifetime", ErrBadSpec)}
+	}
+	if _, ok := s.workloadIndex[key]; ok {
+		return &ObjectError{"workload", key, ErrDuplicate}
+	}
+	spec.Labels = maps.Clone(spec.Labels)
+	wi := int32(len(s.workloads))
+	s.workloads = append(s.workloads, &workload{spec: spec})
+	s.workloadIndex[key] = wi
+	for i := range spec.Replicas {
+		if spec.Interval == 0 || i == 0 {
+			s.newReplica(wi)
+			continue
+		}
+		s.after(time.Duration(i)*spec.Interval, func(a uint64) { s.newReplica(int32(a)) }, uint64(wi))
+	}
+	return nil
+}
+
+// RollWorkload replaces every pod of a workload with a new revision,
+// keeping at most Replicas+maxSurge pods and at least
+// Replicas-maxUnavailable running, as a Deployment's rolling update does.
+func (s *Sim) RollWorkload(namespace, name string, maxSurge, maxUnavailable int) error {
+	key := namespace + "/" + name
+	wi, ok := s.workloadIndex[key]
+	if !ok {
+		return &ObjectError{"workload", key, ErrNotFound}
+	}
+	if maxSurge < 0 || maxUnavailable < 0 || maxSurge+maxUnavailable == 0 {
+		return &ObjectError{"workload", key, fmt.Errorf("%w: maxSurge %d and maxUnavailable %d must not be negative nor both zero", ErrBadSpec, maxSurge, maxUnavailable)}
+	}
+	w := s.workloads[wi]
+	w.revision++
+	w.rolling, w.surge, w.unavail = true, maxSurge, maxUnavailable
+	s.tr.rec(s.Now(), "RolloutStarted", "workload/"+key, "revision "+strconv.Itoa(w.revision))
+	s.reconcileWorkload(wi)
+	return nil
+}
+
+func (s *Sim) newReplica(wi int32) {
+	w := s.workloads[wi]
+	name := w.spec.Name + "-" + strconv.Itoa(w.next)
+	w.next++
+	if err := s.CreatePod(PodSpec{Namespace: w.spec.Namespace, Name: name, Labels: w.spec.Labels,
+		ServiceAccount: w.spec.ServiceAccount, Lifetime: w.spec.Lifetime}); err != nil {
+		s.fail(err)
+		return
+	}
+	pi := int32(len(s.pods) - 1)
+	s.pods[pi].workload, s.pods[pi].revision = wi, w.revision
+	w.pods = append(w.pods, pi)
+}
+
+// workloadChanged is called when one of the workload's pods became ready
+// or ended.
+func (s *Sim) workloadChanged(pi int32, replace bool) {
+	p := s.pods[pi]
+	if p.workload < 0 {
+		return
+	}
+	w := s.workloads[p.workload]
+	if replace && !w.rolling && p.revision == w.revision {
+		s.newReplica(p.workload)
+		return
+	}
+	if w.rolling {
+		s.reconcileWorkload(p.workload)
+	}
+}
+
+// reconcileWorkload advances a rolling update by one round.
+func (s *Sim) reconcileWorkload(wi int32) {
+	w := s.workloads[wi]
+	live := w.pods[:0]
+	var oldPods, newPods, running []int32
+	for _, pi := range w.pods {
+		p := s.pods[pi]
+		if p.phase != Pending && p.phase != Running {
+			continue
+		}
+		live = append(live, pi)
+		if p.revision == w.revision {
+			newPods = append(newPods, pi)
+		} else {
+			oldPods = append(oldPods, pi)
+		}
+		if p.phase == Running {
+			running = append(running, pi)
+		}
+	}
+	w.pods = live
+	want := w.spec.Replicas
+	for len(newPods)+len(oldPods) < want+w.surge && len(newPods) < want {
+		s.newReplica(wi)
+		newPods = append(newPods, int32(len(s.pods)-1))
+	}
+	avail := len(running)
+	// Not-ready old pods go first; they cost no availability.
+	for _, pi := range oldPods {
+		if s.pods[pi].phase == Pending {
+			s.terminate(pi, Deleted, "rolling update")
+		}
+	}
+	for _, pi := range oldPods {
+		if s.pods[pi].phase == Running && avail-1 >= want-w.unavail {
+			avail--
+			s.terminate(pi, Deleted, "rolling update")
+		}
+	}
+	done := true
+	for _, pi := range w.pods {
+		p := s.pods[pi]
+		if (p.phase == Pending || p.phase == Running) && (p.revision != w.revision || p.phase != Running) {
+			done = false
+		}
+	}
+	if done {
+		w.rolling = false
+		s.tr.rec(s.Now(), "RolloutComplete", "workload/"+w.spec.Namespace+"/"+w.spec.Name, "revision "+strconv.Itoa(w.revision))
+	}
+}

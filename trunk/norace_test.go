@@ -1,0 +1,5 @@
+//go:build !race
+
+package trunk
+
+const raceEnabled = false

@@ -1,0 +1,119 @@
+package trunk
+
+import (
+	"time"
+
+	"github.com/trunksim/trunksim/branch"
+)
+
+// Sweep hands out the branches due for deletion at now, as the node's
+// periodic ProcessDeleteQueue job does (trunk.go DeleteCooledDownENIs).
+// It walks the delete queue from the head, taking every entry queued with
+// no cool-down or whose cool-down has passed (now strictly after release
+// + cool-down), and stops at the first entry still cooling, since later
+// entries were queued later. coolDown goes through [ClampCoolDown].
+//
+// now counts as seen for later calls even when nothing is due. The
+// returned branches are "deleting": out of the queue and, as
+// upstream, no longer counted by the capacity gate, but still holding
+// their VLAN IDs. Report each with [Trunk.Deleted] or
+// [Trunk.DeleteFailed].
+func (t *Trunk) Sweep(now, coolDown time.Duration) []Branch {
+	return t.AppendSweep(nil, now, coolDown)
+}
+
+// AppendSweep is [Trunk.Sweep] appending to dst, for callers that reuse a
+// buffer.
+func (t *Trunk) AppendSweep(dst []Branch, now, coolDown time.Duration) []Branch {
+	coolDown = ClampCoolDown(coolDown)
+	t.latest = max(t.latest, now)
+	for t.queue.len() > 0 && t.queue.at(0).cooled(now, coolDown) {
+		b := t.queue.popFront()
+		t.deleting[b.ENI] = b
+		dst = append(dst, b)
+	}
+	return dst
+}
+
+// NextCooled returns the first instant at which [Trunk.Sweep] would take
+// the head of the delete queue, given coolDown (through [ClampCoolDown]);
+// zero for an entry queued with no cool-down. It reports false when the
+// queue is empty. Only the head matters: a sweep stops there.
+func (t *Trunk) NextCooled(coolDown time.Duration) (time.Duration, bool) {
+	if t.queue.len() == 0 {
+		return 0, false
+	}
+	head := t.queue.at(0)
+	if head.SkipCoolDown {
+		return 0, true
+	}
+	return cooledAt(head.ReleasedAt, ClampCoolDown(coolDown)), true
+}
+
+// Deleted reports that eni, handed out by [Trunk.Sweep], is gone: EC2
+// deleted it or answered InvalidNetworkInterfaceID.NotFound. Its VLAN ID is
+// free again (trunk.go deleteENI, freeVlanId). It fails with
+// [ErrUnknownENI] when eni is not being deleted.
+func (t *Trunk) Deleted(eni branch.ENIID) error {
+	b, ok := t.deleting[eni]
+	if !ok {
+		return &OpError{Op: "Deleted", Node: t.node, ENI: eni, Err: ErrUnknownENI}
+	}
+	delete(t.deleting, eni)
+	delete(t.enis, eni)
+	t.vlans.free(b.VLAN)
+	return nil
+}
+
+// DeleteFailed reports that deleting eni, handed out by [Trunk.Sweep],
+// failed. Its failure count goes up by one; below [MaxDeleteRetries] it
+// returns to the head of the delete queue, where the same sweep may take
+// it again, and counts against the limit once more. At MaxDeleteRetries
+// it is forgotten: dropped from the queue with its VLAN ID still marked
+// used, listed by [Trunk.Leaked], and forgotten is true (trunk.go
+// DeleteCooledDownENIs, which leaves freeing the VLAN as a TODO). It fails
+// with [ErrUnknownENI] when eni is not being deleted.
+func (t *Trunk) DeleteFailed(eni branch.ENIID) (forgotten bool, err error) {
+	b, ok := t.deleting[eni]
+	if !ok {
+		return false, &OpError{Op: "DeleteFailed", Node: t.node, ENI: eni, Err: ErrUnknownENI}
+	}
+	delete(t.deleting, eni)
+	b.Deletes++
+	if b.Deletes >= MaxDeleteRetries {
+		t.leaked = append(t.leaked, b)
+		return true, nil
+	}
+	t.queue.pushFront(b)
+	return false, nil
+}
+
+// Wipe empties the trunk because its node is gone or no longer managed
+// (trunk.go DeleteAllBranchENIs): it returns every branch ENI to delete,
+// bound, queued or being deleted, sorted by VLAN ID and ignoring the
+// cool-down, and frees every VLAN ID. Reservations have no ENI yet and are
+// dropped; a later [Trunk.Bind], [Trunk.Unreserve] or [Trunk.Abort] for
+// them fails with [ErrUnknownPod], and a later [Trunk.Deleted] or
+// [Trunk.DeleteFailed] for a branch that was being deleted fails with
+// [ErrUnknownENI]. Leaked branches are dropped without being returned:
+// upstream had already forgotten them. The latest time seen is kept.
+func (t *Trunk) Wipe() []Branch {
+	out := make([]Branch, 0, len(t.pods)+t.queue.len()+len(t.deleting))
+	for _, b := range t.pods {
+		if b.bound() {
+			out = append(out, b)
+		}
+	}
+	out = t.queue.appendTo(out)
+	for _, b := range t.deleting {
+		out = append(out, b)
+	}
+	sortByVLAN(out)
+	clear(t.pods)
+	t.queue.reset()
+	clear(t.deleting)
+	t.leaked = nil
+	clear(t.enis)
+	t.vlans = newVLANSet()
+	return out
+}

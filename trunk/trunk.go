@@ -1,0 +1,333 @@
+package trunk
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/limits"
+)
+
+// Branch is one branch ENI as the trunk tracks it (trunk.go ENIDetails,
+// without the addresses the trunk does not need). It is a plain value:
+// methods hand out copies.
+type Branch struct {
+	// Pod is the UID of the pod the branch was made for; empty for an
+	// orphan found at [Trunk.Restore].
+	Pod string
+	// ENI is the branch ENI; the zero value while the branch is only
+	// reserved.
+	ENI branch.ENIID
+	// VLAN is the branch's VLAN ID on the trunk, 1..120.
+	VLAN branch.VLAN
+	// Association is the trunk association ID, empty when unknown (a
+	// failed association, or an orphan).
+	Association string
+	// ReleasedAt is when the branch entered the delete queue; the
+	// cool-down runs from here. Zero for branches never released.
+	ReleasedAt time.Duration
+	// SkipCoolDown marks an entry queued with no cool-down: a branch whose
+	// creation failed half way (upstream gives it a zero timestamp).
+	SkipCoolDown bool
+	// Deletes counts failed deletion attempts.
+	Deletes int
+}
+
+// bound reports whether the branch has its ENI.
+func (b *Branch) bound() bool { return b.ENI.IsValid() }
+
+// Trunk is one node's trunk ENI and the branches on it. Create it with
+// [New]; the zero value is not usable.
+type Trunk struct {
+	node  string
+	limit int
+	// latest is the latest time passed to a method that takes one; times
+	// before it are refused so that the queue stays in time order.
+	latest time.Duration
+	vlans  vlanSet
+	// pods holds reserved and bound branches by pod UID; together they
+	// are "in use".
+	pods map[string]Branch
+	// queue is the delete queue ("cooling"), head first.
+	queue deque
+	// deleting holds branches handed out by Sweep and not yet reported.
+	deleting map[branch.ENIID]Branch
+	// leaked holds branches forgotten after MaxDeleteRetries failures, in
+	// the order they were forgotten; their VLANs stay marked.
+	leaked []Branch
+	// enis holds every ENI the trunk tracks: bound, queued, deleting and
+	// leaked.
+	enis map[branch.ENIID]struct{}
+}
+
+// New returns an empty trunk for node, a node of type it running os. It
+// refuses a node that cannot hold a trunk with the error of
+// [limits.InstanceType.CanTrunk] (an [*limits.IneligibleError] matching
+// [limits.ErrNotTrunkCompatible] or [limits.ErrWindows]) inside an
+// [*OpError] naming the node, and a branch limit outside 1..120 with an
+// [*limits.InvalidTypeError].
+func New(node string, it limits.InstanceType, os limits.OS) (*Trunk, error) {
+	if node == "" {
+		return nil, &OpError{Op: "New", Node: node, Err: ErrInvalidNode}
+	}
+	if err := it.CanTrunk(os); err != nil {
+		return nil, &OpError{Op: "New", Node: node, Err: err}
+	}
+	if it.BranchInterfaces < 1 || it.BranchInterfaces > int(branch.MaxVLAN) {
+		return nil, &OpError{Op: "New", Node: node, Err: &limits.InvalidTypeError{
+			Type:    it.Name,
+			Field:   "BranchInterfaces",
+			Problem: "is " + strconv.Itoa(it.BranchInterfaces) + "; a trunk carries 1.." + strconv.Itoa(int(branch.MaxVLAN)) + " branches",
+		}}
+	}
+	return &Trunk{
+		node:     node,
+		limit:    it.BranchInterfaces,
+		vlans:    newVLANSet(),
+		pods:     make(map[string]Branch),
+		deleting: make(map[branch.ENIID]Branch),
+		enis:     make(map[branch.ENIID]struct{}),
+	}, nil
+}
+
+// Node returns the node name.
+func (t *Trunk) Node() string { return t.node }
+
+// Limit returns the node's branch limit, the instance type's
+// BranchInterfaces, advertised as vpc.amazonaws.com/pod-eni.
+func (t *Trunk) Limit() int { return t.limit }
+
+// InUse counts reserved and bound branches.
+func (t *Trunk) InUse() int { return len(t.pods) }
+
+// Cooling counts the delete queue, cooling or not.
+func (t *Trunk) Cooling() int { return t.queue.len() }
+
+// Deleting counts branches handed out by [Trunk.Sweep] and not yet
+// reported deleted or failed.
+func (t *Trunk) Deleting() int { return len(t.deleting) }
+
+// Free returns how many more branches the capacity gate admits now.
+func (t *Trunk) Free() int { return max(0, t.limit-len(t.pods)-t.queue.len()) }
+
+// String summarises the trunk, for example
+// `node "n1": 3 in use, 1 cooling, 0 deleting, 0 leaked, limit 9`.
+func (t *Trunk) String() string {
+	return "node " + strconv.Quote(t.node) + ": " + strconv.Itoa(len(t.pods)) + " in use, " +
+		strconv.Itoa(t.queue.len()) + " cooling, " + strconv.Itoa(len(t.deleting)) + " deleting, " +
+		strconv.Itoa(len(t.leaked)) + " leaked, limit " + strconv.Itoa(t.limit)
+}
+
+// Reserve admits a new branch for pod and assigns it the lowest free VLAN
+// ID (trunk.go CreateAndAssociateBranchENIs, canCreateMore,
+// assignVlanId). The reservation counts as in use until [Trunk.Bind],
+// [Trunk.Unreserve] or [Trunk.Abort] settles it.
+//
+// It fails with [ErrInvalidPod] for an empty UID, [ErrPodHasBranch] when
+// the pod already holds a branch (reserved or bound), a [*CapacityError]
+// when in use + cooling has reached the limit, and [ErrNoFreeVLAN] when
+// leaks used up the VLAN IDs.
+func (t *Trunk) Reserve(pod string) (branch.VLAN, error) {
+	if pod == "" {
+		return 0, &OpError{Op: "Reserve", Node: t.node, Err: ErrInvalidPod}
+	}
+	if _, ok := t.pods[pod]; ok {
+		return 0, &OpError{Op: "Reserve", Node: t.node, Pod: pod, Err: ErrPodHasBranch}
+	}
+	if len(t.pods)+t.queue.len() >= t.limit {
+		return 0, &CapacityError{Node: t.node, Pod: pod, InUse: len(t.pods), Cooling: t.queue.len(), Limit: t.limit}
+	}
+	vlan, ok := t.vlans.lowestFree()
+	if !ok {
+		return 0, &OpError{Op: "Reserve", Node: t.node, Pod: pod, Err: ErrNoFreeVLAN}
+	}
+	t.vlans.take(vlan)
+	t.pods[pod] = Branch{Pod: pod, VLAN: vlan}
+	return vlan, nil
+}
+
+// Bind records that pod's reserved branch now exists as eni, associated
+// with the trunk under association (which may be empty). The branch is
+// then in use, and [Trunk.Release] can queue it.
+//
+// It fails with [ErrUnknownPod] when the pod has no reservation,
+// [ErrPodHasBranch] when it is already bound, [ErrInvalidENI] for the zero
+// ENI and [ErrENIConflict] when the trunk already tracks eni.
+func (t *Trunk) Bind(pod string, eni branch.ENIID, association string) error {
+	b, ok := t.pods[pod]
+	switch {
+	case !ok:
+		return &OpError{Op: "Bind", Node: t.node, Pod: pod, ENI: eni, Err: ErrUnknownPod}
+	case b.bound():
+		return &OpError{Op: "Bind", Node: t.node, Pod: pod, ENI: eni, Err: ErrPodHasBranch}
+	case !eni.IsValid():
+		return &OpError{Op: "Bind", Node: t.node, Pod: pod, Err: ErrInvalidENI}
+	}
+	if _, taken := t.enis[eni]; taken {
+		return &OpError{Op: "Bind", Node: t.node, Pod: pod, ENI: eni, Err: ErrENIConflict}
+	}
+	b.ENI, b.Association = eni, association
+	t.pods[pod] = b
+	t.enis[eni] = struct{}{}
+	return nil
+}
+
+// Unreserve drops pod's reservation after CreateNetworkInterface failed:
+// no ENI exists, so the VLAN is free again at once (trunk.go
+// CreateAndAssociateBranchENIs, freeVlanId).
+//
+// It fails with [ErrUnknownPod] when the pod has no reservation and
+// [ErrPodHasBranch] when its branch is already bound; release or abort
+// that instead.
+func (t *Trunk) Unreserve(pod string) error {
+	b, ok := t.pods[pod]
+	switch {
+	case !ok:
+		return &OpError{Op: "Unreserve", Node: t.node, Pod: pod, Err: ErrUnknownPod}
+	case b.bound():
+		return &OpError{Op: "Unreserve", Node: t.node, Pod: pod, ENI: b.ENI, Err: ErrPodHasBranch}
+	}
+	t.vlans.free(b.VLAN)
+	delete(t.pods, pod)
+	return nil
+}
+
+// Abort handles a failure after pod's ENI was created: granting the
+// permission, associating, or annotating the pod. The ENI goes to the head
+// of the delete queue with no cool-down, keeping its VLAN until deleted,
+// and the pod is forgotten (trunk.go PushENIsToFrontOfDeleteQueue). For a
+// reserved pod eni is the ENI just created; for a bound pod it must be the
+// pod's ENI, and the association is kept so that the deletion
+// disassociates first.
+//
+// It fails with [ErrUnknownPod] when the pod holds no branch,
+// [ErrInvalidENI] for the zero ENI, [ErrUnknownENI] when a bound pod's ENI
+// differs from eni, and [ErrENIConflict] when a reserved pod's eni is
+// already tracked elsewhere.
+func (t *Trunk) Abort(pod string, eni branch.ENIID) error {
+	b, ok := t.pods[pod]
+	switch {
+	case !ok:
+		return &OpError{Op: "Abort", Node: t.node, Pod: pod, ENI: eni, Err: ErrUnknownPod}
+	case !eni.IsValid():
+		return &OpError{Op: "Abort", Node: t.node, Pod: pod, Err: ErrInvalidENI}
+	case b.bound() && b.ENI != eni:
+		return &OpError{Op: "Abort", Node: t.node, Pod: pod, ENI: eni, Err: ErrUnknownENI}
+	}
+	if !b.bound() {
+		if _, taken := t.enis[eni]; taken {
+			return &OpError{Op: "Abort", Node: t.node, Pod: pod, ENI: eni, Err: ErrENIConflict}
+		}
+		b.ENI = eni
+		t.enis[eni] = struct{}{}
+	}
+	b.SkipCoolDown, b.ReleasedAt = true, 0
+	delete(t.pods, pod)
+	t.queue.pushFront(b)
+	return nil
+}
+
+// Release queues pod's branch for deletion because the pod was deleted or
+// reached Succeeded or Failed: it goes to the tail of the delete queue
+// stamped now, so the cool-down runs from now, and the pod leaves the
+// in-use set (trunk.go PushBranchENIsToCoolDownQueue). It returns the
+// queued branches; a pod holds one.
+//
+// It fails with [ErrUnknownPod] when the trunk holds no branch for the pod
+// (upstream only logs this), [ErrNotBound] when the branch is still only
+// reserved, and a [*TimeError] when now is earlier than a time already
+// seen.
+func (t *Trunk) Release(pod string, now time.Duration) ([]Branch, error) {
+	b, ok := t.pods[pod]
+	switch {
+	case !ok:
+		return nil, &OpError{Op: "Release", Node: t.node, Pod: pod, Err: ErrUnknownPod}
+	case !b.bound():
+		return nil, &OpError{Op: "Release", Node: t.node, Pod: pod, Err: ErrNotBound}
+	case now < t.latest:
+		return nil, &TimeError{Op: "Release", Node: t.node, Now: now, Latest: t.latest}
+	}
+	t.latest = now
+	b.ReleasedAt = now
+	delete(t.pods, pod)
+	t.queue.pushBack(b)
+	return []Branch{b}, nil
+}
+
+// Reconcile queues the bound branches of pods missing from alive, the
+// UIDs of the node's current pods, as the controller's periodic leak check
+// does for pods whose deletion it missed (trunk.go Reconcile): each goes
+// to the tail of the delete queue stamped now. Reservations are left
+// alone, because upstream's cache does not hold them yet. It returns the
+// queued branches in VLAN order, which is also the order they were queued
+// in.
+//
+// It fails with a [*TimeError] when now is earlier than a time already
+// seen.
+func (t *Trunk) Reconcile(alive []string, now time.Duration) ([]Branch, error) {
+	if now < t.latest {
+		return nil, &TimeError{Op: "Reconcile", Node: t.node, Now: now, Latest: t.latest}
+	}
+	live := make(map[string]struct{}, len(alive))
+	for _, pod := range alive {
+		live[pod] = struct{}{}
+	}
+	var gone []Branch
+	for pod, b := range t.pods {
+		if _, ok := live[pod]; b.bound() && !ok {
+			gone = append(gone, b)
+		}
+	}
+	sortByVLAN(gone)
+	t.latest = now
+	for i := range gone {
+		gone[i].ReleasedAt = now
+		delete(t.pods, gone[i].Pod)
+		t.queue.pushBack(gone[i])
+	}
+	return gone, nil
+}
+
+// Pod returns pod's reserved or bound branch.
+func (t *Trunk) Pod(pod string) (Branch, bool) {
+	b, ok := t.pods[pod]
+	return b, ok
+}
+
+// Branches returns the bound branches sorted by VLAN ID.
+func (t *Trunk) Branches() []Branch {
+	out := make([]Branch, 0, len(t.pods))
+	for _, b := range t.pods {
+		if b.bound() {
+			out = append(out, b)
+		}
+	}
+	sortByVLAN(out)
+	return out
+}
+
+// Queue returns the delete queue, head first.
+func (t *Trunk) Queue() []Branch { return t.queue.appendTo(make([]Branch, 0, t.queue.len())) }
+
+// DeletingBranches returns the branches being deleted, sorted by VLAN ID.
+func (t *Trunk) DeletingBranches() []Branch {
+	out := make([]Branch, 0, len(t.deleting))
+	for _, b := range t.deleting {
+		out = append(out, b)
+	}
+	sortByVLAN(out)
+	return out
+}
+
+// Leaked returns the branches forgotten after [MaxDeleteRetries] failed
+// deletions, in the order they were forgotten. Their VLAN IDs stay in use
+// until the trunk is wiped or rebuilt; their ENIs are left for the
+// cluster's leaked-ENI cleaner.
+func (t *Trunk) Leaked() []Branch { return slices.Clone(t.leaked) }
+
+// sortByVLAN orders branches by VLAN ID, which is unique on a trunk.
+func sortByVLAN(bs []Branch) {
+	slices.SortFunc(bs, func(a, b Branch) int { return cmp.Compare(a.VLAN, b.VLAN) })
+}
