@@ -8,16 +8,27 @@ import (
 // ErrInvariant is wrapped by every *InvariantError.
 var ErrInvariant = errors.New("invariant violated")
 
+// ErrLeak is also wrapped by an *InvariantError about a leaked ENI, so
+// callers can tell the leaks upstream itself has (an ENI forgotten after
+// failed deletes) from broken state.
+var ErrLeak = errors.New("leaked ENI")
+
 // InvariantError is one violated invariant, naming the object.
 type InvariantError struct {
 	Object string
 	What   string
+	Leak   bool
 }
 
 func (e *InvariantError) Error() string { return fmt.Sprintf("sim: %s: %s", e.Object, e.What) }
 
-// Unwrap returns ErrInvariant.
-func (e *InvariantError) Unwrap() error { return ErrInvariant }
+// Unwrap returns ErrInvariant, and ErrLeak for a leak.
+func (e *InvariantError) Unwrap() []error {
+	if e.Leak {
+		return []error{ErrInvariant, ErrLeak}
+	}
+	return []error{ErrInvariant}
+}
 
 // Check verifies the simulation's invariants at this moment and returns
 // every violation (joined), or nil:
@@ -30,7 +41,7 @@ func (e *InvariantError) Unwrap() error { return ErrInvariant }
 func (s *Sim) Check() error {
 	var errs []error
 	bad := func(obj, format string, args ...any) {
-		errs = append(errs, &InvariantError{obj, fmt.Sprintf(format, args...)})
+		errs = append(errs, &InvariantError{obj, fmt.Sprintf(format, args...), false})
 	}
 	for _, n := range s.nodes {
 		if n.trunk == nil {
@@ -79,7 +90,8 @@ func (s *Sim) Check() error {
 	}
 	if s.inFlight == 0 {
 		for _, e := range s.leakedENIs() {
-			bad("eni/"+e.ID.String(), "branch ENI leaked: in EC2 but tracked by no trunk (node %s, vlan %d)", e.Instance, e.VLAN)
+			errs = append(errs, &InvariantError{"eni/" + e.ID.String(),
+				fmt.Sprintf("branch ENI leaked: in EC2 but tracked by no trunk (node %s, vlan %d)", e.Instance, e.VLAN), true})
 		}
 	}
 	return errors.Join(errs...)

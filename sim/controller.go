@@ -310,10 +310,12 @@ func (s *Sim) stepCreate(j int32) {
 			p.waitCap = false
 		}
 		jb.vlan = vlan
+		s.noteTrunk(n)
 		s.call(j, CreateNetworkInterface)
 	case cCreated:
 		if jb.err != nil {
 			_ = n.trunk.Unreserve(p.uid)
+			s.noteTrunk(n)
 			s.endCreate(j, jb.err)
 			return
 		}
@@ -342,6 +344,7 @@ func (s *Sim) stepCreate(j int32) {
 			s.event("Warning", "BranchENIAnnotationFailed", "pod/"+p.key, "pod no longer exists")
 			if n.trunk != nil {
 				_ = n.trunk.Abort(p.uid, jb.eni)
+				s.noteTrunk(n)
 				s.kickSweep(jb.node)
 			}
 			s.endCreate(j, nil)
@@ -349,7 +352,6 @@ func (s *Sim) stepCreate(j int32) {
 		}
 		p.eni, p.vlan, p.groups, p.annotated, p.annotatedOK = jb.eni, jb.vlan, jb.groups, s.Now(), true
 		s.event("Normal", "ResourceAllocated", "pod/"+p.key, "eni "+p.eni.String()+" vlan "+strconv.Itoa(int(p.vlan)))
-		s.m.noteInUse(s)
 		pi := jb.pod
 		s.endCreate(j, nil)
 		s.kubeletAfterAnnotation(pi)
@@ -364,6 +366,7 @@ func (s *Sim) abort(j int32) {
 	p, n := s.pods[jb.pod], s.nodes[jb.node]
 	if n.trunk != nil {
 		_ = n.trunk.Abort(p.uid, jb.eni)
+		s.noteTrunk(n)
 		s.kickSweep(jb.node)
 	}
 	s.endCreate(j, jb.err)
@@ -464,6 +467,7 @@ func (s *Sim) stepSweep(j int32) {
 			return
 		}
 		jb.del = n.trunk.Sweep(s.Now(), s.cfg.Controller.CoolDown)
+		s.noteTrunk(n)
 		jb.di = 0
 		if len(jb.del) == 0 {
 			s.finish(j)
@@ -534,6 +538,7 @@ func (s *Sim) deleteDone(j int32) {
 			// pass: it is back at the head of the queue, still cooled.
 			jb.del = append(jb.del[:jb.di+1], n.trunk.Sweep(s.Now(), s.cfg.Controller.CoolDown)...)
 		}
+		s.noteTrunk(n)
 	}
 	jb.di++
 	if jb.di < len(jb.del) && n.trunk != nil {

@@ -313,13 +313,19 @@ func (e *FakeEC2) DeleteNetworkInterface(now time.Duration, id branch.ENIID) err
 	return nil
 }
 
-// terminate removes an instance's trunk and every branch on it, as EC2
-// does for interfaces with DeleteOnTermination when an instance ends.
-// Branches are not deleted on termination; they stay as available ENIs.
+// terminate deletes an instance's trunk, as EC2 does for an interface
+// with DeleteOnTermination when its instance ends. The branches are not
+// deleted: they lose their association and stay as available ENIs.
 func (e *FakeEC2) terminate(instance string) {
 	for id, n := range e.enis {
-		if n.Instance == instance && n.Kind == TrunkInterface {
+		if n.Instance != instance {
+			continue
+		}
+		if n.Kind == TrunkInterface {
 			delete(e.enis, id)
+		} else if n.Association != "" {
+			delete(e.assoc, n.Association)
+			n.Association = ""
 		}
 	}
 }

@@ -87,6 +87,7 @@ func (s *Sim) DeleteNode(name string) error {
 		}
 		left := n.trunk.Wipe()
 		n.trunk, n.ready = nil, false
+		s.noteTrunk(n)
 		s.cancel(n.sweepTimer)
 		if len(left) > 0 {
 			s.submit(s.newJob(job{kind: jobWipe, node: int32(a), pool: &s.branchPool, del: left}))
@@ -183,6 +184,7 @@ func (s *Sim) stepInit(j int32) {
 			return
 		}
 		n.trunk = t
+		s.noteTrunk(n)
 		n.sweepAt = s.Now()
 		s.apiCall(j) // advertise vpc.amazonaws.com/pod-eni
 	case iAdvertised:

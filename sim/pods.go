@@ -87,7 +87,7 @@ func (s *Sim) terminate(pi int32, phase Phase, why string) {
 	}
 	if n.trunk != nil {
 		if _, err := n.trunk.Release(p.uid, s.Now()); err == nil {
-			s.m.noteCooling(s)
+			s.noteTrunk(n)
 			s.kickSweep(p.node)
 		}
 	}
@@ -275,6 +275,7 @@ func (s *Sim) RestartController() error {
 			continue
 		}
 		n.trunk, n.ready = nil, false
+		s.noteTrunk(n)
 		s.cancel(n.sweepTimer)
 		if n.ineligible == nil && !s.cfg.CNI.DisablePodENI && !n.initing {
 			s.startInit(int32(i))

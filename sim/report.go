@@ -21,6 +21,7 @@ type metrics struct {
 	unsupported      int
 	branchesCreated  int
 	branchesDeleted  int
+	inUse, cooling   int
 	peakInUse        int
 	peakCooling      int
 	capacityRequeues int
@@ -48,24 +49,19 @@ func (m *metrics) noteReady(p *pod) {
 	ps.kubelet += p.parts.kubelet
 }
 
-func (m *metrics) noteInUse(s *Sim) {
-	inUse, cooling := s.branchCounts()
-	m.peakInUse = max(m.peakInUse, inUse)
-	m.peakCooling = max(m.peakCooling, cooling)
-}
-
-func (m *metrics) noteCooling(s *Sim) { m.noteInUse(s) }
-
-// branchCounts returns branch ENIs in use and cooling across all trunks.
-// Kept as running totals would be faster; it runs only on changes.
-func (s *Sim) branchCounts() (inUse, cooling int) {
-	for _, n := range s.nodes {
-		if n.trunk != nil {
-			inUse += n.trunk.InUse()
-			cooling += n.trunk.Cooling()
-		}
+// noteTrunk brings the cluster-wide counts of branches in use and cooling
+// up to date after node n's trunk changed, and records their peaks.
+func (s *Sim) noteTrunk(n *node) {
+	inUse, cooling := 0, 0
+	if n.trunk != nil {
+		inUse, cooling = n.trunk.InUse(), n.trunk.Cooling()
 	}
-	return
+	m := &s.m
+	m.inUse += inUse - n.inUse
+	m.cooling += cooling - n.cooling
+	n.inUse, n.cooling = inUse, cooling
+	m.peakInUse = max(m.peakInUse, m.inUse)
+	m.peakCooling = max(m.peakCooling, m.cooling)
 }
 
 // Report is a run's outcome. Its JSON form is the stable contract of the

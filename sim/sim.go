@@ -91,6 +91,8 @@ type node struct {
 	ready     bool // pod-eni capacity advertised
 	ineligible error
 
+	inUse, cooling int // last counts seen by noteTrunk
+
 	pods       int // bound, not terminated pods (kubelet max pods)
 	branchPods int // bound pods requesting pod-eni (scheduler accounting)
 	ipPods     int // bound ordinary pods holding a secondary IP
