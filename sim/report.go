@@ -70,7 +70,7 @@ type Report struct {
 	Seed             uint64  `json:"seed"`
 	SimulatedSeconds float64 `json:"simulatedSeconds"`
 	// LastReadySeconds is when the last pod's network became ready.
-	LastReadySeconds float64 `json:"lastReadySeconds"`
+	LastReadySeconds float64   `json:"lastReadySeconds"`
 	Pods             PodCounts `json:"pods"`
 	// StartupLatencySeconds is over pods that needed a branch ENI and whose
 	// network became ready: creation to CNI ADD success.
@@ -89,12 +89,12 @@ type Report struct {
 
 // PodCounts counts pods: Created over the run, the others at its end.
 type PodCounts struct {
-	Created          int `json:"created"`
+	Created           int `json:"created"`
 	SecurityGroupPods int `json:"securityGroupPods"`
-	Running          int `json:"running"`
-	Pending          int `json:"pending"`
-	Failed           int `json:"failed"`
-	Succeeded        int `json:"succeeded"`
+	Running           int `json:"running"`
+	Pending           int `json:"pending"`
+	Failed            int `json:"failed"`
+	Succeeded         int `json:"succeeded"`
 }
 
 // Percentiles of a distribution in seconds.

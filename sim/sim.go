@@ -19,10 +19,10 @@ import (
 
 // Sentinel errors for bad calls; each is wrapped with the offending name.
 var (
-	ErrDuplicate   = errors.New("already exists")
-	ErrNotFound    = errors.New("not found")
-	ErrBadSpec     = errors.New("invalid spec")
-	ErrEventLimit  = errors.New("event limit reached")
+	ErrDuplicate    = errors.New("already exists")
+	ErrNotFound     = errors.New("not found")
+	ErrBadSpec      = errors.New("invalid spec")
+	ErrEventLimit   = errors.New("event limit reached")
 	ErrActionFailed = errors.New("scripted action failed")
 )
 
@@ -85,10 +85,10 @@ type node struct {
 	joined time.Duration
 	gone   bool
 
-	trunk     *trunk.Trunk // nil until the controller's Init succeeds
-	trunkID   branch.ENIID
-	initing   bool
-	ready     bool // pod-eni capacity advertised
+	trunk      *trunk.Trunk // nil until the controller's Init succeeds
+	trunkID    branch.ENIID
+	initing    bool
+	ready      bool // pod-eni capacity advertised
 	ineligible error
 
 	inUse, cooling int // last counts seen by noteTrunk
@@ -157,7 +157,7 @@ type Sim struct {
 	workloads     []*workload
 	workloadIndex map[string]int32
 
-	user, instance, api *rate.Limiter
+	user, instance, api  *rate.Limiter
 	branchPool, nodePool pool
 	jobs                 []job
 	freeJobs             []int32
