@@ -1,6 +1,6 @@
 module github.com/trunksim/trunksim
 
-go 1.23.0
+go 1.24.0
 
 require (
 	github.com/davecgh/go-spew v1.1.1 // indirect

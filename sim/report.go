@@ -28,7 +28,6 @@ type metrics struct {
 	sandboxFailures  int
 	ec2Errors        int
 	lastReady        time.Duration
-	events           map[string]int
 }
 
 func (m *metrics) noteReady(p *pod) {
