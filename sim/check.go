@@ -88,7 +88,7 @@ func (s *Sim) Check() error {
 			}
 		}
 	}
-	if s.inFlight == 0 {
+	if !s.busy() {
 		for _, e := range s.leakedENIs() {
 			errs = append(errs, &InvariantError{"eni/" + e.ID.String(),
 				fmt.Sprintf("branch ENI leaked: in EC2 but tracked by no trunk (node %s, vlan %d)", e.Instance, e.VLAN), true})

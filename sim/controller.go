@@ -43,6 +43,9 @@ type job struct {
 	del    []trunk.Branch
 	di     int
 	polls  int
+	// existing is set when Init found a trunk already attached (after a
+	// controller restart), so its branches are rebuilt, not created.
+	existing bool
 	tries  int // DeleteNetworkInterface attempts for the current ENI
 }
 
@@ -53,17 +56,21 @@ type pool struct {
 	queue      []int32
 }
 
+// newJob stores j and returns its index. Jobs live behind pointers so a
+// *job held by a running step stays valid when the table grows.
 func (s *Sim) newJob(j job) int32 {
 	j.gen = s.m.generation
 	if n := len(s.freeJobs); n > 0 {
 		i := s.freeJobs[n-1]
 		s.freeJobs = s.freeJobs[:n-1]
-		s.jobs[i] = j
+		*s.jobs[i] = j
 		return i
 	}
-	s.jobs = append(s.jobs, j)
+	s.jobs = append(s.jobs, &j)
 	return int32(len(s.jobs) - 1)
 }
+
+func (s *Sim) submitEv(arg uint64) { s.submit(int32(arg)) }
 
 // submit gives the job a worker now, or queues it for the next free one.
 func (s *Sim) submit(j int32) {
@@ -75,18 +82,16 @@ func (s *Sim) submit(j int32) {
 		return
 	}
 	p.queue = append(p.queue, j)
-	s.inFlight++ // a queued job keeps the run going
 }
 
 // finish frees the job's worker and hands it to the next queued job.
 func (s *Sim) finish(j int32) {
 	p := s.jobs[j].pool
-	s.jobs[j] = job{}
+	*s.jobs[j] = job{}
 	s.freeJobs = append(s.freeJobs, j)
 	if len(p.queue) > 0 {
 		next := p.queue[0]
 		p.queue = p.queue[1:]
-		s.inFlight--
 		s.after(0, s.ev, uint64(next))
 		return
 	}
@@ -124,7 +129,7 @@ func (s *Sim) clientFor(a API) *rate.Limiter {
 // are retried by the SDK's standard retryer up to EC2.MaxAttempts. The job
 // resumes at its next stage with the result in job.err.
 func (s *Sim) call(j int32, a API) {
-	jb := &s.jobs[j]
+	jb := s.jobs[j]
 	jb.api = a
 	if jb.attempt == 0 {
 		jb.attempt = 1
@@ -132,20 +137,19 @@ func (s *Sim) call(j int32, a API) {
 	now := s.Now()
 	wait := s.clientFor(a).ReserveN(epoch.Add(now), 1).DelayFrom(epoch.Add(now))
 	s.notePart(jb, partClientWait, wait)
-	s.after(wait, s.callStart, uint64(j))
+	s.after(wait, s.evCallStart, uint64(j))
 }
 
 func (s *Sim) callStart(arg uint64) {
 	j := int32(arg)
-	jb := &s.jobs[j]
+	jb := s.jobs[j]
 	jb.err = s.doEC2(jb)
 	s.notePart(jb, partCalls, s.cfg.EC2.Latency)
-	s.after(s.cfg.EC2.Latency, s.callEnd, arg)
+	s.after(s.cfg.EC2.Latency, s.evCallEnd, arg)
 }
 
 func (s *Sim) callEnd(arg uint64) {
-	j := int32(arg)
-	jb := &s.jobs[j]
+	jb := s.jobs[arg]
 	var ae *APIError
 	if errors.As(jb.err, &ae) && ae.retryable() && jb.attempt < s.cfg.EC2.MaxAttempts {
 		// aws-sdk-go-v2 aws/retry jitter_backoff.go: a random fraction of
@@ -154,13 +158,17 @@ func (s *Sim) callEnd(arg uint64) {
 		backoff = min(backoff, 20*time.Second)
 		jb.attempt++
 		s.notePart(jb, partRetries, backoff)
-		s.after(backoff, func(a uint64) { s.call(int32(a), s.jobs[a].api) }, arg)
+		s.after(backoff, s.evRetryCall, arg)
 		return
 	}
 	jb.attempt = 0
 	jb.stage++
 	s.stepJob(arg)
 }
+
+// retryCall makes the job's current call again, as the SDK or the
+// controller's helper retries it.
+func (s *Sim) retryCall(arg uint64) { s.call(int32(arg), s.jobs[arg].api) }
 
 // doEC2 performs job jb's current call against the fake EC2.
 func (s *Sim) doEC2(jb *job) error {
@@ -200,7 +208,7 @@ func (s *Sim) doEC2(jb *job) error {
 func (s *Sim) apiCall(j int32) {
 	now := s.Now()
 	wait := s.api.ReserveN(epoch.Add(now), 1).DelayFrom(epoch.Add(now))
-	s.notePart(&s.jobs[j], partAPIServer, wait)
+	s.notePart(s.jobs[j], partAPIServer, wait)
 	s.jobs[j].stage++
 	s.after(wait, s.ev, uint64(j))
 }
@@ -245,7 +253,7 @@ func (s *Sim) enqueueCreate(pi int32, delay time.Duration) {
 		s.submit(j)
 		return
 	}
-	s.after(delay, func(a uint64) { s.submit(int32(a)) }, uint64(j))
+	s.after(delay, s.evSubmit, uint64(j))
 }
 
 // Stages of a Create job (provider.go CreateAndAnnotateResources,
@@ -260,7 +268,7 @@ const (
 )
 
 func (s *Sim) stepCreate(j int32) {
-	jb := &s.jobs[j]
+	jb := s.jobs[j]
 	p := s.pods[jb.pod]
 	n := s.nodes[jb.node]
 	switch jb.stage {
@@ -362,7 +370,7 @@ func (s *Sim) stepCreate(j int32) {
 // of the delete queue with no cool-down (trunk.go, on any error in
 // CreateAndAssociateBranchENIs).
 func (s *Sim) abort(j int32) {
-	jb := &s.jobs[j]
+	jb := s.jobs[j]
 	p, n := s.pods[jb.pod], s.nodes[jb.node]
 	if n.trunk != nil {
 		_ = n.trunk.Abort(p.uid, jb.eni)
@@ -440,14 +448,16 @@ func (s *Sim) kickSweep(ni int32) {
 	if s.sched.Pending(n.sweepTimer) {
 		return // an earlier or equal tick is already set
 	}
-	n.sweepTimer = s.after(at-s.Now(), func(a uint64) {
-		n := s.nodes[a]
-		n.sweepAt = s.Now()
-		if n.trunk == nil {
-			return
-		}
-		s.submit(s.newJob(job{kind: jobSweep, node: int32(a), pool: &s.branchPool}))
-	}, uint64(ni))
+	n.sweepTimer = s.after(at-s.Now(), s.evSweepTick, uint64(ni))
+}
+
+func (s *Sim) sweepTick(arg uint64) {
+	n := s.nodes[arg]
+	n.sweepAt = s.Now()
+	if n.trunk == nil {
+		return
+	}
+	s.submit(s.newJob(job{kind: jobSweep, node: int32(arg), pool: &s.branchPool}))
 }
 
 // Stages of a sweep or wipe: for each ENI, disassociate then delete.
@@ -458,7 +468,7 @@ const (
 )
 
 func (s *Sim) stepSweep(j int32) {
-	jb := &s.jobs[j]
+	jb := s.jobs[j]
 	n := s.nodes[jb.node]
 	switch jb.stage {
 	case dNext:
@@ -485,7 +495,7 @@ func (s *Sim) stepSweep(j int32) {
 // deleteNext disassociates the job's current ENI, or skips straight to the
 // delete when no association is known (trunk.go deleteENI).
 func (s *Sim) deleteNext(j int32) {
-	jb := &s.jobs[j]
+	jb := s.jobs[j]
 	b := jb.del[jb.di]
 	jb.eni, jb.assoc, jb.tries = b.ENI, b.Association, 0
 	if jb.assoc == "" {
@@ -501,7 +511,7 @@ func (s *Sim) deleteNext(j int32) {
 // any error (pkg/aws/ec2/api/helper.go, 5 attempts over about 12 s); NotFound
 // counts as deleted.
 func (s *Sim) deleteDone(j int32) {
-	jb := &s.jobs[j]
+	jb := s.jobs[j]
 	n := s.nodes[jb.node]
 	var ae *APIError
 	ok := jb.err == nil || (errors.As(jb.err, &ae) && ae.Code == CodeENINotFound)
@@ -512,7 +522,7 @@ func (s *Sim) deleteDone(j int32) {
 		for range jb.tries - 1 {
 			delay *= 3
 		}
-		s.after(min(delay, 10*time.Second), func(a uint64) { s.call(int32(a), DeleteNetworkInterface) }, uint64(j))
+		s.after(min(delay, 10*time.Second), s.evRetryCall, uint64(j))
 		return
 	}
 	if jb.kind == jobWipe {
@@ -551,7 +561,7 @@ func (s *Sim) deleteDone(j int32) {
 }
 
 func (s *Sim) stepWipe(j int32) {
-	jb := &s.jobs[j]
+	jb := s.jobs[j]
 	switch jb.stage {
 	case dNext:
 		if len(jb.del) == 0 {

@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"github.com/trunksim/trunksim/branch"
 	"maps"
 	"time"
 
@@ -31,7 +32,8 @@ func (s *Sim) AddNode(spec NodeSpec) error {
 	if os != limits.OSLinux && os != limits.OSWindows {
 		return &ObjectError{"node", spec.Name, fmt.Errorf("%w: unknown OS %d", ErrBadSpec, os)}
 	}
-	n := &node{name: spec.Name, typ: typ, os: os, labels: maps.Clone(spec.Labels), joined: s.Now(), sweepAt: s.Now()}
+	n := &node{name: spec.Name, typ: typ, os: os, labels: maps.Clone(spec.Labels), joined: s.Now(), sweepAt: s.Now(),
+		slots: typ.MaxPods() - s.cfg.HostNetworkPods}
 	ni := int32(len(s.nodes))
 	s.nodes = append(s.nodes, n)
 	s.nodeIndex[n.name] = ni
@@ -80,21 +82,24 @@ func (s *Sim) DeleteNode(name string) error {
 	if n.trunk != nil {
 		s.m.trunksDeleted++
 	}
-	s.after(s.cfg.Controller.NodeDeleteDelay, func(a uint64) {
-		n := s.nodes[a]
-		if n.trunk == nil {
-			return
-		}
-		left := n.trunk.Wipe()
-		n.trunk, n.ready = nil, false
-		s.noteTrunk(n)
-		s.cancel(n.sweepTimer)
-		if len(left) > 0 {
-			s.submit(s.newJob(job{kind: jobWipe, node: int32(a), pool: &s.branchPool, del: left}))
-		}
-	}, uint64(ni))
+	s.after(s.cfg.Controller.NodeDeleteDelay, s.evWipe, uint64(ni))
 	s.place()
 	return nil
+}
+
+// wipe is the NodeDelete job's start: every branch left on the trunk.
+func (s *Sim) wipe(arg uint64) {
+	n := s.nodes[arg]
+	if n.trunk == nil {
+		return
+	}
+	left := n.trunk.Wipe()
+	n.trunk, n.ready = nil, false
+	s.noteTrunk(n)
+	s.cancel(n.sweepTimer)
+	if len(left) > 0 {
+		s.submit(s.newJob(job{kind: jobWipe, node: int32(arg), pool: &s.branchPool, del: left}))
+	}
 }
 
 func (s *Sim) startInit(ni int32) {
@@ -123,7 +128,7 @@ const (
 )
 
 func (s *Sim) stepInit(j int32) {
-	jb := &s.jobs[j]
+	jb := s.jobs[j]
 	n := s.nodes[jb.node]
 	if n.gone {
 		s.endInit(j, nil)
@@ -142,8 +147,9 @@ func (s *Sim) stepInit(j int32) {
 		s.call(j, DescribeInstances)
 	case iInterfaces:
 		if n.trunkID.IsValid() {
-			// The trunk survived a controller restart: only wait for it to
-			// be attached, then rebuild (restart path).
+			// The trunk survived a controller restart: check it is
+			// attached, then rebuild its branches.
+			jb.existing = true
 			jb.stage = iModified
 			s.call(j, DescribeNetworkInterfaces)
 			return
@@ -154,12 +160,13 @@ func (s *Sim) stepInit(j int32) {
 	case iPermitted:
 		s.call(j, AttachNetworkInterface)
 	case iAttached:
-		jb.mark = s.Now() // attachment begins
+		jb.mark = s.Now()  // attachment begins
+		n.trunkID = jb.eni // from now on DescribeInstances shows it
 		s.call(j, ModifyNetworkInterfaceAttribute)
 	case iModified:
 		s.call(j, DescribeNetworkInterfaces)
 	case iPolled:
-		if !n.trunkID.IsValid() && s.Now()-jb.mark < s.cfg.EC2.AttachDelay {
+		if !jb.existing && s.Now()-jb.mark < s.cfg.EC2.AttachDelay {
 			// helper.go waitForENIAttachment: 1 s doubling, 7 steps.
 			if jb.polls >= 6 {
 				s.endInit(j, errors.New("trunk ENI did not reach attached"))
@@ -171,17 +178,16 @@ func (s *Sim) stepInit(j int32) {
 			s.after(delay, s.ev, uint64(j))
 			return
 		}
-		if !n.trunkID.IsValid() {
-			n.trunkID = jb.eni
-		}
 		t, err := trunk.New(n.name, n.typ, n.os)
 		if err != nil {
 			s.endInit(j, err)
 			return
 		}
-		if err := s.restoreTrunk(jb.node, t); err != nil {
-			s.endInit(j, err)
-			return
+		if jb.existing {
+			if err := s.restoreTrunk(jb.node, t); err != nil {
+				s.endInit(j, err)
+				return
+			}
 		}
 		n.trunk = t
 		s.noteTrunk(n)
@@ -204,13 +210,14 @@ func (s *Sim) stepInit(j int32) {
 }
 
 func (s *Sim) endInit(j int32, err error) {
-	jb := &s.jobs[j]
+	jb := s.jobs[j]
 	n := s.nodes[jb.node]
 	n.initing = false
 	if err != nil {
-		if jb.eni.IsValid() && n.trunk == nil && !n.trunkID.IsValid() {
+		if jb.eni.IsValid() && !jb.existing {
 			// helper.go rolls back a half-made trunk.
 			_ = s.ec2.DeleteNetworkInterface(s.Now(), jb.eni)
+			n.trunkID = branch.ENIID{}
 		}
 		var ae *APIError
 		if errors.As(err, &ae) {

@@ -101,7 +101,7 @@ func (s *Sim) place() {
 		return
 	}
 	s.placePass = true
-	s.after(0, s.placeNow, 0)
+	s.after(0, s.evPlace, 0)
 }
 
 // placeNow binds pending pods to nodes, in creation order, as
@@ -138,7 +138,7 @@ func (s *Sim) pickNode(p *pod) (int32, string) {
 		if n.ready {
 			anyBranch = true
 		}
-		free := s.podSlots(n) - n.pods
+		free := n.slots - n.pods
 		if free <= 0 {
 			continue
 		}
@@ -173,9 +173,6 @@ func (s *Sim) pickNode(p *pod) (int32, string) {
 	}
 	return -1, "no node has a free pod slot and secondary IP"
 }
-
-// podSlots is kubelet max pods less the host-network pods.
-func (s *Sim) podSlots(n *node) int { return n.typ.MaxPods() - s.cfg.HostNetworkPods }
 
 // trunkTakesIPs reports whether the node's trunk interface is lost to
 // secondary IPs: once a trunk exists with CNI v1.16.4 or later
@@ -227,12 +224,17 @@ func (s *Sim) kubeletAfterAnnotation(pi int32) {
 	}
 	s.m.sandboxFailures += failed
 	p.parts.kubelet = at - p.annotated
-	s.after(at-s.Now(), func(a uint64) {
-		if s.pods[a].phase == Pending && s.pods[a].annotatedOK {
-			s.ready(int32(a))
-		}
-	}, uint64(pi))
+	s.after(at-s.Now(), s.evKubelet, uint64(pi))
 }
+
+// kubeletReady is the sandbox attempt that finds the annotation.
+func (s *Sim) kubeletReady(arg uint64) {
+	if p := s.pods[arg]; p.phase == Pending && p.annotatedOK {
+		s.ready(int32(arg))
+	}
+}
+
+func (s *Sim) complete(arg uint64) { s.terminate(int32(arg), Succeeded, "completed") }
 
 // ready marks the pod's network ready: it is Running.
 func (s *Sim) ready(pi int32) {
@@ -241,7 +243,7 @@ func (s *Sim) ready(pi int32) {
 	s.m.noteReady(p)
 	s.tr.rec(s.Now(), "PodRunning", "pod/"+p.key, "")
 	if p.lifetime > 0 {
-		s.after(p.lifetime, func(a uint64) { s.terminate(int32(a), Succeeded, "completed") }, uint64(pi))
+		s.after(p.lifetime, s.evComplete, uint64(pi))
 	}
 	s.workloadChanged(pi, false)
 }
@@ -254,9 +256,8 @@ func (s *Sim) RestartController() error {
 	s.m.generation++
 	s.tr.rec(s.Now(), "ControllerRestarted", "controller", "")
 	for _, q := range []*pool{&s.branchPool, &s.nodePool} {
-		s.inFlight -= len(q.queue)
 		for _, j := range q.queue {
-			s.jobs[j] = job{}
+			*s.jobs[j] = job{}
 			s.freeJobs = append(s.freeJobs, j)
 		}
 		q.queue = q.queue[:0]
@@ -274,10 +275,10 @@ func (s *Sim) RestartController() error {
 		if n.gone {
 			continue
 		}
-		n.trunk, n.ready = nil, false
+		n.trunk, n.ready, n.initing = nil, false, false
 		s.noteTrunk(n)
 		s.cancel(n.sweepTimer)
-		if n.ineligible == nil && !s.cfg.CNI.DisablePodENI && !n.initing {
+		if n.ineligible == nil && !s.cfg.CNI.DisablePodENI {
 			s.startInit(int32(i))
 		}
 	}

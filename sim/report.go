@@ -2,7 +2,9 @@ package sim
 
 import (
 	"encoding/hex"
+
 	"fmt"
+	"github.com/trunksim/trunksim/branch"
 	"slices"
 	"sort"
 	"time"
@@ -234,34 +236,35 @@ func (s *Sim) assumptions() []string {
 // leakedENIs returns branch ENIs that exist in EC2 but that no live trunk
 // tracks (in use, cooling or deleting) and no create job is making.
 func (s *Sim) leakedENIs() []Interface {
-	tracked := map[string]bool{}
+	tracked := make(map[branch.ENIID]bool, len(s.ec2.enis))
 	for _, n := range s.nodes {
 		if n.trunk == nil {
 			continue
 		}
 		for _, b := range n.trunk.Branches() {
-			tracked[b.ENI.String()] = true
+			tracked[b.ENI] = true
 		}
 		for _, b := range n.trunk.Queue() {
-			tracked[b.ENI.String()] = true
+			tracked[b.ENI] = true
 		}
 	}
 	for _, jb := range s.jobs {
 		if jb.kind != 0 && jb.eni.IsValid() {
-			tracked[jb.eni.String()] = true
+			tracked[jb.eni] = true
 		}
 		if jb.di < len(jb.del) {
 			for _, b := range jb.del[jb.di:] {
-				tracked[b.ENI.String()] = true
+				tracked[b.ENI] = true
 			}
 		}
 	}
 	var out []Interface
-	for _, e := range s.ec2.Interfaces() {
-		if e.Kind == BranchInterface && !tracked[e.ID.String()] {
-			out = append(out, e)
+	for id, e := range s.ec2.enis {
+		if e.Kind == BranchInterface && !tracked[id] {
+			out = append(out, *e)
 		}
 	}
+	slices.SortFunc(out, func(a, b Interface) int { return a.ID.Compare(b.ID) })
 	return out
 }
 

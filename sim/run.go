@@ -32,7 +32,7 @@ func (s *Sim) RunUntil(t time.Duration) error {
 // going, so a pod that was dropped after its retries stays Pending. It
 // stops with an error at Config.MaxTime or after Config.MaxEvents.
 func (s *Sim) Run() error {
-	for s.failure == nil && s.inFlight > 0 {
+	for s.failure == nil && s.busy() {
 		next, ok := s.sched.Next()
 		if !ok {
 			break

@@ -92,6 +92,7 @@ type node struct {
 	ineligible error
 
 	inUse, cooling int // last counts seen by noteTrunk
+	slots          int // kubelet max pods less the host-network pods
 
 	pods       int // bound, not terminated pods (kubelet max pods)
 	branchPods int // bound pods requesting pod-eni (scheduler accounting)
@@ -159,16 +160,17 @@ type Sim struct {
 
 	user, instance, api  *rate.Limiter
 	branchPool, nodePool pool
-	jobs                 []job
+	jobs                 []*job
 	freeJobs             []int32
 	pendingPods          []int32
 	placePass            bool
 	resyncTimer          scheduler.Timer
 
-	inFlight int // foreground events pending (everything but the resync)
-	failure  error
+	failure error
 
-	ev   func(arg uint64) // job step
+	// Event handlers, made once so scheduling allocates nothing.
+	ev, evSubmit, evCallStart, evCallEnd, evRetryCall, evSweepTick, evWipe,
+	evKubelet, evComplete, evReplica, evPlace scheduler.Func
 	m    metrics
 	tr   tracer
 	acts []func(*Sim) error
@@ -202,7 +204,9 @@ func New(cfg Config) (*Sim, error) {
 	s.branchPool.size = ctl.BranchWorkers
 	s.nodePool.size = ctl.NodeWorkers
 	s.tr.init()
-	s.ev = s.stepJob
+	s.ev, s.evSubmit, s.evCallStart, s.evCallEnd = s.stepJob, s.submitEv, s.callStart, s.callEnd
+	s.evRetryCall, s.evSweepTick, s.evWipe = s.retryCall, s.sweepTick, s.wipe
+	s.evKubelet, s.evComplete, s.evReplica, s.evPlace = s.kubeletReady, s.complete, s.replicaEv, s.placeNow
 	s.resyncTimer = s.background(ctl.Resync, s.resync)
 	return s, nil
 }
@@ -217,22 +221,27 @@ func (s *Sim) EC2() *FakeEC2 { return s.ec2 }
 // per event, as it runs. The trace's SHA-256 is in the report either way.
 func (s *Sim) SetTrace(w io.Writer) { s.tr.w = w }
 
-// after schedules a foreground event: one that keeps Run going.
+// after schedules an event d from now. Every event but the resync keeps
+// Run going (see busy).
 func (s *Sim) after(d time.Duration, fn scheduler.Func, arg uint64) scheduler.Timer {
-	s.inFlight++
-	t, err := s.sched.After(d, func(a uint64) { s.inFlight--; fn(a) }, arg)
+	t, err := s.sched.After(d, fn, arg)
 	if err != nil {
-		s.inFlight--
 		s.fail(err)
 	}
 	return t
 }
 
-// cancel cancels a foreground event.
-func (s *Sim) cancel(t scheduler.Timer) {
-	if s.sched.Cancel(t) {
-		s.inFlight--
+func (s *Sim) cancel(t scheduler.Timer) { s.sched.Cancel(t) }
+
+// busy reports whether anything is in flight: any pending event other
+// than the resync. A queued job needs no event of its own, as it waits for
+// a worker whose job has one.
+func (s *Sim) busy() bool {
+	n := s.sched.Len()
+	if s.sched.Pending(s.resyncTimer) {
+		n--
 	}
+	return n > 0
 }
 
 // background schedules an event that does not keep Run going.

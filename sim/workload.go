@@ -55,7 +55,7 @@ func (s *Sim) AddWorkload(spec WorkloadSpec) error {
 			s.newReplica(wi)
 			continue
 		}
-		s.after(time.Duration(i)*spec.Interval, func(a uint64) { s.newReplica(int32(a)) }, uint64(wi))
+		s.after(time.Duration(i)*spec.Interval, s.evReplica, uint64(wi))
 	}
 	return nil
 }
@@ -79,6 +79,8 @@ func (s *Sim) RollWorkload(namespace, name string, maxSurge, maxUnavailable int)
 	s.reconcileWorkload(wi)
 	return nil
 }
+
+func (s *Sim) replicaEv(arg uint64) { s.newReplica(int32(arg)) }
 
 func (s *Sim) newReplica(wi int32) {
 	w := s.workloads[wi]
