@@ -227,7 +227,6 @@ func (r *runner) workload(name string) Workload {
 	return Workload{}
 }
 
-
 // defaultRollout returns a Deployment's default rolling-update bounds for
 // replicas pods: 25% each (apps/v1 defaults), the surge rounded up and
 // the unavailable count rounded down, and one pod unavailable when both

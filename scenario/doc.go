@@ -30,6 +30,20 @@
 // are Go durations ("90s", "1m30s"). Nodes of a group are named
 // <group>-0, <group>-1, ...; a workload's pods <workload>-0, ...
 //
+// # Events
+//
+// Each event has at and action, and the fields its action uses:
+//
+//	addNode            nodeGroup [count] [instanceType], or node instanceType
+//	deleteNode         node, or nodeGroup [count] (oldest nodes first)
+//	deletePods         workload [count] (newest pods first; the workload replaces them)
+//	rolloutRestart     workload [maxSurge maxUnavailable] (default 25% each)
+//	restartController
+//
+// At equal times, workloads are created first, then events run in file
+// order. An event that fails while running, such as deleting a node that
+// no longer exists, stops the run with an [*Error] pointing at the event.
+//
 // # Strictness
 //
 // [Parse] refuses what a cluster would refuse and what is probably a

@@ -83,7 +83,7 @@ func genScenario(t *rapid.T) *Scenario {
 		MutatingBucket: cnt("mb"), MutatingRefill: pos("mr"), DescribeBucket: cnt("db"), DescribeRefill: pos("dr"), MaxAttempts: cnt("ma")}
 	for range rapid.IntRange(0, 2).Draw(t, "faults") {
 		f := sim.Fault{API: sim.API(rapid.IntRange(int(sim.DescribeInstances), int(sim.DeleteNetworkInterface)).Draw(t, "api")),
-			Code: rapid.SampledFrom([]string{sim.CodeNoFreeAddresses, sim.CodeInternal, "InvalidGroup.NotFound"}).Draw(t, "code"),
+			Code:        rapid.SampledFrom([]string{sim.CodeNoFreeAddresses, sim.CodeInternal, "InvalidGroup.NotFound"}).Draw(t, "code"),
 			Probability: rapid.Float64Range(0.0001, 1).Draw(t, "p"), From: dur("from")}
 		if rapid.Bool().Draw(t, "until?") {
 			f.Until = f.From + genDuration("window", t, 1)

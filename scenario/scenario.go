@@ -25,12 +25,18 @@ type Scenario struct {
 	// least-allocated.
 	Placement sim.Placement
 
+	// Controller, EC2, Kubelet and CNI are the controller, fake EC2, kubelet
+	// and aws-node settings of the controller, ec2, kubelet and cni keys.
+	// ec2.accountThrottling and cni.enablePodENI, true by default, are
+	// held negated as sim holds them (NoAccountThrottling, DisablePodENI).
 	Controller sim.Controller
 	EC2        sim.EC2
 	Kubelet    sim.Kubelet
 	CNI        sim.CNI
 
-	NodeGroups      []NodeGroup
+	// NodeGroups join the cluster at time zero, in file order.
+	NodeGroups []NodeGroup
+	// ServiceAccounts exist from time zero.
 	ServiceAccounts []ServiceAccount
 	// SecurityGroupPolicies are the SecurityGroupPolicy objects, in file
 	// order.
@@ -38,7 +44,8 @@ type Scenario struct {
 	// SecurityGroups lists the VPC's security groups by ID, for checks
 	// that need to know which groups exist.
 	SecurityGroups []SecurityGroup
-	Workloads      []Workload
+	// Workloads are created at their At times.
+	Workloads []Workload
 	// Events are scripted changes, in file order; events at the same time
 	// run in that order, after the workloads created at that time.
 	Events []Event
@@ -51,35 +58,49 @@ type Scenario struct {
 // NodeGroup is a set of identical nodes that join at time zero, named
 // <name>-0, <name>-1, ...
 type NodeGroup struct {
-	Name         string
+	// Name names the group and prefixes its nodes' names.
+	Name string
+	// InstanceType is an EC2 instance type in limits.Default().
 	InstanceType string
-	Count        int
+	// Count is how many nodes join at time zero; it may be 0 for a group
+	// that only addNode events fill.
+	Count int
 	// OS is the nodes' operating system; Parse sets linux when omitted.
-	OS     limits.OS
+	OS limits.OS
+	// Labels are the nodes' labels.
 	Labels map[string]string
 }
 
 // ServiceAccount gives a service account the labels that policies'
 // serviceAccountSelector match.
 type ServiceAccount struct {
+	// Name and Namespace identify the account; Parse sets namespace
+	// "default" when omitted.
 	Name, Namespace string
-	Labels          map[string]string
+	// Labels are what serviceAccountSelector matches.
+	Labels map[string]string
 }
 
 // SecurityGroup is one of the VPC's security groups.
 type SecurityGroup struct {
-	ID   branch.SecurityGroupID
+	// ID is the group's ID, such as sg-0123456789abcdef0.
+	ID branch.SecurityGroupID
+	// Name is a label for people; it may be empty.
 	Name string
 }
 
 // Workload is a Deployment-like set of identical pods created at At and
 // kept at Replicas: a pod that is deleted is replaced.
 type Workload struct {
+	// Name is unique in the scenario and prefixes the pods' names; Parse
+	// sets Namespace "default" when omitted.
 	Name, Namespace string
-	Labels          map[string]string
+	// Labels are the pods' labels, which podSelector matches.
+	Labels map[string]string
 	// ServiceAccount is the pods' service account; empty means "default".
 	ServiceAccount string
-	Replicas       int
+	// Replicas is how many pods the workload keeps.
+	Replicas int
 	// At is when the workload is created.
 	At time.Duration
 	// Interval is the gap between successive pod creations; zero creates
@@ -93,7 +114,9 @@ type Workload struct {
 // Event is a scripted change at a point in simulated time. Which of the
 // other fields an action uses is listed on the action.
 type Event struct {
-	At     time.Duration
+	// At is when the event happens.
+	At time.Duration
+	// Action is what happens.
 	Action Action
 	// Node names one node.
 	Node string

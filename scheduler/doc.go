@@ -61,9 +61,9 @@
 // # Errors
 //
 // Every error wraps one of the exported sentinels ([ErrPast], [ErrNilFunc],
-// [ErrOverflow], [ErrBadLimit], [ErrEventLimit], [ErrReentrant]), so callers
-// can use [errors.Is], and is a typed error that records the inputs, so
-// callers can use [errors.As]. A call that returns an error leaves the
+// [ErrOverflow], [ErrFull], [ErrBadLimit], [ErrEventLimit], [ErrReentrant]),
+// so callers can use [errors.Is], and is a typed error that records the
+// inputs, so callers can use [errors.As]. A call that returns an error leaves the
 // scheduler exactly as it was, except [Scheduler.Run] reaching its limit,
 // which keeps the events it has already run.
 //

@@ -23,7 +23,7 @@ var (
 	// while events were still pending.
 	ErrEventLimit = errors.New("scheduler: event limit reached")
 	// ErrFull reports an event scheduled while the scheduler already holds
-	// as many pending events as it can (2^31 - 1).
+	// as many pending events as it can (just over two billion).
 	ErrFull = errors.New("scheduler: too many pending events")
 	// ErrReentrant reports an attempt to run events from inside a running
 	// event.
@@ -102,8 +102,8 @@ func (e *LimitError) Error() string {
 	if e.Err == ErrBadLimit {
 		return "scheduler: Run: limit " + strconv.Itoa(e.Limit) + " is not positive"
 	}
-	return "scheduler: Run: ran " + strconv.Itoa(e.Limit) + " events (the limit) and " +
-		strconv.Itoa(e.Pending) + " are still pending at " + e.Now.String()
+	return "scheduler: Run: ran " + strconv.Itoa(e.Limit) + " events (the limit) with " +
+		strconv.Itoa(e.Pending) + " still pending at " + e.Now.String()
 }
 
 // Unwrap returns Err.

@@ -6,7 +6,8 @@ import (
 )
 
 // Scheduler is a virtual clock and a queue of pending events. Create one
-// with [New]. A Scheduler is not safe for concurrent use.
+// with [New]; the zero Scheduler is equivalent. A Scheduler is not safe for
+// concurrent use.
 type Scheduler struct {
 	now      time.Duration
 	lastSeq  uint64 // sequence number of the most recently scheduled event
@@ -24,7 +25,8 @@ type Scheduler struct {
 	// freeHead is one more than the index of the first free slot, so that
 	// 0 means "no free slot" and a zero Scheduler needs no setup.
 	freeHead int32
-	// capacity, when not zero, lowers maxPending so tests can reach it.
+	// capacity, when not zero, replaces maxPending so tests can reach the
+	// limit.
 	capacity int
 	// running is set while an event's function runs, to refuse nested runs.
 	running bool
@@ -32,7 +34,7 @@ type Scheduler struct {
 
 // maxPending is the most events that can be pending at once: slot numbers
 // and heap positions are stored as int32.
-const maxPending = 1<<31 - 1
+const maxPending = math.MaxInt32 - rootPos
 
 // slot holds what the heap does not need for ordering: the event's function
 // and argument, and the sequence number that ties it to its Timer.
@@ -72,9 +74,10 @@ func (s *Scheduler) Next() (time.Duration, bool) {
 // At schedules fn(arg) to run at time t and returns a handle for it. An event
 // scheduled at Now runs after every event already pending at Now.
 //
-// It returns a [*PastError] wrapping [ErrPast] if t is before Now and a
-// [*NilFuncError] wrapping [ErrNilFunc] if fn is nil; nothing is scheduled
-// then.
+// It returns a [*PastError] wrapping [ErrPast] if t is before Now, a
+// [*NilFuncError] wrapping [ErrNilFunc] if fn is nil and a [*FullError]
+// wrapping [ErrFull] if the scheduler cannot hold another event; nothing is
+// scheduled then.
 func (s *Scheduler) At(t time.Duration, fn Func, arg uint64) (Timer, error) {
 	if t < s.now {
 		return Timer{}, &PastError{Op: "At", At: t, Now: s.now}
@@ -90,8 +93,9 @@ func (s *Scheduler) At(t time.Duration, fn Func, arg uint64) (Timer, error) {
 //
 // It returns a [*PastError] wrapping [ErrPast] if d is negative, an
 // [*OverflowError] wrapping [ErrOverflow] if Now+d does not fit in a
-// time.Duration, and a [*NilFuncError] wrapping [ErrNilFunc] if fn is nil;
-// nothing is scheduled then.
+// time.Duration, a [*NilFuncError] wrapping [ErrNilFunc] if fn is nil and a
+// [*FullError] wrapping [ErrFull] if the scheduler cannot hold another
+// event; nothing is scheduled then.
 func (s *Scheduler) After(d time.Duration, fn Func, arg uint64) (Timer, error) {
 	if d < 0 {
 		// Now is never negative, so Now+d cannot overflow here.
