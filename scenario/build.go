@@ -179,20 +179,15 @@ func (r *runner) apply(s *sim.Sim, e Event) error {
 		g.live = g.live[count:]
 	case DeletePods:
 		w := r.workload(e.Workload)
-		// The simulator names a workload's pods <name>-0, <name>-1, ... in
-		// creation order, and no more of them than the run has created.
-		// Walking down from the newest means the replacements each
-		// deletion brings, which take higher numbers, are never reached.
-		deleted := 0
-		for i := s.Report().Pods.Created - 1; i >= 0 && (e.Count == 0 || deleted < e.Count); i-- {
-			err := s.DeletePod(w.Namespace, w.Name+"-"+strconv.Itoa(i))
-			if errors.Is(err, sim.ErrNotFound) {
-				continue
-			}
-			if err != nil {
+		names, err := s.WorkloadPods(w.Namespace, w.Name)
+		if err != nil {
+			return err
+		}
+		// The newest go first, as a scale-down picks them.
+		for i := len(names) - 1; i >= 0 && (e.Count == 0 || len(names)-1-i < e.Count); i-- {
+			if err := s.DeletePod(w.Namespace, names[i]); err != nil {
 				return err
 			}
-			deleted++
 		}
 	case RolloutRestart:
 		w := r.workload(e.Workload)

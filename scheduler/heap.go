@@ -87,7 +87,7 @@ func (s *Scheduler) remove(p int) {
 	if p == last {
 		return
 	}
-	h := s.heap
+	h, link := s.heap, s.link
 	n := len(h)
 	for {
 		first := firstChild(p)
@@ -111,7 +111,9 @@ func (s *Scheduler) remove(p int) {
 		} else {
 			break
 		}
-		s.place(p, h[best])
+		promoted := h[best]
+		h[p] = promoted
+		link[promoted.slot] = int32(p)
 		p = best
 	}
 	s.siftUp(p, moved)

@@ -164,3 +164,20 @@ func (s *Sim) reconcileWorkload(wi int32) {
 		s.tr.rec(s.Now(), "RolloutComplete", "workload/"+w.spec.Namespace+"/"+w.spec.Name, "revision "+strconv.Itoa(w.revision))
 	}
 }
+
+// WorkloadPods returns the names of a workload's pods that are pending or
+// running, oldest first.
+func (s *Sim) WorkloadPods(namespace, name string) ([]string, error) {
+	key := namespace + "/" + name
+	wi, ok := s.workloadIndex[key]
+	if !ok {
+		return nil, &ObjectError{"workload", key, ErrNotFound}
+	}
+	var out []string
+	for _, pi := range s.workloads[wi].pods {
+		if p := s.pods[pi]; p.phase == Pending || p.phase == Running {
+			out = append(out, p.name)
+		}
+	}
+	return out, nil
+}

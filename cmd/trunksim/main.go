@@ -1,0 +1,157 @@
+// Command trunksim simulates EC2 trunk and branch network interfaces as
+// EKS uses them for security groups for pods, so capacity and rollout
+// questions are answered before anything is deployed.
+//
+// Usage:
+//
+//	trunksim <command> [arguments]
+//
+// The commands are:
+//
+//	limits   instance types' trunk, branch ENI and pod limits
+//	run      run a scenario file and report what happened
+//	plan     how many nodes N security-group pods need, and how long their rollout takes
+//	help     help on a command
+//
+// Every command takes --help, which shows its flags and an example.
+//
+// Exit status is 0 on success, 1 when the command ran but failed (a
+// scenario that does not parse, a run that stopped with an error, an
+// unknown instance type), and 2 for a usage error.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+const mainUsage = `trunksim simulates EC2 trunk and branch ENIs as EKS uses them for security
+groups for pods.
+
+usage: trunksim <command> [arguments]
+
+Commands:
+  limits   instance types' trunk, branch ENI and pod limits
+  run      run a scenario file and report what happened
+  plan     how many nodes N security-group pods need, and how long their rollout takes
+  help     help on a command
+
+Examples:
+  trunksim limits m5.large c5.xlarge
+  trunksim run rollout.yaml -o json
+  trunksim plan --sg-pods 500 --types m5.large,m5.xlarge
+
+Exit status: 0 success; 1 the command failed (a bad scenario, a failed run,
+an unknown instance type); 2 usage error.
+
+Run 'trunksim help <command>' or 'trunksim <command> --help' for more.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches a command line (without the program name) and returns
+// the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, mainUsage)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "limits":
+		return runLimits(rest, stdout, stderr)
+	case "run":
+		return runRun(rest, stdout, stderr)
+	case "plan":
+		return runPlan(rest, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		if cmd == "help" && len(rest) > 0 {
+			switch rest[0] {
+			case "limits", "run", "plan":
+				return run([]string{rest[0], "--help"}, stdout, stderr)
+			}
+			fmt.Fprintf(stderr, "trunksim help: unknown command %q\n\n%s", rest[0], mainUsage)
+			return exitUsage
+		}
+		fmt.Fprint(stdout, mainUsage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "trunksim: unknown command %q\n\n%s", cmd, mainUsage)
+	return exitUsage
+}
+
+// newFlagSet returns a flag set whose --help text goes to stdout and
+// whose errors go to stderr with a pointer to --help; parse reports which.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// parseCommand parses args with fs, flags allowed before and after the
+// positional arguments, and returns those arguments. On --help it prints
+// usage and fs's flags to stdout and returns exitOK as the status; on a
+// bad flag it explains on stderr and returns exitUsage. The status is -1
+// when parsing succeeded.
+func parseCommand(fs *flag.FlagSet, usage string, args []string, stdout, stderr io.Writer) ([]string, int) {
+	positional, err := parseInterspersed(fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, usage)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return nil, exitOK
+	case err != nil:
+		fmt.Fprintf(stderr, "%s: %v\nRun '%s --help' for usage.\n", fs.Name(), err, fs.Name())
+		return nil, exitUsage
+	}
+	return positional, -1
+}
+
+// usageError reports a command-line mistake found after parsing.
+func usageError(stderr io.Writer, cmd, format string, args ...any) int {
+	fmt.Fprintf(stderr, "%s: %s\nRun '%s --help' for usage.\n", cmd, fmt.Sprintf(format, args...), cmd)
+	return exitUsage
+}
+
+// choice is a flag that takes one of a fixed set of words, so a typo is a
+// usage error rather than a silent default.
+type choice struct {
+	value   string
+	allowed []string
+}
+
+func newChoice(value string, allowed ...string) *choice {
+	return &choice{value: value, allowed: allowed}
+}
+
+func (c *choice) String() string {
+	if c == nil {
+		return ""
+	}
+	return c.value
+}
+
+func (c *choice) Set(s string) error {
+	for _, a := range c.allowed {
+		if s == a {
+			c.value = s
+			return nil
+		}
+	}
+	return fmt.Errorf("want %s", strings.Join(c.allowed, " or "))
+}
