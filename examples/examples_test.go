@@ -1,0 +1,116 @@
+package examples
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/trunksim/trunksim/scenario"
+	"github.com/trunksim/trunksim/sim"
+)
+
+func run(t testing.TB, file string) sim.Report {
+	t.Helper()
+	sc, err := scenario.Load(file)
+	require.NoError(t, err)
+	r, err := sc.Run(scenario.Options{})
+	require.NoError(t, err)
+	return r
+}
+
+func scenarios(t testing.TB) []string {
+	files, err := filepath.Glob("*/*.yaml")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	return files
+}
+
+// Every example runs, and runs the same twice.
+func TestExamplesAreDeterministic(t *testing.T) {
+	for _, f := range scenarios(t) {
+		t.Run(f, func(t *testing.T) {
+			a, b := run(t, f), run(t, f)
+			assert.Equal(t, a, b)
+		})
+	}
+}
+
+// Upstream: test/integration/scale/pod_scale_test.go — 1,000 pods on one
+// policy must be running within 5.5 minutes; the rate limits mean no
+// sooner than (2N - B) / Q on the user client.
+func TestScaleTestPassesUpstreamsBar(t *testing.T) {
+	for _, f := range []string{"scale-test/scenario.yaml", "scale-test/raised-limits.yaml"} {
+		r := run(t, f)
+		assert.Equal(t, 1000, r.Pods.Running, f)
+		rollout := r.StartupLatencySeconds.Max
+		assert.Less(t, rollout, 330.0, f)
+		assert.GreaterOrEqual(t, rollout, float64(2*1000-36)/24, f)
+	}
+}
+
+func TestRollingUpdateStallsOnTheCoolDown(t *testing.T) {
+	r := run(t, "rolling-update/scenario.yaml")
+	assert.Equal(t, 27, r.Pods.Running)
+	assert.Positive(t, r.BranchENIs.CapacityRequeues)
+	assert.GreaterOrEqual(t, r.StartupLatencySeconds.Max, 60.0, "new pods wait out the cool-down")
+}
+
+func TestMixedPodsShowTheIPsTheTrunkCosts(t *testing.T) {
+	r := run(t, "mixed-pods/scenario.yaml")
+	// 4 m5.large: 36 branch slots for 30 payments pods, 72 IPs for 80
+	// frontend pods once the trunks took an interface each.
+	assert.Equal(t, 30+72, r.Pods.Running)
+	assert.Equal(t, 8, r.Pods.Pending)
+	assert.Contains(t, keys(r.PendingReasons), "secondary IP")
+}
+
+func TestT3NodesCannotHostSecurityGroupPods(t *testing.T) {
+	r := run(t, "t3-nodegroup/scenario.yaml")
+	assert.Equal(t, 18, r.Pods.Running, "only the m5.xlarge's 18 branch slots")
+	assert.Equal(t, 7, r.Pods.Pending)
+	assert.Equal(t, 5, r.Trunks.Unsupported)
+	assert.Contains(t, strings.Join(r.Warnings, "\n"), "burstable")
+}
+
+func TestNodeTerminationMidRollout(t *testing.T) {
+	r := run(t, "node-termination/scenario.yaml")
+	assert.Equal(t, 200, r.Pods.Running, "replacements run on the new nodes")
+	assert.Equal(t, 0, r.BranchENIs.Leaked)
+	assert.Equal(t, 2, r.Trunks.Deleted)
+	assert.Equal(t, 8, r.Trunks.Created)
+}
+
+func keys(m map[string]int) string {
+	var b strings.Builder
+	for k := range m {
+		b.WriteString(k)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// BenchmarkScenarios runs each example and reports its simulated figures.
+func BenchmarkScenarios(b *testing.B) {
+	for _, f := range scenarios(b) {
+		sc, err := scenario.Load(f)
+		require.NoError(b, err)
+		b.Run(strings.TrimSuffix(f, ".yaml"), func(b *testing.B) {
+			b.ReportAllocs()
+			var r sim.Report
+			for b.Loop() {
+				r, err = sc.Run(scenario.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(r.StartupLatencySeconds.P50, "p50-startup-s")
+			b.ReportMetric(r.StartupLatencySeconds.P99, "p99-startup-s")
+			if r.LastReadySeconds > 0 {
+				b.ReportMetric(float64(r.Pods.Running)/r.LastReadySeconds, "pods/sim-s")
+			}
+		})
+	}
+}
