@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/trunk"
 )
 
@@ -148,7 +149,7 @@ func (s *Sim) pickNode(p *pod) (int32, string) {
 			}
 			free = min(free, n.typ.BranchInterfaces-n.branchPods)
 		} else {
-			ips := n.typ.IPPods(s.trunkTakesIPs(n)) - n.ipPods
+			ips := s.ipSlots(n) - n.ipPods
 			if ips <= 0 {
 				continue
 			}
@@ -174,17 +175,34 @@ func (s *Sim) pickNode(p *pod) (int32, string) {
 	return -1, "no node has a free pod slot and secondary IP"
 }
 
-// trunkTakesIPs reports whether the node's trunk interface is lost to
-// secondary IPs: once a trunk exists with CNI v1.16.4 or later
-// (pkg/ipamd/datastore/data_store.go). From v1.20.4 ipamd also holds the
-// slot back while the trunk is awaited on trunk-capable types
-// (pkg/ipamd/ipamd.go hasRoomForEni).
+// ipSlots is how many secondary IPs the node's interfaces give ordinary
+// pods: (interfaces - 1 for the trunk, when it costs one) x (IPv4 per
+// interface - 1), as limits.InstanceType.IPPods computes it.
+func (s *Sim) ipSlots(n *node) int {
+	enis := n.typ.DefaultCardInterfaces()
+	if s.trunkTakesIPs(n) {
+		enis--
+	}
+	return enis * (n.typ.IPv4PerInterface - 1)
+}
+
+// trunkTakesIPs reports whether one of the node's interfaces is lost to
+// ordinary pods' secondary IPs because of the trunk:
+//   - before CNI v1.16.4 the trunk itself carried secondary IPs, so nothing
+//     is lost (PR #2801, pkg/ipamd/datastore/data_store.go);
+//   - with a trunk attached, its interface carries none;
+//   - while a trunk is awaited, ipamd holds the slot back for it
+//     (pkg/ipamd/ipamd.go hasRoomForEni); before v1.20.4 it did so even on
+//     types that can never hold a trunk (issue #3094, fixed by PR #3250).
 func (s *Sim) trunkTakesIPs(n *node) bool {
 	v := s.cfg.CNI.Version
-	if s.cfg.CNI.DisablePodENI || n.ineligible != nil || !v.AtLeast(CNITrunkExcluded) {
+	switch {
+	case s.cfg.CNI.DisablePodENI || n.os != limits.OSLinux || !v.AtLeast(CNITrunkExcluded):
 		return false
+	case n.trunk != nil || n.ineligible == nil:
+		return true
 	}
-	return n.trunk != nil || v.AtLeast(CNITrunkSlotHeld)
+	return !v.AtLeast(CNITrunkSlotHeld)
 }
 
 func (s *Sim) bind(pi, ni int32) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -393,4 +394,51 @@ func TestScheduledActionErrorStopsTheRun(t *testing.T) {
 	require.ErrorIs(t, err, sim.ErrActionFailed)
 	require.Error(t, s.Schedule(0, func(*sim.Sim) error { return nil }), "in the past")
 	require.True(t, errors.Is(s.Schedule(2*time.Minute, nil), sim.ErrBadSpec))
+}
+
+// ordinaryCapacity places many ordinary pods on one node and returns how
+// many ran.
+func ordinaryCapacity(t *testing.T, cni sim.CNI, typ string) int {
+	t.Helper()
+	s := cluster(t, sim.Config{CNI: cni}, typ, 1)
+	for i := range 40 {
+		require.NoError(t, s.CreatePod(sim.PodSpec{Namespace: "default", Name: fmt.Sprintf("plain-%d", i)}))
+	}
+	require.NoError(t, s.Run())
+	return s.Report().Pods.Running
+}
+
+// Upstream (CNI): pkg/ipamd/datastore/data_store.go (PR #2801, v1.16.4)
+// keeps secondary IPs off the trunk; pkg/ipamd/ipamd.go hasRoomForEni
+// holds the slot for it, and from v1.20.4 (PR #3250) only on types that
+// can trunk.
+func TestTrunkCostsOrdinaryPodIPsByCNIVersion(t *testing.T) {
+	cases := []struct {
+		version sim.Version
+		typ     string
+		want    int
+	}{
+		{sim.Version{}, "m5.large", 18},         // (3-1) x 9
+		{sim.Version{1, 16, 3}, "m5.large", 27}, // the trunk still carried IPs
+		{sim.Version{}, "t3.large", 33},         // 3 x 11, nothing held
+		{sim.Version{1, 20, 3}, "t3.large", 22}, // a slot held for a trunk that never comes
+		{sim.Version{}, "c5.xlarge", 40},        // 3 x 14 = 42 IPs, but kubelet's 58 - 2 host pods... 40 asked
+	}
+	for _, c := range cases {
+		t.Run(c.version.String()+"/"+c.typ, func(t *testing.T) {
+			assert.Equal(t, c.want, ordinaryCapacity(t, sim.CNI{Version: c.version}, c.typ))
+		})
+	}
+	assert.Equal(t, 27, ordinaryCapacity(t, sim.CNI{DisablePodENI: true}, "m5.large"), "no trunk, no cost")
+}
+
+// Upstream (CNI): IPv6 clusters get branch ENIs from v1.16.0 (CHANGELOG).
+func TestIPv6NeedsCNI1160(t *testing.T) {
+	s := cluster(t, sim.Config{CNI: sim.CNI{IPFamily: sim.IPv6, Version: sim.Version{1, 15, 1}}}, "m5.large", 1)
+	createWeb(t, s, 0, 1)
+	require.NoError(t, s.Run())
+	r := s.Report()
+	assert.Equal(t, 1, r.Pods.Pending)
+	assert.Equal(t, 1, r.Events["Unsupported"])
+	assert.Contains(t, strings.Join(r.Warnings, "\n"), "IPv6")
 }
