@@ -144,8 +144,9 @@ func (s *Sim) callStart(arg uint64) {
 	j := int32(arg)
 	jb := s.jobs[j]
 	jb.err = s.doEC2(jb)
-	s.notePart(jb, partCalls, s.cfg.EC2.Latency)
-	s.after(s.cfg.EC2.Latency, s.evCallEnd, arg)
+	latency := s.cfg.EC2.Latency + s.ec2.Slowdown()
+	s.notePart(jb, partCalls, latency)
+	s.after(latency, s.evCallEnd, arg)
 }
 
 func (s *Sim) callEnd(arg uint64) {

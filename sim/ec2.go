@@ -96,20 +96,28 @@ func (e *APIError) retryable() bool {
 }
 
 // Fault makes EC2 fail an action with a code, with a probability, during
-// a window of virtual time [From, Until). Until zero means no end.
+// a window of virtual time [From, Until). Until zero means no end. A
+// fault with a Delay and no Code slows the call by Delay instead of
+// failing it (the simulator adds it to the call's latency; a FakeEC2 used
+// on its own answers at once and only counts it).
 type Fault struct {
 	API         API
 	Code        string
 	Probability float64
 	From, Until time.Duration
+	Delay       time.Duration
 }
 
 func (f Fault) validate() error {
 	switch {
 	case f.API == 0 || f.API >= numAPI:
 		return fmt.Errorf("unknown API %d", f.API)
-	case f.Code == "":
-		return errors.New("empty error code")
+	case f.Code == "" && f.Delay <= 0:
+		return errors.New("neither an error code nor a delay")
+	case f.Code != "" && f.Delay != 0:
+		return errors.New("both an error code and a delay: a fault either fails or slows a call")
+	case f.Delay < 0:
+		return fmt.Errorf("negative delay %v", f.Delay)
 	case f.Probability <= 0 || f.Probability > 1:
 		return fmt.Errorf("probability %v not in (0, 1]", f.Probability)
 	case f.From < 0 || (f.Until != 0 && f.Until <= f.From):
@@ -156,6 +164,7 @@ type FakeEC2 struct {
 	assoc   map[string]branch.ENIID
 	next    uint64
 
+	slow      time.Duration
 	calls     [numAPI]int
 	throttled int
 	errors    int
@@ -194,14 +203,23 @@ func (e *FakeEC2) admit(now time.Duration, a API) error {
 		e.throttled++
 		return &APIError{a, CodeThrottled}
 	}
+	e.slow = 0
 	for _, f := range e.cfg.Faults {
-		if f.API == a && f.active(now) && e.rng.Float64() < f.Probability {
-			e.errors++
-			return &APIError{a, f.Code}
+		if f.API != a || !f.active(now) || e.rng.Float64() >= f.Probability {
+			continue
 		}
+		if f.Delay > 0 {
+			e.slow += f.Delay
+			continue
+		}
+		e.errors++
+		return &APIError{a, f.Code}
 	}
 	return nil
 }
+
+// Slowdown returns the delay that slow-call faults added to the last call.
+func (e *FakeEC2) Slowdown() time.Duration { return e.slow }
 
 func (e *FakeEC2) fail(a API, code string) error {
 	e.errors++

@@ -37,6 +37,7 @@ func (s *Sim) CreatePod(spec PodSpec) error {
 	s.pods = append(s.pods, p)
 	s.podIndex[key] = pi
 	s.m.created++
+	defer s.sample()
 	p.needsBranch = s.resolve(p) != nil
 	if p.needsBranch {
 		s.m.sgPods++
@@ -71,6 +72,11 @@ func (s *Sim) terminate(pi int32, phase Phase, why string) {
 		return
 	}
 	s.tr.rec(s.Now(), "Pod"+phase.String(), "pod/"+p.key, why)
+	if p.phase == Running {
+		s.m.running--
+	}
+	s.m.ended++
+	defer s.sample()
 	p.phase = phase
 	if phase == Deleted {
 		delete(s.podIndex, p.key)
@@ -258,6 +264,8 @@ func (s *Sim) complete(arg uint64) { s.terminate(int32(arg), Succeeded, "complet
 func (s *Sim) ready(pi int32) {
 	p := s.pods[pi]
 	p.phase, p.ready, p.reason = Running, s.Now(), ""
+	s.m.running++
+	defer s.sample()
 	s.m.noteReady(p)
 	s.tr.rec(s.Now(), "PodRunning", "pod/"+p.key, "")
 	if p.lifetime > 0 {

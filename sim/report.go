@@ -24,6 +24,7 @@ type metrics struct {
 	branchesCreated  int
 	branchesDeleted  int
 	inUse, cooling   int
+	running, ended   int // pods running now; pods completed or deleted
 	peakInUse        int
 	peakCooling      int
 	capacityRequeues int
@@ -63,6 +64,7 @@ func (s *Sim) noteTrunk(n *node) {
 	n.inUse, n.cooling = inUse, cooling
 	m.peakInUse = max(m.peakInUse, m.inUse)
 	m.peakCooling = max(m.peakCooling, m.cooling)
+	s.sample()
 }
 
 // Report is a run's outcome. Its JSON form is the stable contract of the

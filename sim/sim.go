@@ -167,6 +167,7 @@ type Sim struct {
 	resyncTimer          scheduler.Timer
 
 	failure error
+	series  []Sample
 
 	// Event handlers, made once so scheduling allocates nothing.
 	ev, evSubmit, evCallStart, evCallEnd, evRetryCall, evSweepTick, evWipe,
