@@ -83,6 +83,8 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 		// Faults.
 		{"unknown EC2 action", "ec2:\n  faults:\n    - {api: CreateENI, code: X, probability: 1}\n", 3, "ec2.faults[0].api", ErrInvalidValue, nil, "CreateENI"},
 		{"malformed fault code", "ec2:\n  faults:\n    - {api: CreateNetworkInterface, code: \"no such\", probability: 1}\n", 3, "ec2.faults[0].code", ErrInvalidValue, nil, "EC2 error code"},
+		{"fault with neither code nor delay", "ec2:\n  faults:\n    - {api: CreateNetworkInterface, probability: 1}\n", 3, "ec2.faults[0]", ErrInvalidValue, nil, "exactly one of code"},
+		{"fault with code and delay", "ec2:\n  faults:\n    - {api: CreateNetworkInterface, code: X, delay: 5s, probability: 1}\n", 3, "ec2.faults[0]", ErrInvalidValue, nil, "exactly one of code"},
 		{"probability above one", "ec2:\n  faults:\n    - {api: CreateNetworkInterface, code: X, probability: 1.5}\n", 3, "ec2.faults[0].probability", ErrInvalidValue, nil, "at most 1"},
 		{"fault window empty", "ec2:\n  faults:\n    - api: CreateNetworkInterface\n      code: X\n      probability: 1\n      from: 5m\n      until: 1m\n", 7, "ec2.faults[0].until", ErrInvalidValue, nil, "after from"},
 

@@ -168,10 +168,13 @@ func (sc *Scenario) ec2Node() node {
 	for _, f := range e.Faults {
 		fm := mapping()
 		fm.add("api", str(f.API.String()))
-		fm.add("code", str(f.Code))
+		if f.Code != "" {
+			fm.add("code", str(f.Code))
+		}
 		fm.add("probability", float(f.Probability))
 		fm.duration("from", f.From)
 		fm.duration("until", f.Until)
+		fm.duration("delay", f.Delay)
 		faults = append(faults, fm.Node)
 	}
 	m.list("faults", faults)

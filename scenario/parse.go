@@ -661,7 +661,7 @@ func (d *decoder) fault(n *yaml.Node, path string) (sim.Fault, error) {
 			}
 			return nil
 		}},
-		{key: "code", required: true, decode: func(n *yaml.Node, p string) (err error) {
+		{key: "code", decode: func(n *yaml.Node, p string) (err error) {
 			if f.Code, err = d.str(n, p); err != nil {
 				return err
 			}
@@ -683,7 +683,11 @@ func (d *decoder) fault(n *yaml.Node, path string) (sim.Fault, error) {
 		}},
 		{key: "from", decode: d.duration(&f.From, false)},
 		{key: "until", decode: d.duration(&f.Until, true)},
+		{key: "delay", decode: d.duration(&f.Delay, true)},
 	})
+	if err == nil && (f.Code == "") == (f.Delay == 0) {
+		return f, d.invalidAt(path, "a fault needs exactly one of code (the call fails) and delay (the call is slow)")
+	}
 	if err == nil && f.Until != 0 && f.Until <= f.From {
 		return f, d.invalidAt(join(path, "until"), "%v: must be after from (%v)", f.Until, f.From)
 	}

@@ -41,6 +41,7 @@ type PastError struct {
 	Now time.Duration
 }
 
+// Error names the requested time and the current time.
 func (e *PastError) Error() string {
 	return "scheduler: " + e.Op + ": time " + e.At.String() + " is before now " + e.Now.String()
 }
@@ -59,6 +60,7 @@ type NilFuncError struct {
 	Arg uint64
 }
 
+// Error names the event that was rejected.
 func (e *NilFuncError) Error() string {
 	return "scheduler: " + e.Op + ": event at " + e.At.String() +
 		" with arg " + strconv.FormatUint(e.Arg, 10) + " has a nil function"
@@ -76,6 +78,7 @@ type OverflowError struct {
 	Delay time.Duration
 }
 
+// Error names the delay that overflowed.
 func (e *OverflowError) Error() string {
 	return "scheduler: After: now " + e.Now.String() + " plus delay " + e.Delay.String() +
 		" overflows time.Duration"
@@ -98,6 +101,7 @@ type LimitError struct {
 	Err error
 }
 
+// Error names the limit and what was left pending.
 func (e *LimitError) Error() string {
 	if e.Err == ErrBadLimit {
 		return "scheduler: Run: limit " + strconv.Itoa(e.Limit) + " is not positive"
@@ -118,6 +122,7 @@ type ReentrantError struct {
 	Now time.Duration
 }
 
+// Error names the call that was refused.
 func (e *ReentrantError) Error() string {
 	return "scheduler: " + e.Op + " called from inside the event running at " + e.Now.String()
 }
@@ -136,6 +141,7 @@ type FullError struct {
 	Pending int
 }
 
+// Error names the event that was refused.
 func (e *FullError) Error() string {
 	return "scheduler: " + e.Op + ": cannot schedule an event at " + e.At.String() + " with " +
 		strconv.Itoa(e.Pending) + " events already pending"
