@@ -106,12 +106,19 @@ func (sc *Scenario) Run(opts Options) (sim.Report, error) {
 	if err != nil {
 		return sim.Report{}, err
 	}
-	if sc.Until > 0 {
-		err = s.RunUntil(sc.Until)
-	} else {
-		err = s.Run()
-	}
+	err = sc.Play(s)
 	return s.Report(), err
+}
+
+// Play runs a simulation built by Build to the scenario's end: its until,
+// or, without one, until nothing is in flight. Callers that want more
+// than the report (a time series, the fake EC2's state) build, play and
+// then read the Sim themselves.
+func (sc *Scenario) Play(s *sim.Sim) error {
+	if sc.Until > 0 {
+		return s.RunUntil(sc.Until)
+	}
+	return s.Run()
 }
 
 // errorAt wraps err with the file and line of path.

@@ -1,6 +1,9 @@
 package sim
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Sample is the cluster's state at one moment of a recorded run.
 type Sample struct {
@@ -45,3 +48,7 @@ func (s *Sim) sample() {
 	}
 	s.series = append(s.series, x)
 }
+
+// StartupLatencies returns the start-up latency of every security-group
+// pod whose network became ready, in the order they became ready.
+func (s *Sim) StartupLatencies() []time.Duration { return slices.Clone(s.m.ready) }

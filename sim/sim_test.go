@@ -442,3 +442,34 @@ func TestIPv6NeedsCNI1160(t *testing.T) {
 	assert.Equal(t, 1, r.Events["Unsupported"])
 	assert.Contains(t, strings.Join(r.Warnings, "\n"), "IPv6")
 }
+
+// kubernetes pkg/controller/deployment/rolling.go: a rolling update never
+// has fewer than replicas - maxUnavailable pods available, nor more than
+// replicas + maxSurge pods.
+func TestRollingUpdateKeepsItsBounds(t *testing.T) {
+	for _, c := range []struct{ surge, unavail int }{{0, 3}, {2, 0}, {1, 1}} {
+		t.Run(fmt.Sprintf("surge=%d,unavailable=%d", c.surge, c.unavail), func(t *testing.T) {
+			s := cluster(t, sim.Config{}, "m5.large", 4) // 36 slots for 27 pods
+			s.RecordSeries()
+			var trace bytes.Buffer
+			s.SetTrace(&trace)
+			require.NoError(t, s.AddWorkload(sim.WorkloadSpec{Namespace: "default", Name: "web", Replicas: 27,
+				Labels: map[string]string{"app": "web"}}))
+			require.NoError(t, s.Run())
+			start := s.Now()
+			require.NoError(t, s.RollWorkload("default", "web", c.surge, c.unavail))
+			require.NoError(t, s.Run())
+			for _, x := range s.Series() {
+				if x.At < start {
+					continue
+				}
+				assert.GreaterOrEqual(t, x.Running, 27-c.unavail, "at %v", x.At)
+				assert.LessOrEqual(t, x.Running+x.Pending, 27+c.surge, "at %v", x.At)
+			}
+			r := s.Report()
+			assert.Equal(t, 27, r.Pods.Running)
+			assert.Equal(t, 54, r.Pods.Created)
+			assert.Equal(t, 1, strings.Count(trace.String(), `"event":"RolloutComplete"`))
+		})
+	}
+}

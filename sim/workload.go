@@ -28,6 +28,7 @@ type workload struct {
 	// rolling update in progress
 	rolling        bool
 	surge, unavail int
+	reconciling    bool // a pass is running: changes it makes are not new triggers
 }
 
 // AddWorkload creates spec.Replicas pods, spaced by spec.Interval, and
@@ -104,6 +105,9 @@ func (s *Sim) workloadChanged(pi int32, replace bool) {
 		return
 	}
 	w := s.workloads[p.workload]
+	if w.reconciling {
+		return
+	}
 	if replace && !w.rolling && p.revision == w.revision {
 		s.newReplica(p.workload)
 		return
@@ -113,8 +117,18 @@ func (s *Sim) workloadChanged(pi int32, replace bool) {
 	}
 }
 
-// reconcileWorkload advances a rolling update by one round.
+// reconcileWorkload advances a rolling update as far as it can now.
 func (s *Sim) reconcileWorkload(wi int32) {
+	w := s.workloads[wi]
+	w.reconciling = true
+	for s.rollPass(wi) {
+	}
+	w.reconciling = false
+}
+
+// rollPass makes one round of a rolling update's creations and
+// deletions and reports whether it changed anything.
+func (s *Sim) rollPass(wi int32) bool {
 	w := s.workloads[wi]
 	live := w.pods[:0]
 	var oldPods, newPods, running []int32
@@ -135,22 +149,29 @@ func (s *Sim) reconcileWorkload(wi int32) {
 	}
 	w.pods = live
 	want := w.spec.Replicas
+	changed := false
 	for len(newPods)+len(oldPods) < want+w.surge && len(newPods) < want {
 		s.newReplica(wi)
 		newPods = append(newPods, int32(len(s.pods)-1))
+		changed = true
 	}
 	avail := len(running)
 	// Not-ready old pods go first; they cost no availability.
 	for _, pi := range oldPods {
 		if s.pods[pi].phase == Pending {
 			s.terminate(pi, Deleted, "rolling update")
+			changed = true
 		}
 	}
 	for _, pi := range oldPods {
 		if s.pods[pi].phase == Running && avail-1 >= want-w.unavail {
 			avail--
 			s.terminate(pi, Deleted, "rolling update")
+			changed = true
 		}
+	}
+	if changed {
+		return true
 	}
 	done := true
 	for _, pi := range w.pods {
@@ -163,6 +184,7 @@ func (s *Sim) reconcileWorkload(wi int32) {
 		w.rolling = false
 		s.tr.rec(s.Now(), "RolloutComplete", "workload/"+w.spec.Namespace+"/"+w.spec.Name, "revision "+strconv.Itoa(w.revision))
 	}
+	return false
 }
 
 // WorkloadPods returns the names of a workload's pods that are pending or

@@ -17,7 +17,7 @@ import (
 	"github.com/trunksim/trunksim/sim"
 )
 
-const runUsage = `usage: trunksim run SCENARIO.yaml [-o text|json] [--seed N] [--trace FILE]
+const runUsage = `usage: trunksim run SCENARIO.yaml [-o text|json] [--seed N] [--trace FILE] [--plot FILE.svg]
 
 Runs a scenario file to its end (its until, or until nothing is in flight)
 and reports what happened: pods running and pending, start-up latency, EC2
@@ -27,6 +27,7 @@ rests on. Flags may come before or after the file.
 Examples:
   trunksim run rollout.yaml
   trunksim run rollout.yaml -o json --seed 7 --trace rollout.trace.jsonl
+  trunksim run rollout.yaml --plot rollout.svg
 
 Flags:
 `
@@ -47,6 +48,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return nil
 	})
 	tracePath := fs.String("trace", "", "write the run's trace to `FILE`, one JSON object per line")
+	plotPath := fs.String("plot", "", "draw pods and branch ENIs over time and the start-up latency distribution to `FILE` (SVG)")
 	files, status := parseCommand(fs, runUsage, args, stdout, stderr)
 	if status >= 0 {
 		return status
@@ -71,7 +73,16 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		traceBuf = bufio.NewWriter(traceFile)
 		opts.Trace = traceBuf
 	}
-	report, runErr := sc.Run(opts)
+	s, err := sc.Build(opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return exitFailure
+	}
+	if *plotPath != "" {
+		s.RecordSeries()
+	}
+	runErr := sc.Play(s)
+	report := s.Report()
 	if traceFile != nil {
 		err := traceBuf.Flush()
 		if cerr := traceFile.Close(); err == nil {
@@ -82,9 +93,14 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			return exitFailure
 		}
 	}
-	// A run that stopped with an error still has a report worth reading;
-	// a scenario that could not be set up has none.
-	if report.TraceSHA256 != "" {
+	if *plotPath != "" {
+		if err := writePlotFile(*plotPath, files[0], s); err != nil {
+			fmt.Fprintf(stderr, "%s: writing the plot: %v\n", name, err)
+			return exitFailure
+		}
+	}
+	// A run that stopped with an error still has a report worth reading.
+	{
 		if format.value == "json" {
 			err = writeJSON(stdout, report)
 		} else {
@@ -100,6 +116,18 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+func writePlotFile(path, title string, s *sim.Sim) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	err = writePlot(f, title, s.Series(), s.StartupLatencies())
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func writeJSON(w io.Writer, v any) error {
