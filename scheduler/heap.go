@@ -11,10 +11,10 @@ import (
 // cache line, so each level of a sift costs at most one cache miss.
 const arity = 4
 
-// rootPos is where the root sits in the heap slice. The slots before it are
-// padding that puts every group of siblings at an index divisible by arity,
-// so that a group starts on a cache line boundary instead of straddling two
-// (large slices are page-aligned).
+// rootPos is where the root sits in the heap slice. The entries before it
+// are padding that puts every group of siblings at an index divisible by
+// arity, so that a group starts on a cache line boundary instead of
+// straddling two (large slices are page-aligned).
 const rootPos = arity - 1
 
 // entry is a pending event as the heap orders it. It is 16 bytes so that a
@@ -44,6 +44,8 @@ func earlier(a, b entry) uint64 {
 	return borrow
 }
 
+// firstChild and parent map heap positions with the padding accounted for:
+// the children of p are firstChild(p) to firstChild(p)+arity-1.
 func firstChild(p int) int { return arity*(p-rootPos) + 1 + rootPos }
 
 func parent(c int) int { return (c-rootPos-1)/arity + rootPos }
