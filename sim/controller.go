@@ -46,7 +46,8 @@ type job struct {
 	// existing is set when Init found a trunk already attached (after a
 	// controller restart), so its branches are rebuilt, not created.
 	existing bool
-	tries    int // DeleteNetworkInterface attempts for the current ENI
+	listed   bool // the existing trunk's branches were listed
+	tries    int  // DeleteNetworkInterface attempts for the current ENI
 }
 
 // pool is a worker pool with a FIFO queue: a job holds a worker from its

@@ -178,6 +178,14 @@ func (s *Sim) stepInit(j int32) {
 			s.after(delay, s.ev, uint64(j))
 			return
 		}
+		if jb.existing && !jb.listed {
+			// helper.go GetBranchNetworkInterface: DescribeNetworkInterfaces
+			// filtered by the trunk's tag lists its branches.
+			jb.listed = true
+			jb.stage = iModified
+			s.call(j, DescribeNetworkInterfaces)
+			return
+		}
 		t, err := trunk.New(n.name, n.typ, n.os)
 		if err != nil {
 			s.endInit(j, err)
@@ -195,8 +203,10 @@ func (s *Sim) stepInit(j int32) {
 		s.apiCall(j) // advertise vpc.amazonaws.com/pod-eni
 	case iAdvertised:
 		n.ready = true
-		s.m.trunksCreated++
-		s.m.trunkReady = append(s.m.trunkReady, s.Now()-n.joined)
+		if !jb.existing {
+			s.m.trunksCreated++
+			s.m.trunkReady = append(s.m.trunkReady, s.Now()-n.joined)
+		}
 		s.event("Normal", "NodeTrunkInitiated", "node/"+n.name, fmt.Sprintf("trunk %v; pod-eni capacity %d", n.trunkID, n.typ.BranchInterfaces))
 		s.endInit(j, nil)
 		s.kickSweep(jb.node)

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -472,4 +473,104 @@ func TestRollingUpdateKeepsItsBounds(t *testing.T) {
 			assert.Equal(t, 1, strings.Count(trace.String(), `"event":"RolloutComplete"`))
 		})
 	}
+}
+
+// Upstream: pkg/provider/branch/trunk/trunk.go InitTrunk and
+// pkg/aws/ec2/instance.go LoadDetails — re-initialising an existing trunk
+// after a restart costs DescribeInstances twice, DescribeSubnets and two
+// DescribeNetworkInterfaces (attachment, then the branches by tag).
+func TestReInitOfAnExistingTrunkCostsFiveCalls(t *testing.T) {
+	s := cluster(t, sim.Config{}, "m5.large", 1)
+	require.NoError(t, s.Run())
+	before := s.Report().EC2.Calls
+	require.NoError(t, s.RestartController())
+	require.NoError(t, s.Run())
+	after := s.Report().EC2.Calls
+	diff := map[string]int{}
+	for k, v := range after {
+		if d := v - before[k]; d > 0 {
+			diff[k] = d
+		}
+	}
+	assert.Equal(t, map[string]int{"DescribeInstances": 2, "DescribeSubnets": 1, "DescribeNetworkInterfaces": 2}, diff)
+	assert.Equal(t, 1, s.Report().Trunks.Created, "no second trunk")
+}
+
+// Upstream: webhooks/core/pod_webhook.go — the pod-eni request is added
+// only when a policy in the pod's own namespace matches it.
+func TestWebhookRequestsPodENIOnlyWhenAPolicyInTheNamespaceMatches(t *testing.T) {
+	s := cluster(t, sim.Config{}, "m5.large", 1)
+	for _, p := range []sim.PodSpec{
+		{Namespace: "default", Name: "web", Labels: map[string]string{"app": "web"}},
+		{Namespace: "default", Name: "db", Labels: map[string]string{"app": "db"}},
+		{Namespace: "other", Name: "web", Labels: map[string]string{"app": "web"}},
+	} {
+		require.NoError(t, s.CreatePod(p))
+	}
+	require.NoError(t, s.Run())
+	for _, c := range []struct {
+		ns, name string
+		want     bool
+	}{{"default", "web", true}, {"default", "db", false}, {"other", "web", false}} {
+		st, ok := s.Pod(c.ns, c.name)
+		require.True(t, ok)
+		assert.Equal(t, c.want, st.NeedsBranch, "%s/%s", c.ns, c.name)
+		assert.Equal(t, sim.Running, st.Phase)
+		assert.Equal(t, c.want, st.Annotation != "")
+	}
+	assert.Equal(t, 1, s.Report().BranchENIs.Created)
+}
+
+// Upstream: pkg/utils/helper.go filterPodSecurityGroups — the groups of
+// every matching policy, de-duplicated; and trunk.go: recomputed when the
+// branch is made, with a Warning and the instance's groups when nothing
+// matches any more.
+func TestGroupSetIsTheUnionResolvedAtBranchCreation(t *testing.T) {
+	other := branch.MustParseSecurityGroupID("sg-0fedcba9876543210")
+	s := cluster(t, sim.Config{}, "m5.large", 1)
+	require.NoError(t, s.AddPolicy(branch.Policy{Namespace: "default", Name: "all",
+		PodSelector: &branch.LabelSelector{}, Groups: []branch.SecurityGroupID{other, webSG}}))
+	createWeb(t, s, 0, 1)
+	require.NoError(t, s.Run())
+	st, _ := s.Pod("default", "web-0")
+	var details []sim.ENIDetails
+	require.NoError(t, json.Unmarshal([]byte(st.Annotation), &details))
+	require.Len(t, details, 1)
+	eni, err := branch.ParseENIID(details[0].ENIID)
+	require.NoError(t, err)
+	e, ok := s.EC2().Lookup(eni)
+	require.True(t, ok)
+	assert.Equal(t, branch.NewGroupSet(webSG, other), e.Groups)
+	assert.Equal(t, e.Association, details[0].Association)
+	assert.Equal(t, e.VLAN, branch.VLAN(details[0].VLANID))
+
+	// Admitted while the policies matched, created after they went away.
+	s2 := cluster(t, sim.Config{}, "m5.large", 1)
+	createWeb(t, s2, 0, 1) // no trunk yet: the pod waits to be scheduled
+	require.NoError(t, s2.RemovePolicy("default", "web"))
+	require.NoError(t, s2.Run())
+	r := s2.Report()
+	assert.Equal(t, 1, r.Pods.Running)
+	require.NoError(t, s2.Check())
+	var trace bytes.Buffer
+	_ = trace
+	st2, _ := s2.Pod("default", "web-0")
+	assert.True(t, st2.NeedsBranch, "the request was added at admission")
+	assert.Contains(t, st2.Annotation, `"vlanId":1`)
+}
+
+func TestNodesReportCapacityAndWhyNot(t *testing.T) {
+	s := cluster(t, sim.Config{}, "m5.large", 1)
+	require.NoError(t, s.AddNode(sim.NodeSpec{Name: "t", InstanceType: "t3.large"}))
+	createWeb(t, s, 0, 3)
+	require.NoError(t, s.Run())
+	nodes := s.Nodes()
+	require.Len(t, nodes, 2)
+	assert.Equal(t, "n0", nodes[0].Name)
+	assert.Equal(t, 9, nodes[0].PodENICapacity)
+	assert.Equal(t, 3, nodes[0].BranchesInUse)
+	assert.NotEmpty(t, nodes[0].Trunk)
+	assert.Equal(t, 0, nodes[1].PodENICapacity)
+	assert.Contains(t, nodes[1].Ineligible, "burstable")
+	assert.Len(t, s.Pods(), 3)
 }
