@@ -56,22 +56,18 @@ func (s *Sim) Check() error {
 			continue
 		}
 		n := s.nodes[p.node]
-		if n.trunk == nil {
-			if !n.gone && !n.initing {
-				bad("pod/"+p.key, "running on %s, which has no trunk", n.name)
+		// With no trunk in the controller's cache (being re-initialised
+		// after a restart, or its Init failed until the next resync) the
+		// pod keeps its branch; only EC2 can vouch for it.
+		if n.trunk != nil {
+			b, ok := n.trunk.Pod(p.uid)
+			if !ok {
+				bad("pod/"+p.key, "running without a branch ENI on %s", n.name)
+				continue
 			}
-			continue
-		}
-		b, ok := n.trunk.Pod(p.uid)
-		if !ok {
-			if n.initing || n.trunk == nil {
-				continue // being rebuilt after a restart
+			if b.ENI != p.eni || b.VLAN != p.vlan {
+				bad("pod/"+p.key, "annotated %v vlan %d but trunk has %v vlan %d", p.eni, p.vlan, b.ENI, b.VLAN)
 			}
-			bad("pod/"+p.key, "running without a branch ENI on %s", n.name)
-			continue
-		}
-		if b.ENI != p.eni || b.VLAN != p.vlan {
-			bad("pod/"+p.key, "annotated %v vlan %d but trunk has %v vlan %d", p.eni, p.vlan, b.ENI, b.VLAN)
 		}
 		e, ok := s.ec2.Lookup(p.eni)
 		switch {

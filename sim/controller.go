@@ -482,8 +482,9 @@ func (s *Sim) stepSweep(j int32) {
 		s.noteTrunk(n)
 		jb.di = 0
 		if len(jb.del) == 0 {
-			s.finish(j)
-			s.kickSweep(jb.node)
+			ni := jb.node
+			s.finish(j) // clears *jb
+			s.kickSweep(ni)
 			return
 		}
 		s.deleteNext(j)
@@ -557,8 +558,9 @@ func (s *Sim) deleteDone(j int32) {
 		s.deleteNext(j)
 		return
 	}
-	s.finish(j)
-	s.kickSweep(jb.node)
+	ni := jb.node
+	s.finish(j) // clears *jb
+	s.kickSweep(ni)
 	s.place()
 }
 

@@ -208,11 +208,12 @@ func (s *Sim) stepInit(j int32) {
 			s.m.trunkReady = append(s.m.trunkReady, s.Now()-n.joined)
 		}
 		s.event("Normal", "NodeTrunkInitiated", "node/"+n.name, fmt.Sprintf("trunk %v; pod-eni capacity %d", n.trunkID, n.typ.BranchInterfaces))
-		s.endInit(j, nil)
-		s.kickSweep(jb.node)
+		ni := jb.node
+		s.endInit(j, nil) // clears *jb
+		s.kickSweep(ni)
 		s.place()
 		for i, p := range s.pods {
-			if p.node == jb.node && p.needsBranch && p.phase == Pending {
+			if p.node == ni && p.needsBranch && p.phase == Pending {
 				s.enqueueCreate(int32(i), 0)
 			}
 		}

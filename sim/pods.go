@@ -117,8 +117,12 @@ func (s *Sim) place() {
 // only where a secondary IP is left once the trunk took its interface.
 func (s *Sim) placeNow(uint64) {
 	s.placePass = false
-	kept := s.pendingPods[:0]
-	for _, pi := range s.pendingPods {
+	// Binding can create pods (a workload replacing one that completed at
+	// once), which join a fresh list and get a pass of their own.
+	pending := s.pendingPods
+	s.pendingPods = s.pendingSpare[:0]
+	kept := pending[:0]
+	for _, pi := range pending {
 		p := s.pods[pi]
 		if p.phase != Pending {
 			continue
@@ -131,7 +135,8 @@ func (s *Sim) placeNow(uint64) {
 		}
 		s.bind(pi, ni)
 	}
-	clear(s.pendingPods[len(kept):])
+	kept = append(kept, s.pendingPods...)
+	s.pendingSpare = s.pendingPods[:0]
 	s.pendingPods = kept
 }
 

@@ -130,3 +130,26 @@ func TestDeterministicAcrossGOMAXPROCS(t *testing.T) {
 }
 
 var _ = branch.MinVLAN
+
+// Every random run ends: nothing keeps a run busy forever once the user
+// stops acting (a lost sweep or a pod dropped from the scheduling queue
+// once did), and the invariants hold at the end.
+func TestRandomRunsEndIdleWithInvariantsHeld(t *testing.T) {
+	for seed := range uint64(60) {
+		s, err := sim.New(randomConfig(seed))
+		require.NoError(t, err)
+		require.NoError(t, s.AddPolicy(webPolicy()))
+		randomActions(t, s, seed)
+		require.NoError(t, s.Run(), "seed %d", seed)
+		if err := s.Check(); err != nil {
+			for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+				require.ErrorIs(t, e, sim.ErrLeak, "seed %d", seed)
+			}
+		}
+		for _, p := range s.Pods() {
+			if p.Phase == sim.Pending {
+				require.NotEmpty(t, p.Reason, "seed %d: pending pod %s/%s says why", seed, p.Namespace, p.Name)
+			}
+		}
+	}
+}

@@ -250,6 +250,11 @@ func (s *Sim) leakedENIs() []Interface {
 			tracked[b.ENI] = true
 		}
 	}
+	for _, p := range s.pods {
+		if p.annotatedOK && (p.phase == Pending || p.phase == Running) {
+			tracked[p.eni] = true // in use by its pod, whatever the cache says
+		}
+	}
 	for _, jb := range s.jobs {
 		if jb.kind != 0 && jb.eni.IsValid() {
 			tracked[jb.eni] = true

@@ -163,6 +163,7 @@ type Sim struct {
 	jobs                 []*job
 	freeJobs             []int32
 	pendingPods          []int32
+	pendingSpare         []int32 // reused as pendingPods during a placement pass
 	placePass            bool
 	resyncTimer          scheduler.Timer
 
