@@ -1,23 +1,3 @@
-// Command trunksim simulates EC2 trunk and branch network interfaces as
-// EKS uses them for security groups for pods, so capacity and rollout
-// questions are answered before anything is deployed.
-//
-// Usage:
-//
-//	trunksim <command> [arguments]
-//
-// The commands are:
-//
-//	limits   instance types' trunk, branch ENI and pod limits
-//	run      run a scenario file and report what happened
-//	plan     how many nodes N security-group pods need, and how long their rollout takes
-//	help     help on a command
-//
-// Every command takes --help, which shows its flags and an example.
-//
-// Exit status is 0 on success, 1 when the command ran but failed (a
-// scenario that does not parse, a run that stopped with an error, an
-// unknown instance type), and 2 for a usage error.
 package main
 
 import (
