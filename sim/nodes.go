@@ -56,6 +56,7 @@ func (s *Sim) AddNode(spec NodeSpec) error {
 	default:
 		s.startInit(ni)
 	}
+	s.refit(ni)
 	s.place()
 	return nil
 }
@@ -71,6 +72,7 @@ func (s *Sim) DeleteNode(name string) error {
 	}
 	n := s.nodes[ni]
 	n.gone = true
+	s.refit(ni)
 	delete(s.nodeIndex, name)
 	s.tr.rec(s.Now(), "NodeDeleted", "node/"+name, "")
 	for i, p := range s.pods {
@@ -95,6 +97,7 @@ func (s *Sim) wipe(arg uint64) {
 	}
 	left := n.trunk.Wipe()
 	n.trunk, n.ready = nil, false
+	s.refit(int32(arg))
 	s.noteTrunk(n)
 	s.cancel(n.sweepTimer)
 	if len(left) > 0 {
@@ -198,11 +201,13 @@ func (s *Sim) stepInit(j int32) {
 			}
 		}
 		n.trunk = t
+		s.refit(jb.node)
 		s.noteTrunk(n)
 		n.sweepAt = s.Now()
 		s.apiCall(j) // advertise vpc.amazonaws.com/pod-eni
 	case iAdvertised:
 		n.ready = true
+		s.refit(jb.node)
 		if !jb.existing {
 			s.m.trunksCreated++
 			s.m.trunkReady = append(s.m.trunkReady, s.Now()-n.joined)

@@ -92,6 +92,7 @@ func (s *Sim) terminate(pi int32, phase Phase, why string) {
 	} else {
 		n.ipPods--
 	}
+	s.refit(p.node)
 	if n.trunk != nil {
 		if _, err := n.trunk.Release(p.uid, s.Now()); err == nil {
 			s.noteTrunk(n)
@@ -140,41 +141,19 @@ func (s *Sim) placeNow(uint64) {
 	s.pendingPods = kept
 }
 
+// pickNode returns the node a pending pod goes to, or -1 and why none
+// fits. Among the nodes that fit, LeastAllocated takes the one with the
+// most free slots for the pod, MostAllocated the one with the fewest, and
+// ties go to the node added first (see fitTree).
 func (s *Sim) pickNode(p *pod) (int32, string) {
-	best, bestFree := int32(-1), 0
-	anyBranch := false
-	for i, n := range s.nodes {
-		if n.gone {
-			continue
-		}
-		if n.ready {
-			anyBranch = true
-		}
-		free := n.slots - n.pods
-		if free <= 0 {
-			continue
-		}
-		if p.needsBranch {
-			if !n.ready || n.branchPods >= n.typ.BranchInterfaces {
-				continue
-			}
-			free = min(free, n.typ.BranchInterfaces-n.branchPods)
-		} else {
-			ips := s.ipSlots(n) - n.ipPods
-			if ips <= 0 {
-				continue
-			}
-			free = min(free, ips)
-		}
-		better := best < 0 || (s.cfg.Placement == LeastAllocated && free > bestFree) ||
-			(s.cfg.Placement == MostAllocated && free < bestFree)
-		if better {
-			best, bestFree = int32(i), free
-		}
+	t := &s.fitIP
+	if p.needsBranch {
+		t = &s.fitBranch
 	}
-	if best >= 0 {
-		return best, ""
+	if ni := t.best(); ni >= 0 {
+		return ni, ""
 	}
+	anyBranch := s.advertising > 0
 	switch {
 	case p.needsBranch && s.cfg.CNI.DisablePodENI:
 		return -1, "Insufficient vpc.amazonaws.com/pod-eni: no node advertises it because ENABLE_POD_ENI is false on aws-node; set it to true"
@@ -222,13 +201,17 @@ func (s *Sim) bind(pi, ni int32) {
 	p.parts.scheduling = p.bound - p.created
 	p.reason = ""
 	n.pods++
+	if p.needsBranch {
+		n.branchPods++
+	} else {
+		n.ipPods++
+	}
+	s.refit(ni)
 	s.tr.rec(s.Now(), "PodScheduled", "pod/"+p.key, n.name)
 	if !p.needsBranch {
-		n.ipPods++
 		s.ready(pi)
 		return
 	}
-	n.branchPods++
 	p.reason = "waiting for the controller to annotate the branch ENI (FailedCreatePodSandBox until then)"
 	s.enqueueCreate(pi, 0)
 }
@@ -307,6 +290,7 @@ func (s *Sim) RestartController() error {
 			continue
 		}
 		n.trunk, n.ready, n.initing = nil, false, false
+		s.refit(int32(i))
 		s.noteTrunk(n)
 		s.cancel(n.sweepTimer)
 		if n.ineligible == nil && !s.cfg.CNI.DisablePodENI {

@@ -89,6 +89,7 @@ type node struct {
 	trunkID    branch.ENIID
 	initing    bool
 	ready      bool // pod-eni capacity advertised
+	advertises bool // ready and not gone, as Sim.advertising counts it
 	ineligible error
 
 	inUse, cooling int // last counts seen by noteTrunk
@@ -163,6 +164,8 @@ type Sim struct {
 	jobs                 []*job
 	freeJobs             []int32
 	pendingPods          []int32
+	fitBranch, fitIP     fitTree // where a pod needing a branch, or not, fits best
+	advertising          int     // nodes advertising pod-eni
 	pendingSpare         []int32 // reused as pendingPods during a placement pass
 	placePass            bool
 	resyncTimer          scheduler.Timer
