@@ -294,9 +294,14 @@ func (s *Sim) stepCreate(j int32) {
 		if ids == nil {
 			// trunk.go CreateAndAssociateBranchENIs: no match now means the
 			// branch gets the instance's groups and a Warning.
-			s.event("Warning", "SecurityGroupRequested", "pod/"+p.key, "no SecurityGroupPolicy matches; using the instance's security groups")
+			t := s.podEvent("Warning", "SecurityGroupRequested", p)
+			t.text("no SecurityGroupPolicy matches; using the instance's security groups")
+			t.end(true)
 		} else {
-			s.event("Normal", "SecurityGroupRequested", "pod/"+p.key, "will get security groups "+branch.NewGroupSet(ids...).String())
+			t := s.podEvent("Normal", "SecurityGroupRequested", p)
+			t.text("will get security groups ")
+			t.text(branch.NewGroupSet(ids...).String())
+			t.end(true)
 		}
 		jb.groups = branch.NewGroupSet(ids...)
 		vlan, err := n.trunk.Reserve(p.uid)
@@ -351,7 +356,9 @@ func (s *Sim) stepCreate(j int32) {
 		if p.phase != Pending || p.node != jb.node {
 			// The pod went away while its branch was being made: the
 			// annotation fails and the ENI is queued for deletion at once.
-			s.event("Warning", "BranchENIAnnotationFailed", "pod/"+p.key, "pod no longer exists")
+			t := s.podEvent("Warning", "BranchENIAnnotationFailed", p)
+			t.text("pod no longer exists")
+			t.end(true)
 			if n.trunk != nil {
 				_ = n.trunk.Abort(p.uid, jb.eni)
 				s.noteTrunk(n)
@@ -361,7 +368,12 @@ func (s *Sim) stepCreate(j int32) {
 			return
 		}
 		p.eni, p.vlan, p.groups, p.annotated, p.annotatedOK = jb.eni, jb.vlan, jb.groups, s.Now(), true
-		s.event("Normal", "ResourceAllocated", "pod/"+p.key, "eni "+p.eni.String()+" vlan "+strconv.Itoa(int(p.vlan)))
+		t := s.podEvent("Normal", "ResourceAllocated", p)
+		t.text("eni ")
+		t.text(p.eni.String())
+		t.text(" vlan ")
+		t.num(int(p.vlan))
+		t.end(true)
 		pi := jb.pod
 		s.endCreate(j, nil)
 		s.kubeletAfterAnnotation(pi)
@@ -393,7 +405,10 @@ func (s *Sim) endCreate(j int32, err error) {
 	if err == nil {
 		return
 	}
-	s.event("Warning", "BranchAllocationFailed", "pod/"+p.key, "failed to allocate branch ENI to pod: "+err.Error())
+	t := s.podEvent("Warning", "BranchAllocationFailed", p)
+	t.text("failed to allocate branch ENI to pod: ")
+	t.text(err.Error())
+	t.end(true)
 	p.reason = "branch allocation failed: " + err.Error()
 	if p.failures >= s.cfg.Controller.MaxRetries {
 		p.dropped = true

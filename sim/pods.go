@@ -42,7 +42,7 @@ func (s *Sim) CreatePod(spec PodSpec) error {
 	if p.needsBranch {
 		s.m.sgPods++
 	}
-	s.tr.rec(s.Now(), "PodCreated", "pod/"+key, boolWord(p.needsBranch, "pod-eni requested", "ordinary"))
+	s.recPod("PodCreated", p, boolWord(p.needsBranch, "pod-eni requested", "ordinary"))
 	s.pendingPods = append(s.pendingPods, pi)
 	s.place()
 	return nil
@@ -71,7 +71,7 @@ func (s *Sim) terminate(pi int32, phase Phase, why string) {
 		}
 		return
 	}
-	s.tr.rec(s.Now(), "Pod"+phase.String(), "pod/"+p.key, why)
+	s.recPod(phaseEvent(phase), p, why)
 	if p.phase == Running {
 		s.m.running--
 	}
@@ -207,7 +207,7 @@ func (s *Sim) bind(pi, ni int32) {
 		n.ipPods++
 	}
 	s.refit(ni)
-	s.tr.rec(s.Now(), "PodScheduled", "pod/"+p.key, n.name)
+	s.recPod("PodScheduled", p, n.name)
 	if !p.needsBranch {
 		s.ready(pi)
 		return
@@ -255,7 +255,7 @@ func (s *Sim) ready(pi int32) {
 	s.m.running++
 	defer s.sample()
 	s.m.noteReady(p)
-	s.tr.rec(s.Now(), "PodRunning", "pod/"+p.key, "")
+	s.recPod("PodRunning", p, "")
 	if p.lifetime > 0 {
 		s.after(p.lifetime, s.evComplete, uint64(pi))
 	}
@@ -328,6 +328,28 @@ func (s *Sim) restoreTrunk(ni int32, t *trunk.Trunk) error {
 		}
 	}
 	return t.Restore(claims, orphans, s.Now())
+}
+
+// recPod records a line about pod p; an empty detail is left out.
+func (s *Sim) recPod(event string, p *pod, detail string) {
+	s.tr.begin(s.Now(), event)
+	s.tr.objectPod(p)
+	if detail != "" {
+		s.tr.detail()
+		s.tr.text(detail)
+	}
+	s.tr.end(detail != "")
+}
+
+// phaseEvent names the trace event of a pod reaching phase.
+func phaseEvent(phase Phase) string {
+	switch phase {
+	case Succeeded:
+		return "PodSucceeded"
+	case Deleted:
+		return "PodDeleted"
+	}
+	return "Pod" + phase.String()
 }
 
 func boolWord(b bool, yes, no string) string {

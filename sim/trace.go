@@ -15,40 +15,101 @@ import (
 //
 // with t in seconds of virtual time. The log is always hashed, so the
 // report carries its SHA-256 whether or not it is written anywhere.
+//
+// Lines are built in place, piece by piece, so recording an event
+// allocates nothing, and they are hashed in blocks of hashChunk bytes
+// rather than one at a time. A line goes to the writer, when there is
+// one, as soon as it is complete.
 type tracer struct {
 	w      io.Writer
 	h      hash.Hash
-	buf    []byte
+	buf    []byte // lines not hashed yet; the last one may be open
+	line   int    // where the open line starts in buf
 	counts map[string]int
 	err    error
 }
 
+// hashChunk is how many bytes of complete lines the tracer gathers before
+// hashing them.
+const hashChunk = 32 << 10
+
 func (t *tracer) init() {
 	t.h = sha256.New()
+	t.buf = make([]byte, 0, hashChunk+1024)
 	t.counts = make(map[string]int)
 }
 
-func (t *tracer) rec(now time.Duration, event, object, detail string) {
-	b := t.buf[:0]
-	b = append(b, `{"t":`...)
-	b = appendSeconds(b, now)
-	b = append(b, `,"event":`...)
-	b = appendJSONString(b, event)
-	b = append(b, `,"object":`...)
-	b = appendJSONString(b, object)
-	if detail != "" {
-		b = append(b, `,"detail":`...)
-		b = appendJSONString(b, detail)
+// begin opens a line: the time and the event.
+func (t *tracer) begin(now time.Duration, event string) {
+	if len(t.buf) >= hashChunk {
+		t.h.Write(t.buf)
+		t.buf = t.buf[:0]
 	}
-	b = append(b, "}\n"...)
-	t.buf = b
-	t.h.Write(b)
+	t.line = len(t.buf)
+	b := append(t.buf, `{"t":`...)
+	b = appendSeconds(b, now)
+	b = append(b, `,"event":"`...)
+	b = appendJSONChars(b, event)
+	t.buf = append(b, `","object":"`...)
+}
+
+// object writes the open line's object as kind/name, or name alone when
+// kind is empty.
+func (t *tracer) object(kind, name string) {
+	if kind != "" {
+		t.buf = appendJSONChars(t.buf, kind)
+		t.buf = append(t.buf, '/')
+	}
+	t.buf = appendJSONChars(t.buf, name)
+	t.buf = append(t.buf, '"')
+}
+
+// objectPod writes the open line's object as pod/namespace/name.
+func (t *tracer) objectPod(p *pod) {
+	t.buf = append(t.buf, "pod/"...)
+	t.buf = appendJSONChars(t.buf, p.ns)
+	t.buf = append(t.buf, '/')
+	t.object("", p.name)
+}
+
+// detail opens the line's detail; text and num add to it, and end closes
+// it with the line.
+func (t *tracer) detail() { t.buf = append(t.buf, `,"detail":"`...) }
+
+func (t *tracer) text(s string) { t.buf = appendJSONChars(t.buf, s) }
+
+func (t *tracer) num(n int) { t.buf = strconv.AppendInt(t.buf, int64(n), 10) }
+
+// end closes the line, and its detail when withDetail says one is open,
+// and writes the line out.
+func (t *tracer) end(withDetail bool) {
+	if withDetail {
+		t.buf = append(t.buf, '"')
+	}
+	t.buf = append(t.buf, "}\n"...)
 	if t.w != nil && t.err == nil {
-		_, t.err = t.w.Write(b)
+		_, t.err = t.w.Write(t.buf[t.line:])
 	}
 }
 
-func (t *tracer) sum() []byte { return t.h.Sum(nil) }
+// rec records a line whose object and detail are ready-made strings; an
+// empty detail is left out.
+func (t *tracer) rec(now time.Duration, event, object, detail string) {
+	t.begin(now, event)
+	t.object("", object)
+	if detail != "" {
+		t.detail()
+		t.text(detail)
+	}
+	t.end(detail != "")
+}
+
+// sum returns the SHA-256 of every line so far.
+func (t *tracer) sum() []byte {
+	t.h.Write(t.buf)
+	t.buf = t.buf[:0]
+	return t.h.Sum(nil)
+}
 
 func (t *tracer) reasons() map[string]int {
 	m := make(map[string]int, len(t.counts))
@@ -60,8 +121,39 @@ func (t *tracer) reasons() map[string]int {
 
 // event records a Kubernetes-style event (type, reason, object, message).
 func (s *Sim) event(typ, reason, object, msg string) {
+	t := s.eventBegin(typ, reason, "", object)
+	t.text(msg)
+	t.end(true)
+}
+
+// eventBegin opens a Kubernetes-style event about object kind/name (name
+// alone when kind is empty) whose detail starts with its type; the caller
+// writes the message with text and num and closes it with end(true).
+func (s *Sim) eventBegin(typ, reason, kind, name string) *tracer {
+	t := s.eventOpen(reason)
+	t.object(kind, name)
+	t.eventType(typ)
+	return t
+}
+
+// podEvent is eventBegin for a pod.
+func (s *Sim) podEvent(typ, reason string, p *pod) *tracer {
+	t := s.eventOpen(reason)
+	t.objectPod(p)
+	t.eventType(typ)
+	return t
+}
+
+func (s *Sim) eventOpen(reason string) *tracer {
 	s.tr.counts[reason]++
-	s.tr.rec(s.Now(), reason, object, typ+": "+msg)
+	s.tr.begin(s.Now(), reason)
+	return &s.tr
+}
+
+func (t *tracer) eventType(typ string) {
+	t.detail()
+	t.text(typ)
+	t.text(": ")
 }
 
 // appendSeconds writes d as seconds with nanosecond precision and no
@@ -89,9 +181,11 @@ func appendSeconds(b []byte, d time.Duration) []byte {
 	return append(b, frac[:n]...)
 }
 
-func appendJSONString(b []byte, s string) []byte {
+// appendJSONChars appends s escaped for a JSON string, without quotes.
+// Escaping works character by character, so pieces joined at an ASCII
+// character escape to the same bytes as the whole.
+func appendJSONChars(b []byte, s string) []byte {
 	const hexd = "0123456789abcdef"
-	b = append(b, '"')
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
@@ -121,5 +215,5 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 		i += size
 	}
-	return append(b, '"')
+	return b
 }
