@@ -152,8 +152,7 @@ func (s *Sim) callStart(arg uint64) {
 
 func (s *Sim) callEnd(arg uint64) {
 	jb := s.jobs[arg]
-	var ae *APIError
-	if errors.As(jb.err, &ae) && ae.retryable() && jb.attempt < s.cfg.EC2.MaxAttempts {
+	if ae := asAPIError(jb.err); ae != nil && ae.retryable() && jb.attempt < s.cfg.EC2.MaxAttempts {
 		// aws-sdk-go-v2 aws/retry jitter_backoff.go: a random fraction of
 		// 2^attempt seconds, capped at 20 s.
 		backoff := time.Duration(s.rngS.Float64() * float64(time.Second<<jb.attempt))
@@ -290,8 +289,8 @@ func (s *Sim) stepCreate(j int32) {
 			s.endCreate(j, nil)
 			return
 		}
-		ids := s.resolve(p)
-		if ids == nil {
+		res := s.resolve(p)
+		if res.ids == nil {
 			// trunk.go CreateAndAssociateBranchENIs: no match now means the
 			// branch gets the instance's groups and a Warning.
 			t := s.podEvent("Warning", "SecurityGroupRequested", p)
@@ -300,10 +299,10 @@ func (s *Sim) stepCreate(j int32) {
 		} else {
 			t := s.podEvent("Normal", "SecurityGroupRequested", p)
 			t.text("will get security groups ")
-			t.text(branch.NewGroupSet(ids...).String())
+			t.text(res.names)
 			t.end(true)
 		}
-		jb.groups = branch.NewGroupSet(ids...)
+		jb.groups = res.set
 		vlan, err := n.trunk.Reserve(p.uid)
 		if errors.Is(err, trunk.ErrNoCapacity) {
 			// Requeued after one cool-down, silently, no retry consumed.
@@ -531,8 +530,8 @@ func (s *Sim) deleteNext(j int32) {
 func (s *Sim) deleteDone(j int32) {
 	jb := s.jobs[j]
 	n := s.nodes[jb.node]
-	var ae *APIError
-	ok := jb.err == nil || (errors.As(jb.err, &ae) && ae.Code == CodeENINotFound)
+	ae := asAPIError(jb.err)
+	ok := jb.err == nil || (ae != nil && ae.Code == CodeENINotFound)
 	if !ok && jb.tries < 4 {
 		jb.tries++
 		jb.stage = dDisassociated

@@ -89,6 +89,27 @@ func (e *APIError) Error() string { return fmt.Sprintf("%s: %s", e.API, e.Code) 
 // Unwrap returns ErrEC2.
 func (e *APIError) Unwrap() error { return ErrEC2 }
 
+// asAPIError returns err as an *APIError, or nil when it is none. The
+// fake EC2 returns *APIError unwrapped, which a type assertion finds
+// without the allocation errors.As costs; a wrapped one goes the long way.
+func asAPIError(err error) *APIError {
+	if err == nil {
+		return nil
+	}
+	if ae, ok := err.(*APIError); ok {
+		return ae
+	}
+	return wrappedAPIError(err)
+}
+
+func wrappedAPIError(err error) *APIError {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	return nil
+}
+
 // retryable reports whether the SDK's standard retryer retries the error
 // (aws-sdk-go-v2 aws/retry: throttling codes and server errors).
 func (e *APIError) retryable() bool {

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"maps"
 	"strconv"
 	"time"
 
@@ -31,14 +30,14 @@ func (s *Sim) CreatePod(spec PodSpec) error {
 	}
 	s.nextUID++
 	p := &pod{ns: spec.Namespace, name: spec.Name, key: key, uid: "uid-" + strconv.FormatUint(s.nextUID, 10),
-		labels: maps.Clone(spec.Labels), sa: sa, lifetime: spec.Lifetime,
+		labels: s.internLabels(spec.Labels), sa: sa, lifetime: spec.Lifetime,
 		phase: Pending, node: -1, job: -1, workload: -1, created: s.Now()}
 	pi := int32(len(s.pods))
 	s.pods = append(s.pods, p)
 	s.podIndex[key] = pi
 	s.m.created++
 	defer s.sample()
-	p.needsBranch = s.resolve(p) != nil
+	p.needsBranch = s.resolve(p).ids != nil
 	if p.needsBranch {
 		s.m.sgPods++
 	}
@@ -227,10 +226,14 @@ func (s *Sim) kubeletAfterAnnotation(pi int32) {
 	k := s.cfg.Kubelet
 	at := p.bound
 	failed := 0
+	// The simulator's tightest loop: one draw per failed attempt, with
+	// the generator's state in registers.
+	rng, period, jitter := s.rngK, float64(k.RetryPeriod), k.RetryJitter
 	for at < p.annotated {
 		failed++
-		at += time.Duration(float64(k.RetryPeriod) * (1 + k.RetryJitter*s.rngK.Float64()))
+		at += time.Duration(period * (1 + jitter*rng.float64()))
 	}
+	s.rngK = rng
 	if k.SyncOnAnnotation {
 		at = p.annotated
 	}

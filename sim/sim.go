@@ -144,7 +144,7 @@ type parts struct {
 type Sim struct {
 	cfg   Config
 	sched *scheduler.Scheduler
-	rngK  *rand.Rand // kubelet jitter
+	rngK  pcg        // kubelet jitter
 	rngS  *rand.Rand // SDK retry jitter
 	ec2   *FakeEC2
 
@@ -155,6 +155,11 @@ type Sim struct {
 	nextUID   uint64
 	policies  []branch.Policy
 	accounts  map[string]map[string]string // namespace/name -> labels
+	// policyVersion counts changes to policies and accounts, which
+	// invalidate lastResolved.
+	policyVersion uint64
+	lastResolved  resolution
+	lastLabels    map[string]string // the labels internLabels gave last
 
 	workloads     []*workload
 	workloadIndex map[string]int32
@@ -190,7 +195,7 @@ func New(cfg Config) (*Sim, error) {
 	s := &Sim{
 		cfg:       c,
 		sched:     scheduler.New(),
-		rngK:      rand.New(rand.NewPCG(c.Seed, 1)),
+		rngK:      pcg{c.Seed, 1},
 		rngS:      rand.New(rand.NewPCG(c.Seed, 2)),
 		nodeIndex: make(map[string]int32),
 		podIndex:  make(map[string]int32),
@@ -295,6 +300,7 @@ func (s *Sim) AddServiceAccount(namespace, name string, labels map[string]string
 		return &ObjectError{"service account", key, ErrDuplicate}
 	}
 	s.accounts[key] = maps.Clone(labels)
+	s.policyVersion++
 	return nil
 }
 
@@ -311,7 +317,8 @@ func (s *Sim) AddPolicy(p branch.Policy) error {
 			return &ObjectError{"policy", key, ErrDuplicate}
 		}
 	}
-	s.policies = append(s.policies, p)
+	s.policies = append(s.policies, p.Clone())
+	s.policyVersion++
 	s.tr.rec(s.Now(), "PolicyAdded", "policy/"+key, "")
 	return nil
 }
@@ -321,6 +328,7 @@ func (s *Sim) RemovePolicy(namespace, name string) error {
 	for i, q := range s.policies {
 		if q.Namespace == namespace && q.Name == name {
 			s.policies = slices.Delete(s.policies, i, i+1)
+			s.policyVersion++
 			s.tr.rec(s.Now(), "PolicyRemoved", "policy/"+namespace+"/"+name, "")
 			return nil
 		}
@@ -335,11 +343,6 @@ func (s *Sim) InjectFault(f Fault) error {
 	}
 	s.ec2.cfg.Faults = append(s.ec2.cfg.Faults, f)
 	return nil
-}
-
-func (s *Sim) resolve(p *pod) []branch.SecurityGroupID {
-	return branch.Resolve(branch.Pod{Namespace: p.ns, Labels: p.labels, ServiceAccount: p.sa,
-		ServiceAccountLabels: s.accounts[p.ns+"/"+p.sa]}, s.policies)
 }
 
 func fmtDur(d time.Duration) string { return d.String() }
