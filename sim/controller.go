@@ -54,8 +54,49 @@ type job struct {
 // first step to its last, as upstream's workers block on EC2 calls.
 type pool struct {
 	size, busy int
-	queue      []int32
+	queue      []queued // waiting work from head on
+	head       int
 }
+
+// queued is work waiting for a worker: a job, or a Create or sweep job
+// that is made only when a worker takes it, so that a burst of pods
+// waiting for the branch workers costs a queue entry each rather than a
+// job.
+type queued struct {
+	job       int32 // noJob for a job not made yet, of kind for pod or node
+	kind      jobKind
+	pod, node int32
+	mark      time.Duration // when it was queued
+}
+
+// noJob and jobQueued are pod.job values: no Create job in flight, and a
+// Create job waiting in the queue to be made.
+const (
+	noJob     int32 = -1
+	jobQueued int32 = -2
+)
+
+func (p *pool) push(q queued) {
+	if len(p.queue) == cap(p.queue) && p.head > 0 && p.head >= len(p.queue)/2 {
+		n := copy(p.queue, p.queue[p.head:])
+		p.queue, p.head = p.queue[:n], 0
+	}
+	p.queue = append(p.queue, q)
+}
+
+func (p *pool) waiting() int { return len(p.queue) - p.head }
+
+func (p *pool) pop() queued {
+	q := p.queue[p.head]
+	p.head++
+	if p.head == len(p.queue) {
+		p.queue, p.head = p.queue[:0], 0
+	}
+	return q
+}
+
+// drop empties the queue.
+func (p *pool) drop() { p.queue, p.head = p.queue[:0], 0 }
 
 // newJob stores j and returns its index. Jobs live behind pointers so a
 // *job held by a running step stays valid when the table grows.
@@ -67,7 +108,11 @@ func (s *Sim) newJob(j job) int32 {
 		*s.jobs[i] = j
 		return i
 	}
-	s.jobs = append(s.jobs, &j)
+	// A fresh job is copied to the heap here rather than taking j's
+	// address, which would move every call's argument to the heap.
+	jp := new(job)
+	*jp = j
+	s.jobs = append(s.jobs, jp)
 	return int32(len(s.jobs) - 1)
 }
 
@@ -82,7 +127,26 @@ func (s *Sim) submit(j int32) {
 		s.after(0, s.ev, uint64(j))
 		return
 	}
-	p.queue = append(p.queue, j)
+	p.push(queued{job: j, mark: s.Now()})
+}
+
+// submitNew submits a new Create or sweep job to the branch workers,
+// made only once a worker is free to take it. A Create job's pod records
+// it as in flight from now.
+func (s *Sim) submitNew(kind jobKind, pod, node int32) {
+	q := &s.branchPool
+	if q.busy >= q.size {
+		q.push(queued{job: noJob, kind: kind, pod: pod, node: node, mark: s.Now()})
+		if kind == jobCreate {
+			s.pods[pod].job = jobQueued
+		}
+		return
+	}
+	j := s.newJob(job{kind: kind, pod: pod, node: node, pool: q})
+	if kind == jobCreate {
+		s.pods[pod].job = j
+	}
+	s.submit(j)
 }
 
 // finish frees the job's worker and hands it to the next queued job.
@@ -90,10 +154,15 @@ func (s *Sim) finish(j int32) {
 	p := s.jobs[j].pool
 	*s.jobs[j] = job{}
 	s.freeJobs = append(s.freeJobs, j)
-	if len(p.queue) > 0 {
-		next := p.queue[0]
-		p.queue = p.queue[1:]
-		s.after(0, s.ev, uint64(next))
+	if p.waiting() > 0 {
+		next := p.pop()
+		if next.job == noJob {
+			next.job = s.newJob(job{kind: next.kind, pod: next.pod, node: next.node, pool: p, mark: next.mark})
+			if next.kind == jobCreate {
+				s.pods[next.pod].job = next.job
+			}
+		}
+		s.after(0, s.ev, uint64(next.job))
 		return
 	}
 	p.busy--
@@ -245,15 +314,15 @@ func (s *Sim) notePart(jb *job, k part, d time.Duration) {
 // a time, as the workqueue coalesces identical items.
 func (s *Sim) enqueueCreate(pi int32, delay time.Duration) {
 	p := s.pods[pi]
-	if p.job >= 0 || p.phase != Pending || p.node < 0 {
+	if p.job != noJob || p.phase != Pending || p.node < 0 {
+		return
+	}
+	if delay == 0 {
+		s.submitNew(jobCreate, pi, p.node)
 		return
 	}
 	j := s.newJob(job{kind: jobCreate, pod: pi, node: p.node, pool: &s.branchPool})
 	p.job = j
-	if delay == 0 {
-		s.submit(j)
-		return
-	}
 	s.after(delay, s.evSubmit, uint64(j))
 }
 
@@ -399,7 +468,7 @@ func (s *Sim) abort(j int32) {
 func (s *Sim) endCreate(j int32, err error) {
 	pi := s.jobs[j].pod
 	p := s.pods[pi]
-	p.job = -1
+	p.job = noJob
 	s.finish(j)
 	if err == nil {
 		return
@@ -473,7 +542,7 @@ func (s *Sim) sweepTick(arg uint64) {
 	if n.trunk == nil {
 		return
 	}
-	s.submit(s.newJob(job{kind: jobSweep, node: int32(arg), pool: &s.branchPool}))
+	s.submitNew(jobSweep, -1, int32(arg))
 }
 
 // Stages of a sweep or wipe: for each ENI, disassociate then delete.

@@ -31,7 +31,7 @@ func (s *Sim) CreatePod(spec PodSpec) error {
 	s.nextUID++
 	p := &pod{ns: spec.Namespace, name: spec.Name, key: key, uid: "uid-" + strconv.FormatUint(s.nextUID, 10),
 		labels: s.internLabels(spec.Labels), sa: sa, lifetime: spec.Lifetime,
-		phase: Pending, node: -1, job: -1, workload: -1, created: s.Now()}
+		phase: Pending, node: -1, job: noJob, workload: -1, created: s.Now()}
 	pi := int32(len(s.pods))
 	s.pods = append(s.pods, p)
 	s.podIndex[key] = pi
@@ -273,11 +273,13 @@ func (s *Sim) RestartController() error {
 	s.m.generation++
 	s.tr.rec(s.Now(), "ControllerRestarted", "controller", "")
 	for _, q := range []*pool{&s.branchPool, &s.nodePool} {
-		for _, j := range q.queue {
-			*s.jobs[j] = job{}
-			s.freeJobs = append(s.freeJobs, j)
+		for _, w := range q.queue[q.head:] {
+			if w.job != noJob {
+				*s.jobs[w.job] = job{}
+				s.freeJobs = append(s.freeJobs, w.job)
+			}
 		}
-		q.queue = q.queue[:0]
+		q.drop()
 	}
 	// Jobs already running are cut off at their next step.
 	for i := range s.jobs {
@@ -286,7 +288,7 @@ func (s *Sim) RestartController() error {
 		}
 	}
 	for _, p := range s.pods {
-		p.job, p.failures, p.dropped, p.waitCap = -1, 0, false, false
+		p.job, p.failures, p.dropped, p.waitCap = noJob, 0, false, false
 	}
 	for i, n := range s.nodes {
 		if n.gone {
