@@ -435,7 +435,7 @@ func (s *Sim) stepCreate(j int32) {
 			s.endCreate(j, nil)
 			return
 		}
-		p.eni, p.vlan, p.groups, p.annotated, p.annotatedOK = jb.eni, jb.vlan, jb.groups, s.Now(), true
+		p.eni, p.vlan, p.groups, p.annotatedOK = jb.eni, jb.vlan, jb.groups, true
 		t := s.podEvent("Normal", "ResourceAllocated", p)
 		t.text("eni ")
 		t.text(p.eni.String())

@@ -28,8 +28,7 @@ func (s *Sim) CreatePod(spec PodSpec) error {
 	if sa == "" {
 		sa = "default"
 	}
-	s.nextUID++
-	p := &pod{ns: spec.Namespace, name: spec.Name, key: key, uid: "uid-" + strconv.FormatUint(s.nextUID, 10),
+	p := &pod{key: key, nsLen: int32(len(spec.Namespace)),
 		labels: s.internLabels(spec.Labels), sa: sa, lifetime: spec.Lifetime,
 		phase: Pending, node: -1, job: noJob, workload: -1, created: s.Now()}
 	pi := int32(len(s.pods))
@@ -92,7 +91,7 @@ func (s *Sim) terminate(pi int32, phase Phase, why string) {
 		n.ipPods--
 	}
 	s.refit(p.node)
-	if n.trunk != nil {
+	if n.trunk != nil && p.needsBranch {
 		if _, err := n.trunk.Release(p.uid, s.Now()); err == nil {
 			s.noteTrunk(n)
 			s.kickSweep(p.node)
@@ -197,6 +196,10 @@ func (s *Sim) trunkTakesIPs(n *node) bool {
 func (s *Sim) bind(pi, ni int32) {
 	p, n := s.pods[pi], s.nodes[ni]
 	p.node, p.bound = ni, s.Now()
+	if p.needsBranch {
+		// Pods are numbered in creation order from 1, as s.pods holds them.
+		p.uid = "uid-" + strconv.Itoa(int(pi)+1)
+	}
 	p.parts.scheduling = p.bound - p.created
 	p.reason = ""
 	n.pods++
@@ -215,8 +218,8 @@ func (s *Sim) bind(pi, ni int32) {
 	s.enqueueCreate(pi, 0)
 }
 
-// kubeletAfterAnnotation finds the kubelet's first sandbox attempt at or
-// after the annotation: the CNI's ADD fails at once without it
+// kubeletAfterAnnotation, called as the pod is annotated, finds the
+// kubelet's first sandbox attempt at or after the annotation: the CNI's ADD fails at once without it
 // (pkg/ipamd/rpc_handler.go), and the pod worker retries every
 // RetryPeriod stretched by up to RetryJitter (kubernetes
 // pkg/kubelet/pod_workers.go). The failed attempts are counted, not
@@ -224,21 +227,22 @@ func (s *Sim) bind(pi, ni int32) {
 func (s *Sim) kubeletAfterAnnotation(pi int32) {
 	p := s.pods[pi]
 	k := s.cfg.Kubelet
+	annotated := s.Now()
 	at := p.bound
 	failed := 0
 	// The simulator's tightest loop: one draw per failed attempt, with
 	// the generator's state in registers.
 	rng, period, jitter := s.rngK, float64(k.RetryPeriod), k.RetryJitter
-	for at < p.annotated {
+	for at < annotated {
 		failed++
 		at += time.Duration(period * (1 + jitter*rng.float64()))
 	}
 	s.rngK = rng
 	if k.SyncOnAnnotation {
-		at = p.annotated
+		at = annotated
 	}
 	s.m.sandboxFailures += failed
-	p.parts.kubelet = at - p.annotated
+	p.parts.kubelet = at - annotated
 	s.after(at-s.Now(), s.evKubelet, uint64(pi))
 }
 

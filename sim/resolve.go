@@ -26,12 +26,12 @@ type resolution struct {
 // policies are the same.
 func (s *Sim) resolve(p *pod) *resolution {
 	r := &s.lastResolved
-	if r.valid && r.version == s.policyVersion && r.ns == p.ns && r.sa == p.sa && sameLabels(r.labels, p.labels) {
+	if r.valid && r.version == s.policyVersion && r.ns == p.ns() && r.sa == p.sa && sameLabels(r.labels, p.labels) {
 		return r
 	}
-	ids := branch.Resolve(branch.Pod{Namespace: p.ns, Labels: p.labels, ServiceAccount: p.sa,
-		ServiceAccountLabels: s.accounts[p.ns+"/"+p.sa]}, s.policies)
-	*r = resolution{ns: p.ns, sa: p.sa, labels: p.labels, version: s.policyVersion, valid: true, ids: ids}
+	ids := branch.Resolve(branch.Pod{Namespace: p.ns(), Labels: p.labels, ServiceAccount: p.sa,
+		ServiceAccountLabels: s.accounts[p.ns()+"/"+p.sa]}, s.policies)
+	*r = resolution{ns: p.ns(), sa: p.sa, labels: p.labels, version: s.policyVersion, valid: true, ids: ids}
 	if ids != nil {
 		r.set = branch.NewGroupSet(ids...)
 		r.names = r.set.String()

@@ -103,36 +103,39 @@ type node struct {
 }
 
 type pod struct {
-	ns, name string
-	key      string
-	uid      string
+	key      string // namespace/name
+	nsLen    int32  // the namespace is key[:nsLen]
+	node     int32  // -1 when unbound
+	uid      string // "uid-<n>" for the n-th pod created, made when it needs a branch
 	labels   map[string]string
 	sa       string
 	lifetime time.Duration
 
 	phase       Phase
 	needsBranch bool
+	annotatedOK bool
+	dropped     bool // out of retries; waiting for the resync
+	waitCap     bool // requeued at the capacity gate
+	vlan        branch.VLAN
 	groups      branch.GroupSet
-	node        int32 // -1 when unbound
 	created     time.Duration
 	bound       time.Duration
-	annotated   time.Duration
 	ready       time.Duration
 	reason      string // why it is not running yet
 	eni         branch.ENIID
-	vlan        branch.VLAN
-	annotatedOK bool
 
 	workload int32 // owning workload, -1 if none
 	revision int
-
-	job      int32 // create job in flight, -1 if none
+	job      int32 // Create job in flight, noJob if none, jobQueued while queued
 	failures int   // attempts failed since the last pod event
-	dropped  bool  // out of retries; waiting for the resync
-	waitCap  bool  // requeued at the capacity gate
 	parts    parts
 	mark     time.Duration // start of the part being timed
 }
+
+// ns and name return the pod's namespace and name, which share the
+// storage of its key.
+func (p *pod) ns() string   { return p.key[:p.nsLen] }
+func (p *pod) name() string { return p.key[p.nsLen+1:] }
 
 // parts is a pod's start-up latency broken down.
 type parts struct {
@@ -152,7 +155,6 @@ type Sim struct {
 	nodeIndex map[string]int32
 	pods      []*pod
 	podIndex  map[string]int32
-	nextUID   uint64
 	policies  []branch.Policy
 	accounts  map[string]map[string]string // namespace/name -> labels
 	// policyVersion counts changes to policies and accounts, which

@@ -67,9 +67,9 @@ func (t *tracer) object(kind, name string) {
 // objectPod writes the open line's object as pod/namespace/name.
 func (t *tracer) objectPod(p *pod) {
 	t.buf = append(t.buf, "pod/"...)
-	t.buf = appendJSONChars(t.buf, p.ns)
+	t.buf = appendJSONChars(t.buf, p.ns())
 	t.buf = append(t.buf, '/')
-	t.object("", p.name)
+	t.object("", p.name())
 }
 
 // detail opens the line's detail; text and num add to it, and end closes

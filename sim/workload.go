@@ -198,7 +198,7 @@ func (s *Sim) WorkloadPods(namespace, name string) ([]string, error) {
 	var out []string
 	for _, pi := range s.workloads[wi].pods {
 		if p := s.pods[pi]; p.phase == Pending || p.phase == Running {
-			out = append(out, p.name)
+			out = append(out, p.name())
 		}
 	}
 	return out, nil
