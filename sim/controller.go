@@ -37,6 +37,7 @@ type job struct {
 	mark    time.Duration // when the current wait began
 
 	eni    branch.ENIID
+	eniNum uint64 // the counter a branch's ENI ID spells
 	vlan   branch.VLAN
 	assoc  string
 	groups branch.GroupSet
@@ -91,6 +92,9 @@ func (p *pool) pop() queued {
 	p.head++
 	if p.head == len(p.queue) {
 		p.queue, p.head = p.queue[:0], 0
+		if cap(p.queue) > 4096 {
+			p.queue = nil // a burst is over; keep no room for the next
+		}
 	}
 	return q
 }
@@ -105,6 +109,9 @@ func (s *Sim) newJob(j job) int32 {
 	if n := len(s.freeJobs); n > 0 {
 		i := s.freeJobs[n-1]
 		s.freeJobs = s.freeJobs[:n-1]
+		if j.del == nil {
+			j.del = s.jobs[i].del // the last job's buffer, emptied by finish
+		}
 		*s.jobs[i] = j
 		return i
 	}
@@ -152,7 +159,7 @@ func (s *Sim) submitNew(kind jobKind, pod, node int32) {
 // finish frees the job's worker and hands it to the next queued job.
 func (s *Sim) finish(j int32) {
 	p := s.jobs[j].pool
-	*s.jobs[j] = job{}
+	*s.jobs[j] = job{del: s.jobs[j].del[:0]} // the buffer serves the next sweep
 	s.freeJobs = append(s.freeJobs, j)
 	if p.waiting() > 0 {
 		next := p.pop()
@@ -252,7 +259,7 @@ func (s *Sim) doEC2(jb *job) error {
 		if jb.kind == jobInit {
 			jb.eni, err = s.ec2.CreateNetworkInterface(now, TrunkInterface, n.name, branch.ENIID{}, branch.GroupSet{}, 0, s.cfg.Controller.GroupsPerInterface)
 		} else {
-			jb.eni, err = s.ec2.CreateNetworkInterface(now, BranchInterface, n.name, n.trunkID, jb.groups, jb.vlan, s.cfg.Controller.GroupsPerInterface)
+			jb.eni, jb.eniNum, err = s.ec2.create(now, BranchInterface, n.name, n.trunkID, jb.groups, jb.vlan, s.cfg.Controller.GroupsPerInterface)
 		}
 	case CreateNetworkInterfacePermission:
 		err = s.ec2.CreateNetworkInterfacePermission(now, jb.eni)
@@ -437,8 +444,8 @@ func (s *Sim) stepCreate(j int32) {
 		}
 		p.eni, p.vlan, p.groups, p.annotatedOK = jb.eni, jb.vlan, jb.groups, true
 		t := s.podEvent("Normal", "ResourceAllocated", p)
-		t.text("eni ")
-		t.text(p.eni.String())
+		t.text("eni eni-")
+		t.buf = appendENIDigits(t.buf, jb.eniNum)
 		t.text(" vlan ")
 		t.num(int(p.vlan))
 		t.end(true)
@@ -561,7 +568,7 @@ func (s *Sim) stepSweep(j int32) {
 			s.finish(j)
 			return
 		}
-		jb.del = n.trunk.Sweep(s.Now(), s.cfg.Controller.CoolDown)
+		jb.del = n.trunk.AppendSweep(jb.del[:0], s.Now(), s.cfg.Controller.CoolDown)
 		s.noteTrunk(n)
 		jb.di = 0
 		if len(jb.del) == 0 {
@@ -632,7 +639,7 @@ func (s *Sim) deleteDone(j int32) {
 		} else {
 			// trunk.go DeleteCooledDownENIs retries the head in the same
 			// pass: it is back at the head of the queue, still cooled.
-			jb.del = append(jb.del[:jb.di+1], n.trunk.Sweep(s.Now(), s.cfg.Controller.CoolDown)...)
+			jb.del = n.trunk.AppendSweep(jb.del[:jb.di+1], s.Now(), s.cfg.Controller.CoolDown)
 		}
 		s.noteTrunk(n)
 	}

@@ -160,6 +160,13 @@ const (
 	BranchInterface
 )
 
+// eniRecord is an interface as the fake EC2 keeps it, with the counter
+// its ID spells, from which its association ID is spelt too.
+type eniRecord struct {
+	Interface
+	num uint64
+}
+
 // Interface is one network interface held by the fake EC2.
 type Interface struct {
 	ID          branch.ENIID
@@ -181,7 +188,7 @@ type FakeEC2 struct {
 	epoch   time.Time
 	rng     *rand.Rand
 	buckets [numAPI]*rate.Limiter
-	enis    map[branch.ENIID]*Interface
+	enis    map[branch.ENIID]*eniRecord
 	assoc   map[string]branch.ENIID
 	next    uint64
 
@@ -203,7 +210,7 @@ func NewFakeEC2(cfg EC2, seed uint64) (*FakeEC2, error) {
 
 func newFakeEC2(cfg EC2, rng *rand.Rand) *FakeEC2 {
 	e := &FakeEC2{cfg: cfg, epoch: epoch, rng: rng,
-		enis: make(map[branch.ENIID]*Interface), assoc: make(map[string]branch.ENIID)}
+		enis: make(map[branch.ENIID]*eniRecord), assoc: make(map[string]branch.ENIID)}
 	for a := API(1); a < numAPI; a++ {
 		if a.Mutating() {
 			e.buckets[a] = rate.NewLimiter(rate.Limit(cfg.MutatingRefill), cfg.MutatingBucket)
@@ -262,16 +269,35 @@ func (e *FakeEC2) Describe(now time.Duration, a API) error {
 // Branches carry their trunk's ID and VLAN from creation, as the
 // controller tags them (vpcresources.k8s.aws/trunk-eni-id and vlan-id).
 func (e *FakeEC2) CreateNetworkInterface(now time.Duration, kind InterfaceKind, instance string, trunkID branch.ENIID, groups branch.GroupSet, vlan branch.VLAN, quota int) (branch.ENIID, error) {
+	id, _, err := e.create(now, kind, instance, trunkID, groups, vlan, quota)
+	return id, err
+}
+
+// create is CreateNetworkInterface that also returns the counter the new
+// ID spells, so the simulator can write the ID into its trace without
+// formatting it through a string.
+func (e *FakeEC2) create(now time.Duration, kind InterfaceKind, instance string, trunkID branch.ENIID, groups branch.GroupSet, vlan branch.VLAN, quota int) (branch.ENIID, uint64, error) {
 	if err := e.admit(now, CreateNetworkInterface); err != nil {
-		return branch.ENIID{}, err
+		return branch.ENIID{}, 0, err
 	}
 	if groups.Len() > quota {
-		return branch.ENIID{}, e.fail(CreateNetworkInterface, CodeTooManyGroups)
+		return branch.ENIID{}, 0, e.fail(CreateNetworkInterface, CodeTooManyGroups)
 	}
 	e.next++
 	id := branch.ENIIDFromUint64(e.next)
-	e.enis[id] = &Interface{ID: id, Kind: kind, Instance: instance, Trunk: trunkID, Groups: groups, VLAN: vlan}
-	return id, nil
+	e.enis[id] = &eniRecord{Interface{ID: id, Kind: kind, Instance: instance, Trunk: trunkID, Groups: groups, VLAN: vlan}, e.next}
+	return id, e.next, nil
+}
+
+// appendENIDigits appends the 17 hex digits of the ENI ID
+// branch.ENIIDFromUint64(n) spells: a zero, then n in 16 digits.
+func appendENIDigits(b []byte, n uint64) []byte {
+	const hexd = "0123456789abcdef"
+	b = append(b, '0')
+	for shift := 60; shift >= 0; shift -= 4 {
+		b = append(b, hexd[(n>>uint(shift))&0xf])
+	}
+	return b
 }
 
 // CreateNetworkInterfacePermission grants the INSTANCE-ATTACH permission.
@@ -319,7 +345,8 @@ func (e *FakeEC2) AssociateTrunkInterface(now time.Duration, id, trunkID branch.
 		return "", e.fail(AssociateTrunkInterface, CodeENINotFound)
 	}
 	b.Trunk, b.VLAN = trunkID, vlan
-	b.Association = "trunk-assoc-" + id.String()[4:]
+	var buf [len("trunk-assoc-") + 17]byte
+	b.Association = string(appendENIDigits(append(buf[:0], "trunk-assoc-"...), b.num))
 	e.assoc[b.Association] = id
 	return b.Association, nil
 }
@@ -356,12 +383,12 @@ func (e *FakeEC2) DeleteNetworkInterface(now time.Duration, id branch.ENIID) err
 // with DeleteOnTermination when its instance ends. The branches are not
 // deleted: they lose their association and stay as available ENIs.
 func (e *FakeEC2) terminate(instance string) {
-	for id, n := range e.enis {
+	for _, n := range e.enis {
 		if n.Instance != instance {
 			continue
 		}
 		if n.Kind == TrunkInterface {
-			delete(e.enis, id)
+			delete(e.enis, n.ID)
 		} else if n.Association != "" {
 			delete(e.assoc, n.Association)
 			n.Association = ""
@@ -373,7 +400,7 @@ func (e *FakeEC2) terminate(instance string) {
 func (e *FakeEC2) Interfaces() []Interface {
 	out := make([]Interface, 0, len(e.enis))
 	for _, n := range e.enis {
-		out = append(out, *n)
+		out = append(out, n.Interface)
 	}
 	slices.SortFunc(out, func(a, b Interface) int { return a.ID.Compare(b.ID) })
 	return out
@@ -385,7 +412,7 @@ func (e *FakeEC2) Lookup(id branch.ENIID) (Interface, bool) {
 	if n == nil {
 		return Interface{}, false
 	}
-	return *n, true
+	return n.Interface, true
 }
 
 // Calls returns how many calls each action received, throttled ones included.

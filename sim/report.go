@@ -268,7 +268,7 @@ func (s *Sim) leakedENIs() []Interface {
 	var out []Interface
 	for id, e := range s.ec2.enis {
 		if e.Kind == BranchInterface && !tracked[id] {
-			out = append(out, *e)
+			out = append(out, e.Interface)
 		}
 	}
 	slices.SortFunc(out, func(a, b Interface) int { return a.ID.Compare(b.ID) })
