@@ -3,8 +3,10 @@ package sim
 import (
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 )
 
 // pcg gives the numbers and draws math/rand/v2's PCG and Rand.Float64
@@ -20,4 +22,27 @@ func TestPCGIsMathRandPCG(t *testing.T) {
 			require.Equal(t, want.Float64(), ours.float64())
 		}
 	}
+}
+
+// retriesUntil gives the time, the count and the generator state that
+// drawing one at a time gives.
+func TestRetriesUntilIsTheLoop(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		seed := pcg{rapid.Uint64().Draw(t, "hi"), rapid.Uint64().Draw(t, "lo")}
+		at := time.Duration(rapid.Int64Range(0, 1e12).Draw(t, "at"))
+		until := at + time.Duration(rapid.Int64Range(-1e9, 1e12).Draw(t, "wait"))
+		period := float64(time.Duration(rapid.Int64Range(1e6, 20e9).Draw(t, "period")))
+		jitter := rapid.Float64Range(0, 1).Draw(t, "jitter")
+
+		want, wantAt, wantN := seed, at, 0
+		for wantAt < until {
+			wantN++
+			wantAt += time.Duration(period * (1 + jitter*want.float64()))
+		}
+		got := seed
+		gotAt, gotN := got.retriesUntil(at, until, period, jitter)
+		require.Equal(t, wantAt, gotAt)
+		require.Equal(t, wantN, gotN)
+		require.Equal(t, want, got, "the generator is left where the loop leaves it")
+	})
 }

@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/limits"
@@ -228,16 +227,8 @@ func (s *Sim) kubeletAfterAnnotation(pi int32) {
 	p := s.pods[pi]
 	k := s.cfg.Kubelet
 	annotated := s.Now()
-	at := p.bound
-	failed := 0
-	// The simulator's tightest loop: one draw per failed attempt, with
-	// the generator's state in registers.
-	rng, period, jitter := s.rngK, float64(k.RetryPeriod), k.RetryJitter
-	for at < annotated {
-		failed++
-		at += time.Duration(period * (1 + jitter*rng.float64()))
-	}
-	s.rngK = rng
+	// The simulator's tightest loop: one draw per failed attempt.
+	at, failed := s.rngK.retriesUntil(p.bound, annotated, float64(k.RetryPeriod), k.RetryJitter)
 	if k.SyncOnAnnotation {
 		at = annotated
 	}
