@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -487,6 +488,7 @@ func (s *Sim) endCreate(j int32, err error) {
 	p.reason = "branch allocation failed: " + err.Error()
 	if p.failures >= s.cfg.Controller.MaxRetries {
 		p.dropped = true
+		s.droppedPods = append(s.droppedPods, pi)
 		p.failures = 0
 		p.reason += " (dropped after retries; next try at the resync)"
 		return
@@ -502,12 +504,16 @@ func (s *Sim) endCreate(j int32, err error) {
 // tried again.
 func (s *Sim) resync() {
 	s.tr.rec(s.Now(), "Resync", "controller", "")
-	for i, p := range s.pods {
-		if p.dropped && p.phase == Pending {
+	// Only dropped pods are replayed to any effect; they are taken in
+	// creation order, as a pass over every pod would take them.
+	slices.Sort(s.droppedPods)
+	for _, pi := range slices.Compact(s.droppedPods) {
+		if p := s.pods[pi]; p.dropped && p.phase == Pending {
 			p.dropped = false
-			s.enqueueCreate(int32(i), 0)
+			s.enqueueCreate(pi, 0)
 		}
 	}
+	s.droppedPods = s.droppedPods[:0]
 	for i, n := range s.nodes {
 		if !n.gone && n.trunk == nil && !n.initing && n.ineligible == nil && !s.cfg.CNI.DisablePodENI {
 			s.startInit(int32(i))

@@ -285,6 +285,7 @@ func (s *Sim) RestartController() error {
 	for _, p := range s.pods {
 		p.job, p.failures, p.dropped, p.waitCap = noJob, 0, false, false
 	}
+	s.droppedPods = s.droppedPods[:0]
 	for i, n := range s.nodes {
 		if n.gone {
 			continue

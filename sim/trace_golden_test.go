@@ -97,6 +97,19 @@ func TestTracesAndReportsAreUnchanged(t *testing.T) {
 				require.NoError(t, s.Schedule(6*time.Minute, func(s *sim.Sim) error { return s.DeleteNode("n0") }))
 				require.NoError(t, s.Schedule(7*time.Minute, func(s *sim.Sim) error { return s.RollWorkload("default", "web", 0, 3) }))
 			}},
+		{name: "dropped-then-resynced", cfg: sim.Config{Seed: 13, Controller: sim.Controller{Resync: 10 * time.Minute}, EC2: sim.EC2{Faults: []sim.Fault{
+			{API: sim.CreateNetworkInterface, Code: sim.CodeNoFreeAddresses, Probability: 0.9, Until: 25 * time.Minute},
+			{API: sim.AssociateTrunkInterface, Code: "InvalidParameterValue", Probability: 0.5, Until: 25 * time.Minute}}}},
+			play: func(t *testing.T, s *sim.Sim) {
+				addNodes(t, s, "m5.xlarge", 3)
+				createWeb(t, s, 0, 12)
+				require.NoError(t, s.RunUntil(40*time.Second))
+				createWeb(t, s, 12, 12)
+				require.NoError(t, s.RunUntil(12*time.Minute))
+				require.NoError(t, s.DeletePod("default", "web-3"))
+				createWeb(t, s, 24, 6)
+				require.NoError(t, s.RunUntil(65*time.Minute))
+			}},
 		{name: "ipv6-old-cni", cfg: sim.Config{Seed: 1, CNI: sim.CNI{IPFamily: sim.IPv6, Version: sim.Version{1, 15, 1}}},
 			play: func(t *testing.T, s *sim.Sim) {
 				addNodes(t, s, "m5.large", 2)
