@@ -75,9 +75,9 @@ func (s *Sim) DeleteNode(name string) error {
 	s.refit(ni)
 	delete(s.nodeIndex, name)
 	s.tr.rec(s.Now(), "NodeDeleted", "node/"+name, "")
-	for i, p := range s.pods {
-		if p.node == ni && (p.phase == Pending || p.phase == Running) {
-			s.terminate(int32(i), Deleted, "evicted: node deleted")
+	for _, pi := range s.boundPods(ni) {
+		if p := s.pods[pi]; p.phase == Pending || p.phase == Running {
+			s.terminate(pi, Deleted, "evicted: node deleted")
 		}
 	}
 	s.ec2.terminate(n.name)
@@ -217,9 +217,9 @@ func (s *Sim) stepInit(j int32) {
 		s.endInit(j, nil) // clears *jb
 		s.kickSweep(ni)
 		s.place()
-		for i, p := range s.pods {
-			if p.node == ni && p.needsBranch && p.phase == Pending {
-				s.enqueueCreate(int32(i), 0)
+		for _, pi := range s.boundPods(ni) {
+			if p := s.pods[pi]; p.needsBranch && p.phase == Pending {
+				s.enqueueCreate(pi, 0)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/trunksim/trunksim/branch"
@@ -84,6 +85,12 @@ func (s *Sim) terminate(pi int32, phase Phase, why string) {
 	}
 	n := s.nodes[p.node]
 	n.pods--
+	if len(n.bound) > 2*n.pods+16 {
+		n.bound = slices.DeleteFunc(n.bound, func(pi int32) bool {
+			ph := s.pods[pi].phase
+			return ph != Pending && ph != Running
+		})
+	}
 	if p.needsBranch {
 		n.branchPods--
 	} else {
@@ -202,6 +209,7 @@ func (s *Sim) bind(pi, ni int32) {
 	p.parts.scheduling = p.bound - p.created
 	p.reason = ""
 	n.pods++
+	n.bound = append(n.bound, pi)
 	if p.needsBranch {
 		n.branchPods++
 	} else {
@@ -308,8 +316,8 @@ func (s *Sim) restoreTrunk(ni int32, t *trunk.Trunk) error {
 	n := s.nodes[ni]
 	var claims []trunk.Claim
 	claimed := make(map[branch.ENIID]bool)
-	for _, p := range s.pods {
-		if p.node == ni && p.annotatedOK && (p.phase == Pending || p.phase == Running) {
+	for _, pi := range s.boundPods(ni) {
+		if p := s.pods[pi]; p.annotatedOK && (p.phase == Pending || p.phase == Running) {
 			if _, ok := s.ec2.Lookup(p.eni); !ok {
 				continue // trunk.go: an annotated ENI missing from EC2 is skipped
 			}
@@ -329,6 +337,15 @@ func (s *Sim) restoreTrunk(ni int32, t *trunk.Trunk) error {
 		}
 	}
 	return t.Restore(claims, orphans, s.Now())
+}
+
+// boundPods returns, in creation order, the pods bound to node ni that
+// have not ended, and perhaps some that have: callers check the phase.
+// It is a copy, so callers may end pods as they go.
+func (s *Sim) boundPods(ni int32) []int32 {
+	out := slices.Clone(s.nodes[ni].bound)
+	slices.Sort(out)
+	return out
 }
 
 // recPod records a line about pod p; an empty detail is left out.

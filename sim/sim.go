@@ -95,9 +95,10 @@ type node struct {
 	inUse, cooling int // last counts seen by noteTrunk
 	slots          int // kubelet max pods less the host-network pods
 
-	pods       int // bound, not terminated pods (kubelet max pods)
-	branchPods int // bound pods requesting pod-eni (scheduler accounting)
-	ipPods     int // bound ordinary pods holding a secondary IP
+	pods       int     // bound, not terminated pods (kubelet max pods)
+	bound      []int32 // pods bound here, ended ones dropped now and then
+	branchPods int     // bound pods requesting pod-eni (scheduler accounting)
+	ipPods     int     // bound ordinary pods holding a secondary IP
 	sweepAt    time.Duration
 	sweepTimer scheduler.Timer
 }
