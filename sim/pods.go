@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/limits"
@@ -24,12 +25,18 @@ func (s *Sim) CreatePod(spec PodSpec) error {
 	if _, ok := s.podIndex[key]; ok {
 		return &ObjectError{"pod", key, ErrDuplicate}
 	}
-	sa := spec.ServiceAccount
+	s.createPod(key, len(spec.Namespace), s.internLabels(spec.Labels), spec.ServiceAccount, spec.Lifetime)
+	return nil
+}
+
+// createPod creates a valid pod whose key, namespace/name with the
+// namespace key[:nsLen], is not taken, with interned labels, and returns
+// its index.
+func (s *Sim) createPod(key string, nsLen int, labels *labelSet, sa string, lifetime time.Duration) int32 {
 	if sa == "" {
 		sa = "default"
 	}
-	p := &pod{key: key, nsLen: int32(len(spec.Namespace)),
-		labels: s.internLabels(spec.Labels), sa: sa, lifetime: spec.Lifetime,
+	p := &pod{key: key, nsLen: int32(nsLen), labels: labels, sa: sa, lifetime: lifetime,
 		phase: Pending, node: -1, job: noJob, workload: -1, created: s.Now()}
 	pi := int32(len(s.pods))
 	s.pods = append(s.pods, p)
@@ -43,7 +50,7 @@ func (s *Sim) CreatePod(spec PodSpec) error {
 	s.recPod("PodCreated", p, boolWord(p.needsBranch, "pod-eni requested", "ordinary"))
 	s.pendingPods = append(s.pendingPods, pi)
 	s.place()
-	return nil
+	return pi
 }
 
 // DeletePod deletes a pod; its branch ENI, if any, enters the cool-down.

@@ -11,7 +11,7 @@ import (
 // policies and service accounts.
 type resolution struct {
 	ns, sa  string
-	labels  map[string]string
+	labels  *labelSet
 	version uint64
 	valid   bool
 
@@ -26,10 +26,10 @@ type resolution struct {
 // policies are the same.
 func (s *Sim) resolve(p *pod) *resolution {
 	r := &s.lastResolved
-	if r.valid && r.version == s.policyVersion && r.ns == p.ns() && r.sa == p.sa && sameLabels(r.labels, p.labels) {
+	if r.valid && r.version == s.policyVersion && r.ns == p.ns() && r.sa == p.sa && r.labels == p.labels {
 		return r
 	}
-	ids := branch.Resolve(branch.Pod{Namespace: p.ns(), Labels: p.labels, ServiceAccount: p.sa,
+	ids := branch.Resolve(branch.Pod{Namespace: p.ns(), Labels: p.labels.get(), ServiceAccount: p.sa,
 		ServiceAccountLabels: s.accounts[p.ns()+"/"+p.sa]}, s.policies)
 	*r = resolution{ns: p.ns(), sa: p.sa, labels: p.labels, version: s.policyVersion, valid: true, ids: ids}
 	if ids != nil {
@@ -39,22 +39,29 @@ func (s *Sim) resolve(p *pod) *resolution {
 	return r
 }
 
-// sameLabels compares two label maps, at once when they are the same map
-// (as interned labels are).
-func sameLabels(a, b map[string]string) bool {
-	return len(a) == len(b) && maps.Equal(a, b)
+// labelSet is a pod's labels as the simulation keeps them: its own copy,
+// never changed, and shared by pods created one after another with equal
+// labels, so that a workload's thousands of pods hold one map, and one
+// pointer comparison tells whether two pods' labels are the ones already
+// resolved. nil stands for no labels.
+type labelSet struct{ m map[string]string }
+
+func (l *labelSet) get() map[string]string {
+	if l == nil {
+		return nil
+	}
+	return l.m
 }
 
-// internLabels returns the simulation's own copy of a pod's labels. Pods
-// created one after another with equal labels share one copy: the labels
-// are never changed once copied, and a workload's thousands of pods then
-// hold one map, not thousands.
-func (s *Sim) internLabels(labels map[string]string) map[string]string {
+// internLabels returns the labelSet for labels: the last one made, when
+// its labels are equal, or a new copy.
+func (s *Sim) internLabels(labels map[string]string) *labelSet {
 	if len(labels) == 0 {
 		return nil
 	}
-	if !sameLabels(labels, s.lastLabels) {
-		s.lastLabels = maps.Clone(labels)
+	if last := s.lastLabels; last != nil && len(last.m) == len(labels) && maps.Equal(last.m, labels) {
+		return last
 	}
+	s.lastLabels = &labelSet{maps.Clone(labels)}
 	return s.lastLabels
 }

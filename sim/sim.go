@@ -108,7 +108,7 @@ type pod struct {
 	nsLen    int32  // the namespace is key[:nsLen]
 	node     int32  // -1 when unbound
 	uid      string // "uid-<n>" for the n-th pod created, made when it needs a branch
-	labels   map[string]string
+	labels   *labelSet
 	sa       string
 	lifetime time.Duration
 
@@ -162,7 +162,7 @@ type Sim struct {
 	// invalidate lastResolved.
 	policyVersion uint64
 	lastResolved  resolution
-	lastLabels    map[string]string // the labels internLabels gave last
+	lastLabels    *labelSet // the labels internLabels gave last
 
 	workloads     []*workload
 	workloadIndex map[string]int32
@@ -227,6 +227,10 @@ func New(cfg Config) (*Sim, error) {
 
 // Now returns the virtual time since the simulation started.
 func (s *Sim) Now() time.Duration { return s.sched.Now() }
+
+// EventsRun returns how many events the simulation has run so far: the
+// unit of its work, for measuring how fast it goes.
+func (s *Sim) EventsRun() uint64 { return s.sched.Executed() }
 
 // EC2 returns the simulation's fake EC2, for inspection.
 func (s *Sim) EC2() *FakeEC2 { return s.ec2 }

@@ -22,6 +22,7 @@ type WorkloadSpec struct {
 
 type workload struct {
 	spec     WorkloadSpec
+	labels   *labelSet // spec.Labels, as its pods share them
 	revision int
 	next     int // suffix of the next pod name
 	pods     []int32
@@ -49,7 +50,7 @@ func (s *Sim) AddWorkload(spec WorkloadSpec) error {
 	}
 	spec.Labels = maps.Clone(spec.Labels)
 	wi := int32(len(s.workloads))
-	s.workloads = append(s.workloads, &workload{spec: spec})
+	s.workloads = append(s.workloads, &workload{spec: spec, labels: s.internLabels(spec.Labels)})
 	s.workloadIndex[key] = wi
 	for i := range spec.Replicas {
 		if spec.Interval == 0 || i == 0 {
@@ -85,14 +86,20 @@ func (s *Sim) replicaEv(arg uint64) { s.newReplica(int32(arg)) }
 
 func (s *Sim) newReplica(wi int32) {
 	w := s.workloads[wi]
-	name := w.spec.Name + "-" + strconv.Itoa(w.next)
+	// The key, namespace/name-n, is spelt once; the pod's namespace and
+	// name are slices of it.
+	var buf [64]byte
+	b := append(buf[:0], w.spec.Namespace...)
+	b = append(b, '/')
+	b = append(b, w.spec.Name...)
+	b = append(b, '-')
+	key := string(strconv.AppendInt(b, int64(w.next), 10))
 	w.next++
-	if err := s.CreatePod(PodSpec{Namespace: w.spec.Namespace, Name: name, Labels: w.spec.Labels,
-		ServiceAccount: w.spec.ServiceAccount, Lifetime: w.spec.Lifetime}); err != nil {
-		s.fail(err)
+	if _, ok := s.podIndex[key]; ok {
+		s.fail(&ObjectError{"pod", key, ErrDuplicate})
 		return
 	}
-	pi := int32(len(s.pods) - 1)
+	pi := s.createPod(key, len(w.spec.Namespace), w.labels, w.spec.ServiceAccount, w.spec.Lifetime)
 	s.pods[pi].workload, s.pods[pi].revision = wi, w.revision
 	w.pods = append(w.pods, pi)
 }
