@@ -7,8 +7,8 @@
 // # Format
 //
 // The top-level keys are seed, until, placement, controller, ec2, kubelet,
-// cni, nodeGroups, serviceAccounts, securityGroupPolicies, securityGroups,
-// workloads and events. A minimal scenario:
+// cni, network, dns, nodeGroups, serviceAccounts, securityGroupPolicies,
+// securityGroups, workloads and events. A minimal scenario:
 //
 //	seed: 1
 //	nodeGroups:
@@ -44,19 +44,66 @@
 // order. An event that fails while running, such as deleting a node that
 // no longer exists, stops the run with an [*Error] pointing at the event.
 //
+// # Reachability
+//
+// Some keys only the reachability check (package reach, `trunksim check`)
+// reads; the simulation ignores them:
+//
+//	cni:
+//	  externalSNAT: false              # AWS_VPC_K8S_CNI_EXTERNALSNAT
+//	network:
+//	  vpcCIDR: 10.0.0.0/16
+//	  rulesPerGroup: 60                # the quota, per direction
+//	  calico: false
+//	dns:
+//	  coreDNS: coredns                 # a workload; omitted: ordinary pods
+//	  nodeLocalDNS: true
+//	nodeGroups:
+//	  - name: ng
+//	    ...
+//	    securityGroups: [sg-0a000001]
+//	    subnet: {kind: private, cidr: 10.0.1.0/24}   # private, public or isolated
+//	securityGroups:
+//	  - id: sg-0a000002
+//	    name: web
+//	    ingress:
+//	      - {protocol: tcp, port: 8080, securityGroup: sg-0a000001}
+//	      - {protocol: tcp, fromPort: 8000, toPort: 8100, cidr: 10.0.0.0/16}
+//	    egress:                        # omitted: EC2's default, all to 0.0.0.0/0
+//	      - {protocol: udp, port: 53, securityGroup: sg-0a000001}
+//	workloads:
+//	  - name: web
+//	    ...
+//	    probes: [8080]                 # the kubelet's TCP probe ports
+//	    talksTo:
+//	      - {workload: db, port: 5432}             # protocol defaults to tcp
+//	      - {securityGroup: sg-0a000003, port: 3306}
+//	      - {cidr: 0.0.0.0/0, port: 443}           # outside the VPC
+//	    receivesFrom:
+//	      - {securityGroup: sg-0a000004, port: 8080}
+//
+// A rule has a protocol (tcp, udp, icmp, all, or EC2's numbers), a port or
+// fromPort and toPort for tcp and udp only, and exactly one of cidr and
+// securityGroup. Groups that rules, node groups and traffic name must be
+// declared under securityGroups; groups that policies name need not be,
+// since a missing one is what the check reports. A securityGroups entry
+// without egress gets EC2's default outbound rule; `egress: []` means
+// none. [Scenario.Cluster] hands all of it to the check.
+//
 // # Strictness
 //
 // [Parse] refuses what a cluster would refuse and what is probably a
 // mistake: unknown keys, values of the wrong YAML type (a label value must
 // be a string, so `version: 1` must be quoted), negative counts, bad
-// durations, unknown instance types, malformed security-group IDs,
-// duplicate names, and references to node groups, workloads or service
-// accounts the file does not declare. Settings whose zero value would mean
-// "use the default" must be positive when written, so nothing written is
-// silently replaced. Every error is an [*Error] naming the file, the line
+// durations, unknown instance types, malformed security-group IDs or CIDR
+// blocks, rules EC2 would refuse (duplicates, more than the quota),
+// duplicate names, and references to node groups, workloads, service
+// accounts or security groups the file does not declare. Settings whose
+// zero value would mean "use the default" must be positive when written,
+// so nothing written is silently replaced. Every error is an [*Error] naming the file, the line
 // and the field, such as
 //
-//	smoke.yaml:7: nodeGroups[0].flavour: unknown field (want name, instanceType, count, os or labels)
+//	smoke.yaml:7: nodeGroups[0].flavour: unknown field (want name, instanceType, count, os, labels, securityGroups or subnet)
 //
 // and wrapping a sentinel ([ErrUnknownField], [ErrInvalidValue], ...) for
 // errors.Is.

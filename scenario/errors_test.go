@@ -41,7 +41,7 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 		{"two documents", "seed: 1\n---\nseed: 2\n", 2, "", ErrSyntax, nil, "second YAML document"},
 		{"top level is a list", "- seed: 1\n", 1, "", ErrWrongType, nil, "want a mapping, got a list"},
 		{"unknown top-level key", "seed: 1\nsede: 2\n", 2, "sede", ErrUnknownField, nil, "want seed, until"},
-		{"unknown nested key", "nodeGroups:\n  - name: a\n    instanceType: m5.large\n    count: 1\n    flavour: x\n", 5, "nodeGroups[0].flavour", ErrUnknownField, nil, "want name, instanceType, count, os or labels"},
+		{"unknown nested key", "nodeGroups:\n  - name: a\n    instanceType: m5.large\n    count: 1\n    flavour: x\n", 5, "nodeGroups[0].flavour", ErrUnknownField, nil, "want name, instanceType, count, os, labels, securityGroups or subnet"},
 		{"duplicate key", "seed: 1\nuntil: 1m\nseed: 2\n", 3, "seed", ErrDuplicate, nil, "first at line 1"},
 		{"merge key", "controller:\n  <<: {branchWorkers: 3}\n", 2, "controller", ErrUnknownField, nil, "merge keys"},
 		{"missing required", "nodeGroups:\n  - name: a\n    count: 1\n", 2, "nodeGroups[0].instanceType", ErrMissingField, nil, "missing required field"},
@@ -105,7 +105,7 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 		{"duplicate workload", "workloads:\n  - {name: w, replicas: 1}\n  - {name: w, namespace: other, replicas: 1}\n", 3, "workloads[1].name", ErrDuplicate, nil, `workload "w"`},
 		{"duplicate service account", "serviceAccounts:\n  - {name: a}\n  - {name: a, namespace: default}\n", 3, "serviceAccounts[1].name", ErrDuplicate, nil, "default/a"},
 		{"duplicate security group", "securityGroups:\n  - {id: sg-01234567}\n  - {id: sg-01234567, name: again}\n", 3, "securityGroups[1].id", ErrDuplicate, nil, "sg-01234567"},
-		{"security group with rules", "securityGroups:\n  - {id: sg-01234567, rules: []}\n", 2, "securityGroups[0].rules", ErrUnknownField, nil, "want id or name"},
+		{"security group with rules", "securityGroups:\n  - {id: sg-01234567, rules: []}\n", 2, "securityGroups[0].rules", ErrUnknownField, nil, "want id, name, ingress or egress"},
 		{"undeclared service account", "workloads:\n  - {name: w, replicas: 1, serviceAccount: builder}\n", 2, "workloads[0].serviceAccount", ErrInvalidValue, nil, "declare it under serviceAccounts"},
 		{"interval past the end of time", "workloads:\n  - {name: w, replicas: 1000000, interval: 1h}\n", 2, "workloads[0].interval", ErrInvalidValue, nil, "last of 1000000 pods"},
 

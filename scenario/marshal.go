@@ -10,6 +10,7 @@ import (
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/limits"
+	"github.com/trunksim/trunksim/reach"
 	"github.com/trunksim/trunksim/sim"
 )
 
@@ -34,6 +35,19 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 	k.boolean("syncOnAnnotation", sc.Kubelet.SyncOnAnnotation)
 	root.addMapping("kubelet", k)
 	root.addMapping("cni", sc.cniNode())
+	nw := mapping()
+	if sc.Network.VPCCIDR.IsValid() {
+		nw.add("vpcCIDR", str(sc.Network.VPCCIDR.String()))
+	}
+	nw.count("rulesPerGroup", sc.Network.RulesPerGroup)
+	nw.boolean("calico", sc.Network.Calico)
+	root.addMapping("network", nw)
+	dns := mapping()
+	if sc.DNS.CoreDNS != "" {
+		dns.add("coreDNS", str(sc.DNS.CoreDNS))
+	}
+	dns.boolean("nodeLocalDNS", sc.DNS.NodeLocal)
+	root.addMapping("dns", dns)
 
 	var groups []*yaml.Node
 	for _, g := range sc.NodeGroups {
@@ -45,6 +59,15 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 			m.add("os", str(g.OS.String()))
 		}
 		m.labels("labels", g.Labels)
+		m.groupIDs("securityGroups", g.SecurityGroups)
+		sub := mapping()
+		if g.Subnet.Kind != 0 {
+			sub.add("kind", str(g.Subnet.Kind.String()))
+		}
+		if g.Subnet.CIDR.IsValid() {
+			sub.add("cidr", str(g.Subnet.CIDR.String()))
+		}
+		m.addMapping("subnet", sub)
 		groups = append(groups, m.Node)
 	}
 	root.list("nodeGroups", groups)
@@ -72,6 +95,15 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 		if g.Name != "" {
 			m.add("name", str(g.Name))
 		}
+		m.list("ingress", rulesNodes(g.Ingress))
+		switch {
+		case len(g.Egress) == 0:
+			m.add("egress", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle})
+		case len(g.Egress) == 1 && g.Egress[0] == reach.AllowAllEgress():
+			// Parse puts EC2's default outbound rule back.
+		default:
+			m.list("egress", rulesNodes(g.Egress))
+		}
 		sgs = append(sgs, m.Node)
 	}
 	root.list("securityGroups", sgs)
@@ -89,6 +121,15 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 		m.duration("at", w.At)
 		m.duration("interval", w.Interval)
 		m.duration("lifetime", w.Lifetime)
+		if len(w.Probes) > 0 {
+			var ports []*yaml.Node
+			for _, port := range w.Probes {
+				ports = append(ports, integer(int(port)))
+			}
+			m.add("probes", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle, Content: ports})
+		}
+		m.list("talksTo", trafficNodes(w.TalksTo))
+		m.list("receivesFrom", trafficNodes(w.ReceivesFrom))
 		workloads = append(workloads, m.Node)
 	}
 	root.list("workloads", workloads)
@@ -191,6 +232,7 @@ func (sc *Scenario) cniNode() node {
 		m.add("enforcingMode", str(c.EnforcingMode.String()))
 	}
 	m.boolean("disableTCPEarlyDemux", c.DisableTCPEarlyDemux)
+	m.boolean("externalSNAT", sc.Network.ExternalSNAT)
 	if c.Version != (sim.Version{}) {
 		m.add("version", str(c.Version.String()))
 	}
@@ -198,6 +240,53 @@ func (sc *Scenario) cniNode() node {
 		m.add("ipFamily", str(c.IPFamily.String()))
 	}
 	return m
+}
+
+func rulesNodes(rules []reach.Rule) []*yaml.Node {
+	var out []*yaml.Node
+	for _, r := range rules {
+		m := flowMapping()
+		m.add("protocol", str(r.Protocol.String()))
+		switch {
+		case r.Ports == (reach.PortRange{}):
+		case r.Ports.From == r.Ports.To:
+			m.add("port", integer(int(r.Ports.From)))
+		default:
+			m.add("fromPort", integer(int(r.Ports.From)))
+			m.add("toPort", integer(int(r.Ports.To)))
+		}
+		if r.Peer.IsGroup() {
+			m.add("securityGroup", str(r.Peer.Group().String()))
+		} else {
+			m.add("cidr", str(r.Peer.CIDR().String()))
+		}
+		if r.Description != "" {
+			m.add("description", str(r.Description))
+		}
+		out = append(out, m.Node)
+	}
+	return out
+}
+
+func trafficNodes(traffic []reach.Traffic) []*yaml.Node {
+	var out []*yaml.Node
+	for _, t := range traffic {
+		m := flowMapping()
+		switch {
+		case t.Workload != "":
+			m.add("workload", str(t.Workload))
+		case t.Group.IsValid():
+			m.add("securityGroup", str(t.Group.String()))
+		default:
+			m.add("cidr", str(t.CIDR.String()))
+		}
+		m.add("protocol", str(t.Protocol.String()))
+		if t.Port != 0 {
+			m.add("port", integer(int(t.Port)))
+		}
+		out = append(out, m.Node)
+	}
+	return out
 }
 
 func policyNode(p branch.Policy) *yaml.Node {
@@ -251,6 +340,24 @@ func selectorNode(sel *branch.LabelSelector) *yaml.Node {
 type node struct{ *yaml.Node }
 
 func mapping() node { return node{&yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}} }
+
+// flowMapping is a mapping written on one line, {a: 1, b: 2}, for list
+// items with a few short fields.
+func flowMapping() node {
+	return node{&yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: yaml.FlowStyle}}
+}
+
+// groupIDs writes a list of security-group IDs on one line.
+func (m node) groupIDs(key string, ids []branch.SecurityGroupID) {
+	if len(ids) == 0 {
+		return
+	}
+	var items []*yaml.Node
+	for _, id := range ids {
+		items = append(items, str(id.String()))
+	}
+	m.add(key, &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle, Content: items})
+}
 
 func (m node) add(key string, v *yaml.Node) { m.Content = append(m.Content, str(key), v) }
 

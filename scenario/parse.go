@@ -16,6 +16,7 @@ import (
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/limits"
+	"github.com/trunksim/trunksim/reach"
 	"github.com/trunksim/trunksim/sim"
 )
 
@@ -516,6 +517,8 @@ func (d *decoder) scenario(root *yaml.Node) error {
 		{key: "ec2", decode: d.ec2},
 		{key: "kubelet", decode: d.kubelet},
 		{key: "cni", decode: d.cni},
+		{key: "network", decode: d.network},
+		{key: "dns", decode: d.dns},
 		{key: "nodeGroups", decode: func(n *yaml.Node, p string) error {
 			return d.list(n, p, func(_ int, item *yaml.Node, p string) error {
 				g, err := d.nodeGroup(item, p)
@@ -548,13 +551,19 @@ func (d *decoder) scenario(root *yaml.Node) error {
 		{key: "securityGroups", decode: func(n *yaml.Node, p string) error {
 			return d.list(n, p, func(_ int, item *yaml.Node, p string) error {
 				var g SecurityGroup
-				_, err := d.object(item, p, []field{
+				seen, err := d.object(item, p, []field{
 					{key: "id", required: true, decode: d.groupID(&g.ID)},
 					{key: "name", decode: func(n *yaml.Node, p string) (err error) {
 						g.Name, err = d.str(n, p)
 						return err
 					}},
+					{key: "ingress", decode: d.rules(&g.Ingress)},
+					{key: "egress", decode: d.rules(&g.Egress)},
 				})
+				if !seen["egress"] {
+					// EC2 gives every new group this one outbound rule.
+					g.Egress = []reach.Rule{reach.AllowAllEgress()}
+				}
 				sc.SecurityGroups = append(sc.SecurityGroups, g)
 				return err
 			})
@@ -751,6 +760,7 @@ func (d *decoder) cni(n *yaml.Node, path string) error {
 			return d.invalid(n, p, nil, "%q: want %s or %s", s, sim.Strict, sim.Standard)
 		}},
 		{key: "disableTCPEarlyDemux", decode: d.boolean(&c.DisableTCPEarlyDemux)},
+		{key: "externalSNAT", decode: d.boolean(&d.sc.Network.ExternalSNAT)},
 		{key: "version", decode: func(n *yaml.Node, p string) error {
 			s, err := d.str(n, p)
 			if err != nil {
@@ -824,6 +834,8 @@ func (d *decoder) nodeGroup(n *yaml.Node, path string) (NodeGroup, error) {
 			return nil
 		}},
 		{key: "labels", decode: d.labels(&g.Labels)},
+		{key: "securityGroups", decode: d.groupIDs(&g.SecurityGroups)},
+		{key: "subnet", decode: d.subnet(&g.Subnet)},
 	})
 	if g.OS == 0 {
 		g.OS = limits.OSLinux
@@ -1003,6 +1015,9 @@ func (d *decoder) workload(n *yaml.Node, path string) (Workload, error) {
 		{key: "at", decode: d.duration(&w.At, false)},
 		{key: "interval", decode: d.duration(&w.Interval, false)},
 		{key: "lifetime", decode: d.duration(&w.Lifetime, true)},
+		{key: "probes", decode: d.probes(&w.Probes)},
+		{key: "talksTo", decode: d.traffic(&w.TalksTo, true)},
+		{key: "receivesFrom", decode: d.traffic(&w.ReceivesFrom, false)},
 	})
 	if w.Namespace == "" {
 		w.Namespace = "default"
@@ -1138,6 +1153,9 @@ func (d *decoder) crossCheck() error {
 		if e.Action == DeletePods && e.Count > sc.Workloads[j].Replicas {
 			return d.invalidAt(fmt.Sprintf("events[%d].count", i), "%d: workload %s has only %d replicas", e.Count, e.Workload, sc.Workloads[j].Replicas)
 		}
+	}
+	if err := d.reachCheck(workloads); err != nil {
+		return err
 	}
 	// sim.New judges the configuration as a whole; anything it refuses
 	// that the checks above let through is reported at its section.

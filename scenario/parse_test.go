@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/limits"
+	"github.com/trunksim/trunksim/reach"
 	"github.com/trunksim/trunksim/sim"
 )
 
@@ -69,8 +71,12 @@ func TestParseEveryKey(t *testing.T) {
 		Kubelet: sim.Kubelet{RetryPeriod: 5 * time.Second, RetryJitter: 0.25, SyncOnAnnotation: true},
 		CNI: sim.CNI{DisablePodENI: true, EnforcingMode: sim.Standard, DisableTCPEarlyDemux: true,
 			Version: sim.Version{Major: 1, Minor: 18}, IPFamily: sim.IPv6},
+		Network: Network{VPCCIDR: netip.MustParsePrefix("10.0.0.0/16"), RulesPerGroup: 50, ExternalSNAT: true, Calico: true},
+		DNS:     reach.DNS{CoreDNS: "runner", NodeLocal: true},
 		NodeGroups: []NodeGroup{
-			{Name: "general", InstanceType: "m5.xlarge", Count: 2, OS: limits.OSLinux, Labels: map[string]string{"pool": "general"}},
+			{Name: "general", InstanceType: "m5.xlarge", Count: 2, OS: limits.OSLinux, Labels: map[string]string{"pool": "general"},
+				SecurityGroups: []branch.SecurityGroupID{sg2},
+				Subnet:         reach.Subnet{Kind: reach.Public, CIDR: netip.MustParsePrefix("10.0.1.0/24")}},
 			{Name: "win", InstanceType: "m5.large", Count: 1, OS: limits.OSWindows},
 		},
 		ServiceAccounts: []ServiceAccount{{Name: "builder", Namespace: "ci", Labels: map[string]string{"team": "ci"}}},
@@ -82,9 +88,30 @@ func TestParseEveryKey(t *testing.T) {
 				}},
 			ServiceAccountSelector: &branch.LabelSelector{MatchExpressions: []branch.Requirement{{Key: "team", Operator: branch.OpExists}}},
 			Groups:                 []branch.SecurityGroupID{sgWeb, sg2}}},
-		SecurityGroups: []SecurityGroup{{ID: sgWeb, Name: "runners"}, {ID: sg2}},
+		SecurityGroups: []SecurityGroup{
+			{ID: sgWeb, Name: "runners",
+				Ingress: []reach.Rule{
+					{Protocol: reach.TCP, Ports: reach.Port(8080), Peer: reach.GroupPeer(sg2), Description: "probes"},
+					{Protocol: reach.UDP, Ports: reach.PortRange{From: 8000, To: 8100}, Peer: reach.CIDRPeer(netip.MustParsePrefix("10.0.0.0/16"))},
+				},
+				Egress: []reach.Rule{
+					{Protocol: reach.ICMP, Peer: reach.CIDRPeer(netip.MustParsePrefix("0.0.0.0/0"))},
+					{Protocol: reach.AllProtocols, Peer: reach.GroupPeer(sgWeb)},
+				}},
+			{ID: sg2, Egress: []reach.Rule{reach.AllowAllEgress()}},
+		},
 		Workloads: []Workload{{Name: "runner", Namespace: "ci", Labels: map[string]string{"app": "runner", "tier": "prod"},
-			ServiceAccount: "builder", Replicas: 6, At: 30 * time.Second, Interval: 2 * time.Second, Lifetime: 20 * time.Minute}},
+			ServiceAccount: "builder", Replicas: 6, At: 30 * time.Second, Interval: 2 * time.Second, Lifetime: 20 * time.Minute,
+			Probes: []uint16{8080, 9090},
+			TalksTo: []reach.Traffic{
+				{Workload: "runner", Protocol: reach.TCP, Port: 5432},
+				{Group: sg2, Protocol: reach.UDP, Port: 53},
+				{CIDR: netip.MustParsePrefix("0.0.0.0/0"), Protocol: reach.ICMP},
+			},
+			ReceivesFrom: []reach.Traffic{
+				{Group: sg2, Protocol: reach.TCP, Port: 443},
+				{CIDR: netip.MustParsePrefix("203.0.113.0/24"), Protocol: reach.TCP, Port: 443},
+			}}},
 		Events: []Event{
 			{At: 5 * time.Minute, Action: AddNode, NodeGroup: "general", Count: 2, InstanceType: "m5.2xlarge"},
 			{At: 6 * time.Minute, Action: AddNode, Node: "spare", InstanceType: "c5.xlarge"},

@@ -2,6 +2,8 @@ package scenario
 
 import (
 	"fmt"
+	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/limits"
+	"github.com/trunksim/trunksim/reach"
 	"github.com/trunksim/trunksim/sim"
 )
 
@@ -99,12 +102,39 @@ func genScenario(t *rapid.T) *Scenario {
 		sc.CNI.Version = sim.Version{Major: 1, Minor: rapid.IntRange(7, 25).Draw(t, "minor"), Patch: rapid.IntRange(0, 9).Draw(t, "patch")}
 	}
 
+	if rapid.Bool().Draw(t, "vpc?") {
+		sc.Network.VPCCIDR = netip.MustParsePrefix("10.0.0.0/16")
+	}
+	sc.Network.RulesPerGroup = maybe(t, "rpg?", func() int { return rapid.IntRange(4, 60).Draw(t, "rpg") })
+	sc.Network.ExternalSNAT = rapid.Bool().Draw(t, "externalSNAT")
+	sc.Network.Calico = rapid.Bool().Draw(t, "calico")
+	sc.DNS.NodeLocal = rapid.Bool().Draw(t, "nodeLocal")
+	var sgIDs []branch.SecurityGroupID
+	for _, id := range rapid.SliceOfNDistinct(rapid.Uint64Range(1, 1<<40), 0, 3, func(v uint64) uint64 { return v }).Draw(t, "sgs") {
+		sgIDs = append(sgIDs, branch.SecurityGroupIDFromUint64(id))
+	}
+
 	types := []string{"m5.large", "m5.xlarge", "c5.4xlarge", "t3.large", "r6i.2xlarge"}
 	groups := rapid.SliceOfNDistinct(genName(), 0, 3, func(s string) string { return s }).Draw(t, "groups")
 	for _, g := range groups {
-		sc.NodeGroups = append(sc.NodeGroups, NodeGroup{Name: g, InstanceType: rapid.SampledFrom(types).Draw(t, "type"),
+		ng := NodeGroup{Name: g, InstanceType: rapid.SampledFrom(types).Draw(t, "type"),
 			Count: rapid.IntRange(0, 5).Draw(t, "count"), OS: rapid.SampledFrom([]limits.OS{limits.OSLinux, limits.OSWindows}).Draw(t, "os"),
-			Labels: genLabels().Draw(t, "nodeLabels")})
+			Labels: genLabels().Draw(t, "nodeLabels")}
+		if len(sgIDs) > 0 {
+			quota := sc.Controller.GroupsPerInterface
+			if quota == 0 {
+				quota = branch.DefaultGroupsPerInterface
+			}
+			ng.SecurityGroups = rapid.SliceOfNDistinct(rapid.SampledFrom(sgIDs), 0, min(len(sgIDs), quota), branch.SecurityGroupID.String).Draw(t, "ngGroups")
+			if len(ng.SecurityGroups) == 0 {
+				ng.SecurityGroups = nil
+			}
+		}
+		ng.Subnet.Kind = rapid.SampledFrom([]reach.SubnetKind{0, reach.Private, reach.Public, reach.Isolated}).Draw(t, "subnet")
+		if rapid.Bool().Draw(t, "subnetCIDR?") {
+			ng.Subnet.CIDR = netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 0, byte(rapid.IntRange(0, 255).Draw(t, "octet")), 0}), 24)
+		}
+		sc.NodeGroups = append(sc.NodeGroups, ng)
 	}
 	namespaces := []string{"default", "team-a"}
 	for _, ns := range namespaces {
@@ -122,8 +152,15 @@ func genScenario(t *rapid.T) *Scenario {
 			sc.SecurityGroupPolicies = append(sc.SecurityGroupPolicies, p)
 		}
 	}
-	for i, id := range rapid.SliceOfNDistinct(rapid.Uint64Range(1, 1<<40), 0, 2, func(v uint64) uint64 { return v }).Draw(t, "sgs") {
-		sc.SecurityGroups = append(sc.SecurityGroups, SecurityGroup{ID: branch.SecurityGroupIDFromUint64(id), Name: fmt.Sprint("g", i)})
+	for i, id := range sgIDs {
+		g := SecurityGroup{ID: id, Name: fmt.Sprint("g", i), Ingress: genRules(t, "ingress", sgIDs)}
+		switch rapid.IntRange(0, 2).Draw(t, "egressKind") {
+		case 0:
+			g.Egress = []reach.Rule{reach.AllowAllEgress()}
+		case 1:
+			g.Egress = genRules(t, "egress", sgIDs)
+		}
+		sc.SecurityGroups = append(sc.SecurityGroups, g)
 	}
 	for _, name := range rapid.SliceOfNDistinct(genName(), 0, 3, func(s string) string { return s }).Draw(t, "workloads") {
 		w := Workload{Name: name, Namespace: rapid.SampledFrom(namespaces).Draw(t, "ns"), Labels: genLabels().Draw(t, "wlabels"),
@@ -137,7 +174,18 @@ func genScenario(t *rapid.T) *Scenario {
 		if len(mine) > 0 && rapid.Bool().Draw(t, "sa?") {
 			w.ServiceAccount = rapid.SampledFrom(mine).Draw(t, "sa")
 		}
+		w.Probes = rapid.SliceOfNDistinct(rapid.Uint16Range(1, 65535), 0, 3, func(p uint16) uint16 { return p }).Draw(t, "probes")
+		if len(w.Probes) == 0 {
+			w.Probes = nil
+		}
 		sc.Workloads = append(sc.Workloads, w)
+	}
+	for i := range sc.Workloads {
+		sc.Workloads[i].TalksTo = genTraffic(t, "talksTo", sc.Workloads, sgIDs)
+		sc.Workloads[i].ReceivesFrom = genTraffic(t, "receivesFrom", nil, sgIDs)
+	}
+	if len(sc.Workloads) > 0 && rapid.Bool().Draw(t, "coreDNS?") {
+		sc.DNS.CoreDNS = rapid.SampledFrom(sc.Workloads).Draw(t, "coreDNS").Name
 	}
 	for range rapid.IntRange(0, 4).Draw(t, "events") {
 		e := Event{At: genDuration("eventAt", t, 0), Action: Action(rapid.IntRange(int(AddNode), int(RestartController)).Draw(t, "action"))}
@@ -173,6 +221,51 @@ func genScenario(t *rapid.T) *Scenario {
 		sc.Events = append(sc.Events, e)
 	}
 	return sc
+}
+
+// genRules draws up to four distinct rules naming CIDR blocks or the
+// groups in sgIDs; nil when it draws none.
+func genRules(t *rapid.T, label string, sgIDs []branch.SecurityGroupID) []reach.Rule {
+	var rules []reach.Rule
+	for range rapid.IntRange(0, 4).Draw(t, label) {
+		r := reach.Rule{Protocol: reach.Protocol(rapid.IntRange(int(reach.TCP), int(reach.AllProtocols)).Draw(t, "proto"))}
+		if r.Protocol == reach.TCP || r.Protocol == reach.UDP {
+			from := rapid.Uint16Range(0, 65535).Draw(t, "from")
+			r.Ports = reach.PortRange{From: from, To: rapid.Uint16Range(max(from, 1), 65535).Draw(t, "to")}
+		}
+		if len(sgIDs) > 0 && rapid.Bool().Draw(t, "groupPeer") {
+			r.Peer = reach.GroupPeer(rapid.SampledFrom(sgIDs).Draw(t, "peer"))
+		} else {
+			r.Peer = reach.CIDRPeer(netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(rapid.IntRange(0, 255).Draw(t, "a")), 0, 0, 0}), 8))
+		}
+		r.Description = rapid.SampledFrom([]string{"", "probes", "yes", "1"}).Draw(t, "description")
+		if !slices.ContainsFunc(rules, func(o reach.Rule) bool { return o.Protocol == r.Protocol && o.Ports == r.Ports && o.Peer == r.Peer }) {
+			rules = append(rules, r)
+		}
+	}
+	return rules
+}
+
+// genTraffic draws up to three flows to workloads (when given), the
+// groups in sgIDs or blocks outside 10.0.0.0/16.
+func genTraffic(t *rapid.T, label string, workloads []Workload, sgIDs []branch.SecurityGroupID) []reach.Traffic {
+	var out []reach.Traffic
+	for range rapid.IntRange(0, 3).Draw(t, label) {
+		tr := reach.Traffic{Protocol: rapid.SampledFrom([]reach.Protocol{reach.TCP, reach.UDP, reach.ICMP}).Draw(t, "proto")}
+		if tr.Protocol != reach.ICMP {
+			tr.Port = rapid.Uint16Range(1, 65535).Draw(t, "port")
+		}
+		switch k := rapid.IntRange(0, 2).Draw(t, "target"); {
+		case k == 0 && len(workloads) > 0:
+			tr.Workload = rapid.SampledFrom(workloads).Draw(t, "workload").Name
+		case k == 1 && len(sgIDs) > 0:
+			tr.Group = rapid.SampledFrom(sgIDs).Draw(t, "group")
+		default:
+			tr.CIDR = rapid.SampledFrom([]netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("203.0.113.0/24")}).Draw(t, "cidr")
+		}
+		out = append(out, tr)
+	}
+	return out
 }
 
 func TestPropertyMarshalThenParseGivesTheSameScenario(t *testing.T) {

@@ -2,10 +2,12 @@ package scenario
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/limits"
+	"github.com/trunksim/trunksim/reach"
 	"github.com/trunksim/trunksim/sim"
 )
 
@@ -33,6 +35,11 @@ type Scenario struct {
 	EC2        sim.EC2
 	Kubelet    sim.Kubelet
 	CNI        sim.CNI
+	// Network holds what the reachability check reads beyond the
+	// simulator's settings: the network key, and cni.externalSNAT.
+	Network Network
+	// DNS is how pods resolve names, from the dns key.
+	DNS reach.DNS
 
 	// NodeGroups join the cluster at time zero, in file order.
 	NodeGroups []NodeGroup
@@ -69,6 +76,25 @@ type NodeGroup struct {
 	OS limits.OS
 	// Labels are the nodes' labels.
 	Labels map[string]string
+	// SecurityGroups are the groups on the nodes' ENIs, which ordinary
+	// pods share; each must be declared under securityGroups.
+	SecurityGroups []branch.SecurityGroupID
+	// Subnet is the nodes' subnet; a zero Kind means private.
+	Subnet reach.Subnet
+}
+
+// Network is the VPC and the settings that decide how traffic leaves it.
+type Network struct {
+	// VPCCIDR is the VPC's IPv4 CIDR block; zero means not given.
+	VPCCIDR netip.Prefix
+	// RulesPerGroup is the inbound or outbound rules per security group
+	// quota; zero means EC2's default of 60.
+	RulesPerGroup int
+	// ExternalSNAT is the CNI's AWS_VPC_K8S_CNI_EXTERNALSNAT, written as
+	// cni.externalSNAT; the simulator does not model SNAT, so it lives here.
+	ExternalSNAT bool
+	// Calico reports Calico network policy in the cluster.
+	Calico bool
 }
 
 // ServiceAccount gives a service account the labels that policies'
@@ -87,6 +113,10 @@ type SecurityGroup struct {
 	ID branch.SecurityGroupID
 	// Name is a label for people; it may be empty.
 	Name string
+	// Ingress and Egress are the group's allow rules. Parse fills Egress
+	// with reach.AllowAllEgress when the egress key is omitted, as EC2
+	// does for a new group; an empty list written out means none.
+	Ingress, Egress []reach.Rule
 }
 
 // Workload is a Deployment-like set of identical pods created at At and
@@ -109,6 +139,13 @@ type Workload struct {
 	// Lifetime, when positive, makes each pod complete this long after it
 	// runs, as a Job's pods do; completed pods are not replaced.
 	Lifetime time.Duration
+	// Probes are the TCP ports the kubelet probes (httpGet, tcpSocket and
+	// grpc probes; exec probes need no network).
+	Probes []uint16
+	// TalksTo are the flows the pods must be able to open, and
+	// ReceivesFrom those from outside the cluster they must accept.
+	// Parse sets Protocol to TCP when it is omitted.
+	TalksTo, ReceivesFrom []reach.Traffic
 }
 
 // Event is a scripted change at a point in simulated time. Which of the

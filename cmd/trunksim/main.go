@@ -25,12 +25,14 @@ Commands:
   limits   instance types' trunk, branch ENI and pod limits
   run      run a scenario file and report what happened
   plan     how many nodes N security-group pods need, and how long their rollout takes
+  check    whether security-group pods keep DNS, probes and their traffic (exit 1 on errors)
   help     help on a command
 
 Examples:
   trunksim limits m5.large c5.xlarge
   trunksim run rollout.yaml -o json
   trunksim plan --sg-pods 500 --types m5.large,m5.xlarge
+  trunksim check cluster.yaml
 
 Exit status: 0 success; 1 the command failed (a bad scenario, a failed run,
 an unknown instance type); 2 usage error.
@@ -57,12 +59,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runRun(rest, stdout, stderr)
 	case "plan":
 		return runPlan(rest, stdout, stderr)
+	case "check":
+		return runCheck(rest, stdout, stderr)
 	case "sweep":
 		return runSweep(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if cmd == "help" && len(rest) > 0 {
 			switch rest[0] {
-			case "limits", "run", "plan":
+			case "limits", "run", "plan", "check":
 				return run([]string{rest[0], "--help"}, stdout, stderr)
 			}
 			fmt.Fprintf(stderr, "trunksim help: unknown command %q\n\n%s", rest[0], mainUsage)

@@ -1,0 +1,223 @@
+package reach_test
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/trunksim/trunksim/reach"
+	"github.com/trunksim/trunksim/sim"
+)
+
+// modeCase is one flow judged in both enforcing modes.
+type modeCase struct {
+	name             string
+	from, to         reach.Endpoint
+	proto            reach.Protocol
+	port             uint16
+	strict, standard want
+}
+
+// want is what a mode should make of a flow.
+type want struct {
+	allowed bool
+	path    reach.Path
+	failed  []reach.CheckKind
+}
+
+func runModeCases(t *testing.T, groups []reach.Group, cases []modeCase, opts ...func(*reach.Config)) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, mw := range []struct {
+				mode sim.EnforcingMode
+				w    want
+			}{{sim.Strict, tt.strict}, {sim.Standard, tt.standard}} {
+				v := mustReach(t, newModel(t, mw.mode, groups, opts...), tt.from, tt.to, tt.proto, tt.port)
+				assert.Equal(t, mw.w.allowed, v.Allowed, "%v:\n%s", mw.mode, v.Explain())
+				assert.Equal(t, mw.w.path, v.Path, "%v:\n%s", mw.mode, v.Explain())
+				assert.Equal(t, mw.w.failed, failedKinds(v), "%v:\n%s", mw.mode, v.Explain())
+				assert.Equal(t, mw.mode, v.Mode)
+				assert.Equal(t, tt.strict.path != tt.standard.path, v.ModeMatters, "ModeMatters says whether the other mode routes it otherwise")
+			}
+		})
+	}
+}
+
+var (
+	n1    = node("n1", sgNode)
+	n2    = node("n2", sgNode)
+	web1  = reach.BranchPodOn("web", set(sgWeb), n1)
+	db1   = reach.BranchPodOn("db", set(sgDB), n1)
+	db2   = reach.BranchPodOn("db", set(sgDB), n2)
+	plain = reach.PodOn("frontend", n1)
+	host1 = reach.HostOf(n1)
+
+	judged  = want{false, reach.PathVPC, []reach.CheckKind{reach.CheckIngress}}
+	local   = want{true, reach.PathNode, nil}
+	passes  = want{true, reach.PathVPC, nil}
+	noRoute = want{false, reach.PathNone, []reach.CheckKind{reach.CheckRoute}}
+)
+
+// Upstream: CNI README (POD_SECURITY_GROUP_ENFORCING_MODE: in standard
+// mode "inbound/outbound traffic from another pod on the same host ...
+// won't be enforced by security group rules"); pkg/networkutils/network.go
+// (strict mode moves the local table below the VLAN rules);
+// cmd/routed-eni-cni-plugin/driver/driver.go (standard mode routes to the
+// pod through the main table at priority 512).
+func TestSameNodeTrafficIsJudgedOnlyInStrictMode(t *testing.T) {
+	runModeCases(t, baseGroups(), []modeCase{
+		{"branch pod to branch pod", web1, db1, reach.TCP, 5432, judged, local},
+		{"ordinary pod to branch pod", plain, db1, reach.TCP, 5432, judged, local},
+		{"branch pod to ordinary pod", web1, reach.PodOn("cache", n1), reach.TCP, 6379,
+			want{false, reach.PathVPC, []reach.CheckKind{reach.CheckIngress}}, local},
+		{"ordinary pods never leave the node", plain, reach.PodOn("cache", n1), reach.TCP, 6379, local, local},
+		{"branch pods on different nodes", web1, db2, reach.TCP, 5432, judged, judged},
+	})
+}
+
+// Upstream: CNI README (DISABLE_TCP_EARLY_DEMUX, v1.7.3+: needed for the
+// kubelet's TCP probes to pods with their own groups); PR #1212 and issues
+// #1260, #1269; EKS User Guide sg-pods-example-deployment (the pod's group
+// must admit the node group for probes).
+func TestKubeletProbesInEachMode(t *testing.T) {
+	admitsNode := withRules(baseGroups(), sgWeb, []reach.Rule{tcp(8080, group(sgNode))}, nil)
+	probe := func(name string, groups []reach.Group, demux bool, strict want) {
+		t.Run(name, func(t *testing.T) {
+			runModeCases(t, groups, []modeCase{{"kubelet to its own pod", host1, web1, reach.TCP, 8080, strict, local}},
+				func(c *reach.Config) { c.DisableTCPEarlyDemux = demux })
+		})
+	}
+	probe("no rule, early demux on", baseGroups(), false,
+		want{false, reach.PathVPC, []reach.CheckKind{reach.CheckIngress, reach.CheckEarlyDemux}})
+	probe("rule, early demux on", admitsNode, false, want{false, reach.PathVPC, []reach.CheckKind{reach.CheckEarlyDemux}})
+	probe("no rule, early demux off", baseGroups(), true, want{false, reach.PathVPC, []reach.CheckKind{reach.CheckIngress}})
+	probe("rule, early demux off", admitsNode, true, passes)
+
+	// Early demux concerns the node's own TCP to its own branch pods only.
+	for _, mode := range []sim.EnforcingMode{sim.Strict, sim.Standard} {
+		m := newModel(t, mode, withRules(baseGroups(), sgWeb, []reach.Rule{all(group(sgNode))}, nil))
+		assert.True(t, mustReach(t, m, reach.HostOf(n2), web1, reach.TCP, 8080).Allowed, "another node's kubelet")
+		assert.True(t, mustReach(t, m, host1, web1, reach.UDP, 8080).Allowed, "udp has no early demux")
+	}
+}
+
+// Upstream: aws/amazon-vpc-cni-k8s#1384 (NodeLocal DNSCache unreachable
+// from security-group pods), fixed by standard mode (CNI README; EKS User
+// Guide: NodeLocal DNSCache needs standard mode).
+func TestNodeLocalDNSNeedsStandardMode(t *testing.T) {
+	cache := reach.NodeLocalDNSOn(n1)
+	runModeCases(t, baseGroups(), []modeCase{
+		{"branch pod on the cache's node", web1, cache, reach.UDP, 53, noRoute, local},
+		{"ordinary pod", plain, cache, reach.UDP, 53, local, local},
+		{"the node itself", host1, cache, reach.UDP, 53, local, local},
+		{"a pod on another node", db2, cache, reach.UDP, 53, noRoute, noRoute},
+	})
+	v := mustReach(t, newModel(t, sim.Strict, baseGroups()), web1, cache, reach.UDP, 53)
+	assert.Equal(t, reach.NoRouteStrictLinkLocal, v.Checks[0].NoRoute)
+	assert.Contains(t, v.Route, "CNI#1384")
+}
+
+// Upstream: CNI README (AWS_VPC_K8S_CNI_EXTERNALSNAT; in standard mode,
+// traffic leaving the VPC "will be SNATed via eth0, thus will only be
+// enforced by the security group associated with eth0");
+// pkg/networkutils/network.go (the SNAT rule skips vlan+ interfaces); EKS
+// User Guide ("Applies to: private subnets").
+func TestTrafficLeavingTheVPC(t *testing.T) {
+	internet := reach.InternetHost("", netip.Prefix{})
+	// The pod's group may send only inside the VPC; the node's anywhere.
+	g := baseGroups()
+	for i := range g {
+		if g[i].ID == sgWeb {
+			g[i].Egress = []reach.Rule{all(block("10.0.0.0/16"))}
+		}
+	}
+	snat := want{true, reach.PathSNAT, nil}
+	podDenied := want{false, reach.PathVPC, []reach.CheckKind{reach.CheckEgress}}
+	in := func(kind reach.SubnetKind) reach.Node {
+		n := node("n1", sgNode)
+		n.Subnet.Kind = kind
+		return n
+	}
+	t.Run("private subnet, node SNAT", func(t *testing.T) {
+		runModeCases(t, g, []modeCase{
+			{"branch pod", reach.BranchPodOn("web", set(sgWeb), in(reach.Private)), internet, reach.TCP, 443, podDenied, snat},
+			{"ordinary pod", reach.PodOn("p", in(reach.Private)), internet, reach.TCP, 443, snat, snat},
+			{"the node", reach.HostOf(in(reach.Private)), internet, reach.TCP, 443, passes, passes},
+		})
+	})
+	t.Run("public subnet, node SNAT", func(t *testing.T) {
+		runModeCases(t, g, []modeCase{
+			{"branch pod", reach.BranchPodOn("web", set(sgWeb), in(reach.Public)), internet, reach.TCP, 443, noRoute, snat},
+			{"ordinary pod", reach.PodOn("p", in(reach.Public)), internet, reach.TCP, 443, snat, snat},
+			{"the node", reach.HostOf(in(reach.Public)), internet, reach.TCP, 443, passes, passes},
+		})
+	})
+	t.Run("external SNAT", func(t *testing.T) {
+		ext := func(c *reach.Config) { c.ExternalSNAT = true }
+		runModeCases(t, g, []modeCase{
+			{"branch pod, private", reach.BranchPodOn("web", set(sgWeb), in(reach.Private)), internet, reach.TCP, 443, podDenied, podDenied},
+			{"branch pod, public", reach.BranchPodOn("web", set(sgWeb), in(reach.Public)), internet, reach.TCP, 443, noRoute, noRoute},
+			{"ordinary pod, public", reach.PodOn("p", in(reach.Public)), internet, reach.TCP, 443, noRoute, noRoute},
+			{"ordinary pod, private", reach.PodOn("p", in(reach.Private)), internet, reach.TCP, 443, passes, passes},
+		}, ext)
+	})
+	t.Run("isolated subnet", func(t *testing.T) {
+		runModeCases(t, g, []modeCase{
+			{"branch pod", reach.BranchPodOn("web", set(sgWeb), in(reach.Isolated)), internet, reach.TCP, 443, noRoute, noRoute},
+			{"the node", reach.HostOf(in(reach.Isolated)), internet, reach.TCP, 443, noRoute, noRoute},
+		})
+	})
+	// SNATed traffic is judged by the node's groups: take away the
+	// node's egress and the standard-mode path fails on it.
+	closed := withRules(g, sgNode, nil, nil)
+	for i := range closed {
+		if closed[i].ID == sgNode {
+			closed[i].Egress = []reach.Rule{all(block("10.0.0.0/16"))}
+		}
+	}
+	v := mustReach(t, newModel(t, sim.Standard, closed), reach.BranchPodOn("web", set(sgWeb), in(reach.Private)), internet, reach.TCP, 443)
+	assert.False(t, v.Allowed)
+	assert.Equal(t, reach.PathSNAT, v.Path)
+	assert.Equal(t, "primary ENI of node n1", v.Checks[0].Interface)
+	assert.Equal(t, set(sgNode), v.Checks[0].Groups)
+}
+
+// Upstream: CNI CHANGELOG v1.11.0 (PR #1907 adds standard mode);
+// pkg/sgpp/utils.go LoadEnforcingModeFromEnv (unset or unknown values
+// mean strict).
+func TestModeInForce(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		mode    sim.EnforcingMode
+		version sim.Version
+		want    sim.EnforcingMode
+	}{
+		{"unset means strict", 0, sim.Version{}, sim.Strict},
+		{"standard on the newest CNI", sim.Standard, sim.Version{}, sim.Standard},
+		{"standard on v1.11.0", sim.Standard, sim.Version{Major: 1, Minor: 11}, sim.Standard},
+		{"standard on v1.10.3 is strict", sim.Standard, sim.Version{Major: 1, Minor: 10, Patch: 3}, sim.Strict},
+		{"strict stays strict", sim.Strict, sim.Version{Major: 1, Minor: 7}, sim.Strict},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := reach.New(reach.Config{Mode: tt.mode, CNIVersion: tt.version, Groups: baseGroups()})
+			if assert.NoError(t, err) {
+				assert.Equal(t, tt.want, m.Mode())
+				v := mustReach(t, m, web1, db1, reach.TCP, 5432)
+				assert.Equal(t, tt.want, v.Mode, "the verdict names the mode that decided it")
+			}
+		})
+	}
+}
+
+func TestFromOutsideTheVPCOnlyTheReceiverJudges(t *testing.T) {
+	client := reach.InternetHost("clients", cidr("203.0.113.0/24"))
+	g := withRules(baseGroups(), sgWeb, []reach.Rule{tcp(443, block("203.0.0.0/8"))}, nil)
+	runModeCases(t, g, []modeCase{
+		{"covered", client, web1, reach.TCP, 443, passes, passes},
+		{"other port", client, web1, reach.TCP, 80, judged, judged},
+	})
+	v := mustReach(t, newModel(t, sim.Strict, g), client, web1, reach.TCP, 443)
+	assert.Len(t, v.Checks, 1, "an internet host has no groups of its own")
+}
