@@ -11,6 +11,7 @@
 //	limits   instance types' trunk, branch ENI and pod limits
 //	run      run a scenario file and report what happened
 //	plan     how many nodes N security-group pods need, and how long their rollout takes
+//	check    whether security-group pods can still reach DNS, probes, their peers and the internet
 //	help     help on a command
 //
 // Every command takes --help, which shows its flags and an example.
