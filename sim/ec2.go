@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -188,8 +187,7 @@ type FakeEC2 struct {
 	epoch   time.Time
 	rng     *rand.Rand
 	buckets [numAPI]*rate.Limiter
-	enis    map[branch.ENIID]*eniRecord
-	assoc   map[string]branch.ENIID
+	enis    eniStore
 	next    uint64
 
 	slow      time.Duration
@@ -209,8 +207,7 @@ func NewFakeEC2(cfg EC2, seed uint64) (*FakeEC2, error) {
 }
 
 func newFakeEC2(cfg EC2, rng *rand.Rand) *FakeEC2 {
-	e := &FakeEC2{cfg: cfg, epoch: epoch, rng: rng,
-		enis: make(map[branch.ENIID]*eniRecord), assoc: make(map[string]branch.ENIID)}
+	e := &FakeEC2{cfg: cfg, epoch: epoch, rng: rng}
 	for a := API(1); a < numAPI; a++ {
 		if a.Mutating() {
 			e.buckets[a] = rate.NewLimiter(rate.Limit(cfg.MutatingRefill), cfg.MutatingBucket)
@@ -285,7 +282,7 @@ func (e *FakeEC2) create(now time.Duration, kind InterfaceKind, instance string,
 	}
 	e.next++
 	id := branch.ENIIDFromUint64(e.next)
-	e.enis[id] = &eniRecord{Interface{ID: id, Kind: kind, Instance: instance, Trunk: trunkID, Groups: groups, VLAN: vlan}, e.next}
+	e.enis.add(&eniRecord{Interface{ID: id, Kind: kind, Instance: instance, Trunk: trunkID, Groups: groups, VLAN: vlan}, e.next})
 	return id, e.next, nil
 }
 
@@ -305,7 +302,7 @@ func (e *FakeEC2) CreateNetworkInterfacePermission(now time.Duration, id branch.
 	if err := e.admit(now, CreateNetworkInterfacePermission); err != nil {
 		return err
 	}
-	if e.enis[id] == nil {
+	if e.enis.find(id) == nil {
 		return e.fail(CreateNetworkInterfacePermission, CodeENINotFound)
 	}
 	return nil
@@ -317,7 +314,7 @@ func (e *FakeEC2) AttachNetworkInterface(now time.Duration, id branch.ENIID) err
 	if err := e.admit(now, AttachNetworkInterface); err != nil {
 		return err
 	}
-	if e.enis[id] == nil {
+	if e.enis.find(id) == nil {
 		return e.fail(AttachNetworkInterface, CodeENINotFound)
 	}
 	return nil
@@ -328,7 +325,7 @@ func (e *FakeEC2) ModifyNetworkInterfaceAttribute(now time.Duration, id branch.E
 	if err := e.admit(now, ModifyNetworkInterfaceAttribute); err != nil {
 		return err
 	}
-	if e.enis[id] == nil {
+	if e.enis.find(id) == nil {
 		return e.fail(ModifyNetworkInterfaceAttribute, CodeENINotFound)
 	}
 	return nil
@@ -340,14 +337,13 @@ func (e *FakeEC2) AssociateTrunkInterface(now time.Duration, id, trunkID branch.
 	if err := e.admit(now, AssociateTrunkInterface); err != nil {
 		return "", err
 	}
-	b, t := e.enis[id], e.enis[trunkID]
+	b, t := e.enis.find(id), e.enis.find(trunkID)
 	if b == nil || t == nil {
 		return "", e.fail(AssociateTrunkInterface, CodeENINotFound)
 	}
 	b.Trunk, b.VLAN = trunkID, vlan
-	var buf [len("trunk-assoc-") + 17]byte
-	b.Association = string(appendENIDigits(append(buf[:0], "trunk-assoc-"...), b.num))
-	e.assoc[b.Association] = id
+	var buf [len(assocPrefix) + 17]byte
+	b.Association = string(appendENIDigits(append(buf[:0], assocPrefix...), b.num))
 	return b.Association, nil
 }
 
@@ -356,12 +352,11 @@ func (e *FakeEC2) DisassociateTrunkInterface(now time.Duration, association stri
 	if err := e.admit(now, DisassociateTrunkInterface); err != nil {
 		return err
 	}
-	id, ok := e.assoc[association]
-	if !ok {
+	b := e.enis.associated(association)
+	if b == nil {
 		return e.fail(DisassociateTrunkInterface, CodeAssociationNotFound)
 	}
-	delete(e.assoc, association)
-	e.enis[id].Association = ""
+	b.Association = ""
 	return nil
 }
 
@@ -370,12 +365,11 @@ func (e *FakeEC2) DeleteNetworkInterface(now time.Duration, id branch.ENIID) err
 	if err := e.admit(now, DeleteNetworkInterface); err != nil {
 		return err
 	}
-	n := e.enis[id]
+	n := e.enis.find(id)
 	if n == nil {
 		return e.fail(DeleteNetworkInterface, CodeENINotFound)
 	}
-	delete(e.assoc, n.Association)
-	delete(e.enis, id)
+	e.enis.remove(n)
 	return nil
 }
 
@@ -383,14 +377,13 @@ func (e *FakeEC2) DeleteNetworkInterface(now time.Duration, id branch.ENIID) err
 // with DeleteOnTermination when its instance ends. The branches are not
 // deleted: they lose their association and stay as available ENIs.
 func (e *FakeEC2) terminate(instance string) {
-	for _, n := range e.enis {
+	for n := range e.enis.all() {
 		if n.Instance != instance {
 			continue
 		}
 		if n.Kind == TrunkInterface {
-			delete(e.enis, n.ID)
-		} else if n.Association != "" {
-			delete(e.assoc, n.Association)
+			e.enis.remove(n)
+		} else {
 			n.Association = ""
 		}
 	}
@@ -398,17 +391,16 @@ func (e *FakeEC2) terminate(instance string) {
 
 // Interfaces returns every interface, sorted by ID.
 func (e *FakeEC2) Interfaces() []Interface {
-	out := make([]Interface, 0, len(e.enis))
-	for _, n := range e.enis {
+	out := make([]Interface, 0, e.enis.live)
+	for n := range e.enis.all() {
 		out = append(out, n.Interface)
 	}
-	slices.SortFunc(out, func(a, b Interface) int { return a.ID.Compare(b.ID) })
-	return out
+	return out // in ID order already
 }
 
 // Lookup returns one interface.
 func (e *FakeEC2) Lookup(id branch.ENIID) (Interface, bool) {
-	n := e.enis[id]
+	n := e.enis.find(id)
 	if n == nil {
 		return Interface{}, false
 	}

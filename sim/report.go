@@ -238,7 +238,7 @@ func (s *Sim) assumptions() []string {
 // leakedENIs returns branch ENIs that exist in EC2 but that no live trunk
 // tracks (in use, cooling or deleting) and no create job is making.
 func (s *Sim) leakedENIs() []Interface {
-	tracked := make(map[branch.ENIID]bool, len(s.ec2.enis))
+	tracked := make(map[branch.ENIID]bool, s.ec2.enis.live)
 	for _, n := range s.nodes {
 		if n.trunk == nil {
 			continue
@@ -266,13 +266,12 @@ func (s *Sim) leakedENIs() []Interface {
 		}
 	}
 	var out []Interface
-	for id, e := range s.ec2.enis {
-		if e.Kind == BranchInterface && !tracked[id] {
+	for e := range s.ec2.enis.all() {
+		if e.Kind == BranchInterface && !tracked[e.ID] {
 			out = append(out, e.Interface)
 		}
 	}
-	slices.SortFunc(out, func(a, b Interface) int { return a.ID.Compare(b.ID) })
-	return out
+	return out // in ID order
 }
 
 func percentiles(ds []time.Duration) Percentiles {
