@@ -107,13 +107,16 @@ func stream(b *testing.B, n int) (*sim.Sim, uint64) {
 	return s, peak
 }
 
-// BenchmarkScale runs streams of 1k, 10k, 100k and, with
-// TRUNKSIM_BENCH_1M=1 in the environment, 1M pods. Each reports wall time
+// BenchmarkScale runs streams of 1k, 10k, 100k (not under -short) and,
+// with TRUNKSIM_BENCH_1M=1 in the environment, 1M pods (about 11 s). Each reports wall time
 // and events per pod, events per second, and the peak live heap; ns/pod
 // growing no faster than log n from size to size is the n log n target
 // (see BenchmarkScaleGrowth).
 func BenchmarkScale(b *testing.B) {
 	sizes := []int{1_000, 10_000, 100_000}
+	if testing.Short() {
+		sizes = sizes[:2]
+	}
 	if os.Getenv("TRUNKSIM_BENCH_1M") == "1" {
 		sizes = append(sizes, 1_000_000)
 	}
@@ -145,6 +148,9 @@ func BenchmarkScale(b *testing.B) {
 // growth at or below 1 means the cost per pod grows no faster than log n;
 // a quadratic cost would show 8.
 func BenchmarkScaleGrowth(b *testing.B) {
+	if testing.Short() {
+		b.Skip("large")
+	}
 	const small, large = 10_000, 100_000
 	var tSmall, tLarge time.Duration
 	for b.Loop() {
