@@ -29,6 +29,9 @@ func (s *Sim) CreatePod(spec PodSpec) error {
 	return nil
 }
 
+// podBlockSize is the most pod records allocated at once.
+const podBlockSize = 256
+
 // createPod creates a valid pod whose key, namespace/name with the
 // namespace key[:nsLen], is not taken, with interned labels, and returns
 // its index.
@@ -36,7 +39,14 @@ func (s *Sim) createPod(key string, nsLen int, labels *labelSet, sa string, life
 	if sa == "" {
 		sa = "default"
 	}
-	p := &pod{key: key, nsLen: int32(nsLen), labels: labels, sa: sa, lifetime: lifetime,
+	// Pods are kept for the whole run, so they are carved from blocks
+	// rather than allocated one by one; small runs get small blocks.
+	if len(s.podBlock) == 0 {
+		s.podBlock = make([]pod, min(podBlockSize, max(16, len(s.pods))))
+	}
+	p := &s.podBlock[0]
+	s.podBlock = s.podBlock[1:]
+	*p = pod{key: key, nsLen: int32(nsLen), labels: labels, sa: sa, lifetime: lifetime,
 		phase: Pending, node: -1, job: noJob, workload: -1, created: s.Now()}
 	pi := int32(len(s.pods))
 	s.pods = append(s.pods, p)

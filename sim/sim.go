@@ -155,6 +155,7 @@ type Sim struct {
 	nodes     []*node
 	nodeIndex map[string]int32
 	pods      []*pod
+	podBlock  []pod // records not yet used by createPod
 	podIndex  map[string]int32
 	policies  []branch.Policy
 	accounts  map[string]map[string]string // namespace/name -> labels
