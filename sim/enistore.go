@@ -2,7 +2,6 @@ package sim
 
 import (
 	"iter"
-	"strconv"
 	"strings"
 
 	"github.com/trunksim/trunksim/branch"
@@ -70,9 +69,16 @@ func (s *eniStore) associated(assoc string) *eniRecord {
 	if !ok || len(digits) != 17 || digits[0] != '0' {
 		return nil
 	}
-	n, err := strconv.ParseUint(digits[1:], 16, 64)
-	if err != nil {
-		return nil
+	var n uint64
+	for _, c := range []byte(digits[1:]) {
+		switch {
+		case c >= '0' && c <= '9':
+			n = n<<4 | uint64(c-'0')
+		case c >= 'a' && c <= 'f':
+			n = n<<4 | uint64(c-'a'+10)
+		default:
+			return nil
+		}
 	}
 	if r := s.at(n); r != nil && r.Association == assoc {
 		return r

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -34,6 +35,9 @@ func TestENIStoreIsAMapInIDOrder(t *testing.T) {
 				require.Same(t, r, s.find(id))
 				if r.Association != "" {
 					require.Same(t, r, s.associated(r.Association))
+					require.Nil(t, s.associated(strings.ToUpper(r.Association)))
+					require.Nil(t, s.associated(r.Association[:len(r.Association)-1]))
+					require.Nil(t, s.associated(r.Association+"0"))
 				}
 			}
 			require.Nil(t, s.find(branch.ENIIDFromUint64(next)), "not made yet")

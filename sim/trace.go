@@ -186,6 +186,17 @@ func appendSeconds(b []byte, d time.Duration) []byte {
 // character escape to the same bytes as the whole.
 func appendJSONChars(b []byte, s string) []byte {
 	const hexd = "0123456789abcdef"
+	// Names and messages are plain ASCII as a rule: copy the run of
+	// characters that need no escape in one go.
+	plain := 0
+	for plain < len(s) {
+		if c := s[plain]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			break
+		}
+		plain++
+	}
+	b = append(b, s[:plain]...)
+	s = s[plain:]
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {

@@ -1,0 +1,55 @@
+package sim
+
+import (
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+)
+
+// escapeEachByte is appendJSONChars written one character at a time, the
+// definition the fast path must keep to.
+func escapeEachByte(s string) []byte {
+	const hexd = "0123456789abcdef"
+	var b []byte
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf:
+			b = append(b, c)
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		case c < utf8.RuneSelf:
+			b = append(b, '\\', 'u', '0', '0', hexd[c>>4], hexd[c&0xf])
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, s[i:i+size]...)
+			}
+			i += size
+			continue
+		}
+		i++
+	}
+	return b
+}
+
+// Escaping copies plain runs whole but gives the bytes escaping each
+// character does, for any string, valid UTF-8 or not.
+func TestJSONEscapingIsCharacterByCharacter(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.OneOf(rapid.String(),
+			rapid.Custom(func(t *rapid.T) string { return string(rapid.SliceOf(rapid.Byte()).Draw(t, "bytes")) })).Draw(t, "s")
+		require.Equal(t, string(escapeEachByte(s)), string(appendJSONChars(nil, s)))
+	})
+	for _, s := range []string{"", "pod/default/web-0", "a\"b\\c\nd\te\x01f\x7f", "é\xff\xe2\x82", "\xe2\x82/x"} {
+		require.Equal(t, string(escapeEachByte(s)), string(appendJSONChars([]byte("x"), s))[1:], s)
+	}
+}
