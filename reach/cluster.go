@@ -43,17 +43,6 @@ type Traffic struct {
 	Port uint16
 }
 
-// peer returns the other end in words.
-func (t Traffic) peer() string {
-	switch {
-	case t.Workload != "":
-		return t.Workload
-	case t.Group.IsValid():
-		return t.Group.String()
-	}
-	return t.CIDR.String()
-}
-
 // flow returns "tcp 5432" or "icmp".
 func flowWords(proto Protocol, port uint16) string {
 	if proto.hasPorts() {

@@ -49,12 +49,6 @@ func (k Kind) onNode() bool {
 	return k == KindBranchPod || k == KindPod || k == KindNode || k == KindNodeLocalDNS
 }
 
-// hasENI reports whether endpoints of kind k send and receive through an
-// interface whose groups judge them.
-func (k Kind) hasENI() bool {
-	return k == KindBranchPod || k == KindPod || k == KindNode || k == KindVPCHost
-}
-
 // SubnetKind is how a subnet reaches outside the VPC. The zero value
 // means [Private].
 type SubnetKind uint8
