@@ -188,6 +188,7 @@ type FakeEC2 struct {
 	rng     *rand.Rand
 	buckets [numAPI]*rate.Limiter
 	enis    eniStore
+	block   []eniRecord // records not yet used by create
 	next    uint64
 
 	slow      time.Duration
@@ -282,7 +283,15 @@ func (e *FakeEC2) create(now time.Duration, kind InterfaceKind, instance string,
 	}
 	e.next++
 	id := branch.ENIIDFromUint64(e.next)
-	e.enis.add(&eniRecord{Interface{ID: id, Kind: kind, Instance: instance, Trunk: trunkID, Groups: groups, VLAN: vlan}, e.next})
+	// Records are carved from blocks; a block goes once all its
+	// interfaces are deleted, which happens about in creation order.
+	if len(e.block) == 0 {
+		e.block = make([]eniRecord, 64)
+	}
+	r := &e.block[0]
+	e.block = e.block[1:]
+	*r = eniRecord{Interface{ID: id, Kind: kind, Instance: instance, Trunk: trunkID, Groups: groups, VLAN: vlan}, e.next}
+	e.enis.add(r)
 	return id, e.next, nil
 }
 

@@ -221,7 +221,8 @@ func (s *Sim) bind(pi, ni int32) {
 	p.node, p.bound = ni, s.Now()
 	if p.needsBranch {
 		// Pods are numbered in creation order from 1, as s.pods holds them.
-		p.uid = "uid-" + strconv.Itoa(int(pi)+1)
+		var buf [24]byte
+		p.uid = string(strconv.AppendInt(append(buf[:0], "uid-"...), int64(pi)+1, 10))
 	}
 	p.parts.scheduling = p.bound - p.created
 	p.reason = ""
