@@ -221,6 +221,10 @@ func (s *Sim) call(j int32, a API) {
 func (s *Sim) callStart(arg uint64) {
 	j := int32(arg)
 	jb := s.jobs[j]
+	if jb.gen != s.m.generation {
+		s.finish(j) // the controller restarted while the call waited
+		return
+	}
 	jb.err = s.doEC2(jb)
 	latency := s.cfg.EC2.Latency + s.ec2.Slowdown()
 	s.notePart(jb, partCalls, latency)
@@ -229,6 +233,12 @@ func (s *Sim) callStart(arg uint64) {
 
 func (s *Sim) callEnd(arg uint64) {
 	jb := s.jobs[arg]
+	if jb.gen != s.m.generation {
+		// The controller restarted during the call: EC2 did the work,
+		// nobody hears the answer, and the SDK does not retry it.
+		s.finish(int32(arg))
+		return
+	}
 	if ae := asAPIError(jb.err); ae != nil && ae.retryable() && jb.attempt < s.cfg.EC2.MaxAttempts {
 		// aws-sdk-go-v2 aws/retry jitter_backoff.go: a random fraction of
 		// 2^attempt seconds, capped at 20 s.
@@ -349,6 +359,14 @@ func (s *Sim) stepCreate(j int32) {
 	jb := s.jobs[j]
 	p := s.pods[jb.pod]
 	n := s.nodes[jb.node]
+	if jb.stage >= cCreated && n.trunk == nil {
+		// The node was deleted and its trunk wiped while the branch was
+		// being made. Upstream's job holds the dropped trunk object, so
+		// whatever it made is tracked by no one: an ENI already created
+		// leaks, as upstream's does, until EC2-side cleanup.
+		s.endCreate(j, nil)
+		return
+	}
 	switch jb.stage {
 	case cStart:
 		p.parts.queue += s.Now() - jb.mark
@@ -644,8 +662,11 @@ func (s *Sim) deleteDone(j int32) {
 			s.event("Warning", "BranchENILeaked", "node/"+n.name, "gave up deleting "+jb.eni.String()+" after "+strconv.Itoa(trunk.MaxDeleteRetries)+" attempts; its VLAN stays in use")
 		} else {
 			// trunk.go DeleteCooledDownENIs retries the head in the same
-			// pass: it is back at the head of the queue, still cooled.
-			jb.del = n.trunk.AppendSweep(jb.del[:jb.di+1], s.Now(), s.cfg.Controller.CoolDown)
+			// pass: it is back at the head of the queue, still cooled, and
+			// goes next, before the rest of this batch.
+			rest := append(s.spareDel[:0], jb.del[jb.di+1:]...)
+			jb.del = append(n.trunk.AppendSweep(jb.del[:jb.di+1], s.Now(), s.cfg.Controller.CoolDown), rest...)
+			s.spareDel = rest[:0]
 		}
 		s.noteTrunk(n)
 	}

@@ -173,10 +173,11 @@ type Sim struct {
 	jobs                 []*job
 	freeJobs             []int32
 	pendingPods          []int32
-	droppedPods          []int32 // pods dropped after their retries since the last resync
-	fitBranch, fitIP     fitTree // where a pod needing a branch, or not, fits best
-	advertising          int     // nodes advertising pod-eni
-	pendingSpare         []int32 // reused as pendingPods during a placement pass
+	spareDel             []trunk.Branch // scratch for a sweep's retry
+	droppedPods          []int32        // pods dropped after their retries since the last resync
+	fitBranch, fitIP     fitTree        // where a pod needing a branch, or not, fits best
+	advertising          int            // nodes advertising pod-eni
+	pendingSpare         []int32        // reused as pendingPods during a placement pass
 	placePass            bool
 	resyncTimer          scheduler.Timer
 

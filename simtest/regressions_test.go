@@ -10,19 +10,17 @@ import (
 	"github.com/trunksim/trunksim/simtest"
 )
 
-// These tests pin simulator faults the kit found: each asserts what
-// upstream does and is skipped until the simulator agrees. Remove the
-// skip to see the failure.
+// Regression tests for simulator faults the kit found, each replaying the
+// case it printed and asserting what upstream does.
 
 // A sweep hands out every cooled ENI at once; when deleting the first one
-// fails, the sweep re-takes the queue head and drops the rest of its
+// failed, the sweep once re-took the queue head and dropped the rest of its
 // batch. Those ENIs stay "deleting" in the trunk for ever: never deleted
 // from EC2, their VLANs held, reported as leaks that upstream does not
 // have. Upstream deletes one ENI at a time and puts a failed one back at
 // the head, so nothing behind it is lost.
 // Upstream: pkg/provider/branch/trunk/trunk.go (DeleteCooledDownENIs).
-func TestKnownBugSweepDropsRestOfBatchAfterFailedDelete(t *testing.T) {
-	t.Skip("known bug: sim.deleteDone re-sweeps onto jb.del[:jb.di+1] when a delete fails, dropping the rest of the batch")
+func TestFailedDeleteKeepsTheRestOfItsSweepBatch(t *testing.T) {
 	// The case as the harness printed it, shrunk: two creations fail after
 	// their ENI exists, and the sweep's first delete fails every attempt.
 	requireReplayClean(t, `
@@ -57,14 +55,13 @@ func requireReplayClean(t *testing.T, yaml string) {
 	require.Empty(t, simtest.Unexplained(all))
 }
 
-// A controller restart cuts off the work in flight, but a call the SDK is
-// about to retry is still made after the restart: a CreateNetworkInterface
-// retried after the restarted controller has rebuilt the trunk makes an ENI
-// no trunk will ever track. Upstream the retry dies with the process.
+// A controller restart cuts off the work in flight, including a call the
+// SDK is about to retry: once, a CreateNetworkInterface retried after the
+// restarted controller had rebuilt the trunk made an ENI no trunk would
+// ever track. Upstream the retry dies with the process.
 // Upstream: pkg/provider/branch/trunk/trunk.go (InitTrunk); the SDK's
 // retryer runs inside the controller process.
-func TestKnownBugRetryAfterRestartMakesUntrackedENI(t *testing.T) {
-	t.Skip("known bug: sim.callEnd and sim.retryCall go on with a job from before a controller restart; only stepJob checks the generation")
+func TestRetryDiesWithTheRestartedController(t *testing.T) {
 	// The case as the harness printed it, shrunk: the pod's
 	// CreateNetworkInterface fails and is being retried when the
 	// controller restarts; the retry succeeds after the trunk was rebuilt.
@@ -92,14 +89,12 @@ events:
 }
 
 // A branch creation whose AssociateTrunkInterface call ends after its
-// deleted node's trunk was wiped (a minute after the deletion) binds the
-// branch to a trunk that is gone: the simulator dereferences nil and
-// panics. Upstream the worker still holds the trunk object, so the ENI is
+// deleted node's trunk was wiped (a minute after the deletion) once bound
+// the branch to a trunk that was gone and panicked. Upstream the worker still holds the trunk object, so the ENI is
 // queued on a trunk nobody sweeps and leaks until a cleaner deletes it.
 // Upstream: pkg/provider/branch/provider.go (DeleteNode);
 // pkg/provider/branch/trunk/trunk.go (CreateAndAssociateBranchENIs).
-func TestKnownBugCreationOutlivingWipedTrunkPanics(t *testing.T) {
-	t.Skip("known bug: sim.stepCreate calls n.trunk.Bind (and Unreserve) without checking that the node's trunk still exists")
+func TestCreationOutlivingAWipedTrunkLeaksLikeUpstream(t *testing.T) {
 	h := start(t, []int{1, 1}, policy("web", "web", sg1))
 	advance(t, h, 5*time.Second)
 	from := h.Now() + simtest.Tick
