@@ -14,22 +14,11 @@ import (
 	"github.com/trunksim/trunksim/simtest"
 )
 
-// clearOfKnownBugs is the fault space that stays clear of the simulator
-// bugs pinned by the skipped tests in bugs_test.go: DeleteNetworkInterface
-// keeps working, no error is one the SDK retries, and no call is slow
-// enough for a branch creation to outlast its deleted node's trunk.
-var clearOfKnownBugs = simtest.FaultSpace{
-	APIs: []sim.API{sim.CreateNetworkInterface, sim.AssociateTrunkInterface, sim.CreateNetworkInterfacePermission,
-		sim.DisassociateTrunkInterface, sim.DescribeInstances, sim.AttachNetworkInterface, sim.DescribeNetworkInterfaces},
-	Codes:    []string{sim.CodeNoFreeAddresses, sim.CodeGroupNotFound},
-	MaxDelay: 15 * time.Second,
-}
-
 // kitConfig is the harness configuration the kit's own property tests use.
 func kitConfig() simtest.Config {
 	return simtest.Config{
-		Fault:   clearOfKnownBugs.Fault,
-		Cluster: simtest.ClusterWith(rapid.SliceOfN(clearOfKnownBugs.Fault(0), 0, 2)),
+		Fault:   simtest.Fault,
+		Cluster: simtest.ClusterWith(rapid.SliceOfN(simtest.Fault(0), 0, 2)),
 	}
 }
 
