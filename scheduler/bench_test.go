@@ -38,6 +38,30 @@ func (x *xorshift) delay(pending int) time.Duration {
 	return time.Duration(x.below(2*pending)) * time.Microsecond
 }
 
+// modelDelay returns a delay drawn from the mix a cluster model schedules,
+// relative to now: most events are follow-ups at once or an EC2 call's
+// latency, some wait out a rate limit or a backoff, node sweeps land on a
+// shared 30-second boundary, cool-downs last a minute, and a long tail
+// (pod lifetimes) runs for up to an hour. The sweeps give many events one
+// time, the tail keeps most pending events far beyond the next few.
+func (x *xorshift) modelDelay(now time.Duration) time.Duration {
+	switch k := x.below(100); {
+	case k < 25:
+		return 0
+	case k < 60:
+		return 50*time.Millisecond + time.Duration(x.below(int(200*time.Millisecond)))
+	case k < 75:
+		return 100*time.Millisecond + time.Duration(x.below(int(10*time.Second)))
+	case k < 85:
+		const sweep = 30 * time.Second
+		return sweep - now%sweep
+	case k < 95:
+		return time.Minute
+	default:
+		return time.Minute + time.Duration(x.below(int(59*time.Minute)))
+	}
+}
+
 var sink uint64
 
 func noteArg(arg uint64) { sink += arg }
@@ -58,6 +82,37 @@ func BenchmarkScheduleAndRun(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				if _, err := s.After(spread.delay(pending), noteArg, uint64(i)); err != nil {
+					b.Fatal(err)
+				}
+				if !s.Step() {
+					b.Fatal("no event to run")
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/event")
+			if s.Len() != pending {
+				b.Fatalf("pending drifted to %d, want %d", s.Len(), pending)
+			}
+		})
+	}
+}
+
+// BenchmarkScheduleAndRunModelDelays is BenchmarkScheduleAndRun with the
+// delays of a cluster model (see modelDelay) instead of uniform ones.
+func BenchmarkScheduleAndRunModelDelays(b *testing.B) {
+	for _, pending := range benchPending {
+		b.Run("pending="+strconv.Itoa(pending), func(b *testing.B) {
+			s := scheduler.New()
+			spread := newXorshift(0x9e3779b97f4a7c15)
+			for i := 0; i < pending; i++ {
+				if _, err := s.After(spread.modelDelay(s.Now()), noteArg, uint64(i)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := s.After(spread.modelDelay(s.Now()), noteArg, uint64(i)); err != nil {
 					b.Fatal(err)
 				}
 				if !s.Step() {

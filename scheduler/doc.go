@@ -85,11 +85,27 @@
 //
 // # Cost
 //
-// Pending events live in a 4-ary heap of small structs, and each event's
-// function and argument live in a table of slots recycled through a free
-// list. Scheduling, running and cancelling an event are O(log n) in the
-// number of pending events and do not allocate once the heap and the slot
-// table have grown to the model's working size.
+// Pending events live in two tiers. Those due within the current grain, a
+// span of about a microsecond, are in a small 4-ary heap ordered exactly by
+// (time, sequence number). Later ones wait in a hierarchical timing wheel
+// of nine levels of 64 buckets, which files an event by the first 6-bit
+// digit of its grain number that differs from the current grain's, without
+// comparing it to other events. When the heap runs dry, the earliest bucket
+// is emptied into the heap and finer levels, so an event filed on level L
+// moves at most L+1 times, the last into the heap: a delay of 100 ms is
+// filed on level 2, one of a minute on level 4. The wheel moves events by
+// sequential scans, so its cost barely grows with the number pending, where
+// a heap of a hundred thousand events would wait on memory at every level
+// of a sift. The order of events does not depend on how they are stored: it
+// is always exactly (time, sequence number).
+//
+// Scheduling and running an event cost O(1) per wheel level plus O(log k)
+// for a heap of the k events in one grain; cancelling costs O(1) in the
+// wheel and O(log k) in the heap. Slots tie Timers to events and are
+// recycled through a free list, and the wheel's storage is a pool of
+// fixed-size chunks shared by its buckets, so nothing allocates once the
+// queue has grown to the model's working size, and memory follows the
+// most events pending at once.
 //
 // # Usage
 //

@@ -7,21 +7,33 @@ import (
 )
 
 // arity is the heap's branching factor. A 4-ary heap is half as deep as a
-// binary one, and a node's four children are 16-byte entries that fill one
-// cache line, so each level of a sift costs at most one cache miss.
+// binary one, and a node's four children are 32-byte entries that fill two
+// cache lines, so each level of a sift costs at most two cache misses.
 const arity = 4
 
 // rootPos is where the root sits in the heap slice. The entries before it
 // are padding that puts every group of siblings at an index divisible by
 // arity, so that a group starts on a cache line boundary instead of
-// straddling two (large slices are page-aligned).
+// straddling three (large slices are page-aligned).
 const rootPos = arity - 1
 
-// entry is a pending event as the heap orders it. It is 16 bytes so that a
-// node's children share a cache line; the event's function and argument live
-// in its slot and are read only when it runs.
+// entry is a pending event: its time and order, which the queue sorts on,
+// what to run, and the slot that ties it to its Timer. It carries the
+// function and argument itself so that running an event reads nothing but
+// the entry: with many events pending, a look-up in the slot table would
+// be a cache miss on every event.
+//
+// It has four fields, the most the compiler keeps in registers rather than
+// copying through memory, which is why order and slot are grouped.
 type entry struct {
-	at time.Duration
+	at  time.Duration
+	id  eventID
+	fn  Func
+	arg uint64
+}
+
+// eventID is the part of an entry that is not the event's time or work.
+type eventID struct {
 	// order breaks ties between equal times: it increases with scheduling
 	// order. It is 32 bits rather than a full sequence number to keep the
 	// entry small; renumber keeps it from wrapping.
@@ -31,7 +43,7 @@ type entry struct {
 
 // before reports whether a runs before b.
 func (a entry) before(b entry) bool {
-	return a.at < b.at || (a.at == b.at && a.order < b.order)
+	return a.at < b.at || (a.at == b.at && a.id.order < b.id.order)
 }
 
 // earlier returns 1 if a runs before b and 0 otherwise, without branching:
@@ -39,7 +51,7 @@ func (a entry) before(b entry) bool {
 // low half the order, and returns the borrow. Times are never negative, so
 // their unsigned order is their signed order.
 func earlier(a, b entry) uint64 {
-	_, borrow := bits.Sub64(uint64(a.order), uint64(b.order), 0)
+	_, borrow := bits.Sub64(uint64(a.id.order), uint64(b.id.order), 0)
 	_, borrow = bits.Sub64(uint64(a.at), uint64(b.at), borrow)
 	return borrow
 }
@@ -50,16 +62,16 @@ func firstChild(p int) int { return arity*(p-rootPos) + 1 + rootPos }
 
 func parent(c int) int { return (c-rootPos-1)/arity + rootPos }
 
-// pending returns the number of entries in the heap.
+// pending returns the number of pending events, in the heap and the wheel.
 func (s *Scheduler) pending() int {
-	return max(len(s.heap)-rootPos, 0)
+	return max(len(s.heap)-rootPos, 0) + s.wheel.count
 }
 
 // place stores e at heap position p and records the position for e's slot,
 // which is what lets Cancel find an event without searching.
 func (s *Scheduler) place(p int, e entry) {
 	s.heap[p] = e
-	s.link[e.slot] = int32(p)
+	s.link[e.id.slot] = int32(p)
 }
 
 func (s *Scheduler) push(e entry) {
@@ -85,6 +97,9 @@ func (s *Scheduler) popMin() entry {
 func (s *Scheduler) remove(p int) {
 	last := len(s.heap) - 1
 	moved := s.heap[last]
+	// Clearing the vacated entry lets the garbage collector reclaim
+	// whatever the event's function refers to once the event has run.
+	s.heap[last].fn = nil
 	s.heap = s.heap[:last]
 	if p == last {
 		return
@@ -115,7 +130,7 @@ func (s *Scheduler) remove(p int) {
 		}
 		promoted := h[best]
 		h[p] = promoted
-		link[promoted.slot] = int32(p)
+		link[promoted.id.slot] = int32(p)
 		p = best
 	}
 	s.siftUp(p, moved)
@@ -139,23 +154,25 @@ func (s *Scheduler) siftUp(p int, e entry) {
 // renumber reassigns the pending entries' order values as 0, 1, 2, … in the
 // order they will run, so the counter can restart without wrapping. The
 // relative order of every pair of entries is unchanged, so the heap stays
-// valid as it is. It runs once per 2^32 - 1 scheduled events.
+// valid as it is, and no entry changes place. It runs once per 2^32 - 1
+// scheduled events.
 func (s *Scheduler) renumber() {
-	positions := make([]int32, 0, s.pending())
+	all := make([]*entry, 0, s.pending())
 	for p := rootPos; p < len(s.heap); p++ {
-		positions = append(positions, int32(p))
+		all = append(all, &s.heap[p])
 	}
-	slices.SortFunc(positions, func(a, b int32) int {
-		switch ea, eb := s.heap[a], s.heap[b]; {
-		case ea.before(eb):
+	s.wheel.each(func(i int32) { all = append(all, &s.wheel.pool[i]) })
+	slices.SortFunc(all, func(a, b *entry) int {
+		switch {
+		case a.before(*b):
 			return -1
-		case eb.before(ea):
+		case b.before(*a):
 			return 1
 		}
 		return 0
 	})
-	for rank, p := range positions {
-		s.heap[p].order = uint32(rank)
+	for rank, e := range all {
+		e.id.order = uint32(rank)
 	}
-	s.nextOrder = uint32(len(positions))
+	s.nextOrder = uint32(len(all))
 }

@@ -30,6 +30,23 @@ type plan struct {
 // drawPlan draws a schedule whose delays are a few milliseconds, so that
 // many events share a time and the tie order is exercised.
 func drawPlan(t *rapid.T) plan {
+	return drawPlanWith(t, func(label string) time.Duration {
+		return time.Duration(rapid.IntRange(0, 4).Draw(t, label)) * time.Millisecond
+	})
+}
+
+// drawWidePlan draws a schedule whose delays range from nanoseconds to
+// weeks, so that events are filed in every level of the wheel, some of them
+// at equal times.
+func drawWidePlan(t *rapid.T) plan {
+	return drawPlanWith(t, func(label string) time.Duration {
+		unit := time.Duration(1) << rapid.IntRange(0, 46).Draw(t, label+" scale")
+		return time.Duration(rapid.IntRange(0, 20).Draw(t, label)) * unit
+	})
+}
+
+// drawPlanWith draws a schedule whose delays delay draws.
+func drawPlanWith(t *rapid.T, delay func(label string) time.Duration) plan {
 	n := rapid.IntRange(1, 80).Draw(t, "events")
 	p := plan{Events: make([]plannedEvent, n)}
 	for i := range p.Events {
@@ -37,7 +54,7 @@ func drawPlan(t *rapid.T) plan {
 		if i > 0 && rapid.Bool().Draw(t, fmt.Sprintf("child%d", i)) {
 			e.Parent = rapid.IntRange(0, i-1).Draw(t, fmt.Sprintf("parent%d", i))
 		}
-		e.Delay = time.Duration(rapid.IntRange(0, 4).Draw(t, fmt.Sprintf("delay%d", i))) * time.Millisecond
+		e.Delay = delay(fmt.Sprintf("delay%d", i))
 		if rapid.IntRange(0, 3).Draw(t, fmt.Sprintf("cancels%d?", i)) == 0 {
 			e.Cancels = rapid.IntRange(0, n-1).Draw(t, fmt.Sprintf("cancels%d", i))
 		}
@@ -327,161 +344,185 @@ func TestPropertyMatchesReferenceModel(t *testing.T) {
 	})
 }
 
+func TestPropertyMatchesReferenceModelAcrossTimescales(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		p := drawWidePlan(t)
+		require.Equal(t, reference(p), execute(t, p, byStep, 0))
+	})
+}
+
 // TestPropertyStateMachine drives a scheduler with random calls from outside
 // any event, including calls that must fail, and compares every observable
 // value with a model after each call.
 func TestPropertyStateMachine(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		type modelEvent struct {
-			id int
-			at time.Duration
-		}
-		s := scheduler.New()
-		pending := map[scheduler.Timer]modelEvent{}
-		var issued []scheduler.Timer
-		var log []ran
-		var now time.Duration
-		var executed uint64
-		nextID := 0
-		fire := func(arg uint64) { log = append(log, ran{ID: int(arg), At: s.Now()}) }
-		// ranSince copies the runs logged after the first n, never nil, so it
-		// compares equal to an empty expectation.
-		ranSince := func(n int) []ran { return append([]ran{}, log[n:]...) }
-
-		// popModel removes the model's next event: the earliest, and among
-		// equal times the first scheduled (ids increase with scheduling).
-		popModel := func() (ran, bool) {
-			var best scheduler.Timer
-			found := false
-			for tm, e := range pending {
-				b := pending[best]
-				if !found || e.at < b.at || (e.at == b.at && e.id < b.id) {
-					best, found = tm, true
-				}
-			}
-			if !found {
-				return ran{}, false
-			}
-			e := pending[best]
-			delete(pending, best)
-			now = e.at
-			executed++
-			return ran{ID: e.id, At: e.at}, true
-		}
-		nextModel := func() (time.Duration, bool) {
-			var at time.Duration
-			found := false
-			for _, e := range pending {
-				if !found || e.at < at {
-					at, found = e.at, true
-				}
-			}
-			return at, found
-		}
-		added := func(tm scheduler.Timer, at time.Duration) {
-			pending[tm] = modelEvent{id: nextID, at: at}
-			issued = append(issued, tm)
-			nextID++
-		}
-		offset := func(label string, lo, hi int) time.Duration {
+		checkStateMachine(t, func(t *rapid.T, label string, lo, hi int) time.Duration {
 			return time.Duration(rapid.IntRange(lo, hi).Draw(t, label)) * time.Millisecond
-		}
-
-		t.Repeat(map[string]func(*rapid.T){
-			"At": func(t *rapid.T) {
-				at := now + offset("at", -3, 20)
-				tm, err := s.At(at, fire, uint64(nextID))
-				if at < now {
-					require.ErrorIs(t, err, scheduler.ErrPast)
-					require.True(t, tm.IsZero())
-					return
-				}
-				require.NoError(t, err)
-				added(tm, at)
-			},
-			"After": func(t *rapid.T) {
-				d := offset("after", -3, 20)
-				tm, err := s.After(d, fire, uint64(nextID))
-				if d < 0 {
-					require.ErrorIs(t, err, scheduler.ErrPast)
-					require.True(t, tm.IsZero())
-					return
-				}
-				require.NoError(t, err)
-				added(tm, now+d)
-			},
-			"Cancel": func(t *rapid.T) {
-				tm := rapid.SampledFrom(append([]scheduler.Timer{{}}, issued...)).Draw(t, "timer")
-				_, want := pending[tm]
-				require.Equal(t, want, s.Cancel(tm), "Cancel(%v)", tm)
-				delete(pending, tm)
-			},
-			"Step": func(t *rapid.T) {
-				want, ok := popModel()
-				before := len(log)
-				require.Equal(t, ok, s.Step())
-				if ok {
-					require.Equal(t, []ran{want}, ranSince(before))
-				}
-			},
-			"RunUntil": func(t *rapid.T) {
-				target := now + offset("until", -3, 30)
-				before := len(log)
-				err := s.RunUntil(target)
-				if target < now {
-					require.ErrorIs(t, err, scheduler.ErrPast)
-					require.Len(t, log, before)
-					return
-				}
-				require.NoError(t, err)
-				want := []ran{}
-				for at, ok := nextModel(); ok && at <= target; at, ok = nextModel() {
-					r, _ := popModel()
-					want = append(want, r)
-				}
-				now = target
-				require.Equal(t, want, ranSince(before))
-			},
-			"Run": func(t *rapid.T) {
-				limit := rapid.IntRange(-1, 6).Draw(t, "limit")
-				before := len(log)
-				n, err := s.Run(limit)
-				if limit <= 0 {
-					require.ErrorIs(t, err, scheduler.ErrBadLimit)
-					require.Zero(t, n)
-					require.Len(t, log, before)
-					return
-				}
-				want := []ran{}
-				for len(want) < limit {
-					r, ok := popModel()
-					if !ok {
-						break
-					}
-					want = append(want, r)
-				}
-				require.Equal(t, want, ranSince(before))
-				require.Equal(t, len(want), n)
-				if len(pending) > 0 {
-					require.ErrorIs(t, err, scheduler.ErrEventLimit)
-				} else {
-					require.NoError(t, err)
-				}
-			},
-			"": func(t *rapid.T) {
-				require.Equal(t, now, s.Now(), "Now")
-				require.Equal(t, len(pending), s.Len(), "Len")
-				require.Equal(t, executed, s.Executed(), "Executed")
-				wantNext, wantOK := nextModel()
-				gotNext, gotOK := s.Next()
-				require.Equal(t, wantOK, gotOK, "Next reports an event")
-				require.Equal(t, wantNext, gotNext, "Next")
-				for _, tm := range issued {
-					_, want := pending[tm]
-					require.Equal(t, want, s.Pending(tm), "Pending(%v)", tm)
-				}
-				require.NoError(t, scheduler.CheckInvariants(s))
-			},
 		})
+	})
+}
+
+// TestPropertyStateMachineAcrossTimescales is TestPropertyStateMachine with
+// times from nanoseconds to days apart, so events are filed in every level
+// of the wheel, land on both sides of grain boundaries, and are cancelled
+// and run from wherever they are.
+func TestPropertyStateMachineAcrossTimescales(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		checkStateMachine(t, func(t *rapid.T, label string, lo, hi int) time.Duration {
+			unit := time.Duration(1) << rapid.IntRange(0, 44).Draw(t, label+" scale")
+			return time.Duration(rapid.IntRange(lo, hi).Draw(t, label)) * unit
+		})
+	})
+}
+
+// checkStateMachine is the body of the state machine tests; offset draws a
+// time offset that is lo to hi units of some length.
+func checkStateMachine(t *rapid.T, offset func(t *rapid.T, label string, lo, hi int) time.Duration) {
+	type modelEvent struct {
+		id int
+		at time.Duration
+	}
+	s := scheduler.New()
+	pending := map[scheduler.Timer]modelEvent{}
+	var issued []scheduler.Timer
+	var log []ran
+	var now time.Duration
+	var executed uint64
+	nextID := 0
+	fire := func(arg uint64) { log = append(log, ran{ID: int(arg), At: s.Now()}) }
+	// ranSince copies the runs logged after the first n, never nil, so it
+	// compares equal to an empty expectation.
+	ranSince := func(n int) []ran { return append([]ran{}, log[n:]...) }
+
+	// popModel removes the model's next event: the earliest, and among
+	// equal times the first scheduled (ids increase with scheduling).
+	popModel := func() (ran, bool) {
+		var best scheduler.Timer
+		found := false
+		for tm, e := range pending {
+			b := pending[best]
+			if !found || e.at < b.at || (e.at == b.at && e.id < b.id) {
+				best, found = tm, true
+			}
+		}
+		if !found {
+			return ran{}, false
+		}
+		e := pending[best]
+		delete(pending, best)
+		now = e.at
+		executed++
+		return ran{ID: e.id, At: e.at}, true
+	}
+	nextModel := func() (time.Duration, bool) {
+		var at time.Duration
+		found := false
+		for _, e := range pending {
+			if !found || e.at < at {
+				at, found = e.at, true
+			}
+		}
+		return at, found
+	}
+	added := func(tm scheduler.Timer, at time.Duration) {
+		pending[tm] = modelEvent{id: nextID, at: at}
+		issued = append(issued, tm)
+		nextID++
+	}
+	t.Repeat(map[string]func(*rapid.T){
+		"At": func(t *rapid.T) {
+			at := now + offset(t, "at", -3, 20)
+			tm, err := s.At(at, fire, uint64(nextID))
+			if at < now {
+				require.ErrorIs(t, err, scheduler.ErrPast)
+				require.True(t, tm.IsZero())
+				return
+			}
+			require.NoError(t, err)
+			added(tm, at)
+		},
+		"After": func(t *rapid.T) {
+			d := offset(t, "after", -3, 20)
+			tm, err := s.After(d, fire, uint64(nextID))
+			if d < 0 {
+				require.ErrorIs(t, err, scheduler.ErrPast)
+				require.True(t, tm.IsZero())
+				return
+			}
+			require.NoError(t, err)
+			added(tm, now+d)
+		},
+		"Cancel": func(t *rapid.T) {
+			tm := rapid.SampledFrom(append([]scheduler.Timer{{}}, issued...)).Draw(t, "timer")
+			_, want := pending[tm]
+			require.Equal(t, want, s.Cancel(tm), "Cancel(%v)", tm)
+			delete(pending, tm)
+		},
+		"Step": func(t *rapid.T) {
+			want, ok := popModel()
+			before := len(log)
+			require.Equal(t, ok, s.Step())
+			if ok {
+				require.Equal(t, []ran{want}, ranSince(before))
+			}
+		},
+		"RunUntil": func(t *rapid.T) {
+			target := now + offset(t, "until", -3, 30)
+			before := len(log)
+			err := s.RunUntil(target)
+			if target < now {
+				require.ErrorIs(t, err, scheduler.ErrPast)
+				require.Len(t, log, before)
+				return
+			}
+			require.NoError(t, err)
+			want := []ran{}
+			for at, ok := nextModel(); ok && at <= target; at, ok = nextModel() {
+				r, _ := popModel()
+				want = append(want, r)
+			}
+			now = target
+			require.Equal(t, want, ranSince(before))
+		},
+		"Run": func(t *rapid.T) {
+			limit := rapid.IntRange(-1, 6).Draw(t, "limit")
+			before := len(log)
+			n, err := s.Run(limit)
+			if limit <= 0 {
+				require.ErrorIs(t, err, scheduler.ErrBadLimit)
+				require.Zero(t, n)
+				require.Len(t, log, before)
+				return
+			}
+			want := []ran{}
+			for len(want) < limit {
+				r, ok := popModel()
+				if !ok {
+					break
+				}
+				want = append(want, r)
+			}
+			require.Equal(t, want, ranSince(before))
+			require.Equal(t, len(want), n)
+			if len(pending) > 0 {
+				require.ErrorIs(t, err, scheduler.ErrEventLimit)
+			} else {
+				require.NoError(t, err)
+			}
+		},
+		"": func(t *rapid.T) {
+			require.Equal(t, now, s.Now(), "Now")
+			require.Equal(t, len(pending), s.Len(), "Len")
+			require.Equal(t, executed, s.Executed(), "Executed")
+			wantNext, wantOK := nextModel()
+			gotNext, gotOK := s.Next()
+			require.Equal(t, wantOK, gotOK, "Next reports an event")
+			require.Equal(t, wantNext, gotNext, "Next")
+			for _, tm := range issued {
+				_, want := pending[tm]
+				require.Equal(t, want, s.Pending(tm), "Pending(%v)", tm)
+			}
+			require.NoError(t, scheduler.CheckInvariants(s))
+		},
 	})
 }

@@ -13,14 +13,23 @@ type Scheduler struct {
 	lastSeq  uint64 // sequence number of the most recently scheduled event
 	executed uint64
 	// nextOrder is the heap tie-break value the next event gets; see
-	// entry.order.
+	// eventID.order.
 	nextOrder uint32
-	heap      []entry
-	slots     []slot
-	// link[i] is the heap position of slot i's entry while the slot is in
-	// use, and one more than the index of the next free slot while it is
-	// free. It is kept apart from slots because every step of a sift writes
-	// it, and a dense array of int32 keeps those writes in cache.
+	// heap holds, in exact order, the pending events whose grain (a span
+	// of about a microsecond; see wheel.go) is base or earlier, and wheel
+	// the later ones.
+	heap  []entry
+	base  uint64
+	wheel wheel
+	// seqs[i] is the sequence number of the event in slot i, or 0 while the
+	// slot is free. A Timer matches its slot only while seq agrees.
+	seqs []uint64
+	// link[i] is the position of slot i's entry while the slot is in use:
+	// its heap position, or the complement of its index in the wheel's
+	// storage. While the slot is free it is one more than the index of the
+	// next free slot. It is kept apart from seqs because every move of an
+	// entry writes it, and a dense array of int32 keeps those writes in
+	// cache.
 	link []int32
 	// freeHead is one more than the index of the first free slot, so that
 	// 0 means "no free slot" and a zero Scheduler needs no setup.
@@ -32,19 +41,9 @@ type Scheduler struct {
 	running bool
 }
 
-// maxPending is the most events that can be pending at once: slot numbers
-// and heap positions are stored as int32.
-const maxPending = math.MaxInt32 - rootPos
-
-// slot holds what the heap does not need for ordering: the event's function
-// and argument, and the sequence number that ties it to its Timer.
-type slot struct {
-	fn  Func
-	arg uint64
-	// seq is the sequence number of the event occupying the slot, or 0 when
-	// the slot is free. A Timer matches the slot only while seq agrees.
-	seq uint64
-}
+// maxPending is the most events that can be pending at once: slot numbers,
+// heap positions and indexes into the wheel's storage are stored as int32.
+const maxPending = math.MaxInt32 - max(rootPos, wheelSlack)
 
 // New returns an empty scheduler whose clock reads 0.
 func New() *Scheduler {
@@ -65,10 +64,13 @@ func (s *Scheduler) Executed() uint64 { return s.executed }
 // Next returns the time of the next pending event, or false if none is
 // pending.
 func (s *Scheduler) Next() (time.Duration, bool) {
-	if s.pending() == 0 {
-		return 0, false
+	switch {
+	case len(s.heap) > rootPos:
+		return s.heap[rootPos].at, true
+	case s.wheel.count > 0:
+		return s.wheel.earliest(), true
 	}
-	return s.heap[rootPos].at, true
+	return 0, false
 }
 
 // At schedules fn(arg) to run at time t and returns a handle for it. An event
@@ -121,27 +123,26 @@ func (s *Scheduler) schedule(op string, at time.Duration, fn Func, arg uint64) (
 		if s.capacity != 0 {
 			limit = s.capacity
 		}
-		if len(s.slots) >= limit {
+		if len(s.seqs) >= limit {
 			return Timer{}, &FullError{Op: op, At: at, Pending: s.pending()}
 		}
-		i = int32(len(s.slots))
-		s.slots = append(s.slots, slot{})
+		i = int32(len(s.seqs))
+		s.seqs = append(s.seqs, 0)
 		s.link = append(s.link, 0)
 	}
 	if s.nextOrder == math.MaxUint32 {
 		s.renumber()
 	}
 	s.lastSeq++
-	s.slots[i] = slot{fn: fn, arg: arg, seq: s.lastSeq}
-	s.push(entry{at: at, order: s.nextOrder, slot: uint32(i)})
+	s.seqs[i] = s.lastSeq
+	s.file(entry{at: at, id: eventID{order: s.nextOrder, slot: uint32(i)}, fn: fn, arg: arg})
 	s.nextOrder++
 	return Timer{owner: s, seq: s.lastSeq, slot: i}, nil
 }
 
-// release returns slot i to the free list. Clearing fn lets the garbage
-// collector reclaim whatever the function refers to.
+// release returns slot i to the free list.
 func (s *Scheduler) release(i int32) {
-	s.slots[i] = slot{}
+	s.seqs[i] = 0
 	s.link[i] = s.freeHead
 	s.freeHead = i + 1
 }
@@ -149,7 +150,7 @@ func (s *Scheduler) release(i int32) {
 // Pending reports whether t's event is scheduled and has neither run nor
 // been cancelled. While an event runs, its own Timer is no longer pending.
 func (s *Scheduler) Pending(t Timer) bool {
-	return t.owner == s && t.seq != 0 && s.slots[t.slot].seq == t.seq
+	return t.owner == s && t.seq != 0 && s.seqs[t.slot] == t.seq
 }
 
 // Cancel removes t's event from the queue so that it never runs. It reports
@@ -160,7 +161,11 @@ func (s *Scheduler) Cancel(t Timer) bool {
 	if !s.Pending(t) {
 		return false
 	}
-	s.remove(int(s.link[t.slot]))
+	if p := s.link[t.slot]; p >= 0 {
+		s.remove(int(p))
+	} else {
+		s.unfile(^p)
+	}
 	s.release(t.slot)
 	return true
 }
@@ -190,7 +195,10 @@ func (s *Scheduler) RunUntil(t time.Duration) error {
 	if t < s.now {
 		return &PastError{Op: "RunUntil", At: t, Now: s.now}
 	}
-	for s.pending() > 0 && s.heap[rootPos].at <= t {
+	for {
+		if next, ok := s.Next(); !ok || next > t {
+			break
+		}
 		s.runNext()
 	}
 	s.now = t
@@ -225,19 +233,19 @@ func (s *Scheduler) Run(limit int) (int, error) {
 	return ran, nil
 }
 
-// runNext removes the earliest event and runs it. The event leaves the queue
-// and frees its slot before its function is called, so the function sees its
-// own Timer as no longer pending and may reuse the slot for new events.
+// runNext removes the earliest event and runs it; at least one event must
+// be pending. The event leaves the queue and frees its slot before its
+// function is called, so the function sees its own Timer as no longer
+// pending and may reuse the slot for new events.
 func (s *Scheduler) runNext() {
+	s.refill()
 	e := s.popMin()
-	i := int32(e.slot)
-	fn, arg := s.slots[i].fn, s.slots[i].arg
-	s.release(i)
+	s.release(int32(e.id.slot))
 	s.now = e.at
 	s.executed++
 	s.running = true
 	defer s.finishEvent()
-	fn(arg)
+	e.fn(e.arg)
 }
 
 // finishEvent runs deferred so that a panicking event does not leave the

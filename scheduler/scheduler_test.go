@@ -1,8 +1,11 @@
 package scheduler_test
 
 import (
+	"cmp"
 	"errors"
+	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -879,4 +882,118 @@ func TestNoAllocsInSteadyState(t *testing.T) {
 		}
 	})
 	assert.Zero(t, allocs, "allocations per RunUntil")
+}
+
+// Events far enough ahead wait in the wheel, many of them in one bucket.
+// Cancelling some from the middle and the ends of that bucket, before and
+// during the run, keeps the order of the rest exact.
+func TestCrowdedFarEventsRunInOrderAfterCancels(t *testing.T) {
+	type event struct {
+		at    time.Duration
+		order int
+	}
+	s := scheduler.New()
+	var events, ran []event
+	var timers []scheduler.Timer
+	fire := func(arg uint64) { ran = append(ran, events[arg]) }
+	// 400 events in a 4 ms span an hour ahead, in a scrambled order, with
+	// every tenth at the same time as the one before it.
+	for i := range 400 {
+		at := time.Hour + time.Duration((i*7919)%400)*10*time.Microsecond
+		if i%10 == 9 {
+			at = events[i-1].at
+		}
+		events = append(events, event{at: at, order: i})
+		tm, err := s.At(at, fire, uint64(i))
+		require.NoError(t, err)
+		timers = append(timers, tm)
+	}
+	require.NoError(t, scheduler.CheckInvariants(s))
+	cancelled := map[int]bool{}
+	cancel := func(i int) {
+		t.Helper()
+		require.True(t, s.Cancel(timers[i]), "cancel %d", i)
+		cancelled[i] = true
+		require.NoError(t, scheduler.CheckInvariants(s))
+	}
+	// Enough cancels to empty a chunk of the bucket's storage and start on
+	// the next.
+	for _, i := range []int{0, 399, 200, 31, 32, 33, 63, 64, 1, 398, 150} {
+		cancel(i)
+	}
+	for i := 7; i < 400; i += 20 {
+		cancel(i)
+	}
+
+	require.NoError(t, s.RunUntil(time.Hour+2*time.Millisecond))
+	require.NoError(t, scheduler.CheckInvariants(s))
+	cancelledMidRun := 0
+	for i := range timers {
+		if s.Pending(timers[i]) && i%3 == 0 {
+			cancel(i)
+			cancelledMidRun++
+		}
+	}
+	require.NotZero(t, cancelledMidRun, "the run should have stopped half way")
+	_, err := s.Run(1000)
+	require.NoError(t, err)
+	require.NoError(t, scheduler.CheckInvariants(s))
+
+	var want []event
+	for i, e := range events {
+		if !cancelled[i] {
+			want = append(want, e)
+		}
+	}
+	slices.SortStableFunc(want, func(a, b event) int { return cmp.Compare(a.at, b.at) })
+	assert.Equal(t, want, ran)
+}
+
+// The wheel's storage is recycled: a model that keeps the same number of
+// far events pending does not grow it.
+func TestWheelStorageIsReused(t *testing.T) {
+	s := scheduler.New()
+	schedule := func(round int) {
+		for i := range 1000 {
+			_, err := s.After(time.Duration(1+(i*7919+round)%100_000)*time.Millisecond, nop, 0)
+			require.NoError(t, err)
+		}
+	}
+	schedule(0)
+	ran, err := s.Run(500)
+	require.ErrorIs(t, err, scheduler.ErrEventLimit)
+	require.Equal(t, 500, ran)
+	chunks := scheduler.WheelChunks(s)
+	for round := 1; round <= 50; round++ {
+		schedule(round)
+		_, err := s.Run(1000)
+		require.ErrorIs(t, err, scheduler.ErrEventLimit)
+		require.Equal(t, 500, s.Len())
+	}
+	require.NoError(t, scheduler.CheckInvariants(s))
+	assert.LessOrEqual(t, scheduler.WheelChunks(s), 2*chunks, "wheel storage grew while the number pending stayed the same")
+}
+
+// Looking at the next event must not change where later events are kept:
+// after Next reports an event an hour ahead, the events a model schedules
+// before it still wait in the wheel, not in the heap, and all run in order.
+func TestNextDoesNotPullEventsIntoTheHeap(t *testing.T) {
+	r := newRecorder(t)
+	r.at(time.Hour, "far", nil)
+	next, ok := r.s.Next()
+	require.True(t, ok)
+	require.Equal(t, time.Hour, next)
+	require.NoError(t, r.s.RunUntil(time.Minute))
+	for i := range 1000 {
+		r.after(time.Duration(i)*time.Millisecond, fmt.Sprint("near ", i), nil)
+	}
+	assert.LessOrEqual(t, scheduler.HeapLen(r.s), 1, "events due after the next microsecond are in the heap")
+	require.NoError(t, scheduler.CheckInvariants(r.s))
+	r.runAll()
+	require.Len(t, r.log, 1001)
+	assert.Equal(t, "near 0", r.log[0].Name)
+	assert.Equal(t, "far", r.log[1000].Name)
+	for i := 1; i < len(r.log); i++ {
+		require.LessOrEqual(t, r.log[i-1].At, r.log[i].At)
+	}
 }
