@@ -12,6 +12,7 @@
 //	run      run a scenario file and report what happened
 //	plan     how many nodes N security-group pods need, and how long their rollout takes
 //	check    whether security-group pods can still reach DNS, probes, their peers and the internet
+//	sweep    run a scenario over seeds and a grid of settings on all cores, in shards
 //	help     help on a command
 //
 // Every command takes --help, which shows its flags and an example.
