@@ -241,8 +241,10 @@ func (o *resultWriter) finish(name string, runErr error, stderr io.Writer) int {
 		if ferr := o.table.Flush(); err == nil {
 			err = ferr
 		}
-		for line := range strings.Lines(o.rows.String()) {
-			o.w.WriteString(strings.TrimRight(line, " \n") + "\n")
+		for _, line := range strings.SplitAfter(o.rows.String(), "\n") {
+			if line != "" {
+				o.w.WriteString(strings.TrimRight(line, " \n") + "\n")
+			}
 		}
 	}
 	if ferr := o.w.Flush(); err == nil {
