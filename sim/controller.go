@@ -541,20 +541,22 @@ func (s *Sim) resync() {
 }
 
 // kickSweep makes sure the node's delete queue is processed at its next
-// sweep tick. Ticks come every SweepInterval from the trunk's creation
-// (provider.go ProcessDeleteQueue requeues itself every 30 s); a tick
-// with nothing to delete has no effect, so only useful ticks are run.
+// sweep tick. Each node has one ProcessDeleteQueue job, which requeues
+// itself SweepInterval after it finishes (provider.go, 30 s), so ticks
+// fall every interval from the end of its last run (from the trunk's
+// creation at first). A tick with nothing to delete has no effect, so
+// only useful ticks are run.
 func (s *Sim) kickSweep(ni int32) {
 	n := s.nodes[ni]
-	if n.trunk == nil {
-		return
+	if n.trunk == nil || n.sweeping {
+		return // a running sweep kicks the next one when it ends
 	}
 	due, ok := n.trunk.NextCooled(s.cfg.Controller.CoolDown)
 	if !ok {
 		return
 	}
 	iv := s.cfg.Controller.SweepInterval
-	at := n.sweepAt
+	at := n.sweepAt + iv
 	if due > at {
 		at += (due - at + iv - 1) / iv * iv
 	}
@@ -569,11 +571,18 @@ func (s *Sim) kickSweep(ni int32) {
 
 func (s *Sim) sweepTick(arg uint64) {
 	n := s.nodes[arg]
-	n.sweepAt = s.Now()
 	if n.trunk == nil {
 		return
 	}
+	n.sweeping = true
 	s.submitNew(jobSweep, -1, int32(arg))
+}
+
+// sweepDone ends node ni's sweep job: the next tick counts from now.
+func (s *Sim) sweepDone(ni int32) {
+	n := s.nodes[ni]
+	n.sweeping, n.sweepAt = false, s.Now()
+	s.kickSweep(ni)
 }
 
 // Stages of a sweep or wipe: for each ENI, disassociate then delete.
@@ -589,6 +598,7 @@ func (s *Sim) stepSweep(j int32) {
 	switch jb.stage {
 	case dNext:
 		if n.trunk == nil {
+			n.sweeping = false
 			s.finish(j)
 			return
 		}
@@ -598,7 +608,7 @@ func (s *Sim) stepSweep(j int32) {
 		if len(jb.del) == 0 {
 			ni := jb.node
 			s.finish(j) // clears *jb
-			s.kickSweep(ni)
+			s.sweepDone(ni)
 			return
 		}
 		s.deleteNext(j)
@@ -643,7 +653,7 @@ func (s *Sim) deleteDone(j int32) {
 		return
 	}
 	if jb.kind == jobWipe {
-		if ok {
+		if jb.err == nil { // NotFound: someone else deleted it
 			s.m.branchesDeleted++
 		}
 		jb.di++
@@ -657,7 +667,9 @@ func (s *Sim) deleteDone(j int32) {
 	if n.trunk != nil {
 		if ok {
 			_ = n.trunk.Deleted(jb.eni)
-			s.m.branchesDeleted++
+			if jb.err == nil {
+				s.m.branchesDeleted++
+			}
 		} else if forgotten, _ := n.trunk.DeleteFailed(jb.eni); forgotten {
 			s.event("Warning", "BranchENILeaked", "node/"+n.name, "gave up deleting "+jb.eni.String()+" after "+strconv.Itoa(trunk.MaxDeleteRetries)+" attempts; its VLAN stays in use")
 		} else {
@@ -677,7 +689,7 @@ func (s *Sim) deleteDone(j int32) {
 	}
 	ni := jb.node
 	s.finish(j) // clears *jb
-	s.kickSweep(ni)
+	s.sweepDone(ni)
 	s.place()
 }
 

@@ -100,6 +100,7 @@ func (s *Sim) wipe(arg uint64) {
 	s.refit(int32(arg))
 	s.noteTrunk(n)
 	s.cancel(n.sweepTimer)
+	n.sweeping = false
 	if len(left) > 0 {
 		s.submit(s.newJob(job{kind: jobWipe, node: int32(arg), pool: &s.branchPool, del: left}))
 	}

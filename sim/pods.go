@@ -320,6 +320,7 @@ func (s *Sim) RestartController() error {
 		s.refit(int32(i))
 		s.noteTrunk(n)
 		s.cancel(n.sweepTimer)
+		n.sweeping = false
 		if n.ineligible == nil && !s.cfg.CNI.DisablePodENI {
 			s.startInit(int32(i))
 		}

@@ -101,6 +101,7 @@ type node struct {
 	ipPods     int     // bound ordinary pods holding a secondary IP
 	sweepAt    time.Duration
 	sweepTimer scheduler.Timer
+	sweeping   bool // its sweep job is queued or running
 }
 
 type pod struct {
