@@ -26,6 +26,7 @@ Commands:
   run      run a scenario file and report what happened
   plan     how many nodes N security-group pods need, and how long their rollout takes
   check    whether security-group pods keep DNS, probes and their traffic (exit 1 on errors)
+  sweep    run a scenario over seeds and a grid of settings on all cores, in shards
   help     help on a command
 
 Examples:
@@ -33,6 +34,7 @@ Examples:
   trunksim run rollout.yaml -o json
   trunksim plan --sg-pods 500 --types m5.large,m5.xlarge
   trunksim check cluster.yaml
+  trunksim sweep rollout.yaml --seeds 1-100 --set controller.userClientQPS=12,24
 
 Exit status: 0 success; 1 the command failed (a bad scenario, a failed run,
 an unknown instance type); 2 usage error.
@@ -66,7 +68,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "help", "-h", "-help", "--help":
 		if cmd == "help" && len(rest) > 0 {
 			switch rest[0] {
-			case "limits", "run", "plan", "check":
+			case "limits", "run", "plan", "check", "sweep":
 				return run([]string{rest[0], "--help"}, stdout, stderr)
 			}
 			fmt.Fprintf(stderr, "trunksim help: unknown command %q\n\n%s", rest[0], mainUsage)
