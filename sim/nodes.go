@@ -46,12 +46,12 @@ func (s *Sim) AddNode(spec NodeSpec) error {
 		// aws-node never adds the SecurityGroupsForPods feature.
 	case s.cfg.CNI.IPFamily == IPv6 && !s.cfg.CNI.Version.AtLeast(CNIIPv6Branches):
 		n.ineligible = fmt.Errorf("CNI %v does not support security groups for pods in IPv6 clusters (from v1.16.0)", s.cfg.CNI.Version)
-		s.event("Warning", "Unsupported", "node/"+n.name, n.ineligible.Error())
+		s.event("Warning", "Unsupported", "node/"+n.name, whyNoTrunk(n.ineligible))
 	case errors.Is(n.ineligible, limits.ErrWindows):
 		// provider.go IsInstanceSupported: Windows is refused without an event.
 	case n.ineligible != nil:
 		// provider.go IsInstanceSupported: a Warning on every Init and update.
-		s.event("Warning", "Unsupported", "node/"+n.name, n.ineligible.Error())
+		s.event("Warning", "Unsupported", "node/"+n.name, whyNoTrunk(n.ineligible))
 		s.m.unsupported++
 	default:
 		s.startInit(ni)
@@ -244,4 +244,14 @@ func (s *Sim) endInit(j int32, err error) {
 		// manager.go performAsyncOperation: no requeue; the next resync retries.
 	}
 	s.finish(j)
+}
+
+// whyNoTrunk says in plain words why a node cannot hold a trunk, without
+// the package prefix an error carries.
+func whyNoTrunk(err error) string {
+	var ie *limits.IneligibleError
+	if errors.As(err, &ie) {
+		return ie.Type + " cannot hold a trunk ENI: " + ie.Detail()
+	}
+	return err.Error()
 }

@@ -192,7 +192,7 @@ func (s *Sim) warnings() []string {
 	reasons := map[string][]string{}
 	for _, n := range s.nodes {
 		if n.ineligible != nil && !n.gone && !s.cfg.CNI.DisablePodENI {
-			reasons[n.ineligible.Error()] = append(reasons[n.ineligible.Error()], n.name)
+			reasons[whyNoTrunk(n.ineligible)] = append(reasons[whyNoTrunk(n.ineligible)], n.name)
 		}
 	}
 	keys := make([]string, 0, len(reasons))
@@ -201,7 +201,7 @@ func (s *Sim) warnings() []string {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		w = append(w, fmt.Sprintf("%d node(s) cannot hold a trunk ENI (%s): %s", len(reasons[k]), names(reasons[k]), k))
+		w = append(w, fmt.Sprintf("%d node(s) %s: %s", len(reasons[k]), names(reasons[k]), k))
 	}
 	if s.cfg.CNI.DisablePodENI {
 		w = append(w, "ENABLE_POD_ENI is false: no node asks for a trunk, so no pod gets a security group of its own")

@@ -160,7 +160,7 @@ func (s *Sim) Nodes() []NodeStatus {
 			st.BranchesInUse, st.BranchesCooling = n.trunk.InUse(), n.trunk.Cooling()
 		}
 		if n.ineligible != nil {
-			st.Ineligible = n.ineligible.Error()
+			st.Ineligible = whyNoTrunk(n.ineligible)
 		}
 		out = append(out, st)
 	}
