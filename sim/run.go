@@ -48,9 +48,23 @@ func (s *Sim) Run() error {
 }
 
 func (s *Sim) step() error {
-	if s.sched.Executed() >= uint64(s.cfg.MaxEvents) {
+	n := s.sched.Executed()
+	if n >= uint64(s.cfg.MaxEvents) {
 		return fmt.Errorf("%w: %d events by %v", ErrEventLimit, s.cfg.MaxEvents, s.Now())
+	}
+	if s.progress != nil && n&progressMask == 0 {
+		s.progress(s.Now(), n)
 	}
 	s.sched.Step()
 	return s.failure
 }
+
+// progressMask sets how often a progress function is called: every 65,536
+// events, so it costs nothing measurable.
+const progressMask = 1<<16 - 1
+
+// OnProgress makes Run and RunUntil call fn every 65,536 events with the
+// virtual time and the events run so far, so a long run can show that it
+// is moving. fn is outside the simulation: it must not call the Sim, and
+// it may read the wall clock. nil stops the calls.
+func (s *Sim) OnProgress(fn func(now time.Duration, events uint64)) { s.progress = fn }

@@ -182,8 +182,9 @@ type Sim struct {
 	placePass            bool
 	resyncTimer          scheduler.Timer
 
-	failure error
-	series  []Sample
+	failure  error
+	progress func(now time.Duration, events uint64)
+	series   []Sample
 
 	// Event handlers, made once so scheduling allocates nothing.
 	ev, evSubmit, evCallStart, evCallEnd, evRetryCall, evSweepTick, evWipe,

@@ -574,3 +574,25 @@ func TestNodesReportCapacityAndWhyNot(t *testing.T) {
 	assert.Contains(t, nodes[1].Ineligible, "burstable")
 	assert.Len(t, s.Pods(), 3)
 }
+
+func TestOnProgressIsCalledWithoutChangingTheRun(t *testing.T) {
+	run := func(progress bool) (sim.Report, int) {
+		s := cluster(t, sim.Config{}, "m5.4xlarge", 20)
+		calls := 0
+		var last uint64
+		if progress {
+			s.OnProgress(func(now time.Duration, events uint64) {
+				assert.GreaterOrEqual(t, events, last)
+				last = events
+				calls++
+			})
+		}
+		createWeb(t, s, 0, 1000)
+		require.NoError(t, s.Run())
+		return s.Report(), calls
+	}
+	plain, _ := run(false)
+	watched, calls := run(true)
+	assert.Equal(t, plain, watched)
+	assert.Positive(t, calls)
+}

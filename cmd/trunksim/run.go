@@ -81,7 +81,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if *plotPath != "" {
 		s.RecordSeries()
 	}
+	stopProgress := showProgress(stderr, s)
 	runErr := sc.Play(s)
+	stopProgress()
 	report := s.Report()
 	if traceFile != nil {
 		err := traceBuf.Flush()
@@ -116,6 +118,34 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// showProgress reports a long run's simulated time on stderr, when stderr
+// is a terminal, at most a few times a second; the returned function
+// clears the line. Reports and traces are unaffected.
+func showProgress(stderr io.Writer, s *sim.Sim) func() {
+	f, ok := stderr.(*os.File)
+	if !ok {
+		return func() {}
+	}
+	if fi, err := f.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return func() {}
+	}
+	start, last := time.Now(), time.Now()
+	shown := false
+	s.OnProgress(func(now time.Duration, events uint64) {
+		if time.Since(last) < 250*time.Millisecond || time.Since(start) < time.Second {
+			return
+		}
+		last, shown = time.Now(), true
+		fmt.Fprintf(f, "\rsimulated %v, %d events, %v elapsed   ", now.Truncate(time.Second), events, time.Since(start).Truncate(time.Second))
+	})
+	return func() {
+		s.OnProgress(nil)
+		if shown {
+			fmt.Fprint(f, "\r\033[K")
+		}
+	}
 }
 
 func writePlotFile(path, title string, s *sim.Sim) error {
