@@ -144,15 +144,29 @@ func (s *Sim) placeNow(uint64) {
 	pending := s.pendingPods
 	s.pendingPods = s.pendingSpare[:0]
 	kept := pending[:0]
-	for _, pi := range pending {
+	// Whether a pod fits depends only on whether it needs a branch, and
+	// binding only takes capacity; so once a pod of each kind has failed,
+	// every later one fails too, and the rest of the queue stays as it is.
+	var failed [2]bool
+	for i, pi := range pending {
 		p := s.pods[pi]
 		if p.phase != Pending {
 			continue
 		}
+		class := b2i(p.needsBranch)
+		if failed[class] {
+			kept = append(kept, pi)
+			continue
+		}
 		ni, why := s.pickNode(p)
 		if ni < 0 {
-			p.reason = why
+			failed[class] = true
+			s.unscheduled[class] = why
 			kept = append(kept, pi)
+			if failed[0] && failed[1] {
+				kept = append(kept, pending[i+1:]...)
+				break
+			}
 			continue
 		}
 		s.bind(pi, ni)
@@ -160,6 +174,22 @@ func (s *Sim) placeNow(uint64) {
 	kept = append(kept, s.pendingPods...)
 	s.pendingSpare = s.pendingPods[:0]
 	s.pendingPods = kept
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// reasonOf says why a pending pod is not running: for an unscheduled pod,
+// what the last scheduling pass found for pods of its kind.
+func (s *Sim) reasonOf(p *pod) string {
+	if p.phase == Pending && p.node < 0 {
+		return s.unscheduled[b2i(p.needsBranch)]
+	}
+	return p.reason
 }
 
 // pickNode returns the node a pending pod goes to, or -1 and why none

@@ -164,7 +164,7 @@ func (s *Sim) Report() Report {
 			} else {
 				r.Pods.Pending++
 			}
-			r.PendingReasons[p.reason]++
+			r.PendingReasons[s.reasonOf(p)]++
 		}
 	}
 	r.StartupLatencySeconds = percentiles(s.m.ready)

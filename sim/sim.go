@@ -178,7 +178,8 @@ type Sim struct {
 	droppedPods          []int32        // pods dropped after their retries since the last resync
 	fitBranch, fitIP     fitTree        // where a pod needing a branch, or not, fits best
 	advertising          int            // nodes advertising pod-eni
-	pendingSpare         []int32        // reused as pendingPods during a placement pass
+	pendingSpare         []int32
+	unscheduled          [2]string // why the last pass placed no ordinary [0] or branch [1] pod        // reused as pendingPods during a placement pass
 	placePass            bool
 	resyncTimer          scheduler.Timer
 

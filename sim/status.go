@@ -68,7 +68,7 @@ func (s *Sim) Pods() []PodStatus {
 }
 
 func (s *Sim) podStatus(p *pod) PodStatus {
-	st := PodStatus{Namespace: p.ns(), Name: p.name(), Phase: p.phase, NeedsBranch: p.needsBranch, Reason: p.reason}
+	st := PodStatus{Namespace: p.ns(), Name: p.name(), Phase: p.phase, NeedsBranch: p.needsBranch, Reason: s.reasonOf(p)}
 	if p.node >= 0 {
 		st.Node = s.nodes[p.node].name
 	}
