@@ -8,7 +8,6 @@ import (
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/reach"
-	"github.com/trunksim/trunksim/scenario"
 )
 
 const checkUsage = `usage: trunksim check SCENARIO.yaml [-o text|json]
@@ -38,17 +37,9 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet(name)
 	format := newChoice("text", "text", "json")
 	fs.Var(format, "o", "report `format`: text or json")
-	files, status := parseCommand(fs, checkUsage, args, stdout, stderr)
+	sc, _, status := loadScenario(fs, name, checkUsage, args, stdout, stderr)
 	if status >= 0 {
 		return status
-	}
-	if len(files) != 1 {
-		return usageError(stderr, name, "want exactly one scenario file, got %d", len(files))
-	}
-	sc, err := scenario.Load(files[0])
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return exitFailure
 	}
 	report, err := reach.CheckCluster(sc.Cluster())
 	if err != nil {

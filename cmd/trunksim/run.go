@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"cmp"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -49,22 +50,14 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	})
 	tracePath := fs.String("trace", "", "write the run's trace to `FILE`, one JSON object per line")
 	plotPath := fs.String("plot", "", "draw pods and branch ENIs over time and the start-up latency distribution to `FILE` (SVG)")
-	files, status := parseCommand(fs, runUsage, args, stdout, stderr)
+	sc, file, status := loadScenario(fs, name, runUsage, args, stdout, stderr)
 	if status >= 0 {
 		return status
-	}
-	if len(files) != 1 {
-		return usageError(stderr, name, "want exactly one scenario file, got %d", len(files))
-	}
-
-	sc, err := scenario.Load(files[0])
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return exitFailure
 	}
 	opts := scenario.Options{Seed: seed}
 	var traceFile *os.File
 	var traceBuf *bufio.Writer
+	var err error
 	if *tracePath != "" {
 		if traceFile, err = os.Create(*tracePath); err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
@@ -96,7 +89,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if *plotPath != "" {
-		if err := writePlotFile(*plotPath, files[0], s); err != nil {
+		if err := writePlotFile(*plotPath, file, s); err != nil {
 			fmt.Fprintf(stderr, "%s: writing the plot: %v\n", name, err)
 			return exitFailure
 		}
@@ -146,6 +139,25 @@ func showProgress(stderr io.Writer, s *sim.Sim) func() {
 			fmt.Fprint(f, "\r\033[K")
 		}
 	}
+}
+
+// loadScenario parses a command line that names one scenario file, and
+// loads the file. status is -1 on success, else the exit status, with the
+// reason already written to stderr.
+func loadScenario(fs *flag.FlagSet, name, usage string, args []string, stdout, stderr io.Writer) (sc *scenario.Scenario, file string, status int) {
+	files, status := parseCommand(fs, usage, args, stdout, stderr)
+	if status >= 0 {
+		return nil, "", status
+	}
+	if len(files) != 1 {
+		return nil, "", usageError(stderr, name, "want exactly one scenario file, got %d", len(files))
+	}
+	sc, err := scenario.Load(files[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return nil, "", exitFailure
+	}
+	return sc, files[0], -1
 }
 
 func writePlotFile(path, title string, s *sim.Sim) error {
