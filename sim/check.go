@@ -84,6 +84,18 @@ func (s *Sim) Check() error {
 			}
 		}
 	}
+	untold := 0
+	for _, p := range s.pods {
+		if p.phase == Pending && p.node < 0 && !p.toldUnfit {
+			untold++
+			if !s.busy() {
+				bad("pod/"+p.ns()+"/"+p.name(), "pending unscheduled with no FailedScheduling event")
+			}
+		}
+	}
+	if untold != s.untold {
+		bad("scheduler", "%d pending pods lack a FailedScheduling event, but %d are counted", untold, s.untold)
+	}
 	if !s.busy() {
 		for _, e := range s.leakedENIs() {
 			errs = append(errs, &InvariantError{"eni/" + e.ID.String(),

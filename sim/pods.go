@@ -59,6 +59,7 @@ func (s *Sim) createPod(key string, nsLen int, labels *labelSet, sa string, life
 	}
 	s.recPod("PodCreated", p, boolWord(p.needsBranch, "pod-eni requested", "ordinary"))
 	s.pendingPods = append(s.pendingPods, pi)
+	s.untold++
 	s.place()
 	return pi
 }
@@ -97,6 +98,9 @@ func (s *Sim) terminate(pi int32, phase Phase, why string) {
 		delete(s.podIndex, p.key)
 	}
 	defer s.workloadChanged(pi, phase == Deleted && why != "rolling update")
+	if p.node < 0 && !p.toldUnfit {
+		s.untold-- // never scheduled, never told
+	}
 	if p.node < 0 {
 		return
 	}
@@ -155,6 +159,7 @@ func (s *Sim) placeNow(uint64) {
 		}
 		class := b2i(p.needsBranch)
 		if failed[class] {
+			s.tellUnfit(p)
 			kept = append(kept, pi)
 			continue
 		}
@@ -162,18 +167,36 @@ func (s *Sim) placeNow(uint64) {
 		if ni < 0 {
 			failed[class] = true
 			s.unscheduled[class] = why
+			s.tellUnfit(p)
 			kept = append(kept, pi)
-			if failed[0] && failed[1] {
+			if failed[0] && failed[1] && s.untold == 0 {
 				kept = append(kept, pending[i+1:]...)
 				break
 			}
 			continue
+		}
+		if !p.toldUnfit {
+			s.untold--
 		}
 		s.bind(pi, ni)
 	}
 	kept = append(kept, s.pendingPods...)
 	s.pendingSpare = s.pendingPods[:0]
 	s.pendingPods = kept
+}
+
+// tellUnfit records kube-scheduler's FailedScheduling event the first
+// time a pod does not fit; later passes stay quiet, as the API server
+// folds repeats of an event into one.
+func (s *Sim) tellUnfit(p *pod) {
+	if p.toldUnfit {
+		return
+	}
+	p.toldUnfit = true
+	s.untold--
+	t := s.podEvent("Warning", "FailedScheduling", p)
+	t.text(s.unscheduled[b2i(p.needsBranch)])
+	t.end(true)
 }
 
 func b2i(b bool) int {

@@ -118,6 +118,7 @@ type pod struct {
 	annotatedOK bool
 	dropped     bool // out of retries; waiting for the resync
 	waitCap     bool // requeued at the capacity gate
+	toldUnfit   bool // a FailedScheduling event was recorded for it
 	vlan        branch.VLAN
 	groups      branch.GroupSet
 	created     time.Duration
@@ -179,7 +180,8 @@ type Sim struct {
 	fitBranch, fitIP     fitTree        // where a pod needing a branch, or not, fits best
 	advertising          int            // nodes advertising pod-eni
 	pendingSpare         []int32
-	unscheduled          [2]string // why the last pass placed no ordinary [0] or branch [1] pod        // reused as pendingPods during a placement pass
+	unscheduled          [2]string // why the last pass placed no ordinary [0] or branch [1] pod
+	untold               int       // pending pods with no FailedScheduling event yet        // reused as pendingPods during a placement pass
 	placePass            bool
 	resyncTimer          scheduler.Timer
 

@@ -102,6 +102,9 @@ func TestBranchCapacityIsAdvertisedOnlyAfterTheTrunk(t *testing.T) {
 	assert.Equal(t, 1, r.Pods.Pending)
 	assert.Contains(t, fmt.Sprint(r.PendingReasons), "Insufficient vpc.amazonaws.com/pod-eni")
 	assert.Greater(t, r.Trunks.ReadyLatencySeconds.Max, 0.0)
+	// kube-scheduler records FailedScheduling once per pod that does not
+	// fit: all ten while no node advertised pod-eni.
+	assert.Equal(t, 10, r.Events["FailedScheduling"])
 	require.NoError(t, s.Check())
 }
 
