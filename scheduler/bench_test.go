@@ -67,52 +67,36 @@ var sink uint64
 func noteArg(arg uint64) { sink += arg }
 
 // BenchmarkScheduleAndRun measures one event scheduled and one run per
-// iteration while the queue holds a steady number of pending events.
+// iteration while the queue holds a steady number of pending events, with
+// delays drawn uniformly over a span that grows with the queue.
 func BenchmarkScheduleAndRun(b *testing.B) {
-	for _, pending := range benchPending {
-		b.Run("pending="+strconv.Itoa(pending), func(b *testing.B) {
-			s := scheduler.New()
-			spread := newXorshift(0x9e3779b97f4a7c15)
-			for i := 0; i < pending; i++ {
-				if _, err := s.After(spread.delay(pending), noteArg, uint64(i)); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if _, err := s.After(spread.delay(pending), noteArg, uint64(i)); err != nil {
-					b.Fatal(err)
-				}
-				if !s.Step() {
-					b.Fatal("no event to run")
-				}
-			}
-			b.StopTimer()
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/event")
-			if s.Len() != pending {
-				b.Fatalf("pending drifted to %d, want %d", s.Len(), pending)
-			}
-		})
-	}
+	benchScheduleAndRun(b, func(x *xorshift, s *scheduler.Scheduler, pending int) time.Duration {
+		return x.delay(pending)
+	})
 }
 
 // BenchmarkScheduleAndRunModelDelays is BenchmarkScheduleAndRun with the
 // delays of a cluster model (see modelDelay) instead of uniform ones.
 func BenchmarkScheduleAndRunModelDelays(b *testing.B) {
+	benchScheduleAndRun(b, func(x *xorshift, s *scheduler.Scheduler, _ int) time.Duration {
+		return x.modelDelay(s.Now())
+	})
+}
+
+func benchScheduleAndRun(b *testing.B, delay func(*xorshift, *scheduler.Scheduler, int) time.Duration) {
 	for _, pending := range benchPending {
 		b.Run("pending="+strconv.Itoa(pending), func(b *testing.B) {
 			s := scheduler.New()
 			spread := newXorshift(0x9e3779b97f4a7c15)
 			for i := 0; i < pending; i++ {
-				if _, err := s.After(spread.modelDelay(s.Now()), noteArg, uint64(i)); err != nil {
+				if _, err := s.After(delay(spread, s, pending), noteArg, uint64(i)); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if _, err := s.After(spread.modelDelay(s.Now()), noteArg, uint64(i)); err != nil {
+				if _, err := s.After(delay(spread, s, pending), noteArg, uint64(i)); err != nil {
 					b.Fatal(err)
 				}
 				if !s.Step() {

@@ -291,7 +291,7 @@ func (s *Sim) Schedule(at time.Duration, action func(*Sim) error) error {
 		return &ObjectError{"action", "", fmt.Errorf("%w: nil action", ErrBadSpec)}
 	}
 	if at < s.Now() {
-		return &ObjectError{"action", fmtDur(at), fmt.Errorf("%w: time is before now (%v)", ErrBadSpec, s.Now())}
+		return &ObjectError{"action", at.String(), fmt.Errorf("%w: time is before now (%v)", ErrBadSpec, s.Now())}
 	}
 	idx := len(s.acts)
 	s.acts = append(s.acts, action)
@@ -360,4 +360,3 @@ func (s *Sim) InjectFault(f Fault) error {
 	return nil
 }
 
-func fmtDur(d time.Duration) string { return d.String() }
