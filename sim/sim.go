@@ -359,4 +359,3 @@ func (s *Sim) InjectFault(f Fault) error {
 	s.ec2.cfg.Faults = append(s.ec2.cfg.Faults, f)
 	return nil
 }
-
