@@ -103,7 +103,8 @@ func TestBranchCapacityIsAdvertisedOnlyAfterTheTrunk(t *testing.T) {
 	assert.Contains(t, fmt.Sprint(r.PendingReasons), "Insufficient vpc.amazonaws.com/pod-eni")
 	assert.Greater(t, r.Trunks.ReadyLatencySeconds.Max, 0.0)
 	// kube-scheduler records FailedScheduling once per pod that does not
-	// fit: all ten while no node advertised pod-eni.
+	// fit (kubernetes pkg/scheduler/schedule_one.go; repeats are folded by
+	// the event recorder): all ten while no node advertised pod-eni.
 	assert.Equal(t, 10, r.Events["FailedScheduling"])
 	require.NoError(t, s.Check())
 }
@@ -598,4 +599,30 @@ func TestOnProgressIsCalledWithoutChangingTheRun(t *testing.T) {
 	watched, calls := run(true)
 	assert.Equal(t, plain, watched)
 	assert.Positive(t, calls)
+}
+
+// Upstream: pkg/provider/branch/provider.go ProcessDeleteQueue — each node
+// has one delete-queue job, which requeues itself 30 s after it finishes,
+// so a sweep that took time shifts the ticks after it.
+func TestSweepRequeuesAnIntervalAfterItEnds(t *testing.T) {
+	s := cluster(t, sim.Config{}, "m5.large", 1)
+	s.RecordSeries()
+	createWeb(t, s, 0, 2)
+	require.NoError(t, s.Run())
+	require.NoError(t, s.DeletePod("default", "web-0"))
+	require.NoError(t, s.RunUntil(s.Now()+70*time.Second)) // web-0's branch is swept
+	require.NoError(t, s.DeletePod("default", "web-1"))
+	require.NoError(t, s.Run())
+	var sweeps []time.Duration // when the cooling count fell
+	series := s.Series()
+	for i := 1; i < len(series); i++ {
+		if series[i].Cooling < series[i-1].Cooling {
+			sweeps = append(sweeps, series[i].At)
+		}
+	}
+	require.Len(t, sweeps, 2)
+	// The first sweep made two EC2 calls of 100 ms: the next ticks come
+	// 30 s after it ended, not on the first sweep's 30 s grid.
+	offset := (sweeps[1] - sweeps[0]) % (30 * time.Second)
+	assert.Equal(t, 200*time.Millisecond, offset)
 }
