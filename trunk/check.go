@@ -1,10 +1,7 @@
 package trunk
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/trunksim/trunksim/branch"
 )
@@ -21,159 +18,144 @@ import (
 //     is marked used;
 //   - every bound, queued, deleting and leaked branch has an ENI that no
 //     other branch has, and reservations have none;
+//   - every in-use branch is found by its pod's UID, every queued one is
+//     in the delete queue once, and every leaked one is listed once;
 //   - deletion failure counts lie below [MaxDeleteRetries], except for
 //     leaked branches, which reached it;
 //   - queued entries carry no time later than the latest seen, and the
 //     entries queued with a cool-down and never retried are in time order.
+//
+// Problems are looked for in VLAN order, then queue order, so the one
+// reported does not depend on map iteration.
 func (t *Trunk) Check() error {
 	fail := func(format string, args ...any) error {
 		return &InvariantError{Node: t.node, Problem: fmt.Sprintf(format, args...)}
 	}
+	if len(t.slots) > vlanSlots {
+		return fail("%d VLAN slots, at most %d exist", len(t.slots), vlanSlots)
+	}
+	var count [leaked + 1]int
+	eniOwner := make(map[branch.ENIID]branch.VLAN, len(t.slots))
+	for i := range t.slots {
+		s, v := &t.slots[i], branch.VLAN(i)
+		if s.state == vacant {
+			if *s != (slot{}) {
+				return fail("vacant VLAN %d holds branch %+v", v, s.Branch)
+			}
+			if t.vlans.used(v) && v != 0 {
+				return fail("VLAN %d marked used but held by no branch", v)
+			}
+			continue
+		}
+		who := fmt.Sprintf("%s branch (pod %q, %v, VLAN %d)", s.state, s.Pod, s.ENI, s.VLAN)
+		switch {
+		case s.state > leaked:
+			return fail("VLAN %d in unknown state %d", v, s.state)
+		case s.VLAN != v || !v.IsValid():
+			return fail("%s sits at VLAN %d", who, v)
+		case !t.vlans.used(v):
+			return fail("%s: VLAN not marked used", who)
+		case s.ENI.IsValid() != (s.state != reserved):
+			return fail("%s: ENI presence wrong for its state", who)
+		}
+		count[s.state]++
+		if s.state != reserved {
+			if prev, dup := eniOwner[s.ENI]; dup {
+				return fail("%v held at VLAN %d and by %s", s.ENI, prev, who)
+			}
+			eniOwner[s.ENI] = v
+		}
+		switch s.state {
+		case reserved, bound:
+			if s.Pod == "" || t.pods[s.Pod] != v {
+				return fail("%s is not found by its pod", who)
+			}
+			if s.Deletes != 0 || s.SkipCoolDown || s.ReleasedAt != 0 {
+				return fail("%s carries queue state", who)
+			}
+		case queued, deleting:
+			if s.Deletes < 0 || s.Deletes >= MaxDeleteRetries {
+				return fail("%s has %d failed deletes", who, s.Deletes)
+			}
+		case leaked:
+			if s.Deletes != MaxDeleteRetries {
+				return fail("%s has %d failed deletes, want %d", who, s.Deletes, MaxDeleteRetries)
+			}
+		}
+	}
+	for v := max(1, len(t.slots)); v < vlanSlots; v++ {
+		if t.vlans.used(branch.VLAN(v)) {
+			return fail("VLAN %d marked used but held by no branch", v)
+		}
+	}
+	reservedIDs := newVLANSet()
+	if t.vlans[0]&reservedIDs[0] != reservedIDs[0] || t.vlans[1]&reservedIDs[1] != reservedIDs[1] {
+		return fail("VLAN 0 or an ID above %d is marked free", branch.MaxVLAN)
+	}
+	if in := count[reserved] + count[bound]; len(t.pods) != in {
+		return fail("%d pods indexed but %d branches in use", len(t.pods), in)
+	}
+	if t.deleting != count[deleting] {
+		return fail("%d branches counted as deleting but %d are", t.deleting, count[deleting])
+	}
+
+	if t.queue.len() != count[queued] {
+		return fail("delete queue has %d entries but %d branches are queued", t.queue.len(), count[queued])
+	}
 	retried := 0
+	var seen vlanSet
+	var lastFresh *slot
 	for i := 0; i < t.queue.len(); i++ {
-		if t.queue.at(i).Deletes > 0 {
+		v := t.queue.at(i)
+		if int(v) >= len(t.slots) || t.slots[v].state != queued || seen.used(v) {
+			return fail("delete queue entry %d names VLAN %d, not a queued branch of its own", i, v)
+		}
+		seen.take(v)
+		s := &t.slots[v]
+		if s.ReleasedAt > t.latest || s.ReleasedAt < 0 {
+			return fail("queued %v released at %v, latest time seen %v", s.ENI, s.ReleasedAt, t.latest)
+		}
+		if s.Deletes > 0 {
 			retried++
 		}
+		if s.SkipCoolDown || s.Deletes > 0 {
+			continue
+		}
+		if lastFresh != nil && s.ReleasedAt < lastFresh.ReleasedAt {
+			return fail("queued %v released at %v after %v released at %v", s.ENI, s.ReleasedAt, lastFresh.ENI, lastFresh.ReleasedAt)
+		}
+		lastFresh = s
 	}
 	if in, cooling := len(t.pods), t.queue.len(); in+cooling-retried > t.limit {
 		return fail("%d in use + %d cooling (%d retried) exceeds limit %d", in, cooling, retried, t.limit)
 	}
 
-	var vlanOwner [vlanSlots]string
-	eniOwner := make(map[branch.ENIID]string, len(t.enis))
-	visit := func(where string, b *Branch, wantENI bool) error {
-		who := fmt.Sprintf("%s branch (pod %q, %v, VLAN %d)", where, b.Pod, b.ENI, b.VLAN)
-		if !b.VLAN.IsValid() {
-			return fail("%s: VLAN out of range", who)
-		}
-		if prev := vlanOwner[b.VLAN]; prev != "" {
-			return fail("VLAN %d held by %s and %s", b.VLAN, prev, who)
-		}
-		vlanOwner[b.VLAN] = who
-		if !t.vlans.used(b.VLAN) {
-			return fail("%s: VLAN not marked used", who)
-		}
-		if b.ENI.IsValid() != wantENI {
-			return fail("%s: ENI presence wrong for its state", who)
-		}
-		if !wantENI {
-			return nil
-		}
-		if prev, dup := eniOwner[b.ENI]; dup {
-			return fail("%v held by %s and %s", b.ENI, prev, who)
-		}
-		eniOwner[b.ENI] = who
-		if _, ok := t.enis[b.ENI]; !ok {
-			return fail("%s: ENI not indexed", who)
-		}
-		return nil
+	if len(t.leaked) != count[leaked] {
+		return fail("%d branches listed as leaked but %d are", len(t.leaked), count[leaked])
 	}
-
-	// Walk maps in VLAN order so that the first problem reported does not
-	// depend on map iteration order.
-	for _, pod := range t.podsByVLAN() {
-		b := t.pods[pod]
-		if pod == "" || b.Pod != pod {
-			return fail("pod %q maps to a branch of pod %q", pod, b.Pod)
+	seen = vlanSet{}
+	for _, v := range t.leaked {
+		if int(v) >= len(t.slots) || t.slots[v].state != leaked || seen.used(v) {
+			return fail("leaked list names VLAN %d, not a leaked branch of its own", v)
 		}
-		if b.Deletes != 0 || b.SkipCoolDown || b.ReleasedAt != 0 {
-			return fail("in-use branch of pod %q carries queue state", pod)
-		}
-		where := "reserved"
-		if b.bound() {
-			where = "bound"
-		}
-		if err := visit(where, &b, b.bound()); err != nil {
-			return err
-		}
-	}
-	var lastFresh *Branch
-	for i := 0; i < t.queue.len(); i++ {
-		b := t.queue.at(i)
-		if err := visit("queued", b, true); err != nil {
-			return err
-		}
-		if b.Deletes < 0 || b.Deletes >= MaxDeleteRetries {
-			return fail("queued %v has %d failed deletes", b.ENI, b.Deletes)
-		}
-		if b.ReleasedAt > t.latest || b.ReleasedAt < 0 {
-			return fail("queued %v released at %v, latest time seen %v", b.ENI, b.ReleasedAt, t.latest)
-		}
-		if b.SkipCoolDown || b.Deletes > 0 {
-			continue
-		}
-		if lastFresh != nil && b.ReleasedAt < lastFresh.ReleasedAt {
-			return fail("queued %v released at %v after %v released at %v", b.ENI, b.ReleasedAt, lastFresh.ENI, lastFresh.ReleasedAt)
-		}
-		lastFresh = b
-	}
-	for _, eni := range t.deletingByVLAN() {
-		b := t.deleting[eni]
-		if b.ENI != eni {
-			return fail("deleting entry %v holds %v", eni, b.ENI)
-		}
-		if b.Deletes < 0 || b.Deletes >= MaxDeleteRetries {
-			return fail("deleting %v has %d failed deletes", eni, b.Deletes)
-		}
-		if err := visit("deleting", &b, true); err != nil {
-			return err
-		}
-	}
-	for i := range t.leaked {
-		b := &t.leaked[i]
-		if b.Deletes != MaxDeleteRetries {
-			return fail("leaked %v has %d failed deletes, want %d", b.ENI, b.Deletes, MaxDeleteRetries)
-		}
-		if err := visit("leaked", b, true); err != nil {
-			return err
-		}
-	}
-
-	if marked, held := t.vlans.count(), countHeld(&vlanOwner); marked != held {
-		return fail("%d VLAN IDs marked used but %d held by branches", marked, held)
-	}
-	if len(t.enis) != len(eniOwner) {
-		return fail("%d ENIs indexed but %d held by branches", len(t.enis), len(eniOwner))
-	}
-	reserved := newVLANSet()
-	if t.vlans[0]&reserved[0] != reserved[0] || t.vlans[1]&reserved[1] != reserved[1] {
-		return fail("VLAN 0 or an ID above %d is marked free", branch.MaxVLAN)
+		seen.take(v)
 	}
 	return nil
 }
 
-func countHeld(owners *[vlanSlots]string) int {
-	n := 0
-	for _, o := range owners {
-		if o != "" {
-			n++
-		}
+// String names the state, for invariant messages.
+func (s state) String() string {
+	switch s {
+	case reserved:
+		return "reserved"
+	case bound:
+		return "bound"
+	case queued:
+		return "queued"
+	case deleting:
+		return "deleting"
+	case leaked:
+		return "leaked"
 	}
-	return n
-}
-
-// podsByVLAN returns the keys of t.pods ordered by their branches' VLAN
-// IDs, then by UID should VLANs collide.
-func (t *Trunk) podsByVLAN() []string {
-	keys := make([]string, 0, len(t.pods))
-	for pod := range t.pods {
-		keys = append(keys, pod)
-	}
-	slices.SortFunc(keys, func(a, b string) int {
-		return cmp.Or(cmp.Compare(t.pods[a].VLAN, t.pods[b].VLAN), strings.Compare(a, b))
-	})
-	return keys
-}
-
-// deletingByVLAN returns the keys of t.deleting ordered by their
-// branches' VLAN IDs, then by ENI should VLANs collide.
-func (t *Trunk) deletingByVLAN() []branch.ENIID {
-	keys := make([]branch.ENIID, 0, len(t.deleting))
-	for eni := range t.deleting {
-		keys = append(keys, eni)
-	}
-	slices.SortFunc(keys, func(a, b branch.ENIID) int {
-		return cmp.Or(cmp.Compare(t.deleting[a].VLAN, t.deleting[b].VLAN), a.Compare(b))
-	})
-	return keys
+	return "vacant"
 }

@@ -51,10 +51,8 @@ func bindPod(tb tHelper, tr *Trunk, pod string, n uint64) branch.VLAN {
 func snapshot(tr *Trunk) *Trunk {
 	c := *tr
 	c.pods = maps.Clone(tr.pods)
-	c.deleting = maps.Clone(tr.deleting)
-	c.enis = maps.Clone(tr.enis)
+	c.slots = slices.Clone(tr.slots)
 	c.leaked = slices.Clone(tr.leaked)
-	c.queue.buf = slices.Clone(tr.queue.buf)
 	return &c
 }
 

@@ -43,7 +43,7 @@ type Claim struct {
 // trunk's associations, and a time earlier than one already seen a
 // [*TimeError].
 func (t *Trunk) Restore(claims []Claim, orphans []Branch, now time.Duration) error {
-	if len(t.pods) > 0 || t.queue.len() > 0 || len(t.deleting) > 0 || len(t.leaked) > 0 {
+	if len(t.pods) > 0 || t.queue.len() > 0 || t.deleting > 0 || len(t.leaked) > 0 {
 		return &OpError{Op: "Restore", Node: t.node, Err: ErrNotEmpty}
 	}
 	if now < t.latest {
@@ -55,13 +55,13 @@ func (t *Trunk) Restore(claims []Claim, orphans []Branch, now time.Duration) err
 	t.latest = now
 	for _, c := range claims {
 		t.vlans.take(c.VLAN)
-		t.enis[c.ENI] = struct{}{}
-		t.pods[c.Pod] = Branch{Pod: c.Pod, ENI: c.ENI, VLAN: c.VLAN, Association: c.Association}
+		*t.slot(c.VLAN) = slot{Branch{Pod: c.Pod, ENI: c.ENI, VLAN: c.VLAN, Association: c.Association}, bound}
+		t.pods[c.Pod] = c.VLAN
 	}
 	for _, o := range orphans {
 		t.vlans.take(o.VLAN)
-		t.enis[o.ENI] = struct{}{}
-		t.queue.pushBack(Branch{Pod: o.Pod, ENI: o.ENI, VLAN: o.VLAN, Association: o.Association, ReleasedAt: now})
+		*t.slot(o.VLAN) = slot{Branch{Pod: o.Pod, ENI: o.ENI, VLAN: o.VLAN, Association: o.Association, ReleasedAt: now}, queued}
+		t.queue.pushBack(o.VLAN)
 	}
 	return nil
 }

@@ -27,10 +27,15 @@ func (t *Trunk) Sweep(now, coolDown time.Duration) []Branch {
 func (t *Trunk) AppendSweep(dst []Branch, now, coolDown time.Duration) []Branch {
 	coolDown = ClampCoolDown(coolDown)
 	t.latest = max(t.latest, now)
-	for t.queue.len() > 0 && t.queue.at(0).cooled(now, coolDown) {
-		b := t.queue.popFront()
-		t.deleting[b.ENI] = b
-		dst = append(dst, b)
+	for t.queue.len() > 0 {
+		s := &t.slots[t.queue.at(0)]
+		if !s.cooled(now, coolDown) {
+			break
+		}
+		t.queue.popFront()
+		s.state = deleting
+		t.deleting++
+		dst = append(dst, s.Branch)
 	}
 	return dst
 }
@@ -43,7 +48,7 @@ func (t *Trunk) NextCooled(coolDown time.Duration) (time.Duration, bool) {
 	if t.queue.len() == 0 {
 		return 0, false
 	}
-	head := t.queue.at(0)
+	head := &t.slots[t.queue.at(0)]
 	if head.SkipCoolDown {
 		return 0, true
 	}
@@ -55,13 +60,12 @@ func (t *Trunk) NextCooled(coolDown time.Duration) (time.Duration, bool) {
 // free again (trunk.go deleteENI, freeVlanId). It fails with
 // [ErrUnknownENI] when eni is not being deleted.
 func (t *Trunk) Deleted(eni branch.ENIID) error {
-	b, ok := t.deleting[eni]
-	if !ok {
+	s, ok := t.withENI(eni)
+	if !ok || s.state != deleting {
 		return &OpError{Op: "Deleted", Node: t.node, ENI: eni, Err: ErrUnknownENI}
 	}
-	delete(t.deleting, eni)
-	delete(t.enis, eni)
-	t.vlans.free(b.VLAN)
+	t.deleting--
+	t.vacate(s)
 	return nil
 }
 
@@ -74,17 +78,19 @@ func (t *Trunk) Deleted(eni branch.ENIID) error {
 // DeleteCooledDownENIs, which leaves freeing the VLAN as a TODO). It fails
 // with [ErrUnknownENI] when eni is not being deleted.
 func (t *Trunk) DeleteFailed(eni branch.ENIID) (forgotten bool, err error) {
-	b, ok := t.deleting[eni]
-	if !ok {
+	s, ok := t.withENI(eni)
+	if !ok || s.state != deleting {
 		return false, &OpError{Op: "DeleteFailed", Node: t.node, ENI: eni, Err: ErrUnknownENI}
 	}
-	delete(t.deleting, eni)
-	b.Deletes++
-	if b.Deletes >= MaxDeleteRetries {
-		t.leaked = append(t.leaked, b)
+	t.deleting--
+	s.Deletes++
+	if s.Deletes >= MaxDeleteRetries {
+		s.state = leaked
+		t.leaked = append(t.leaked, s.VLAN)
 		return true, nil
 	}
-	t.queue.pushFront(b)
+	s.state = queued
+	t.queue.pushFront(s.VLAN)
 	return false, nil
 }
 
@@ -98,22 +104,13 @@ func (t *Trunk) DeleteFailed(eni branch.ENIID) (forgotten bool, err error) {
 // [ErrUnknownENI]. Leaked branches are dropped without being returned:
 // upstream had already forgotten them. The latest time seen is kept.
 func (t *Trunk) Wipe() []Branch {
-	out := make([]Branch, 0, len(t.pods)+t.queue.len()+len(t.deleting))
-	for _, b := range t.pods {
-		if b.bound() {
-			out = append(out, b)
-		}
-	}
-	out = t.queue.appendTo(out)
-	for _, b := range t.deleting {
-		out = append(out, b)
-	}
-	sortByVLAN(out)
+	out := t.appendIn(make([]Branch, 0, len(t.pods)+t.queue.len()+t.deleting), bound, queued, deleting)
+	clear(t.slots)
+	t.slots = t.slots[:0]
 	clear(t.pods)
-	t.queue.reset()
-	clear(t.deleting)
+	t.queue = ring{}
+	t.deleting = 0
 	t.leaked = nil
-	clear(t.enis)
 	t.vlans = newVLANSet()
 	return out
 }

@@ -1,7 +1,6 @@
 package trunk
 
 import (
-	"cmp"
 	"slices"
 	"strconv"
 	"time"
@@ -35,9 +34,6 @@ type Branch struct {
 	Deletes int
 }
 
-// bound reports whether the branch has its ENI.
-func (b *Branch) bound() bool { return b.ENI.IsValid() }
-
 // Trunk is one node's trunk ENI and the branches on it. Create it with
 // [New]; the zero value is not usable.
 type Trunk struct {
@@ -46,21 +42,42 @@ type Trunk struct {
 	// latest is the latest time passed to a method that takes one; times
 	// before it are refused so that the queue stays in time order.
 	latest time.Duration
-	vlans  vlanSet
-	// pods holds reserved and bound branches by pod UID; together they
-	// are "in use".
-	pods map[string]Branch
+	// vlans marks the VLAN IDs held, which are those of the slots not
+	// vacant; it finds the lowest free ID in two words.
+	vlans vlanSet
+	// slots holds every branch the trunk tracks at the index of its VLAN
+	// ID, which no other branch holds; it grows to the highest ID used.
+	slots []slot
+	// pods finds the reserved and bound branches, together "in use", by
+	// pod UID.
+	pods map[string]branch.VLAN
 	// queue is the delete queue ("cooling"), head first.
-	queue deque
-	// deleting holds branches handed out by Sweep and not yet reported.
-	deleting map[branch.ENIID]Branch
-	// leaked holds branches forgotten after MaxDeleteRetries failures, in
-	// the order they were forgotten; their VLANs stay marked.
-	leaked []Branch
-	// enis holds every ENI the trunk tracks: bound, queued, deleting and
-	// leaked.
-	enis map[branch.ENIID]struct{}
+	queue ring
+	// deleting counts branches handed out by Sweep and not yet reported.
+	deleting int
+	// leaked lists branches forgotten after MaxDeleteRetries failures, in
+	// the order they were forgotten; their VLANs stay held.
+	leaked []branch.VLAN
 }
+
+// slot is one VLAN ID's branch and where it stands.
+type slot struct {
+	Branch
+	state state
+}
+
+// state is where a branch stands on its trunk.
+type state uint8
+
+// The zero state is a vacant slot: its VLAN ID is free.
+const (
+	vacant state = iota
+	reserved
+	bound
+	queued
+	deleting
+	leaked
+)
 
 // New returns an empty trunk for node, a node of type it running os. It
 // refuses a node that cannot hold a trunk with the error of
@@ -83,12 +100,10 @@ func New(node string, it limits.InstanceType, os limits.OS) (*Trunk, error) {
 		}}
 	}
 	return &Trunk{
-		node:     node,
-		limit:    it.BranchInterfaces,
-		vlans:    newVLANSet(),
-		pods:     make(map[string]Branch),
-		deleting: make(map[branch.ENIID]Branch),
-		enis:     make(map[branch.ENIID]struct{}),
+		node:  node,
+		limit: it.BranchInterfaces,
+		vlans: newVLANSet(),
+		pods:  make(map[string]branch.VLAN),
 	}, nil
 }
 
@@ -107,7 +122,7 @@ func (t *Trunk) Cooling() int { return t.queue.len() }
 
 // Deleting counts branches handed out by [Trunk.Sweep] and not yet
 // reported deleted or failed.
-func (t *Trunk) Deleting() int { return len(t.deleting) }
+func (t *Trunk) Deleting() int { return t.deleting }
 
 // Free returns how many more branches the capacity gate admits now.
 func (t *Trunk) Free() int { return max(0, t.limit-len(t.pods)-t.queue.len()) }
@@ -116,7 +131,7 @@ func (t *Trunk) Free() int { return max(0, t.limit-len(t.pods)-t.queue.len()) }
 // `node "n1": 3 in use, 1 cooling, 0 deleting, 0 leaked, limit 9`.
 func (t *Trunk) String() string {
 	return "node " + strconv.Quote(t.node) + ": " + strconv.Itoa(len(t.pods)) + " in use, " +
-		strconv.Itoa(t.queue.len()) + " cooling, " + strconv.Itoa(len(t.deleting)) + " deleting, " +
+		strconv.Itoa(t.queue.len()) + " cooling, " + strconv.Itoa(t.deleting) + " deleting, " +
 		strconv.Itoa(len(t.leaked)) + " leaked, limit " + strconv.Itoa(t.limit)
 }
 
@@ -144,8 +159,45 @@ func (t *Trunk) Reserve(pod string) (branch.VLAN, error) {
 		return 0, &OpError{Op: "Reserve", Node: t.node, Pod: pod, Err: ErrNoFreeVLAN}
 	}
 	t.vlans.take(vlan)
-	t.pods[pod] = Branch{Pod: pod, VLAN: vlan}
+	*t.slot(vlan) = slot{Branch{Pod: pod, VLAN: vlan}, reserved}
+	t.pods[pod] = vlan
 	return vlan, nil
+}
+
+// slot returns vlan's slot, growing the slots to hold it.
+func (t *Trunk) slot(vlan branch.VLAN) *slot {
+	if int(vlan) >= len(t.slots) {
+		n := min(vlanSlots, max(int(vlan)+1, 2*len(t.slots), 16))
+		t.slots = append(t.slots, make([]slot, n-len(t.slots))...)
+	}
+	return &t.slots[vlan]
+}
+
+// inUse returns pod's reserved or bound branch.
+func (t *Trunk) inUse(pod string) (*slot, bool) {
+	vlan, ok := t.pods[pod]
+	if !ok {
+		return nil, false
+	}
+	return &t.slots[vlan], true
+}
+
+// tracks reports whether any branch on the trunk, in whatever state, has
+// eni. A scan beats an index: a trunk holds at most 120 branches, and
+// the index cost a map insert and delete per branch.
+func (t *Trunk) tracks(eni branch.ENIID) bool {
+	_, ok := t.withENI(eni)
+	return ok
+}
+
+// withENI returns the slot whose branch has eni.
+func (t *Trunk) withENI(eni branch.ENIID) (*slot, bool) {
+	for i := range t.slots {
+		if s := &t.slots[i]; s.ENI == eni && s.state != vacant {
+			return s, true
+		}
+	}
+	return nil, false
 }
 
 // Bind records that pod's reserved branch now exists as eni, associated
@@ -156,21 +208,18 @@ func (t *Trunk) Reserve(pod string) (branch.VLAN, error) {
 // [ErrPodHasBranch] when it is already bound, [ErrInvalidENI] for the zero
 // ENI and [ErrENIConflict] when the trunk already tracks eni.
 func (t *Trunk) Bind(pod string, eni branch.ENIID, association string) error {
-	b, ok := t.pods[pod]
+	s, ok := t.inUse(pod)
 	switch {
 	case !ok:
 		return &OpError{Op: "Bind", Node: t.node, Pod: pod, ENI: eni, Err: ErrUnknownPod}
-	case b.bound():
+	case s.state == bound:
 		return &OpError{Op: "Bind", Node: t.node, Pod: pod, ENI: eni, Err: ErrPodHasBranch}
 	case !eni.IsValid():
 		return &OpError{Op: "Bind", Node: t.node, Pod: pod, Err: ErrInvalidENI}
-	}
-	if _, taken := t.enis[eni]; taken {
+	case t.tracks(eni):
 		return &OpError{Op: "Bind", Node: t.node, Pod: pod, ENI: eni, Err: ErrENIConflict}
 	}
-	b.ENI, b.Association = eni, association
-	t.pods[pod] = b
-	t.enis[eni] = struct{}{}
+	s.ENI, s.Association, s.state = eni, association, bound
 	return nil
 }
 
@@ -182,16 +231,22 @@ func (t *Trunk) Bind(pod string, eni branch.ENIID, association string) error {
 // [ErrPodHasBranch] when its branch is already bound; release or abort
 // that instead.
 func (t *Trunk) Unreserve(pod string) error {
-	b, ok := t.pods[pod]
+	s, ok := t.inUse(pod)
 	switch {
 	case !ok:
 		return &OpError{Op: "Unreserve", Node: t.node, Pod: pod, Err: ErrUnknownPod}
-	case b.bound():
-		return &OpError{Op: "Unreserve", Node: t.node, Pod: pod, ENI: b.ENI, Err: ErrPodHasBranch}
+	case s.state == bound:
+		return &OpError{Op: "Unreserve", Node: t.node, Pod: pod, ENI: s.ENI, Err: ErrPodHasBranch}
 	}
-	t.vlans.free(b.VLAN)
+	t.vacate(s)
 	delete(t.pods, pod)
 	return nil
+}
+
+// vacate frees s and its VLAN ID.
+func (t *Trunk) vacate(s *slot) {
+	t.vlans.free(s.VLAN)
+	*s = slot{}
 }
 
 // Abort handles a failure after pod's ENI was created: granting the
@@ -207,25 +262,20 @@ func (t *Trunk) Unreserve(pod string) error {
 // differs from eni, and [ErrENIConflict] when a reserved pod's eni is
 // already tracked elsewhere.
 func (t *Trunk) Abort(pod string, eni branch.ENIID) error {
-	b, ok := t.pods[pod]
+	s, ok := t.inUse(pod)
 	switch {
 	case !ok:
 		return &OpError{Op: "Abort", Node: t.node, Pod: pod, ENI: eni, Err: ErrUnknownPod}
 	case !eni.IsValid():
 		return &OpError{Op: "Abort", Node: t.node, Pod: pod, Err: ErrInvalidENI}
-	case b.bound() && b.ENI != eni:
+	case s.state == bound && s.ENI != eni:
 		return &OpError{Op: "Abort", Node: t.node, Pod: pod, ENI: eni, Err: ErrUnknownENI}
+	case s.state == reserved && t.tracks(eni):
+		return &OpError{Op: "Abort", Node: t.node, Pod: pod, ENI: eni, Err: ErrENIConflict}
 	}
-	if !b.bound() {
-		if _, taken := t.enis[eni]; taken {
-			return &OpError{Op: "Abort", Node: t.node, Pod: pod, ENI: eni, Err: ErrENIConflict}
-		}
-		b.ENI = eni
-		t.enis[eni] = struct{}{}
-	}
-	b.SkipCoolDown, b.ReleasedAt = true, 0
+	s.ENI, s.SkipCoolDown, s.ReleasedAt, s.state = eni, true, 0, queued
 	delete(t.pods, pod)
-	t.queue.pushFront(b)
+	t.queue.pushFront(s.VLAN)
 	return nil
 }
 
@@ -233,27 +283,27 @@ func (t *Trunk) Abort(pod string, eni branch.ENIID) error {
 // reached Succeeded or Failed: it goes to the tail of the delete queue
 // stamped now, so the cool-down runs from now, and the pod leaves the
 // in-use set (trunk.go PushBranchENIsToCoolDownQueue). It returns the
-// queued branches; a pod holds one.
+// queued branch.
 //
 // It fails with [ErrUnknownPod] when the trunk holds no branch for the pod
 // (upstream only logs this), [ErrNotBound] when the branch is still only
 // reserved, and a [*TimeError] when now is earlier than a time already
 // seen.
-func (t *Trunk) Release(pod string, now time.Duration) ([]Branch, error) {
-	b, ok := t.pods[pod]
+func (t *Trunk) Release(pod string, now time.Duration) (Branch, error) {
+	s, ok := t.inUse(pod)
 	switch {
 	case !ok:
-		return nil, &OpError{Op: "Release", Node: t.node, Pod: pod, Err: ErrUnknownPod}
-	case !b.bound():
-		return nil, &OpError{Op: "Release", Node: t.node, Pod: pod, Err: ErrNotBound}
+		return Branch{}, &OpError{Op: "Release", Node: t.node, Pod: pod, Err: ErrUnknownPod}
+	case s.state != bound:
+		return Branch{}, &OpError{Op: "Release", Node: t.node, Pod: pod, Err: ErrNotBound}
 	case now < t.latest:
-		return nil, &TimeError{Op: "Release", Node: t.node, Now: now, Latest: t.latest}
+		return Branch{}, &TimeError{Op: "Release", Node: t.node, Now: now, Latest: t.latest}
 	}
 	t.latest = now
-	b.ReleasedAt = now
+	s.ReleasedAt, s.state = now, queued
 	delete(t.pods, pod)
-	t.queue.pushBack(b)
-	return []Branch{b}, nil
+	t.queue.pushBack(s.VLAN)
+	return s.Branch, nil
 }
 
 // Reconcile queues the bound branches of pods missing from alive, the
@@ -274,60 +324,65 @@ func (t *Trunk) Reconcile(alive []string, now time.Duration) ([]Branch, error) {
 	for _, pod := range alive {
 		live[pod] = struct{}{}
 	}
-	var gone []Branch
-	for pod, b := range t.pods {
-		if _, ok := live[pod]; b.bound() && !ok {
-			gone = append(gone, b)
-		}
-	}
-	sortByVLAN(gone)
 	t.latest = now
-	for i := range gone {
-		gone[i].ReleasedAt = now
-		delete(t.pods, gone[i].Pod)
-		t.queue.pushBack(gone[i])
+	var gone []Branch
+	for i := range t.slots {
+		s := &t.slots[i]
+		if _, ok := live[s.Pod]; s.state != bound || ok {
+			continue
+		}
+		s.ReleasedAt, s.state = now, queued
+		delete(t.pods, s.Pod)
+		t.queue.pushBack(s.VLAN)
+		gone = append(gone, s.Branch)
 	}
 	return gone, nil
 }
 
 // Pod returns pod's reserved or bound branch.
 func (t *Trunk) Pod(pod string) (Branch, bool) {
-	b, ok := t.pods[pod]
-	return b, ok
+	s, ok := t.inUse(pod)
+	if !ok {
+		return Branch{}, false
+	}
+	return s.Branch, true
 }
 
 // Branches returns the bound branches sorted by VLAN ID.
-func (t *Trunk) Branches() []Branch {
-	out := make([]Branch, 0, len(t.pods))
-	for _, b := range t.pods {
-		if b.bound() {
-			out = append(out, b)
-		}
+func (t *Trunk) Branches() []Branch { return t.appendIn(make([]Branch, 0, len(t.pods)), bound) }
+
+// Queue returns the delete queue, head first.
+func (t *Trunk) Queue() []Branch {
+	out := make([]Branch, t.queue.len())
+	for i := range out {
+		out[i] = t.slots[t.queue.at(i)].Branch
 	}
-	sortByVLAN(out)
 	return out
 }
 
-// Queue returns the delete queue, head first.
-func (t *Trunk) Queue() []Branch { return t.queue.appendTo(make([]Branch, 0, t.queue.len())) }
-
 // DeletingBranches returns the branches being deleted, sorted by VLAN ID.
 func (t *Trunk) DeletingBranches() []Branch {
-	out := make([]Branch, 0, len(t.deleting))
-	for _, b := range t.deleting {
-		out = append(out, b)
-	}
-	sortByVLAN(out)
-	return out
+	return t.appendIn(make([]Branch, 0, t.deleting), deleting)
 }
 
 // Leaked returns the branches forgotten after [MaxDeleteRetries] failed
 // deletions, in the order they were forgotten. Their VLAN IDs stay in use
 // until the trunk is wiped or rebuilt; their ENIs are left for the
 // cluster's leaked-ENI cleaner.
-func (t *Trunk) Leaked() []Branch { return slices.Clone(t.leaked) }
+func (t *Trunk) Leaked() []Branch {
+	out := make([]Branch, len(t.leaked))
+	for i, vlan := range t.leaked {
+		out[i] = t.slots[vlan].Branch
+	}
+	return out
+}
 
-// sortByVLAN orders branches by VLAN ID, which is unique on a trunk.
-func sortByVLAN(bs []Branch) {
-	slices.SortFunc(bs, func(a, b Branch) int { return cmp.Compare(a.VLAN, b.VLAN) })
+// appendIn appends the branches in any of states, in VLAN order.
+func (t *Trunk) appendIn(dst []Branch, states ...state) []Branch {
+	for i := range t.slots {
+		if s := &t.slots[i]; slices.Contains(states, s.state) {
+			dst = append(dst, s.Branch)
+		}
+	}
+	return dst
 }

@@ -755,26 +755,38 @@ func TestCheckDetectsCorruption(t *testing.T) {
 		name    string
 		corrupt func(tr *Trunk)
 	}{
-		{"VLAN freed under a bound branch", func(tr *Trunk) { tr.vlans.free(tr.pods["bound"].VLAN) }},
+		{"VLAN freed under a bound branch", func(tr *Trunk) { tr.vlans.free(tr.pods["bound"]) }},
 		{"stray VLAN marked", func(tr *Trunk) { tr.vlans.take(100) }},
+		{"stray VLAN marked within the slots", func(tr *Trunk) { tr.vlans.take(6) }},
 		{"VLAN 0 freed", func(tr *Trunk) { tr.vlans[0] &^= 1 }},
-		{"two branches on one VLAN", func(tr *Trunk) {
-			b := tr.pods["reserved"]
-			b.VLAN = tr.pods["bound"].VLAN
-			tr.pods["reserved"] = b
+		{"two branches on one VLAN", func(tr *Trunk) { tr.slots[tr.pods["reserved"]].VLAN = tr.pods["bound"] }},
+		{"VLAN out of range", func(tr *Trunk) { tr.slots[tr.queue.at(0)].VLAN = 121 }},
+		{"unknown state", func(tr *Trunk) { tr.slots[tr.queue.at(0)].state = leaked + 1 }},
+		{"vacant slot with a branch", func(tr *Trunk) { tr.slots[7].Pod = "ghost" }},
+		{"ENI on two branches", func(tr *Trunk) { tr.slots[tr.queue.at(0)].ENI = eni(1) }},
+		{"queued entry without an ENI", func(tr *Trunk) { tr.slots[tr.queue.at(0)].ENI = branch.ENIID{} }},
+		{"reservation with an ENI", func(tr *Trunk) { tr.slots[tr.pods["reserved"]].ENI = eni(70) }},
+		{"pod key mismatch", func(tr *Trunk) { tr.slots[tr.pods["bound"]].Pod = "other" }},
+		{"pod indexed twice", func(tr *Trunk) { tr.pods["ghost"] = tr.pods["bound"] }},
+		{"pod indexed beyond the slots", func(tr *Trunk) { delete(tr.pods, "bound"); tr.pods["bound"] = 90 }},
+		{"deleting count off", func(tr *Trunk) { tr.deleting++ }},
+		{"queued branch missing from the queue", func(tr *Trunk) { tr.queue.popFront() }},
+		{"queue names a bound branch", func(tr *Trunk) { tr.queue.pushBack(tr.pods["bound"]) }},
+		{"queue names one branch twice", func(tr *Trunk) {
+			v := tr.queue.popFront()
+			tr.queue.pushBack(v)
+			tr.queue.pushBack(v)
+			tr.slots[tr.pods["bound"]].state = queued
+			delete(tr.pods, "bound")
 		}},
-		{"VLAN out of range", func(tr *Trunk) { tr.queue.at(0).VLAN = 121 }},
-		{"ENI on two branches", func(tr *Trunk) { tr.queue.at(0).ENI = eni(1) }},
-		{"ENI not indexed", func(tr *Trunk) { delete(tr.enis, eni(3)) }},
-		{"stray ENI indexed", func(tr *Trunk) { tr.enis[eni(77)] = struct{}{} }},
-		{"queued entry without an ENI", func(tr *Trunk) { tr.queue.at(0).ENI = branch.ENIID{} }},
-		{"pod key mismatch", func(tr *Trunk) { b := tr.pods["bound"]; b.Pod = "other"; tr.pods["bound"] = b }},
-		{"deleting key mismatch", func(tr *Trunk) { b := tr.deleting[eni(3)]; delete(tr.deleting, eni(3)); tr.deleting[eni(76)] = b }},
-		{"too many deletes queued", func(tr *Trunk) { tr.queue.at(0).Deletes = MaxDeleteRetries }},
-		{"leaked too early", func(tr *Trunk) { tr.leaked[0].Deletes = 1 }},
-		{"queued in the future", func(tr *Trunk) { tr.queue.at(0).ReleasedAt = time.Hour }},
+		{"too many deletes queued", func(tr *Trunk) { tr.slots[tr.queue.at(0)].Deletes = MaxDeleteRetries }},
+		{"leaked too early", func(tr *Trunk) { tr.slots[tr.leaked[0]].Deletes = 1 }},
+		{"leaked branch not listed", func(tr *Trunk) { tr.leaked = nil }},
+		{"leaked list names a bound branch", func(tr *Trunk) { tr.leaked = append(tr.leaked, tr.pods["bound"]) }},
+		{"queued in the future", func(tr *Trunk) { tr.slots[tr.queue.at(0)].ReleasedAt = time.Hour }},
 		{"over the limit", func(tr *Trunk) { tr.limit = 1 }},
-		{"in-use branch with queue state", func(tr *Trunk) { b := tr.pods["bound"]; b.ReleasedAt = sec; tr.pods["bound"] = b }},
+		{"in-use branch with queue state", func(tr *Trunk) { tr.slots[tr.pods["bound"]].ReleasedAt = sec }},
+		{"too many slots", func(tr *Trunk) { tr.slots = append(tr.slots, make([]slot, vlanSlots)...) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -796,7 +808,7 @@ func TestCheckDetectsCorruption(t *testing.T) {
 		require.NoError(t, err)
 		_, err = tr.Release("b", 2*sec)
 		require.NoError(t, err)
-		tr.queue.at(1).ReleasedAt = 0
+		tr.slots[tr.queue.at(1)].ReleasedAt = 0
 		assert.ErrorIs(t, tr.Check(), ErrInvariant)
 	})
 }

@@ -47,10 +47,3 @@ func (s *vlanSet) take(v branch.VLAN) { s[v/64] |= 1 << (v % 64) }
 
 // free clears v; v must be valid.
 func (s *vlanSet) free(v branch.VLAN) { s[v/64] &^= 1 << (v % 64) }
-
-// count returns how many valid IDs are marked.
-func (s *vlanSet) count() int {
-	reserved := newVLANSet()
-	return bits.OnesCount64(s[0]) + bits.OnesCount64(s[1]) -
-		bits.OnesCount64(reserved[0]) - bits.OnesCount64(reserved[1])
-}
