@@ -499,11 +499,12 @@ func (s *Sim) endCreate(j int32, err error) {
 	if err == nil {
 		return
 	}
+	msg := err.Error()
 	t := s.podEvent("Warning", "BranchAllocationFailed", p)
 	t.text("failed to allocate branch ENI to pod: ")
-	t.text(err.Error())
+	t.text(msg)
 	t.end(true)
-	p.reason = "branch allocation failed: " + err.Error()
+	p.reason = "branch allocation failed: " + msg
 	if p.failures >= s.cfg.Controller.MaxRetries {
 		p.dropped = true
 		s.droppedPods = append(s.droppedPods, pi)

@@ -83,7 +83,7 @@ type APIError struct {
 	Code string
 }
 
-func (e *APIError) Error() string { return fmt.Sprintf("%s: %s", e.API, e.Code) }
+func (e *APIError) Error() string { return e.API.String() + ": " + e.Code }
 
 // Unwrap returns ErrEC2.
 func (e *APIError) Unwrap() error { return ErrEC2 }
@@ -192,6 +192,7 @@ type FakeEC2 struct {
 	next    uint64
 
 	slow      time.Duration
+	throttles [numAPI]APIError // the RequestLimitExceeded answers, made once
 	calls     [numAPI]int
 	throttled int
 	errors    int
@@ -210,6 +211,7 @@ func NewFakeEC2(cfg EC2, seed uint64) (*FakeEC2, error) {
 func newFakeEC2(cfg EC2, rng *rand.Rand) *FakeEC2 {
 	e := &FakeEC2{cfg: cfg, epoch: epoch, rng: rng}
 	for a := API(1); a < numAPI; a++ {
+		e.throttles[a] = APIError{a, CodeThrottled}
 		if a.Mutating() {
 			e.buckets[a] = rate.NewLimiter(rate.Limit(cfg.MutatingRefill), cfg.MutatingBucket)
 		} else {
@@ -227,7 +229,9 @@ func (e *FakeEC2) admit(now time.Duration, a API) error {
 	e.calls[a]++
 	if !e.cfg.NoAccountThrottling && !e.buckets[a].AllowN(e.epoch.Add(now), 1) {
 		e.throttled++
-		return &APIError{a, CodeThrottled}
+		// Throttling is the commonest answer under load; the error is
+		// shared rather than made per call, as nothing changes it.
+		return &e.throttles[a]
 	}
 	e.slow = 0
 	for _, f := range e.cfg.Faults {
