@@ -34,10 +34,16 @@ func (t *Trunk) Check() error {
 	if len(t.slots) > vlanSlots {
 		return fail("%d VLAN slots, at most %d exist", len(t.slots), vlanSlots)
 	}
+	if len(t.enis) != len(t.slots) {
+		return fail("%d ENI entries for %d VLAN slots", len(t.enis), len(t.slots))
+	}
 	var count [leaked + 1]int
 	eniOwner := make(map[branch.ENIID]branch.VLAN, len(t.slots))
 	for i := range t.slots {
 		s, v := &t.slots[i], branch.VLAN(i)
+		if t.enis[i] != s.ENI {
+			return fail("VLAN %d's ENI entry %v differs from its branch's %v", v, t.enis[i], s.ENI)
+		}
 		if s.state == vacant {
 			if *s != (slot{}) {
 				return fail("vacant VLAN %d holds branch %+v", v, s.Branch)

@@ -52,6 +52,7 @@ func snapshot(tr *Trunk) *Trunk {
 	c := *tr
 	c.pods = maps.Clone(tr.pods)
 	c.slots = slices.Clone(tr.slots)
+	c.enis = slices.Clone(tr.enis)
 	c.leaked = slices.Clone(tr.leaked)
 	return &c
 }

@@ -56,11 +56,13 @@ func (t *Trunk) Restore(claims []Claim, orphans []Branch, now time.Duration) err
 	for _, c := range claims {
 		t.vlans.take(c.VLAN)
 		*t.slot(c.VLAN) = slot{Branch{Pod: c.Pod, ENI: c.ENI, VLAN: c.VLAN, Association: c.Association}, bound}
+		t.enis[c.VLAN] = c.ENI
 		t.pods[c.Pod] = c.VLAN
 	}
 	for _, o := range orphans {
 		t.vlans.take(o.VLAN)
 		*t.slot(o.VLAN) = slot{Branch{Pod: o.Pod, ENI: o.ENI, VLAN: o.VLAN, Association: o.Association, ReleasedAt: now}, queued}
+		t.enis[o.VLAN] = o.ENI
 		t.queue.pushBack(o.VLAN)
 	}
 	return nil

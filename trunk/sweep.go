@@ -106,7 +106,8 @@ func (t *Trunk) DeleteFailed(eni branch.ENIID) (forgotten bool, err error) {
 func (t *Trunk) Wipe() []Branch {
 	out := t.appendIn(make([]Branch, 0, len(t.pods)+t.queue.len()+t.deleting), bound, queued, deleting)
 	clear(t.slots)
-	t.slots = t.slots[:0]
+	clear(t.enis)
+	t.slots, t.enis = t.slots[:0], t.enis[:0]
 	clear(t.pods)
 	t.queue = ring{}
 	t.deleting = 0

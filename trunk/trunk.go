@@ -48,6 +48,9 @@ type Trunk struct {
 	// slots holds every branch the trunk tracks at the index of its VLAN
 	// ID, which no other branch holds; it grows to the highest ID used.
 	slots []slot
+	// enis holds each slot's ENI at the same index, so that looking an
+	// ENI up scans 16 bytes a slot rather than whole branches.
+	enis []branch.ENIID
 	// pods finds the reserved and bound branches, together "in use", by
 	// pod UID.
 	pods map[string]branch.VLAN
@@ -164,11 +167,20 @@ func (t *Trunk) Reserve(pod string) (branch.VLAN, error) {
 	return vlan, nil
 }
 
-// slot returns vlan's slot, growing the slots to hold it.
+// slot returns vlan's slot, growing the slots to hold it. They double,
+// stopping once at the limit, which the gate keeps in-use and cooling
+// branches within (branches being deleted may hold higher IDs).
 func (t *Trunk) slot(vlan branch.VLAN) *slot {
 	if int(vlan) >= len(t.slots) {
-		n := min(vlanSlots, max(int(vlan)+1, 2*len(t.slots), 16))
-		t.slots = append(t.slots, make([]slot, n-len(t.slots))...)
+		n := max(16, 2*len(t.slots))
+		if len(t.slots) <= t.limit {
+			n = min(n, t.limit+1)
+		}
+		n = min(vlanSlots, max(n, int(vlan)+1))
+		slots, enis := make([]slot, n), make([]branch.ENIID, n)
+		copy(slots, t.slots)
+		copy(enis, t.enis)
+		t.slots, t.enis = slots, enis
 	}
 	return &t.slots[vlan]
 }
@@ -183,21 +195,31 @@ func (t *Trunk) inUse(pod string) (*slot, bool) {
 }
 
 // tracks reports whether any branch on the trunk, in whatever state, has
-// eni. A scan beats an index: a trunk holds at most 120 branches, and
-// the index cost a map insert and delete per branch.
+// eni.
 func (t *Trunk) tracks(eni branch.ENIID) bool {
 	_, ok := t.withENI(eni)
 	return ok
 }
 
-// withENI returns the slot whose branch has eni.
+// withENI returns the slot whose branch has eni. A scan serves: a trunk
+// holds at most 120 branches, and an index would cost a map insert and
+// delete per branch.
 func (t *Trunk) withENI(eni branch.ENIID) (*slot, bool) {
-	for i := range t.slots {
-		if s := &t.slots[i]; s.ENI == eni && s.state != vacant {
-			return s, true
+	if !eni.IsValid() {
+		return nil, false // vacant slots and reservations hold the zero ENI
+	}
+	for i, e := range t.enis {
+		if e == eni {
+			return &t.slots[i], true
 		}
 	}
 	return nil, false
+}
+
+// setENI gives s's branch eni.
+func (t *Trunk) setENI(s *slot, eni branch.ENIID) {
+	s.ENI = eni
+	t.enis[s.VLAN] = eni
 }
 
 // Bind records that pod's reserved branch now exists as eni, associated
@@ -219,7 +241,8 @@ func (t *Trunk) Bind(pod string, eni branch.ENIID, association string) error {
 	case t.tracks(eni):
 		return &OpError{Op: "Bind", Node: t.node, Pod: pod, ENI: eni, Err: ErrENIConflict}
 	}
-	s.ENI, s.Association, s.state = eni, association, bound
+	t.setENI(s, eni)
+	s.Association, s.state = association, bound
 	return nil
 }
 
@@ -246,6 +269,7 @@ func (t *Trunk) Unreserve(pod string) error {
 // vacate frees s and its VLAN ID.
 func (t *Trunk) vacate(s *slot) {
 	t.vlans.free(s.VLAN)
+	t.enis[s.VLAN] = branch.ENIID{}
 	*s = slot{}
 }
 
@@ -273,7 +297,8 @@ func (t *Trunk) Abort(pod string, eni branch.ENIID) error {
 	case s.state == reserved && t.tracks(eni):
 		return &OpError{Op: "Abort", Node: t.node, Pod: pod, ENI: eni, Err: ErrENIConflict}
 	}
-	s.ENI, s.SkipCoolDown, s.ReleasedAt, s.state = eni, true, 0, queued
+	t.setENI(s, eni)
+	s.SkipCoolDown, s.ReleasedAt, s.state = true, 0, queued
 	delete(t.pods, pod)
 	t.queue.pushFront(s.VLAN)
 	return nil
