@@ -34,8 +34,8 @@ func (t *Trunk) Check() error {
 	if len(t.slots) > vlanSlots {
 		return fail("%d VLAN slots, at most %d exist", len(t.slots), vlanSlots)
 	}
-	if len(t.enis) != len(t.slots) {
-		return fail("%d ENI entries for %d VLAN slots", len(t.enis), len(t.slots))
+	if len(t.enis) != len(t.slots) || len(t.keys) != len(t.slots) {
+		return fail("%d ENI entries and %d pod keys for %d VLAN slots", len(t.enis), len(t.keys), len(t.slots))
 	}
 	var count [leaked + 1]int
 	eniOwner := make(map[branch.ENIID]branch.VLAN, len(t.slots))
@@ -43,6 +43,9 @@ func (t *Trunk) Check() error {
 		s, v := &t.slots[i], branch.VLAN(i)
 		if t.enis[i] != s.ENI {
 			return fail("VLAN %d's ENI entry %v differs from its branch's %v", v, t.enis[i], s.ENI)
+		}
+		if inUse := s.state == reserved || s.state == bound; inUse && t.keys[i] != podKey(s.Pod) || !inUse && t.keys[i] != 0 {
+			return fail("VLAN %d's pod key %#x is wrong for its %s branch of pod %q", v, t.keys[i], s.state, s.Pod)
 		}
 		if s.state == vacant {
 			if *s != (slot{}) {
@@ -73,7 +76,7 @@ func (t *Trunk) Check() error {
 		}
 		switch s.state {
 		case reserved, bound:
-			if s.Pod == "" || t.pods[s.Pod] != v {
+			if found, _ := t.podSlot(s.Pod); s.Pod == "" || found != s {
 				return fail("%s is not found by its pod", who)
 			}
 			if s.Deletes != 0 || s.SkipCoolDown || s.ReleasedAt != 0 {
@@ -98,8 +101,8 @@ func (t *Trunk) Check() error {
 	if t.vlans[0]&reservedIDs[0] != reservedIDs[0] || t.vlans[1]&reservedIDs[1] != reservedIDs[1] {
 		return fail("VLAN 0 or an ID above %d is marked free", branch.MaxVLAN)
 	}
-	if in := count[reserved] + count[bound]; len(t.pods) != in {
-		return fail("%d pods indexed but %d branches in use", len(t.pods), in)
+	if in := count[reserved] + count[bound]; t.inUse != in {
+		return fail("%d branches counted as in use but %d are", t.inUse, in)
 	}
 	if t.deleting != count[deleting] {
 		return fail("%d branches counted as deleting but %d are", t.deleting, count[deleting])
@@ -132,7 +135,7 @@ func (t *Trunk) Check() error {
 		}
 		lastFresh = s
 	}
-	if in, cooling := len(t.pods), t.queue.len(); in+cooling-retried > t.limit {
+	if in, cooling := t.inUse, t.queue.len(); in+cooling-retried > t.limit {
 		return fail("%d in use + %d cooling (%d retried) exceeds limit %d", in, cooling, retried, t.limit)
 	}
 

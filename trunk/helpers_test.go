@@ -1,7 +1,6 @@
 package trunk
 
 import (
-	"maps"
 	"reflect"
 	"slices"
 	"time"
@@ -50,9 +49,9 @@ func bindPod(tb tHelper, tr *Trunk, pod string, n uint64) branch.VLAN {
 // snapshot deep-copies the trunk's whole state.
 func snapshot(tr *Trunk) *Trunk {
 	c := *tr
-	c.pods = maps.Clone(tr.pods)
 	c.slots = slices.Clone(tr.slots)
 	c.enis = slices.Clone(tr.enis)
+	c.keys = slices.Clone(tr.keys)
 	c.leaked = slices.Clone(tr.leaked)
 	return &c
 }
@@ -93,3 +92,12 @@ func enis(bs []Branch) []branch.ENIID {
 }
 
 const sec = time.Second
+
+// vlanOf returns the VLAN ID of pod's in-use branch.
+func vlanOf(tr *Trunk, pod string) branch.VLAN {
+	s, ok := tr.podSlot(pod)
+	if !ok {
+		panic("no branch for pod " + pod)
+	}
+	return s.VLAN
+}

@@ -43,7 +43,7 @@ type Claim struct {
 // trunk's associations, and a time earlier than one already seen a
 // [*TimeError].
 func (t *Trunk) Restore(claims []Claim, orphans []Branch, now time.Duration) error {
-	if len(t.pods) > 0 || t.queue.len() > 0 || t.deleting > 0 || len(t.leaked) > 0 {
+	if t.inUse > 0 || t.queue.len() > 0 || t.deleting > 0 || len(t.leaked) > 0 {
 		return &OpError{Op: "Restore", Node: t.node, Err: ErrNotEmpty}
 	}
 	if now < t.latest {
@@ -57,7 +57,8 @@ func (t *Trunk) Restore(claims []Claim, orphans []Branch, now time.Duration) err
 		t.vlans.take(c.VLAN)
 		*t.slot(c.VLAN) = slot{Branch{Pod: c.Pod, ENI: c.ENI, VLAN: c.VLAN, Association: c.Association}, bound}
 		t.enis[c.VLAN] = c.ENI
-		t.pods[c.Pod] = c.VLAN
+		t.keys[c.VLAN] = podKey(c.Pod)
+		t.inUse++
 	}
 	for _, o := range orphans {
 		t.vlans.take(o.VLAN)

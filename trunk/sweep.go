@@ -104,11 +104,12 @@ func (t *Trunk) DeleteFailed(eni branch.ENIID) (forgotten bool, err error) {
 // [ErrUnknownENI]. Leaked branches are dropped without being returned:
 // upstream had already forgotten them. The latest time seen is kept.
 func (t *Trunk) Wipe() []Branch {
-	out := t.appendIn(make([]Branch, 0, len(t.pods)+t.queue.len()+t.deleting), bound, queued, deleting)
+	out := t.appendIn(make([]Branch, 0, t.inUse+t.queue.len()+t.deleting), bound, queued, deleting)
 	clear(t.slots)
 	clear(t.enis)
-	t.slots, t.enis = t.slots[:0], t.enis[:0]
-	clear(t.pods)
+	clear(t.keys)
+	t.slots, t.enis, t.keys = t.slots[:0], t.enis[:0], t.keys[:0]
+	t.inUse = 0
 	t.queue = ring{}
 	t.deleting = 0
 	t.leaked = nil

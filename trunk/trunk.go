@@ -48,12 +48,15 @@ type Trunk struct {
 	// slots holds every branch the trunk tracks at the index of its VLAN
 	// ID, which no other branch holds; it grows to the highest ID used.
 	slots []slot
-	// enis holds each slot's ENI at the same index, so that looking an
-	// ENI up scans 16 bytes a slot rather than whole branches.
+	// enis holds each slot's ENI, and keys the podKey of each in-use
+	// (reserved or bound) slot's pod and zero elsewhere, at the same
+	// index: finding an ENI or a pod scans a few cache lines, where a map
+	// would cost an insert and a delete per branch and several misses per
+	// look-up on a trunk not touched for a while.
 	enis []branch.ENIID
-	// pods finds the reserved and bound branches, together "in use", by
-	// pod UID.
-	pods map[string]branch.VLAN
+	keys []uint32
+	// inUse counts reserved and bound branches.
+	inUse int
 	// queue is the delete queue ("cooling"), head first.
 	queue ring
 	// deleting counts branches handed out by Sweep and not yet reported.
@@ -106,7 +109,6 @@ func New(node string, it limits.InstanceType, os limits.OS) (*Trunk, error) {
 		node:  node,
 		limit: it.BranchInterfaces,
 		vlans: newVLANSet(),
-		pods:  make(map[string]branch.VLAN),
 	}, nil
 }
 
@@ -118,7 +120,7 @@ func (t *Trunk) Node() string { return t.node }
 func (t *Trunk) Limit() int { return t.limit }
 
 // InUse counts reserved and bound branches.
-func (t *Trunk) InUse() int { return len(t.pods) }
+func (t *Trunk) InUse() int { return t.inUse }
 
 // Cooling counts the delete queue, cooling or not.
 func (t *Trunk) Cooling() int { return t.queue.len() }
@@ -128,12 +130,12 @@ func (t *Trunk) Cooling() int { return t.queue.len() }
 func (t *Trunk) Deleting() int { return t.deleting }
 
 // Free returns how many more branches the capacity gate admits now.
-func (t *Trunk) Free() int { return max(0, t.limit-len(t.pods)-t.queue.len()) }
+func (t *Trunk) Free() int { return max(0, t.limit-t.inUse-t.queue.len()) }
 
 // String summarises the trunk, for example
 // `node "n1": 3 in use, 1 cooling, 0 deleting, 0 leaked, limit 9`.
 func (t *Trunk) String() string {
-	return "node " + strconv.Quote(t.node) + ": " + strconv.Itoa(len(t.pods)) + " in use, " +
+	return "node " + strconv.Quote(t.node) + ": " + strconv.Itoa(t.inUse) + " in use, " +
 		strconv.Itoa(t.queue.len()) + " cooling, " + strconv.Itoa(t.deleting) + " deleting, " +
 		strconv.Itoa(len(t.leaked)) + " leaked, limit " + strconv.Itoa(t.limit)
 }
@@ -151,11 +153,12 @@ func (t *Trunk) Reserve(pod string) (branch.VLAN, error) {
 	if pod == "" {
 		return 0, &OpError{Op: "Reserve", Node: t.node, Err: ErrInvalidPod}
 	}
-	if _, ok := t.pods[pod]; ok {
+	key := podKey(pod)
+	if _, ok := t.find(pod, key); ok {
 		return 0, &OpError{Op: "Reserve", Node: t.node, Pod: pod, Err: ErrPodHasBranch}
 	}
-	if len(t.pods)+t.queue.len() >= t.limit {
-		return 0, &CapacityError{Node: t.node, Pod: pod, InUse: len(t.pods), Cooling: t.queue.len(), Limit: t.limit}
+	if t.inUse+t.queue.len() >= t.limit {
+		return 0, &CapacityError{Node: t.node, Pod: pod, InUse: t.inUse, Cooling: t.queue.len(), Limit: t.limit}
 	}
 	vlan, ok := t.vlans.lowestFree()
 	if !ok {
@@ -163,7 +166,8 @@ func (t *Trunk) Reserve(pod string) (branch.VLAN, error) {
 	}
 	t.vlans.take(vlan)
 	*t.slot(vlan) = slot{Branch{Pod: pod, VLAN: vlan}, reserved}
-	t.pods[pod] = vlan
+	t.keys[vlan] = key
+	t.inUse++
 	return vlan, nil
 }
 
@@ -177,21 +181,41 @@ func (t *Trunk) slot(vlan branch.VLAN) *slot {
 			n = min(n, t.limit+1)
 		}
 		n = min(vlanSlots, max(n, int(vlan)+1))
-		slots, enis := make([]slot, n), make([]branch.ENIID, n)
+		slots, enis, keys := make([]slot, n), make([]branch.ENIID, n), make([]uint32, n)
 		copy(slots, t.slots)
 		copy(enis, t.enis)
-		t.slots, t.enis = slots, enis
+		copy(keys, t.keys)
+		t.slots, t.enis, t.keys = slots, enis, keys
 	}
 	return &t.slots[vlan]
 }
 
-// inUse returns pod's reserved or bound branch.
-func (t *Trunk) inUse(pod string) (*slot, bool) {
-	vlan, ok := t.pods[pod]
-	if !ok {
-		return nil, false
+// podSlot returns the slot of pod's reserved or bound branch.
+func (t *Trunk) podSlot(pod string) (*slot, bool) { return t.find(pod, podKey(pod)) }
+
+// find returns the in-use slot of pod, whose podKey is key.
+func (t *Trunk) find(pod string, key uint32) (*slot, bool) {
+	for i, k := range t.keys {
+		if k == key && t.slots[i].Pod == pod {
+			return &t.slots[i], true
+		}
 	}
-	return &t.slots[vlan], true
+	return nil, false
+}
+
+// leaveInUse takes s, reserved or bound, out of the in-use set.
+func (t *Trunk) leaveInUse(s *slot) {
+	t.keys[s.VLAN] = 0
+	t.inUse--
+}
+
+// podKey hashes a pod UID (32-bit FNV-1a) to a key that is never zero.
+func podKey(pod string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(pod); i++ {
+		h = (h ^ uint32(pod[i])) * 16777619
+	}
+	return h | 1
 }
 
 // tracks reports whether any branch on the trunk, in whatever state, has
@@ -230,7 +254,7 @@ func (t *Trunk) setENI(s *slot, eni branch.ENIID) {
 // [ErrPodHasBranch] when it is already bound, [ErrInvalidENI] for the zero
 // ENI and [ErrENIConflict] when the trunk already tracks eni.
 func (t *Trunk) Bind(pod string, eni branch.ENIID, association string) error {
-	s, ok := t.inUse(pod)
+	s, ok := t.podSlot(pod)
 	switch {
 	case !ok:
 		return &OpError{Op: "Bind", Node: t.node, Pod: pod, ENI: eni, Err: ErrUnknownPod}
@@ -254,15 +278,15 @@ func (t *Trunk) Bind(pod string, eni branch.ENIID, association string) error {
 // [ErrPodHasBranch] when its branch is already bound; release or abort
 // that instead.
 func (t *Trunk) Unreserve(pod string) error {
-	s, ok := t.inUse(pod)
+	s, ok := t.podSlot(pod)
 	switch {
 	case !ok:
 		return &OpError{Op: "Unreserve", Node: t.node, Pod: pod, Err: ErrUnknownPod}
 	case s.state == bound:
 		return &OpError{Op: "Unreserve", Node: t.node, Pod: pod, ENI: s.ENI, Err: ErrPodHasBranch}
 	}
+	t.leaveInUse(s)
 	t.vacate(s)
-	delete(t.pods, pod)
 	return nil
 }
 
@@ -286,7 +310,7 @@ func (t *Trunk) vacate(s *slot) {
 // differs from eni, and [ErrENIConflict] when a reserved pod's eni is
 // already tracked elsewhere.
 func (t *Trunk) Abort(pod string, eni branch.ENIID) error {
-	s, ok := t.inUse(pod)
+	s, ok := t.podSlot(pod)
 	switch {
 	case !ok:
 		return &OpError{Op: "Abort", Node: t.node, Pod: pod, ENI: eni, Err: ErrUnknownPod}
@@ -299,7 +323,7 @@ func (t *Trunk) Abort(pod string, eni branch.ENIID) error {
 	}
 	t.setENI(s, eni)
 	s.SkipCoolDown, s.ReleasedAt, s.state = true, 0, queued
-	delete(t.pods, pod)
+	t.leaveInUse(s)
 	t.queue.pushFront(s.VLAN)
 	return nil
 }
@@ -315,7 +339,7 @@ func (t *Trunk) Abort(pod string, eni branch.ENIID) error {
 // reserved, and a [*TimeError] when now is earlier than a time already
 // seen.
 func (t *Trunk) Release(pod string, now time.Duration) (Branch, error) {
-	s, ok := t.inUse(pod)
+	s, ok := t.podSlot(pod)
 	switch {
 	case !ok:
 		return Branch{}, &OpError{Op: "Release", Node: t.node, Pod: pod, Err: ErrUnknownPod}
@@ -326,7 +350,7 @@ func (t *Trunk) Release(pod string, now time.Duration) (Branch, error) {
 	}
 	t.latest = now
 	s.ReleasedAt, s.state = now, queued
-	delete(t.pods, pod)
+	t.leaveInUse(s)
 	t.queue.pushBack(s.VLAN)
 	return s.Branch, nil
 }
@@ -357,7 +381,7 @@ func (t *Trunk) Reconcile(alive []string, now time.Duration) ([]Branch, error) {
 			continue
 		}
 		s.ReleasedAt, s.state = now, queued
-		delete(t.pods, s.Pod)
+		t.leaveInUse(s)
 		t.queue.pushBack(s.VLAN)
 		gone = append(gone, s.Branch)
 	}
@@ -366,7 +390,7 @@ func (t *Trunk) Reconcile(alive []string, now time.Duration) ([]Branch, error) {
 
 // Pod returns pod's reserved or bound branch.
 func (t *Trunk) Pod(pod string) (Branch, bool) {
-	s, ok := t.inUse(pod)
+	s, ok := t.podSlot(pod)
 	if !ok {
 		return Branch{}, false
 	}
@@ -374,7 +398,7 @@ func (t *Trunk) Pod(pod string) (Branch, bool) {
 }
 
 // Branches returns the bound branches sorted by VLAN ID.
-func (t *Trunk) Branches() []Branch { return t.appendIn(make([]Branch, 0, len(t.pods)), bound) }
+func (t *Trunk) Branches() []Branch { return t.appendIn(make([]Branch, 0, t.inUse), bound) }
 
 // Queue returns the delete queue, head first.
 func (t *Trunk) Queue() []Branch {

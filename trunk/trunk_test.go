@@ -755,11 +755,11 @@ func TestCheckDetectsCorruption(t *testing.T) {
 		name    string
 		corrupt func(tr *Trunk)
 	}{
-		{"VLAN freed under a bound branch", func(tr *Trunk) { tr.vlans.free(tr.pods["bound"]) }},
+		{"VLAN freed under a bound branch", func(tr *Trunk) { tr.vlans.free(vlanOf(tr, "bound")) }},
 		{"stray VLAN marked", func(tr *Trunk) { tr.vlans.take(100) }},
 		{"stray VLAN marked within the slots", func(tr *Trunk) { tr.vlans.take(6) }},
 		{"VLAN 0 freed", func(tr *Trunk) { tr.vlans[0] &^= 1 }},
-		{"two branches on one VLAN", func(tr *Trunk) { tr.slots[tr.pods["reserved"]].VLAN = tr.pods["bound"] }},
+		{"two branches on one VLAN", func(tr *Trunk) { tr.slots[vlanOf(tr, "reserved")].VLAN = vlanOf(tr, "bound") }},
 		{"VLAN out of range", func(tr *Trunk) { tr.slots[tr.queue.at(0)].VLAN = 121 }},
 		{"unknown state", func(tr *Trunk) { tr.slots[tr.queue.at(0)].state = leaked + 1 }},
 		{"vacant slot with a branch", func(tr *Trunk) { tr.slots[7].Pod = "ghost" }},
@@ -767,27 +767,29 @@ func TestCheckDetectsCorruption(t *testing.T) {
 		{"ENI entry differs from its branch", func(tr *Trunk) { tr.enis[tr.queue.at(0)] = eni(77) }},
 		{"ENI entries missing", func(tr *Trunk) { tr.enis = tr.enis[:1] }},
 		{"queued entry without an ENI", func(tr *Trunk) { tr.slots[tr.queue.at(0)].ENI = branch.ENIID{} }},
-		{"reservation with an ENI", func(tr *Trunk) { tr.slots[tr.pods["reserved"]].ENI = eni(70) }},
-		{"pod key mismatch", func(tr *Trunk) { tr.slots[tr.pods["bound"]].Pod = "other" }},
-		{"pod indexed twice", func(tr *Trunk) { tr.pods["ghost"] = tr.pods["bound"] }},
-		{"pod indexed beyond the slots", func(tr *Trunk) { delete(tr.pods, "bound"); tr.pods["bound"] = 90 }},
+		{"reservation with an ENI", func(tr *Trunk) { tr.slots[vlanOf(tr, "reserved")].ENI = eni(70) }},
+		{"pod key mismatch", func(tr *Trunk) { tr.slots[vlanOf(tr, "bound")].Pod = "other" }},
+		{"pod key wrong", func(tr *Trunk) { tr.keys[vlanOf(tr, "bound")]++ }},
+		{"pod key on a queued branch", func(tr *Trunk) { tr.keys[tr.queue.at(0)] = podKey("queued") }},
+		{"in-use count off", func(tr *Trunk) { tr.inUse++ }},
 		{"deleting count off", func(tr *Trunk) { tr.deleting++ }},
 		{"queued branch missing from the queue", func(tr *Trunk) { tr.queue.popFront() }},
-		{"queue names a bound branch", func(tr *Trunk) { tr.queue.pushBack(tr.pods["bound"]) }},
+		{"queue names a bound branch", func(tr *Trunk) { tr.queue.pushBack(vlanOf(tr, "bound")) }},
 		{"queue names one branch twice", func(tr *Trunk) {
 			v := tr.queue.popFront()
 			tr.queue.pushBack(v)
 			tr.queue.pushBack(v)
-			tr.slots[tr.pods["bound"]].state = queued
-			delete(tr.pods, "bound")
+			b := vlanOf(tr, "bound")
+			tr.slots[b].state = queued
+			tr.leaveInUse(&tr.slots[b])
 		}},
 		{"too many deletes queued", func(tr *Trunk) { tr.slots[tr.queue.at(0)].Deletes = MaxDeleteRetries }},
 		{"leaked too early", func(tr *Trunk) { tr.slots[tr.leaked[0]].Deletes = 1 }},
 		{"leaked branch not listed", func(tr *Trunk) { tr.leaked = nil }},
-		{"leaked list names a bound branch", func(tr *Trunk) { tr.leaked = append(tr.leaked, tr.pods["bound"]) }},
+		{"leaked list names a bound branch", func(tr *Trunk) { tr.leaked = append(tr.leaked, vlanOf(tr, "bound")) }},
 		{"queued in the future", func(tr *Trunk) { tr.slots[tr.queue.at(0)].ReleasedAt = time.Hour }},
 		{"over the limit", func(tr *Trunk) { tr.limit = 1 }},
-		{"in-use branch with queue state", func(tr *Trunk) { tr.slots[tr.pods["bound"]].ReleasedAt = sec }},
+		{"in-use branch with queue state", func(tr *Trunk) { tr.slots[vlanOf(tr, "bound")].ReleasedAt = sec }},
 		{"too many slots", func(tr *Trunk) { tr.slots = append(tr.slots, make([]slot, vlanSlots)...) }},
 	}
 	for _, tc := range tests {
