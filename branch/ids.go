@@ -206,6 +206,15 @@ func ENIIDFromUint64(n uint64) ENIID {
 	return ENIID{hexIDFromUint64(n)}
 }
 
+// Uint64 returns the n for which ENIIDFromUint64(n) is id, and false
+// when there is none: the zero value, or an ID whose first digit is not 0.
+func (id ENIID) Uint64() (uint64, bool) {
+	if id.id.width != 17 || id.id.hi != 0 {
+		return 0, false
+	}
+	return id.id.lo, true
+}
+
 // IsValid reports whether id is a real ID rather than the zero value.
 func (id ENIID) IsValid() bool { return id.id.width != 0 }
 

@@ -164,7 +164,22 @@ func TestENIIDFromUint64(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, ia, parsed)
 		assert.Equal(t, strings.Compare(ia.String(), ib.String()), ia.Compare(ib))
+		n, ok := parsed.Uint64()
+		assert.True(t, ok)
+		assert.Equal(t, a, n, "Uint64 undoes ENIIDFromUint64")
 	})
+}
+
+// Uint64 refuses IDs that ENIIDFromUint64 cannot make.
+func TestENIIDUint64Refuses(t *testing.T) {
+	for _, s := range []string{"eni-10000000000000000", "eni-f0123456789abcdef"} {
+		id, err := branch.ParseENIID(s)
+		require.NoError(t, err)
+		_, ok := id.Uint64()
+		assert.False(t, ok, s)
+	}
+	_, ok := branch.ENIID{}.Uint64()
+	assert.False(t, ok, "the zero value")
 }
 
 func TestParseENIIDMalformed(t *testing.T) {

@@ -212,8 +212,8 @@ func (s *Sim) call(j int32, a API) {
 	if jb.attempt == 0 {
 		jb.attempt = 1
 	}
-	now := s.Now()
-	wait := s.clientFor(a).ReserveN(epoch.Add(now), 1).DelayFrom(epoch.Add(now))
+	now := epoch.Add(s.Now())
+	wait := s.clientFor(a).ReserveN(now, 1).DelayFrom(now)
 	s.notePart(jb, partClientWait, wait)
 	s.after(wait, s.evCallStart, uint64(j))
 }
@@ -294,8 +294,8 @@ func (s *Sim) doEC2(jb *job) error {
 // apiCall waits for the Kubernetes client's rate limiter, then resumes
 // the job at its next stage. API server latency is taken as zero.
 func (s *Sim) apiCall(j int32) {
-	now := s.Now()
-	wait := s.api.ReserveN(epoch.Add(now), 1).DelayFrom(epoch.Add(now))
+	now := epoch.Add(s.Now())
+	wait := s.api.ReserveN(now, 1).DelayFrom(now)
 	s.notePart(s.jobs[j], partAPIServer, wait)
 	s.jobs[j].stage++
 	s.after(wait, s.ev, uint64(j))
