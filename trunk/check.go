@@ -38,6 +38,7 @@ func (t *Trunk) Check() error {
 		return fail("%d ENI entries and %d pod keys for %d VLAN slots", len(t.enis), len(t.keys), len(t.slots))
 	}
 	var count [leaked + 1]int
+	var present [64]uint8
 	eniOwner := make(map[branch.ENIID]branch.VLAN, len(t.slots))
 	for i := range t.slots {
 		s, v := &t.slots[i], branch.VLAN(i)
@@ -76,6 +77,7 @@ func (t *Trunk) Check() error {
 		}
 		switch s.state {
 		case reserved, bound:
+			present[t.keys[i]>>26]++
 			if found, _ := t.podSlot(s.Pod); s.Pod == "" || found != s {
 				return fail("%s is not found by its pod", who)
 			}
@@ -103,6 +105,9 @@ func (t *Trunk) Check() error {
 	}
 	if in := count[reserved] + count[bound]; t.inUse != in {
 		return fail("%d branches counted as in use but %d are", t.inUse, in)
+	}
+	if present != t.present {
+		return fail("in-use pods counted by key as %v, but they are %v", t.present, present)
 	}
 	if t.deleting != count[deleting] {
 		return fail("%d branches counted as deleting but %d are", t.deleting, count[deleting])

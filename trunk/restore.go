@@ -57,8 +57,7 @@ func (t *Trunk) Restore(claims []Claim, orphans []Branch, now time.Duration) err
 		t.vlans.take(c.VLAN)
 		*t.slot(c.VLAN) = slot{Branch{Pod: c.Pod, ENI: c.ENI, VLAN: c.VLAN, Association: c.Association}, bound}
 		t.enis[c.VLAN] = c.ENI
-		t.keys[c.VLAN] = podKey(c.Pod)
-		t.inUse++
+		t.enterInUse(c.VLAN, podKey(c.Pod))
 	}
 	for _, o := range orphans {
 		t.vlans.take(o.VLAN)

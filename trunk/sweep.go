@@ -109,7 +109,7 @@ func (t *Trunk) Wipe() []Branch {
 	clear(t.enis)
 	clear(t.keys)
 	t.slots, t.enis, t.keys = t.slots[:0], t.enis[:0], t.keys[:0]
-	t.inUse = 0
+	t.inUse, t.present = 0, [64]uint8{}
 	t.queue = ring{}
 	t.deleting = 0
 	t.leaked = nil

@@ -55,8 +55,11 @@ type Trunk struct {
 	// look-up on a trunk not touched for a while.
 	enis []branch.ENIID
 	keys []uint32
-	// inUse counts reserved and bound branches.
-	inUse int
+	// inUse counts reserved and bound branches, and present counts them
+	// by the top six bits of their pod's key: a pod whose count is zero
+	// has no branch, which spares most look-ups of an absent pod the scan.
+	inUse   int
+	present [64]uint8
 	// queue is the delete queue ("cooling"), head first.
 	queue ring
 	// deleting counts branches handed out by Sweep and not yet reported.
@@ -166,8 +169,7 @@ func (t *Trunk) Reserve(pod string) (branch.VLAN, error) {
 	}
 	t.vlans.take(vlan)
 	*t.slot(vlan) = slot{Branch{Pod: pod, VLAN: vlan}, reserved}
-	t.keys[vlan] = key
-	t.inUse++
+	t.enterInUse(vlan, key)
 	return vlan, nil
 }
 
@@ -195,6 +197,9 @@ func (t *Trunk) podSlot(pod string) (*slot, bool) { return t.find(pod, podKey(po
 
 // find returns the in-use slot of pod, whose podKey is key.
 func (t *Trunk) find(pod string, key uint32) (*slot, bool) {
+	if t.present[key>>26] == 0 {
+		return nil, false
+	}
 	for i, k := range t.keys {
 		if k == key && t.slots[i].Pod == pod {
 			return &t.slots[i], true
@@ -203,8 +208,17 @@ func (t *Trunk) find(pod string, key uint32) (*slot, bool) {
 	return nil, false
 }
 
+// enterInUse puts vlan's branch, for the pod whose key is key, in the
+// in-use set.
+func (t *Trunk) enterInUse(vlan branch.VLAN, key uint32) {
+	t.keys[vlan] = key
+	t.present[key>>26]++
+	t.inUse++
+}
+
 // leaveInUse takes s, reserved or bound, out of the in-use set.
 func (t *Trunk) leaveInUse(s *slot) {
+	t.present[t.keys[s.VLAN]>>26]--
 	t.keys[s.VLAN] = 0
 	t.inUse--
 }

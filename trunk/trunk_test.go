@@ -772,6 +772,7 @@ func TestCheckDetectsCorruption(t *testing.T) {
 		{"pod key wrong", func(tr *Trunk) { tr.keys[vlanOf(tr, "bound")]++ }},
 		{"pod key on a queued branch", func(tr *Trunk) { tr.keys[tr.queue.at(0)] = podKey("queued") }},
 		{"in-use count off", func(tr *Trunk) { tr.inUse++ }},
+		{"in-use count by key off", func(tr *Trunk) { tr.present[63]++ }},
 		{"deleting count off", func(tr *Trunk) { tr.deleting++ }},
 		{"queued branch missing from the queue", func(tr *Trunk) { tr.queue.popFront() }},
 		{"queue names a bound branch", func(tr *Trunk) { tr.queue.pushBack(vlanOf(tr, "bound")) }},
