@@ -55,7 +55,7 @@ func BenchmarkChurn100kPods5000Nodes(b *testing.B) {
 	b.ReportAllocs()
 	const pods = 100_000
 	var r sim.Report
-	var retained uint64
+	var retained, events uint64
 	for b.Loop() {
 		// The collections that measure what is retained are not part of
 		// the simulation, so they run with the timer stopped.
@@ -69,11 +69,12 @@ func BenchmarkChurn100kPods5000Nodes(b *testing.B) {
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		b.StartTimer()
-		r = s.Report()
+		r, events = s.Report(), s.EventsRun()
 		retained = after.HeapAlloc - before.HeapAlloc
 		runtime.KeepAlive(s)
 	}
 	b.ReportMetric(float64(retained)/pods, "retained-B/pod")
+	b.ReportMetric(float64(events)/pods, "events/pod")
 	b.ReportMetric(r.StartupLatencySeconds.P99, "p99-startup-s")
 }
 

@@ -41,56 +41,53 @@ func (t *Trunk) Check() error {
 	var present [64]uint8
 	eniOwner := make(map[branch.ENIID]branch.VLAN, len(t.slots))
 	for i := range t.slots {
-		s, v := &t.slots[i], branch.VLAN(i)
-		if t.enis[i] != s.ENI {
-			return fail("VLAN %d's ENI entry %v differs from its branch's %v", v, t.enis[i], s.ENI)
-		}
-		if inUse := s.state == reserved || s.state == bound; inUse && t.keys[i] != podKey(s.Pod) || !inUse && t.keys[i] != 0 {
-			return fail("VLAN %d's pod key %#x is wrong for its %s branch of pod %q", v, t.keys[i], s.state, s.Pod)
+		s, v, eni := &t.slots[i], branch.VLAN(i), t.enis[i]
+		if inUse := s.state == reserved || s.state == bound; inUse && t.keys[i] != podKey(s.pod) || !inUse && t.keys[i] != 0 {
+			return fail("VLAN %d's pod key %#x is wrong for its %s branch of pod %q", v, t.keys[i], s.state, s.pod)
 		}
 		if s.state == vacant {
-			if *s != (slot{}) {
-				return fail("vacant VLAN %d holds branch %+v", v, s.Branch)
+			if *s != (slot{}) || eni.IsValid() {
+				return fail("vacant VLAN %d holds a branch: %+v, %v", v, *s, eni)
 			}
 			if t.vlans.used(v) && v != 0 {
 				return fail("VLAN %d marked used but held by no branch", v)
 			}
 			continue
 		}
-		who := fmt.Sprintf("%s branch (pod %q, %v, VLAN %d)", s.state, s.Pod, s.ENI, s.VLAN)
+		who := fmt.Sprintf("%s branch (pod %q, %v, VLAN %d)", s.state, s.pod, eni, v)
 		switch {
 		case s.state > leaked:
 			return fail("VLAN %d in unknown state %d", v, s.state)
-		case s.VLAN != v || !v.IsValid():
-			return fail("%s sits at VLAN %d", who, v)
+		case !v.IsValid():
+			return fail("%s sits at an invalid VLAN ID", who)
 		case !t.vlans.used(v):
 			return fail("%s: VLAN not marked used", who)
-		case s.ENI.IsValid() != (s.state != reserved):
+		case eni.IsValid() != (s.state != reserved):
 			return fail("%s: ENI presence wrong for its state", who)
 		}
 		count[s.state]++
 		if s.state != reserved {
-			if prev, dup := eniOwner[s.ENI]; dup {
-				return fail("%v held at VLAN %d and by %s", s.ENI, prev, who)
+			if prev, dup := eniOwner[eni]; dup {
+				return fail("%v held at VLAN %d and by %s", eni, prev, who)
 			}
-			eniOwner[s.ENI] = v
+			eniOwner[eni] = v
 		}
 		switch s.state {
 		case reserved, bound:
 			present[t.keys[i]>>26]++
-			if found, _ := t.podSlot(s.Pod); s.Pod == "" || found != s {
+			if found, _ := t.podVLAN(s.pod); s.pod == "" || found != v {
 				return fail("%s is not found by its pod", who)
 			}
-			if s.Deletes != 0 || s.SkipCoolDown || s.ReleasedAt != 0 {
+			if s.deletes != 0 || s.skipCoolDown || s.releasedAt != 0 {
 				return fail("%s carries queue state", who)
 			}
 		case queued, deleting:
-			if s.Deletes < 0 || s.Deletes >= MaxDeleteRetries {
-				return fail("%s has %d failed deletes", who, s.Deletes)
+			if s.deletes >= MaxDeleteRetries {
+				return fail("%s has %d failed deletes", who, s.deletes)
 			}
 		case leaked:
-			if s.Deletes != MaxDeleteRetries {
-				return fail("%s has %d failed deletes, want %d", who, s.Deletes, MaxDeleteRetries)
+			if s.deletes != MaxDeleteRetries {
+				return fail("%s has %d failed deletes, want %d", who, s.deletes, MaxDeleteRetries)
 			}
 		}
 	}
@@ -118,7 +115,7 @@ func (t *Trunk) Check() error {
 	}
 	retried := 0
 	var seen vlanSet
-	var lastFresh *slot
+	var lastFresh branch.VLAN // 0 until a fresh entry is seen
 	for i := 0; i < t.queue.len(); i++ {
 		v := t.queue.at(i)
 		if int(v) >= len(t.slots) || t.slots[v].state != queued || seen.used(v) {
@@ -126,19 +123,19 @@ func (t *Trunk) Check() error {
 		}
 		seen.take(v)
 		s := &t.slots[v]
-		if s.ReleasedAt > t.latest || s.ReleasedAt < 0 {
-			return fail("queued %v released at %v, latest time seen %v", s.ENI, s.ReleasedAt, t.latest)
+		if s.releasedAt > t.latest || s.releasedAt < 0 {
+			return fail("queued %v released at %v, latest time seen %v", t.enis[v], s.releasedAt, t.latest)
 		}
-		if s.Deletes > 0 {
+		if s.deletes > 0 {
 			retried++
 		}
-		if s.SkipCoolDown || s.Deletes > 0 {
+		if s.skipCoolDown || s.deletes > 0 {
 			continue
 		}
-		if lastFresh != nil && s.ReleasedAt < lastFresh.ReleasedAt {
-			return fail("queued %v released at %v after %v released at %v", s.ENI, s.ReleasedAt, lastFresh.ENI, lastFresh.ReleasedAt)
+		if lastFresh != 0 && s.releasedAt < t.slots[lastFresh].releasedAt {
+			return fail("queued %v released at %v after %v released at %v", t.enis[v], s.releasedAt, t.enis[lastFresh], t.slots[lastFresh].releasedAt)
 		}
-		lastFresh = s
+		lastFresh = v
 	}
 	if in, cooling := t.inUse, t.queue.len(); in+cooling-retried > t.limit {
 		return fail("%d in use + %d cooling (%d retried) exceeds limit %d", in, cooling, retried, t.limit)

@@ -49,7 +49,7 @@ func cooledAt(releasedAt, coolDown time.Duration) time.Duration {
 	return releasedAt + coolDown + 1
 }
 
-// cooled reports whether b may be deleted at now.
-func (b *Branch) cooled(now, coolDown time.Duration) bool {
-	return b.SkipCoolDown || now >= cooledAt(b.ReleasedAt, coolDown)
+// cooled reports whether s's branch may be deleted at now.
+func (s *slot) cooled(now, coolDown time.Duration) bool {
+	return s.skipCoolDown || now >= cooledAt(s.releasedAt, coolDown)
 }

@@ -95,9 +95,9 @@ const sec = time.Second
 
 // vlanOf returns the VLAN ID of pod's in-use branch.
 func vlanOf(tr *Trunk, pod string) branch.VLAN {
-	s, ok := tr.podSlot(pod)
+	v, ok := tr.podVLAN(pod)
 	if !ok {
 		panic("no branch for pod " + pod)
 	}
-	return s.VLAN
+	return v
 }

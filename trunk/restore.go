@@ -55,13 +55,13 @@ func (t *Trunk) Restore(claims []Claim, orphans []Branch, now time.Duration) err
 	t.latest = now
 	for _, c := range claims {
 		t.vlans.take(c.VLAN)
-		*t.slot(c.VLAN) = slot{Branch{Pod: c.Pod, ENI: c.ENI, VLAN: c.VLAN, Association: c.Association}, bound}
+		*t.slot(c.VLAN) = slot{pod: c.Pod, association: c.Association, state: bound}
 		t.enis[c.VLAN] = c.ENI
 		t.enterInUse(c.VLAN, podKey(c.Pod))
 	}
 	for _, o := range orphans {
 		t.vlans.take(o.VLAN)
-		*t.slot(o.VLAN) = slot{Branch{Pod: o.Pod, ENI: o.ENI, VLAN: o.VLAN, Association: o.Association, ReleasedAt: now}, queued}
+		*t.slot(o.VLAN) = slot{pod: o.Pod, association: o.Association, releasedAt: now, state: queued}
 		t.enis[o.VLAN] = o.ENI
 		t.queue.pushBack(o.VLAN)
 	}

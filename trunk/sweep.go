@@ -28,14 +28,14 @@ func (t *Trunk) AppendSweep(dst []Branch, now, coolDown time.Duration) []Branch 
 	coolDown = ClampCoolDown(coolDown)
 	t.latest = max(t.latest, now)
 	for t.queue.len() > 0 {
-		s := &t.slots[t.queue.at(0)]
-		if !s.cooled(now, coolDown) {
+		v := t.queue.at(0)
+		if !t.slots[v].cooled(now, coolDown) {
 			break
 		}
 		t.queue.popFront()
-		s.state = deleting
+		t.slots[v].state = deleting
 		t.deleting++
-		dst = append(dst, s.Branch)
+		dst = append(dst, t.branchAt(v))
 	}
 	return dst
 }
@@ -49,10 +49,10 @@ func (t *Trunk) NextCooled(coolDown time.Duration) (time.Duration, bool) {
 		return 0, false
 	}
 	head := &t.slots[t.queue.at(0)]
-	if head.SkipCoolDown {
+	if head.skipCoolDown {
 		return 0, true
 	}
-	return cooledAt(head.ReleasedAt, ClampCoolDown(coolDown)), true
+	return cooledAt(head.releasedAt, ClampCoolDown(coolDown)), true
 }
 
 // Deleted reports that eni, handed out by [Trunk.Sweep], is gone: EC2
@@ -60,12 +60,12 @@ func (t *Trunk) NextCooled(coolDown time.Duration) (time.Duration, bool) {
 // free again (trunk.go deleteENI, freeVlanId). It fails with
 // [ErrUnknownENI] when eni is not being deleted.
 func (t *Trunk) Deleted(eni branch.ENIID) error {
-	s, ok := t.withENI(eni)
-	if !ok || s.state != deleting {
+	v, ok := t.withENI(eni)
+	if !ok || t.slots[v].state != deleting {
 		return &OpError{Op: "Deleted", Node: t.node, ENI: eni, Err: ErrUnknownENI}
 	}
 	t.deleting--
-	t.vacate(s)
+	t.vacate(v)
 	return nil
 }
 
@@ -78,19 +78,20 @@ func (t *Trunk) Deleted(eni branch.ENIID) error {
 // DeleteCooledDownENIs, which leaves freeing the VLAN as a TODO). It fails
 // with [ErrUnknownENI] when eni is not being deleted.
 func (t *Trunk) DeleteFailed(eni branch.ENIID) (forgotten bool, err error) {
-	s, ok := t.withENI(eni)
-	if !ok || s.state != deleting {
+	v, ok := t.withENI(eni)
+	if !ok || t.slots[v].state != deleting {
 		return false, &OpError{Op: "DeleteFailed", Node: t.node, ENI: eni, Err: ErrUnknownENI}
 	}
 	t.deleting--
-	s.Deletes++
-	if s.Deletes >= MaxDeleteRetries {
+	s := &t.slots[v]
+	s.deletes++
+	if s.deletes >= MaxDeleteRetries {
 		s.state = leaked
-		t.leaked = append(t.leaked, s.VLAN)
+		t.leaked = append(t.leaked, v)
 		return true, nil
 	}
 	s.state = queued
-	t.queue.pushFront(s.VLAN)
+	t.queue.pushFront(v)
 	return false, nil
 }
 

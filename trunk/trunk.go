@@ -69,10 +69,16 @@ type Trunk struct {
 	leaked []branch.VLAN
 }
 
-// slot is one VLAN ID's branch and where it stands.
+// slot is one VLAN ID's branch and where it stands: a [Branch] less the
+// VLAN ID, which is its index, and the ENI, which is in Trunk.enis. Kept
+// small, as a large cluster's trunks do not stay in cache.
 type slot struct {
-	Branch
-	state state
+	pod          string
+	association  string
+	releasedAt   time.Duration
+	deletes      uint8
+	skipCoolDown bool
+	state        state
 }
 
 // state is where a branch stands on its trunk.
@@ -168,7 +174,7 @@ func (t *Trunk) Reserve(pod string) (branch.VLAN, error) {
 		return 0, &OpError{Op: "Reserve", Node: t.node, Pod: pod, Err: ErrNoFreeVLAN}
 	}
 	t.vlans.take(vlan)
-	*t.slot(vlan) = slot{Branch{Pod: pod, VLAN: vlan}, reserved}
+	*t.slot(vlan) = slot{pod: pod, state: reserved}
 	t.enterInUse(vlan, key)
 	return vlan, nil
 }
@@ -192,20 +198,28 @@ func (t *Trunk) slot(vlan branch.VLAN) *slot {
 	return &t.slots[vlan]
 }
 
-// podSlot returns the slot of pod's reserved or bound branch.
-func (t *Trunk) podSlot(pod string) (*slot, bool) { return t.find(pod, podKey(pod)) }
+// branchAt returns the branch on vlan.
+func (t *Trunk) branchAt(vlan branch.VLAN) Branch {
+	s := &t.slots[vlan]
+	return Branch{Pod: s.pod, ENI: t.enis[vlan], VLAN: vlan, Association: s.association,
+		ReleasedAt: s.releasedAt, SkipCoolDown: s.skipCoolDown, Deletes: int(s.deletes)}
+}
 
-// find returns the in-use slot of pod, whose podKey is key.
-func (t *Trunk) find(pod string, key uint32) (*slot, bool) {
+// podVLAN returns the VLAN ID of pod's reserved or bound branch.
+func (t *Trunk) podVLAN(pod string) (branch.VLAN, bool) { return t.find(pod, podKey(pod)) }
+
+// find returns the VLAN ID of the in-use branch of pod, whose podKey is
+// key.
+func (t *Trunk) find(pod string, key uint32) (branch.VLAN, bool) {
 	if t.present[key>>26] == 0 {
-		return nil, false
+		return 0, false
 	}
 	for i, k := range t.keys {
-		if k == key && t.slots[i].Pod == pod {
-			return &t.slots[i], true
+		if k == key && t.slots[i].pod == pod {
+			return branch.VLAN(i), true
 		}
 	}
-	return nil, false
+	return 0, false
 }
 
 // enterInUse puts vlan's branch, for the pod whose key is key, in the
@@ -216,10 +230,11 @@ func (t *Trunk) enterInUse(vlan branch.VLAN, key uint32) {
 	t.inUse++
 }
 
-// leaveInUse takes s, reserved or bound, out of the in-use set.
-func (t *Trunk) leaveInUse(s *slot) {
-	t.present[t.keys[s.VLAN]>>26]--
-	t.keys[s.VLAN] = 0
+// leaveInUse takes vlan's branch, reserved or bound, out of the in-use
+// set.
+func (t *Trunk) leaveInUse(vlan branch.VLAN) {
+	t.present[t.keys[vlan]>>26]--
+	t.keys[vlan] = 0
 	t.inUse--
 }
 
@@ -232,32 +247,25 @@ func podKey(pod string) uint32 {
 	return h | 1
 }
 
-// tracks reports whether any branch on the trunk, in whatever state, has
-// eni.
-func (t *Trunk) tracks(eni branch.ENIID) bool {
-	_, ok := t.withENI(eni)
-	return ok
-}
-
-// withENI returns the slot whose branch has eni. A scan serves: a trunk
-// holds at most 120 branches, and an index would cost a map insert and
-// delete per branch.
-func (t *Trunk) withENI(eni branch.ENIID) (*slot, bool) {
+// withENI returns the VLAN ID of the branch, in whatever state, that has
+// eni. A scan serves: a trunk holds at most 120 branches, and an index
+// would cost a map insert and delete per branch.
+func (t *Trunk) withENI(eni branch.ENIID) (branch.VLAN, bool) {
 	if !eni.IsValid() {
-		return nil, false // vacant slots and reservations hold the zero ENI
+		return 0, false // vacant slots and reservations hold the zero ENI
 	}
 	for i, e := range t.enis {
 		if e == eni {
-			return &t.slots[i], true
+			return branch.VLAN(i), true
 		}
 	}
-	return nil, false
+	return 0, false
 }
 
-// setENI gives s's branch eni.
-func (t *Trunk) setENI(s *slot, eni branch.ENIID) {
-	s.ENI = eni
-	t.enis[s.VLAN] = eni
+// tracks reports whether any branch on the trunk has eni.
+func (t *Trunk) tracks(eni branch.ENIID) bool {
+	_, ok := t.withENI(eni)
+	return ok
 }
 
 // Bind records that pod's reserved branch now exists as eni, associated
@@ -268,19 +276,20 @@ func (t *Trunk) setENI(s *slot, eni branch.ENIID) {
 // [ErrPodHasBranch] when it is already bound, [ErrInvalidENI] for the zero
 // ENI and [ErrENIConflict] when the trunk already tracks eni.
 func (t *Trunk) Bind(pod string, eni branch.ENIID, association string) error {
-	s, ok := t.podSlot(pod)
+	v, ok := t.podVLAN(pod)
 	switch {
 	case !ok:
 		return &OpError{Op: "Bind", Node: t.node, Pod: pod, ENI: eni, Err: ErrUnknownPod}
-	case s.state == bound:
+	case t.slots[v].state == bound:
 		return &OpError{Op: "Bind", Node: t.node, Pod: pod, ENI: eni, Err: ErrPodHasBranch}
 	case !eni.IsValid():
 		return &OpError{Op: "Bind", Node: t.node, Pod: pod, Err: ErrInvalidENI}
 	case t.tracks(eni):
 		return &OpError{Op: "Bind", Node: t.node, Pod: pod, ENI: eni, Err: ErrENIConflict}
 	}
-	t.setENI(s, eni)
-	s.Association, s.state = association, bound
+	t.enis[v] = eni
+	s := &t.slots[v]
+	s.association, s.state = association, bound
 	return nil
 }
 
@@ -292,23 +301,23 @@ func (t *Trunk) Bind(pod string, eni branch.ENIID, association string) error {
 // [ErrPodHasBranch] when its branch is already bound; release or abort
 // that instead.
 func (t *Trunk) Unreserve(pod string) error {
-	s, ok := t.podSlot(pod)
+	v, ok := t.podVLAN(pod)
 	switch {
 	case !ok:
 		return &OpError{Op: "Unreserve", Node: t.node, Pod: pod, Err: ErrUnknownPod}
-	case s.state == bound:
-		return &OpError{Op: "Unreserve", Node: t.node, Pod: pod, ENI: s.ENI, Err: ErrPodHasBranch}
+	case t.slots[v].state == bound:
+		return &OpError{Op: "Unreserve", Node: t.node, Pod: pod, ENI: t.enis[v], Err: ErrPodHasBranch}
 	}
-	t.leaveInUse(s)
-	t.vacate(s)
+	t.leaveInUse(v)
+	t.vacate(v)
 	return nil
 }
 
-// vacate frees s and its VLAN ID.
-func (t *Trunk) vacate(s *slot) {
-	t.vlans.free(s.VLAN)
-	t.enis[s.VLAN] = branch.ENIID{}
-	*s = slot{}
+// vacate frees vlan's slot and the ID.
+func (t *Trunk) vacate(vlan branch.VLAN) {
+	t.vlans.free(vlan)
+	t.enis[vlan] = branch.ENIID{}
+	t.slots[vlan] = slot{}
 }
 
 // Abort handles a failure after pod's ENI was created: granting the
@@ -324,21 +333,22 @@ func (t *Trunk) vacate(s *slot) {
 // differs from eni, and [ErrENIConflict] when a reserved pod's eni is
 // already tracked elsewhere.
 func (t *Trunk) Abort(pod string, eni branch.ENIID) error {
-	s, ok := t.podSlot(pod)
+	v, ok := t.podVLAN(pod)
 	switch {
 	case !ok:
 		return &OpError{Op: "Abort", Node: t.node, Pod: pod, ENI: eni, Err: ErrUnknownPod}
 	case !eni.IsValid():
 		return &OpError{Op: "Abort", Node: t.node, Pod: pod, Err: ErrInvalidENI}
-	case s.state == bound && s.ENI != eni:
+	case t.slots[v].state == bound && t.enis[v] != eni:
 		return &OpError{Op: "Abort", Node: t.node, Pod: pod, ENI: eni, Err: ErrUnknownENI}
-	case s.state == reserved && t.tracks(eni):
+	case t.slots[v].state == reserved && t.tracks(eni):
 		return &OpError{Op: "Abort", Node: t.node, Pod: pod, ENI: eni, Err: ErrENIConflict}
 	}
-	t.setENI(s, eni)
-	s.SkipCoolDown, s.ReleasedAt, s.state = true, 0, queued
-	t.leaveInUse(s)
-	t.queue.pushFront(s.VLAN)
+	t.enis[v] = eni
+	s := &t.slots[v]
+	s.skipCoolDown, s.releasedAt, s.state = true, 0, queued
+	t.leaveInUse(v)
+	t.queue.pushFront(v)
 	return nil
 }
 
@@ -353,20 +363,27 @@ func (t *Trunk) Abort(pod string, eni branch.ENIID) error {
 // reserved, and a [*TimeError] when now is earlier than a time already
 // seen.
 func (t *Trunk) Release(pod string, now time.Duration) (Branch, error) {
-	s, ok := t.podSlot(pod)
+	v, ok := t.podVLAN(pod)
 	switch {
 	case !ok:
 		return Branch{}, &OpError{Op: "Release", Node: t.node, Pod: pod, Err: ErrUnknownPod}
-	case s.state != bound:
+	case t.slots[v].state != bound:
 		return Branch{}, &OpError{Op: "Release", Node: t.node, Pod: pod, Err: ErrNotBound}
 	case now < t.latest:
 		return Branch{}, &TimeError{Op: "Release", Node: t.node, Now: now, Latest: t.latest}
 	}
 	t.latest = now
-	s.ReleasedAt, s.state = now, queued
-	t.leaveInUse(s)
-	t.queue.pushBack(s.VLAN)
-	return s.Branch, nil
+	t.queueBack(v, now)
+	return t.branchAt(v), nil
+}
+
+// queueBack moves vlan's bound branch to the tail of the delete queue,
+// released at now.
+func (t *Trunk) queueBack(vlan branch.VLAN, now time.Duration) {
+	s := &t.slots[vlan]
+	s.releasedAt, s.state = now, queued
+	t.leaveInUse(vlan)
+	t.queue.pushBack(vlan)
 }
 
 // Reconcile queues the bound branches of pods missing from alive, the
@@ -390,25 +407,23 @@ func (t *Trunk) Reconcile(alive []string, now time.Duration) ([]Branch, error) {
 	t.latest = now
 	var gone []Branch
 	for i := range t.slots {
-		s := &t.slots[i]
-		if _, ok := live[s.Pod]; s.state != bound || ok {
+		if _, ok := live[t.slots[i].pod]; t.slots[i].state != bound || ok {
 			continue
 		}
-		s.ReleasedAt, s.state = now, queued
-		t.leaveInUse(s)
-		t.queue.pushBack(s.VLAN)
-		gone = append(gone, s.Branch)
+		v := branch.VLAN(i)
+		t.queueBack(v, now)
+		gone = append(gone, t.branchAt(v))
 	}
 	return gone, nil
 }
 
 // Pod returns pod's reserved or bound branch.
 func (t *Trunk) Pod(pod string) (Branch, bool) {
-	s, ok := t.podSlot(pod)
+	v, ok := t.podVLAN(pod)
 	if !ok {
 		return Branch{}, false
 	}
-	return s.Branch, true
+	return t.branchAt(v), true
 }
 
 // Branches returns the bound branches sorted by VLAN ID.
@@ -418,7 +433,7 @@ func (t *Trunk) Branches() []Branch { return t.appendIn(make([]Branch, 0, t.inUs
 func (t *Trunk) Queue() []Branch {
 	out := make([]Branch, t.queue.len())
 	for i := range out {
-		out[i] = t.slots[t.queue.at(i)].Branch
+		out[i] = t.branchAt(t.queue.at(i))
 	}
 	return out
 }
@@ -435,7 +450,7 @@ func (t *Trunk) DeletingBranches() []Branch {
 func (t *Trunk) Leaked() []Branch {
 	out := make([]Branch, len(t.leaked))
 	for i, vlan := range t.leaked {
-		out[i] = t.slots[vlan].Branch
+		out[i] = t.branchAt(vlan)
 	}
 	return out
 }
@@ -443,8 +458,8 @@ func (t *Trunk) Leaked() []Branch {
 // appendIn appends the branches in any of states, in VLAN order.
 func (t *Trunk) appendIn(dst []Branch, states ...state) []Branch {
 	for i := range t.slots {
-		if s := &t.slots[i]; slices.Contains(states, s.state) {
-			dst = append(dst, s.Branch)
+		if slices.Contains(states, t.slots[i].state) {
+			dst = append(dst, t.branchAt(branch.VLAN(i)))
 		}
 	}
 	return dst

@@ -759,16 +759,18 @@ func TestCheckDetectsCorruption(t *testing.T) {
 		{"stray VLAN marked", func(tr *Trunk) { tr.vlans.take(100) }},
 		{"stray VLAN marked within the slots", func(tr *Trunk) { tr.vlans.take(6) }},
 		{"VLAN 0 freed", func(tr *Trunk) { tr.vlans[0] &^= 1 }},
-		{"two branches on one VLAN", func(tr *Trunk) { tr.slots[vlanOf(tr, "reserved")].VLAN = vlanOf(tr, "bound") }},
-		{"VLAN out of range", func(tr *Trunk) { tr.slots[tr.queue.at(0)].VLAN = 121 }},
+		{"branch on VLAN 0", func(tr *Trunk) {
+			tr.slots[0], tr.enis[0] = slot{state: leaked, deletes: MaxDeleteRetries}, eni(90)
+			tr.leaked = append(tr.leaked, 0)
+		}},
 		{"unknown state", func(tr *Trunk) { tr.slots[tr.queue.at(0)].state = leaked + 1 }},
-		{"vacant slot with a branch", func(tr *Trunk) { tr.slots[7].Pod = "ghost" }},
-		{"ENI on two branches", func(tr *Trunk) { v := tr.queue.at(0); tr.slots[v].ENI, tr.enis[v] = eni(1), eni(1) }},
-		{"ENI entry differs from its branch", func(tr *Trunk) { tr.enis[tr.queue.at(0)] = eni(77) }},
+		{"vacant slot with a branch", func(tr *Trunk) { tr.slots[7].pod = "ghost" }},
+		{"ENI on two branches", func(tr *Trunk) { tr.enis[tr.queue.at(0)] = eni(1) }},
+		{"ENI on a vacant slot", func(tr *Trunk) { tr.enis[7] = eni(77) }},
 		{"ENI entries missing", func(tr *Trunk) { tr.enis = tr.enis[:1] }},
-		{"queued entry without an ENI", func(tr *Trunk) { tr.slots[tr.queue.at(0)].ENI = branch.ENIID{} }},
-		{"reservation with an ENI", func(tr *Trunk) { tr.slots[vlanOf(tr, "reserved")].ENI = eni(70) }},
-		{"pod key mismatch", func(tr *Trunk) { tr.slots[vlanOf(tr, "bound")].Pod = "other" }},
+		{"queued entry without an ENI", func(tr *Trunk) { tr.enis[tr.queue.at(0)] = branch.ENIID{} }},
+		{"reservation with an ENI", func(tr *Trunk) { tr.enis[vlanOf(tr, "reserved")] = eni(70) }},
+		{"pod key mismatch", func(tr *Trunk) { tr.slots[vlanOf(tr, "bound")].pod = "other" }},
 		{"pod key wrong", func(tr *Trunk) { tr.keys[vlanOf(tr, "bound")]++ }},
 		{"pod key on a queued branch", func(tr *Trunk) { tr.keys[tr.queue.at(0)] = podKey("queued") }},
 		{"in-use count off", func(tr *Trunk) { tr.inUse++ }},
@@ -782,15 +784,15 @@ func TestCheckDetectsCorruption(t *testing.T) {
 			tr.queue.pushBack(v)
 			b := vlanOf(tr, "bound")
 			tr.slots[b].state = queued
-			tr.leaveInUse(&tr.slots[b])
+			tr.leaveInUse(b)
 		}},
-		{"too many deletes queued", func(tr *Trunk) { tr.slots[tr.queue.at(0)].Deletes = MaxDeleteRetries }},
-		{"leaked too early", func(tr *Trunk) { tr.slots[tr.leaked[0]].Deletes = 1 }},
+		{"too many deletes queued", func(tr *Trunk) { tr.slots[tr.queue.at(0)].deletes = MaxDeleteRetries }},
+		{"leaked too early", func(tr *Trunk) { tr.slots[tr.leaked[0]].deletes = 1 }},
 		{"leaked branch not listed", func(tr *Trunk) { tr.leaked = nil }},
 		{"leaked list names a bound branch", func(tr *Trunk) { tr.leaked = append(tr.leaked, vlanOf(tr, "bound")) }},
-		{"queued in the future", func(tr *Trunk) { tr.slots[tr.queue.at(0)].ReleasedAt = time.Hour }},
+		{"queued in the future", func(tr *Trunk) { tr.slots[tr.queue.at(0)].releasedAt = time.Hour }},
 		{"over the limit", func(tr *Trunk) { tr.limit = 1 }},
-		{"in-use branch with queue state", func(tr *Trunk) { tr.slots[vlanOf(tr, "bound")].ReleasedAt = sec }},
+		{"in-use branch with queue state", func(tr *Trunk) { tr.slots[vlanOf(tr, "bound")].releasedAt = sec }},
 		{"too many slots", func(tr *Trunk) { tr.slots = append(tr.slots, make([]slot, vlanSlots)...) }},
 	}
 	for _, tc := range tests {
@@ -813,7 +815,7 @@ func TestCheckDetectsCorruption(t *testing.T) {
 		require.NoError(t, err)
 		_, err = tr.Release("b", 2*sec)
 		require.NoError(t, err)
-		tr.slots[tr.queue.at(1)].ReleasedAt = 0
+		tr.slots[tr.queue.at(1)].releasedAt = 0
 		assert.ErrorIs(t, tr.Check(), ErrInvariant)
 	})
 }
