@@ -181,14 +181,34 @@ func appendSeconds(b []byte, d time.Duration) []byte {
 	return append(b, frac[:n]...)
 }
 
+// plainWords returns a length, a multiple of eight, of a prefix of s
+// that has no byte JSON escapes: below 0x20, a quote, a backslash or
+// non-ASCII. It tests eight bytes at once; a word it flags may still be
+// plain, which only ends the prefix early.
+func plainWords(s string) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		quote, backslash := x^(ones*'"'), x^(ones*'\\')
+		// A byte below n sets its high bit in (x - ones*n) &^ x, a zero
+		// byte in (y - ones) &^ y; a high bit in x is non-ASCII.
+		if ((x-ones*0x20)&^x|(quote-ones)&^quote|(backslash-ones)&^backslash|x)&highs != 0 {
+			break
+		}
+	}
+	return i
+}
+
 // appendJSONChars appends s escaped for a JSON string, without quotes.
 // Escaping works character by character, so pieces joined at an ASCII
 // character escape to the same bytes as the whole.
 func appendJSONChars(b []byte, s string) []byte {
 	const hexd = "0123456789abcdef"
 	// Names and messages are plain ASCII as a rule: copy the run of
-	// characters that need no escape in one go.
-	plain := 0
+	// characters that need no escape in one go, found eight at a time.
+	plain := plainWords(s)
 	for plain < len(s) {
 		if c := s[plain]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
 			break

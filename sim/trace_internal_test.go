@@ -53,3 +53,30 @@ func TestJSONEscapingIsCharacterByCharacter(t *testing.T) {
 		require.Equal(t, string(escapeEachByte(s)), string(appendJSONChars([]byte("x"), s))[1:], s)
 	}
 }
+
+// The eight-at-a-time scan misses no byte: every byte value, at every
+// place in a word, escapes as it does alone.
+func TestJSONEscapingEveryByteEverywhere(t *testing.T) {
+	for at := range 24 {
+		for c := range 256 {
+			b := []byte("abcdefghijklmnopqrstuvwx")
+			b[at] = byte(c)
+			s := string(b)
+			require.Equal(t, string(escapeEachByte(s)), string(appendJSONChars(nil, s)), "byte %#x at %d", c, at)
+		}
+	}
+}
+
+// BenchmarkAppendJSONChars escapes a trace's typical pieces: a pod's
+// namespace and name, an event reason and a message.
+func BenchmarkAppendJSONChars(b *testing.B) {
+	pieces := []string{"default", "web-12345", "SecurityGroupRequested", "will get security groups sg-0123456789abcdef0"}
+	b.ReportAllocs()
+	buf := make([]byte, 0, 256)
+	for b.Loop() {
+		buf = buf[:0]
+		for _, s := range pieces {
+			buf = appendJSONChars(buf, s)
+		}
+	}
+}
