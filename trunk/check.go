@@ -25,8 +25,8 @@ import (
 //   - queued entries carry no time later than the latest seen, and the
 //     entries queued with a cool-down and never retried are in time order.
 //
-// Problems are looked for in VLAN order, then queue order, so the one
-// reported does not depend on map iteration.
+// Problems are looked for in VLAN order, then queue order, so the same
+// state always reports the same one.
 func (t *Trunk) Check() error {
 	fail := func(format string, args ...any) error {
 		return &InvariantError{Node: t.node, Problem: fmt.Sprintf(format, args...)}
