@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/trunksim/trunksim/limits"
@@ -377,11 +378,11 @@ func (c Config) withDefaults() (Config, error) {
 		value any
 		why   string
 	}{
-		{ctl.UserClientQPS <= 0, "Controller.UserClientQPS", ctl.UserClientQPS, "must be positive"},
+		{!positive(ctl.UserClientQPS), "Controller.UserClientQPS", ctl.UserClientQPS, "must be a positive number"},
 		{ctl.UserClientBurst < 1, "Controller.UserClientBurst", ctl.UserClientBurst, "must be at least 1"},
-		{ctl.InstanceClientQPS <= 0, "Controller.InstanceClientQPS", ctl.InstanceClientQPS, "must be positive"},
+		{!positive(ctl.InstanceClientQPS), "Controller.InstanceClientQPS", ctl.InstanceClientQPS, "must be a positive number"},
 		{ctl.InstanceClientBurst < 1, "Controller.InstanceClientBurst", ctl.InstanceClientBurst, "must be at least 1"},
-		{ctl.APIServerQPS <= 0, "Controller.APIServerQPS", ctl.APIServerQPS, "must be positive"},
+		{!positive(ctl.APIServerQPS), "Controller.APIServerQPS", ctl.APIServerQPS, "must be a positive number"},
 		{ctl.APIServerBurst < 1, "Controller.APIServerBurst", ctl.APIServerBurst, "must be at least 1"},
 		{ctl.BranchWorkers < 1, "Controller.BranchWorkers", ctl.BranchWorkers, "must be at least 1"},
 		{ctl.NodeWorkers < 1, "Controller.NodeWorkers", ctl.NodeWorkers, "must be at least 1"},
@@ -394,12 +395,12 @@ func (c Config) withDefaults() (Config, error) {
 		{e.Latency < 0, "EC2.Latency", e.Latency, "must not be negative"},
 		{e.AttachDelay < 0, "EC2.AttachDelay", e.AttachDelay, "must not be negative"},
 		{e.MutatingBucket < 1, "EC2.MutatingBucket", e.MutatingBucket, "must be at least 1"},
-		{e.MutatingRefill <= 0, "EC2.MutatingRefill", e.MutatingRefill, "must be positive"},
+		{!positive(e.MutatingRefill), "EC2.MutatingRefill", e.MutatingRefill, "must be a positive number"},
 		{e.DescribeBucket < 1, "EC2.DescribeBucket", e.DescribeBucket, "must be at least 1"},
-		{e.DescribeRefill <= 0, "EC2.DescribeRefill", e.DescribeRefill, "must be positive"},
+		{!positive(e.DescribeRefill), "EC2.DescribeRefill", e.DescribeRefill, "must be a positive number"},
 		{e.MaxAttempts < 1, "EC2.MaxAttempts", e.MaxAttempts, "must be at least 1"},
 		{k.RetryPeriod <= 0, "Kubelet.RetryPeriod", k.RetryPeriod, "must be positive"},
-		{k.RetryJitter < 0, "Kubelet.RetryJitter", k.RetryJitter, "must not be negative"},
+		{!positive(k.RetryJitter), "Kubelet.RetryJitter", k.RetryJitter, "must be a positive number"},
 		{c.CNI.EnforcingMode > Standard, "CNI.EnforcingMode", c.CNI.EnforcingMode, "want Strict or Standard"},
 		{c.CNI.IPFamily > IPv6, "CNI.IPFamily", c.CNI.IPFamily, "want IPv4 or IPv6"},
 		{c.Placement > MostAllocated, "Placement", c.Placement, "want LeastAllocated or MostAllocated"},
@@ -423,6 +424,10 @@ func (c Config) withDefaults() (Config, error) {
 	ctl.CoolDown = trunk.ClampCoolDown(ctl.CoolDown)
 	return c, nil
 }
+
+// positive reports whether x is a finite number above zero: NaN and the
+// infinities would turn rates and delays into nonsense rather than errors.
+func positive(x float64) bool { return x > 0 && !math.IsInf(x, 1) }
 
 func defF(p *float64, v float64) {
 	if *p == 0 {

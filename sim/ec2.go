@@ -138,7 +138,7 @@ func (f Fault) validate() error {
 		return errors.New("both an error code and a delay: a fault either fails or slows a call")
 	case f.Delay < 0:
 		return fmt.Errorf("negative delay %v", f.Delay)
-	case f.Probability <= 0 || f.Probability > 1:
+	case !(f.Probability > 0 && f.Probability <= 1): // NaN too
 		return fmt.Errorf("probability %v not in (0, 1]", f.Probability)
 	case f.From < 0 || (f.Until != 0 && f.Until <= f.From):
 		return fmt.Errorf("window [%v, %v) is empty or negative", f.From, f.Until)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +51,10 @@ func TestNewRejectsBadConfigNamingTheField(t *testing.T) {
 		cfg   sim.Config
 	}{
 		{"Controller.UserClientQPS", sim.Config{Controller: sim.Controller{UserClientQPS: -1}}},
+		{"Controller.APIServerQPS", sim.Config{Controller: sim.Controller{APIServerQPS: math.NaN()}}},
+		{"EC2.MutatingRefill", sim.Config{EC2: sim.EC2{MutatingRefill: math.Inf(1)}}},
+		{"Kubelet.RetryJitter", sim.Config{Kubelet: sim.Kubelet{RetryJitter: math.NaN()}}},
+		{"EC2.Faults[0]", sim.Config{EC2: sim.EC2{Faults: []sim.Fault{{API: sim.CreateNetworkInterface, Code: "X", Probability: math.NaN()}}}}},
 		{"Controller.BranchWorkers", sim.Config{Controller: sim.Controller{BranchWorkers: -3}}},
 		{"Controller.GroupsPerInterface", sim.Config{Controller: sim.Controller{GroupsPerInterface: 17}}},
 		{"EC2.Latency", sim.Config{EC2: sim.EC2{Latency: -time.Second}}},
