@@ -67,9 +67,9 @@
 // A trunk keeps its branches in a table indexed by VLAN ID, which grows to
 // the highest ID used (to the branch limit at first), with the ENIs and
 // hashed pod UIDs in arrays beside it. A call looks a pod or an ENI up by
-// scanning those arrays, at most 121 entries, and allocates nothing once
-// the table has grown, except [Trunk.Sweep]'s result slice and the errors.
-// A large cluster has thousands of trunks, each touched now and then, so a
+// scanning those arrays, at most 121 entries. Once the table has grown,
+// Reserve, Bind, Unreserve, Abort, Release, AppendSweep, Deleted and
+// DeleteFailed allocate nothing but their errors. A large cluster has thousands of trunks, each touched now and then, so a
 // few adjacent cache lines serve better than maps.
 //
 // # Errors

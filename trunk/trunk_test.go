@@ -903,3 +903,38 @@ func TestCycleDoesNotAllocate(t *testing.T) {
 	}
 	assert.Zero(t, testing.AllocsPerRun(100, cycle))
 }
+
+// The calls a simulation makes for every branch allocate nothing once the
+// trunk's table has grown, as the package documentation says.
+func TestBranchLifecycleAllocatesNothing(t *testing.T) {
+	tr := newTrunk(t, 9)
+	bindPod(t, tr, "warm", 1)
+	buf := make([]Branch, 0, 8)
+	var now time.Duration
+	n := uint64(1000)
+	allocs := testing.AllocsPerRun(100, func() {
+		n++
+		_, err := tr.Reserve("p")
+		require.NoError(t, err)
+		require.NoError(t, tr.Bind("p", eni(n), "trunk-assoc"))
+		_, err = tr.Release("p", now)
+		require.NoError(t, err)
+		now += 2 * time.Minute
+		buf = tr.AppendSweep(buf[:0], now, 0)
+		require.NoError(t, tr.Deleted(buf[0].ENI))
+		_, err = tr.Reserve("q")
+		require.NoError(t, err)
+		require.NoError(t, tr.Unreserve("q"))
+		_, err = tr.Reserve("r")
+		require.NoError(t, err)
+		require.NoError(t, tr.Abort("r", eni(n+1<<40)))
+		buf = tr.AppendSweep(buf[:0], now, 0)
+		forgotten, err := tr.DeleteFailed(buf[0].ENI)
+		require.NoError(t, err)
+		require.False(t, forgotten)
+		buf = tr.AppendSweep(buf[:0], now, 0)
+		require.NoError(t, tr.Deleted(buf[0].ENI))
+	})
+	assert.Zero(t, allocs)
+	assert.Equal(t, "node \"node-1\": 1 in use, 0 cooling, 0 deleting, 0 leaked, limit 9", tr.String())
+}
