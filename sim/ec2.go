@@ -77,7 +77,9 @@ const (
 // ErrEC2 is wrapped by every *APIError.
 var ErrEC2 = errors.New("EC2 error")
 
-// APIError is an error answer from the fake EC2.
+// APIError is an error answer from the fake EC2. The same *APIError may
+// answer many calls (every throttled call of one action shares one), so
+// treat it as read-only.
 type APIError struct {
 	API  API
 	Code string
