@@ -64,13 +64,9 @@ func (t *tracer) object(kind, name string) {
 	t.buf = append(t.buf, '"')
 }
 
-// objectPod writes the open line's object as pod/namespace/name.
-func (t *tracer) objectPod(p *pod) {
-	t.buf = append(t.buf, "pod/"...)
-	t.buf = appendJSONChars(t.buf, p.ns())
-	t.buf = append(t.buf, '/')
-	t.object("", p.name())
-}
+// objectPod writes the open line's object as pod/namespace/name, which is
+// "pod/" and the pod's key.
+func (t *tracer) objectPod(p *pod) { t.object("pod", p.key) }
 
 // detail opens the line's detail; text and num add to it, and end closes
 // it with the line.
