@@ -1,0 +1,66 @@
+package cni
+
+import "fmt"
+
+// EnforcingMode is the CNI's POD_SECURITY_GROUP_ENFORCING_MODE, which
+// decides whether a branch pod's node-local traffic leaves the node.
+type EnforcingMode uint8
+
+const (
+	// Strict sends all branch pod traffic through the VPC (the CNI default,
+	// pkg/sgpp/constants.go DefaultEnforcingMode).
+	Strict EnforcingMode = 1 + iota
+	// Standard keeps node-local traffic on the node (CNI v1.11.0 and later,
+	// [FeatureStandardMode]).
+	Standard
+)
+
+// String returns "strict" or "standard", the variable's values.
+func (m EnforcingMode) String() string {
+	switch m {
+	case Strict:
+		return "strict"
+	case Standard:
+		return "standard"
+	}
+	return fmt.Sprintf("EnforcingMode(%d)", uint8(m))
+}
+
+// IPFamily is the cluster's IP family.
+type IPFamily uint8
+
+const (
+	// IPv4 clusters (the default).
+	IPv4 IPFamily = 1 + iota
+	// IPv6 clusters; branch ENIs for them need CNI v1.16.0 or later
+	// ([FeatureIPv6Branches]).
+	IPv6
+)
+
+// String returns "ipv4" or "ipv6".
+func (f IPFamily) String() string {
+	switch f {
+	case IPv4:
+		return "ipv4"
+	case IPv6:
+		return "ipv6"
+	}
+	return fmt.Sprintf("IPFamily(%d)", uint8(f))
+}
+
+// Config holds the aws-node settings that change what the controller sees.
+type Config struct {
+	// DisablePodENI models ENABLE_POD_ENI=false (CNI README): no node asks
+	// for a trunk. The zero value describes a cluster set up as the EKS
+	// guide says.
+	DisablePodENI bool
+	// EnforcingMode is POD_SECURITY_GROUP_ENFORCING_MODE; zero means Strict.
+	EnforcingMode EnforcingMode
+	// DisableTCPEarlyDemux is DISABLE_TCP_EARLY_DEMUX (CNI README, v1.7.3
+	// and later), set on the aws-vpc-cni-init container.
+	DisableTCPEarlyDemux bool
+	// Version is the CNI release; zero means the newest behaviour.
+	Version Version
+	// IPFamily is the cluster's IP family; zero means IPv4.
+	IPFamily IPFamily
+}
