@@ -5,9 +5,9 @@ import (
 	"testing"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/reach"
 	"github.com/trunksim/trunksim/scenario"
-	"github.com/trunksim/trunksim/sim"
 )
 
 var sinkVerdict reach.Verdict
@@ -21,7 +21,7 @@ func BenchmarkReach(b *testing.B) {
 		filler = append(filler, tcp(uint16(10000+i), block("192.168.0.0/16")))
 	}
 	g = withRules(g, sgDB, append(filler, tcp(5432, group(sgWeb))), nil)
-	for _, mode := range []sim.EnforcingMode{sim.Strict, sim.Standard} {
+	for _, mode := range []cni.EnforcingMode{cni.Strict, cni.Standard} {
 		for _, c := range []struct {
 			name     string
 			from, to reach.Endpoint

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/trunksim/trunksim/branch"
-	"github.com/trunksim/trunksim/sim"
+	"github.com/trunksim/trunksim/cni"
 )
 
 // Upstream sources findings cite.
@@ -196,7 +196,7 @@ func (k *checker) judgeWorkload(r *resolved, h int) error {
 					summary: name + " cannot reach " + t.Workload + " on " + words,
 					from:    self, to: k.endpoint(target, k.peerNode(g, h)), proto: t.Protocol, port: t.Port,
 					sources: []string{srcSGRules}}
-				if g == h && k.m.mode == sim.Standard {
+				if g == h && k.m.mode == cni.Standard {
 					spec.sameNode = &[2]Endpoint{self, k.endpoint(target, home)}
 				}
 				specs = append(specs, spec)
@@ -239,7 +239,7 @@ func (k *checker) judgeWorkload(r *resolved, h int) error {
 					summary: c.w.Name + " cannot reach " + name + " on " + words,
 					from:    k.endpoint(c, k.peerNode(g, h)), to: self, proto: t.Protocol, port: t.Port,
 					sources: []string{srcSGRules}}
-				if g == h && k.m.mode == sim.Standard {
+				if g == h && k.m.mode == cni.Standard {
 					spec.sameNode = &[2]Endpoint{k.endpoint(c, home), self}
 				}
 				specs = append(specs, spec)
@@ -324,7 +324,7 @@ func (k *checker) fixesFor(v Verdict) (fixes []Fix, alts [][]Fix) {
 			case NoRoutePublicSubnet:
 				snat := setEnvFix(awsNode, snatEnv, "false", " so the node SNATs the pods' traffic leaving the VPC to its public address; its groups then judge it")
 				switch {
-				case k.m.mode == sim.Standard:
+				case k.m.mode == cni.Standard:
 					alts = append(alts, []Fix{snat})
 				case k.c.ExternalSNAT:
 					alts = append(alts, append(k.modeFix(" so the node SNATs the pods' traffic leaving the VPC"), snat))
@@ -405,13 +405,13 @@ func (k *checker) configFindings() {
 		}
 	}
 	if sgWorkloads > 0 {
-		if c.Mode == sim.Standard && k.m.mode == sim.Strict {
+		if c.Mode == cni.Standard && k.m.mode == cni.Strict {
 			out = append(out, Finding{Severity: Warning, Code: CodeStandardModeIgnored,
 				Summary: modeEnv + "=standard is set, but CNI " + c.CNIVersion.String() + " predates it and runs every security-group pod in strict mode",
 				Fixes:   []Fix{upgradeFix(StandardModeVersion(), "")},
 				Sources: []string{srcChangelog}})
 		}
-		if c.Calico && k.m.mode == sim.Strict {
+		if c.Calico && k.m.mode == cni.Strict {
 			out = append(out, Finding{Severity: Warning, Code: CodeCalicoStrict,
 				Summary: "Calico network policies do not apply to security-group pods in strict mode: only their security groups filter them",
 				Fixes:   k.modeFix(" so Calico manages the pods' host interfaces"),
@@ -485,7 +485,7 @@ func (k *checker) notes() []string {
 		"Pods reach CoreDNS through its Service: kube-proxy rewrites the address on the sender's node, so groups see the " +
 			"CoreDNS pod's own address.",
 	}
-	if k.m.mode == sim.Standard {
+	if k.m.mode == cni.Standard {
 		notes = append(notes, "Upstream disagreement, standard mode on one node: the EKS User Guide says pods in different "+
 			"security groups on the same node cannot talk (awsdocs/amazon-eks-user-guide#634, PR #637); the CNI routes them "+
 			"directly through the main table (driver.go setupIPBasedContainerRouteRules, priority 512) and its README says "+

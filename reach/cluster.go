@@ -6,8 +6,8 @@ import (
 	"strconv"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/limits"
-	"github.com/trunksim/trunksim/sim"
 )
 
 // NodeGroup is a set of identical nodes as the cluster check sees them.
@@ -91,7 +91,7 @@ type Cluster struct {
 	PodENIDisabled bool
 	// IPFamily is the cluster's IP family; zero means IPv4. IPv6 is not
 	// modelled.
-	IPFamily sim.IPFamily
+	IPFamily cni.IPFamily
 	// Calico reports Calico network policy in the cluster.
 	Calico bool
 	// Limits is the instance-type table; nil means limits.Default().
@@ -179,10 +179,10 @@ func configErr(field, format string, args ...any) error {
 
 func (k *checker) validate() error {
 	c := k.c
-	if c.IPFamily == sim.IPv6 {
+	if c.IPFamily == cni.IPv6 {
 		return &ConfigError{Field: "IPFamily", Why: "IPv6 clusters are not modelled (their pods are never SNATed and rules would need IPv6 blocks)", Err: ErrUnsupported}
 	}
-	if c.IPFamily > sim.IPv6 {
+	if c.IPFamily > cni.IPv6 {
 		return configErr("IPFamily", "%v: want IPv4", c.IPFamily)
 	}
 	seen := map[string]bool{}

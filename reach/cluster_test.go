@@ -9,9 +9,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/reach"
-	"github.com/trunksim/trunksim/sim"
 )
 
 func policy(name string, labels map[string]string, groups ...branch.SecurityGroupID) branch.Policy {
@@ -26,7 +26,7 @@ func cluster() reach.Cluster {
 	g = withRules(g, sgWeb, []reach.Rule{tcp(8080, group(sgNode))}, nil)
 	g = withRules(g, sgDB, []reach.Rule{tcp(5432, group(sgWeb))}, nil)
 	return reach.Cluster{
-		Config:     reach.Config{Mode: sim.Standard, VPC: cidr("10.0.0.0/16"), Groups: g},
+		Config:     reach.Config{Mode: cni.Standard, VPC: cidr("10.0.0.0/16"), Groups: g},
 		NodeGroups: []reach.NodeGroup{{Name: "ng", InstanceType: "m5.large", Groups: []branch.SecurityGroupID{sgNode}}},
 		Policies:   []branch.Policy{policy("web", map[string]string{"app": "web"}, sgWeb), policy("db", map[string]string{"app": "db"}, sgDB)},
 		Workloads: []reach.Workload{
@@ -57,7 +57,7 @@ func codes(r reach.Report) []reach.Code {
 func TestCheckClusterPassesAWorkingCluster(t *testing.T) {
 	r := mustCheck(t, cluster())
 	assert.Empty(t, r.Findings)
-	assert.Equal(t, sim.Standard, r.Mode)
+	assert.Equal(t, cni.Standard, r.Mode)
 	assert.Equal(t, []reach.WorkloadReport{
 		{Name: "frontend", Namespace: "default", NodeGroups: []string{"ng"}, Runs: true},
 		{Name: "web", Namespace: "default", Groups: []branch.SecurityGroupID{sgWeb}, Policies: []string{"default/web"}, NodeGroups: []string{"ng"}, Runs: true},
@@ -79,7 +79,7 @@ func TestCheckClusterRefusesInputThatIsNotACluster(t *testing.T) {
 		is    error
 		field string
 	}{
-		{"IPv6", edit(func(c *reach.Cluster) { c.IPFamily = sim.IPv6 }), reach.ErrUnsupported, "IPFamily"},
+		{"IPv6", edit(func(c *reach.Cluster) { c.IPFamily = cni.IPv6 }), reach.ErrUnsupported, "IPFamily"},
 		{"unknown instance type", edit(func(c *reach.Cluster) { c.NodeGroups[0].InstanceType = "m5.huge" }), reach.ErrInvalidConfig, "NodeGroups[0].InstanceType"},
 		{"duplicate node group", edit(func(c *reach.Cluster) { c.NodeGroups = append(c.NodeGroups, c.NodeGroups[0]) }), reach.ErrInvalidConfig, "NodeGroups[1].Name"},
 		{"node group repeats a group", edit(func(c *reach.Cluster) { c.NodeGroups[0].Groups = []branch.SecurityGroupID{sgNode, sgNode} }), reach.ErrInvalidConfig, "NodeGroups[0].Groups"},
@@ -126,7 +126,7 @@ func TestCheckClusterResolvesGroupsAsTheController(t *testing.T) {
 
 func TestCheckClusterFindsBrokenFlowsBetweenWorkloads(t *testing.T) {
 	c := cluster()
-	c.Mode = sim.Strict
+	c.Mode = cni.Strict
 	c.DisableTCPEarlyDemux = true
 	c.Groups = withRules(baseGroups(), sgNode, []reach.Rule{all(group(sgWeb)), all(group(sgDB))}, nil)
 	r := mustCheck(t, c)
@@ -165,7 +165,7 @@ func TestCheckClusterSaysWhenAFlowWorksOnlyOnOneNode(t *testing.T) {
 
 func TestCheckClusterJudgesEveryNodeGroupPair(t *testing.T) {
 	c := cluster()
-	c.Mode = sim.Strict
+	c.Mode = cni.Strict
 	c.DisableTCPEarlyDemux = true
 	c.Groups = withRules(c.Groups, sgOther, []reach.Rule{all(group(sgOther)), udp(53, group(sgWeb)), tcp(53, group(sgWeb)), udp(53, group(sgDB)), tcp(53, group(sgDB))}, nil)
 	c.NodeGroups = append(c.NodeGroups, reach.NodeGroup{Name: "other", InstanceType: "c5.xlarge", Groups: []branch.SecurityGroupID{sgOther}})
@@ -183,7 +183,7 @@ func TestCheckClusterJudgesEveryNodeGroupPair(t *testing.T) {
 
 func TestCheckClusterTrafficOutsideTheCluster(t *testing.T) {
 	c := cluster()
-	c.Mode = sim.Strict
+	c.Mode = cni.Strict
 	c.DisableTCPEarlyDemux = true
 	c.Workloads[1].TalksTo = append(c.Workloads[1].TalksTo,
 		reach.Traffic{Group: sgRDS, Protocol: reach.TCP, Port: 3306},
@@ -234,19 +234,19 @@ func TestCheckClusterConfigurationFindings(t *testing.T) {
 	})
 	t.Run("standard mode on an old CNI", func(t *testing.T) {
 		c := cluster()
-		c.CNIVersion = sim.Version{Major: 1, Minor: 10, Patch: 4}
+		c.CNIVersion = cni.Version{Major: 1, Minor: 10, Patch: 4}
 		c.DisableTCPEarlyDemux = true
 		r := mustCheck(t, c)
-		assert.Equal(t, sim.Strict, r.Mode, "the check judges the mode the CNI really runs")
+		assert.Equal(t, cni.Strict, r.Mode, "the check judges the mode the CNI really runs")
 		assert.Contains(t, codes(r), reach.CodeStandardModeIgnored)
 		assert.NotContains(t, strings.Join(r.Notes, "\n"), "#634", "no standard-mode notes when strict is in force")
 	})
 	t.Run("Calico in strict mode", func(t *testing.T) {
 		c := cluster()
-		c.Mode, c.DisableTCPEarlyDemux, c.Calico = sim.Strict, true, true
+		c.Mode, c.DisableTCPEarlyDemux, c.Calico = cni.Strict, true, true
 		f := only(t, mustCheck(t, c), reach.CodeCalicoStrict)
 		assert.Equal(t, reach.Warning, f.Severity)
-		c.Mode = sim.Standard
+		c.Mode = cni.Standard
 		assert.NotContains(t, codes(mustCheck(t, c)), reach.CodeCalicoStrict)
 	})
 	t.Run("node group without groups", func(t *testing.T) {
@@ -264,7 +264,7 @@ func TestCheckClusterConfigurationFindings(t *testing.T) {
 	})
 	t.Run("ranking", func(t *testing.T) {
 		c := cluster()
-		c.Mode, c.Calico = sim.Strict, true
+		c.Mode, c.Calico = cni.Strict, true
 		c.Policies = append(c.Policies, policy("unused", map[string]string{"app": "nothing"}, sgOther))
 		r := mustCheck(t, c)
 		assert.Equal(t, []reach.Code{reach.CodeProbe, reach.CodeCalicoStrict, reach.CodePolicyUnused}, codes(r))
@@ -289,7 +289,7 @@ func TestFixCommands(t *testing.T) {
 			"kubectl set env daemonset aws-node -n kube-system -c aws-node ENABLE_POD_ENI=true"},
 		{"init container variable", reach.Fix{Kind: reach.FixSetEnv, Container: "aws-vpc-cni-init", Env: "DISABLE_TCP_EARLY_DEMUX", Value: "true"},
 			`kubectl patch daemonset aws-node -n kube-system -p '{"spec":{"template":{"spec":{"initContainers":[{"name":"aws-vpc-cni-init","env":[{"name":"DISABLE_TCP_EARLY_DEMUX","value":"true"}]}]}}}}'`},
-		{"upgrade", reach.Fix{Kind: reach.FixUpgradeCNI, Version: sim.Version{Major: 1, Minor: 11}}, ""},
+		{"upgrade", reach.Fix{Kind: reach.FixUpgradeCNI, Version: cni.Version{Major: 1, Minor: 11}}, ""},
 	} {
 		assert.Equal(t, tt.want, tt.fix.Command(), tt.name)
 	}

@@ -5,8 +5,8 @@ import (
 	"net/netip"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/reach"
-	"github.com/trunksim/trunksim/sim"
 )
 
 func ExampleModel_Reach() {
@@ -52,7 +52,7 @@ func ExampleCheckCluster() {
 	web := reach.NewGroup(webSG, "web")
 
 	r, err := reach.CheckCluster(reach.Cluster{
-		Config:     reach.Config{Mode: sim.Strict, Groups: []reach.Group{cluster, web}},
+		Config:     reach.Config{Mode: cni.Strict, Groups: []reach.Group{cluster, web}},
 		NodeGroups: []reach.NodeGroup{{Name: "ng", InstanceType: "m5.large", Groups: []branch.SecurityGroupID{nodeSG}}},
 		Policies: []branch.Policy{{Namespace: "default", Name: "web",
 			PodSelector: &branch.LabelSelector{MatchLabels: map[string]string{"app": "web"}}, Groups: []branch.SecurityGroupID{webSG}}},

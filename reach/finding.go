@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/trunksim/trunksim/branch"
-	"github.com/trunksim/trunksim/sim"
+	"github.com/trunksim/trunksim/cni"
 )
 
 // Severity ranks a [Finding]. Lower values are worse; the zero value is
@@ -164,7 +164,7 @@ type Fix struct {
 	// Container, Env and Value are the variable to set, for FixSetEnv.
 	Container, Env, Value string
 	// Version is the release to move to, for FixUpgradeCNI.
-	Version sim.Version
+	Version cni.Version
 	// Text says what to do, in words.
 	Text string
 }
@@ -214,7 +214,7 @@ func setEnvFix(container, env, value, why string) Fix {
 		Text: "set " + env + "=" + value + " on the " + container + " container of the aws-node DaemonSet" + why}
 }
 
-func upgradeFix(v sim.Version, why string) Fix {
+func upgradeFix(v cni.Version, why string) Fix {
 	return Fix{Kind: FixUpgradeCNI, Version: v, Text: "upgrade the VPC CNI to " + v.String() + " or later" + why}
 }
 
@@ -276,7 +276,7 @@ type WorkloadReport struct {
 // Report is the result of [CheckCluster].
 type Report struct {
 	// Mode is the enforcing mode in force.
-	Mode sim.EnforcingMode
+	Mode cni.EnforcingMode
 	// Workloads are the cluster's workloads in input order.
 	Workloads []WorkloadReport
 	// Findings are ranked worst first.

@@ -6,8 +6,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/reach"
-	"github.com/trunksim/trunksim/sim"
 )
 
 // Groups the tests share: the nodes' group, two pods' groups, a
@@ -70,7 +70,7 @@ type tb interface {
 	Helper()
 }
 
-func newModel(t tb, mode sim.EnforcingMode, groups []reach.Group, opts ...func(*reach.Config)) *reach.Model {
+func newModel(t tb, mode cni.EnforcingMode, groups []reach.Group, opts ...func(*reach.Config)) *reach.Model {
 	t.Helper()
 	cfg := reach.Config{Mode: mode, VPC: cidr("10.0.0.0/16"), Groups: groups}
 	for _, o := range opts {

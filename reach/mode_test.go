@@ -6,8 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/reach"
-	"github.com/trunksim/trunksim/sim"
 )
 
 // modeCase is one flow judged in both enforcing modes.
@@ -31,9 +31,9 @@ func runModeCases(t *testing.T, groups []reach.Group, cases []modeCase, opts ...
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, mw := range []struct {
-				mode sim.EnforcingMode
+				mode cni.EnforcingMode
 				w    want
-			}{{sim.Strict, tt.strict}, {sim.Standard, tt.standard}} {
+			}{{cni.Strict, tt.strict}, {cni.Standard, tt.standard}} {
 				v := mustReach(t, newModel(t, mw.mode, groups, opts...), tt.from, tt.to, tt.proto, tt.port)
 				assert.Equal(t, mw.w.allowed, v.Allowed, "%v:\n%s", mw.mode, v.Explain())
 				assert.Equal(t, mw.w.path, v.Path, "%v:\n%s", mw.mode, v.Explain())
@@ -96,7 +96,7 @@ func TestKubeletProbesInEachMode(t *testing.T) {
 	probe("rule, early demux off", admitsNode, true, passes)
 
 	// Early demux concerns the node's own TCP to its own branch pods only.
-	for _, mode := range []sim.EnforcingMode{sim.Strict, sim.Standard} {
+	for _, mode := range []cni.EnforcingMode{cni.Strict, cni.Standard} {
 		m := newModel(t, mode, withRules(baseGroups(), sgWeb, []reach.Rule{all(group(sgNode))}, nil))
 		assert.True(t, mustReach(t, m, reach.HostOf(n2), web1, reach.TCP, 8080).Allowed, "another node's kubelet")
 		assert.True(t, mustReach(t, m, host1, web1, reach.UDP, 8080).Allowed, "udp has no early demux")
@@ -114,7 +114,7 @@ func TestNodeLocalDNSNeedsStandardMode(t *testing.T) {
 		{"the node itself", host1, cache, reach.UDP, 53, local, local},
 		{"a pod on another node", db2, cache, reach.UDP, 53, noRoute, noRoute},
 	})
-	v := mustReach(t, newModel(t, sim.Strict, baseGroups()), web1, cache, reach.UDP, 53)
+	v := mustReach(t, newModel(t, cni.Strict, baseGroups()), web1, cache, reach.UDP, 53)
 	assert.Equal(t, reach.NoRouteStrictLinkLocal, v.Checks[0].NoRoute)
 	assert.Contains(t, v.Route, "CNI#1384")
 }
@@ -177,7 +177,7 @@ func TestTrafficLeavingTheVPC(t *testing.T) {
 			closed[i].Egress = []reach.Rule{all(block("10.0.0.0/16"))}
 		}
 	}
-	v := mustReach(t, newModel(t, sim.Standard, closed), reach.BranchPodOn("web", set(sgWeb), in(reach.Private)), internet, reach.TCP, 443)
+	v := mustReach(t, newModel(t, cni.Standard, closed), reach.BranchPodOn("web", set(sgWeb), in(reach.Private)), internet, reach.TCP, 443)
 	assert.False(t, v.Allowed)
 	assert.Equal(t, reach.PathSNAT, v.Path)
 	assert.Equal(t, "primary ENI of node n1", v.Checks[0].Interface)
@@ -190,15 +190,15 @@ func TestTrafficLeavingTheVPC(t *testing.T) {
 func TestModeInForce(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
-		mode    sim.EnforcingMode
-		version sim.Version
-		want    sim.EnforcingMode
+		mode    cni.EnforcingMode
+		version cni.Version
+		want    cni.EnforcingMode
 	}{
-		{"unset means strict", 0, sim.Version{}, sim.Strict},
-		{"standard on the newest CNI", sim.Standard, sim.Version{}, sim.Standard},
-		{"standard on v1.11.0", sim.Standard, sim.Version{Major: 1, Minor: 11}, sim.Standard},
-		{"standard on v1.10.3 is strict", sim.Standard, sim.Version{Major: 1, Minor: 10, Patch: 3}, sim.Strict},
-		{"strict stays strict", sim.Strict, sim.Version{Major: 1, Minor: 7}, sim.Strict},
+		{"unset means strict", 0, cni.Version{}, cni.Strict},
+		{"standard on the newest CNI", cni.Standard, cni.Version{}, cni.Standard},
+		{"standard on v1.11.0", cni.Standard, cni.Version{Major: 1, Minor: 11}, cni.Standard},
+		{"standard on v1.10.3 is strict", cni.Standard, cni.Version{Major: 1, Minor: 10, Patch: 3}, cni.Strict},
+		{"strict stays strict", cni.Strict, cni.Version{Major: 1, Minor: 7}, cni.Strict},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			m, err := reach.New(reach.Config{Mode: tt.mode, CNIVersion: tt.version, Groups: baseGroups()})
@@ -218,6 +218,6 @@ func TestFromOutsideTheVPCOnlyTheReceiverJudges(t *testing.T) {
 		{"covered", client, web1, reach.TCP, 443, passes, passes},
 		{"other port", client, web1, reach.TCP, 80, judged, judged},
 	})
-	v := mustReach(t, newModel(t, sim.Strict, g), client, web1, reach.TCP, 443)
+	v := mustReach(t, newModel(t, cni.Strict, g), client, web1, reach.TCP, 443)
 	assert.Len(t, v.Checks, 1, "an internet host has no groups of its own")
 }

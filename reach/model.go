@@ -6,13 +6,15 @@ import (
 	"strconv"
 
 	"github.com/trunksim/trunksim/branch"
-	"github.com/trunksim/trunksim/sim"
+	"github.com/trunksim/trunksim/cni"
 )
 
 // StandardModeVersion returns the first CNI release that reads
 // POD_SECURITY_GROUP_ENFORCING_MODE (CHANGELOG v1.11.0, PR #1907). Older
-// releases behave as strict whatever the variable says.
-func StandardModeVersion() sim.Version { return sim.Version{Major: 1, Minor: 11} }
+// releases behave as strict whatever the variable says. It is
+// [cni.FeatureStandardMode]'s release, kept here for callers of this
+// package.
+func StandardModeVersion() cni.Version { return cni.FeatureStandardMode.Since() }
 
 // Config is what a [Model] judges flows with: the security groups and the
 // aws-node settings that decide which path traffic takes. Zero fields
@@ -21,11 +23,11 @@ func StandardModeVersion() sim.Version { return sim.Version{Major: 1, Minor: 11}
 type Config struct {
 	// Mode is POD_SECURITY_GROUP_ENFORCING_MODE; zero means strict, the
 	// CNI's default (pkg/sgpp/constants.go DefaultEnforcingMode).
-	Mode sim.EnforcingMode
+	Mode cni.EnforcingMode
 	// CNIVersion is the aws-node release; zero means the newest. Before
 	// [StandardModeVersion] standard mode does not exist and the model
 	// uses strict, as such a release does.
-	CNIVersion sim.Version
+	CNIVersion cni.Version
 	// DisableTCPEarlyDemux is DISABLE_TCP_EARLY_DEMUX on the
 	// aws-vpc-cni-init container.
 	DisableTCPEarlyDemux bool
@@ -49,7 +51,7 @@ type Config struct {
 // is safe for concurrent use, and holds its own copy of the groups.
 type Model struct {
 	cfg    Config
-	mode   sim.EnforcingMode
+	mode   cni.EnforcingMode
 	quotas Quotas
 	groups map[branch.SecurityGroupID]*Group
 }
@@ -60,7 +62,7 @@ type Model struct {
 // would refuse, and a [*RuleQuotaError] for a group over the
 // rules-per-group quota.
 func New(cfg Config) (*Model, error) {
-	if cfg.Mode > sim.Standard {
+	if cfg.Mode > cni.Standard {
 		return nil, &ConfigError{Field: "Mode", Why: cfg.Mode.String() + ": want strict or standard", Err: ErrInvalidConfig}
 	}
 	if cfg.VPC.IsValid() {
@@ -91,14 +93,14 @@ func New(cfg Config) (*Model, error) {
 	}
 	m.mode = cfg.Mode
 	if m.mode == 0 || !cfg.CNIVersion.AtLeast(StandardModeVersion()) {
-		m.mode = sim.Strict
+		m.mode = cni.Strict
 	}
 	return m, nil
 }
 
 // Mode returns the enforcing mode the CNI actually runs: the configured
 // one, or strict when none is set or the release predates standard mode.
-func (m *Model) Mode() sim.EnforcingMode { return m.mode }
+func (m *Model) Mode() cni.EnforcingMode { return m.mode }
 
 // Quotas returns the quotas in force, defaults filled in.
 func (m *Model) Quotas() Quotas { return m.quotas }

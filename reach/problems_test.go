@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/reach"
 	"github.com/trunksim/trunksim/scenario"
-	"github.com/trunksim/trunksim/sim"
 )
 
 // healthy is a cluster that passes the check: one security-group
@@ -123,7 +123,7 @@ func apply(t *testing.T, orig *scenario.Scenario, fixes ...reach.Fix) *scenario.
 		case reach.FixSetEnv:
 			switch f.Env + "=" + f.Value {
 			case "POD_SECURITY_GROUP_ENFORCING_MODE=standard":
-				sc.CNI.EnforcingMode = sim.Standard
+				sc.CNI.EnforcingMode = cni.Standard
 			case "DISABLE_TCP_EARLY_DEMUX=true":
 				sc.CNI.DisableTCPEarlyDemux = true
 			case "AWS_VPC_K8S_CNI_EXTERNALSNAT=false":
@@ -148,7 +148,7 @@ func TestHealthyClusterPasses(t *testing.T) {
 	r := check(t, parse(t, healthy))
 	assert.Empty(t, r.Findings)
 	assert.True(t, r.OK())
-	assert.Equal(t, sim.Strict, r.Mode)
+	assert.Equal(t, cni.Strict, r.Mode)
 	// DNS over UDP and TCP to CoreDNS, one probe, the internet.
 	assert.Equal(t, 4, r.Flows)
 	require.Len(t, r.Workloads, 1)
@@ -235,13 +235,13 @@ func TestProblemNodeLocalDNSCacheInStrictMode(t *testing.T) {
 	assert.True(t, f.Verdict.ModeMatters)
 	require.Len(t, f.Fixes, 2, "this CNI predates standard mode, so the fix upgrades it first")
 	assert.Equal(t, reach.FixUpgradeCNI, f.Fixes[0].Kind)
-	assert.Equal(t, sim.Version{Major: 1, Minor: 11}, f.Fixes[0].Version)
+	assert.Equal(t, cni.Version{Major: 1, Minor: 11}, f.Fixes[0].Version)
 	assert.Equal(t, "POD_SECURITY_GROUP_ENFORCING_MODE", f.Fixes[1].Env)
 	assert.Equal(t, "kubectl set env daemonset aws-node -n kube-system -c aws-node POD_SECURITY_GROUP_ENFORCING_MODE=standard", f.Fixes[1].Command())
 
 	fixed := check(t, apply(t, sc, f.Fixes...))
 	assert.Empty(t, fixed.Findings)
-	assert.Equal(t, sim.Standard, fixed.Mode)
+	assert.Equal(t, cni.Standard, fixed.Mode)
 }
 
 // Problem 9, no internet from security-group pods: strict mode does not

@@ -9,8 +9,8 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/reach"
-	"github.com/trunksim/trunksim/sim"
 )
 
 // propGroups is the pool of groups the properties draw from.
@@ -55,7 +55,7 @@ func genRules(t *rapid.T, label string) []reach.Rule {
 	return out
 }
 
-func genConfig(t *rapid.T, mode sim.EnforcingMode) reach.Config {
+func genConfig(t *rapid.T, mode cni.EnforcingMode) reach.Config {
 	cfg := reach.Config{Mode: mode, DisableTCPEarlyDemux: rapid.Bool().Draw(t, "demux"), ExternalSNAT: rapid.Bool().Draw(t, "externalSNAT")}
 	if rapid.Bool().Draw(t, "vpc?") {
 		cfg.VPC = cidr("10.0.0.0/16")
@@ -120,7 +120,7 @@ func genFlows(t *rapid.T, m *reach.Model, eps []reach.Endpoint) []flow {
 // through: no flow that was allowed is denied afterwards, in either mode.
 func TestPropertyAddingAnAllowRuleNeverRemovesReachability(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		mode := rapid.SampledFrom([]sim.EnforcingMode{sim.Strict, sim.Standard}).Draw(t, "mode")
+		mode := rapid.SampledFrom([]cni.EnforcingMode{cni.Strict, cni.Standard}).Draw(t, "mode")
 		m, err := reach.New(genConfig(t, mode))
 		require.NoError(t, err)
 		eps := genEndpoints(t)
@@ -147,7 +147,7 @@ func TestPropertyAddingAnAllowRuleNeverRemovesReachability(t *testing.T) {
 func TestPropertyAddingAnAllowRuleNeverAddsAnError(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		c := cluster()
-		c.Mode = rapid.SampledFrom([]sim.EnforcingMode{sim.Strict, sim.Standard}).Draw(t, "mode")
+		c.Mode = rapid.SampledFrom([]cni.EnforcingMode{cni.Strict, cni.Standard}).Draw(t, "mode")
 		c.DisableTCPEarlyDemux = rapid.Bool().Draw(t, "demux")
 		c.Groups = genConfig(t, c.Mode).Groups
 		before, err := reach.CheckCluster(c)
@@ -183,7 +183,7 @@ func TestPropertyAddingAnAllowRuleNeverAddsAnError(t *testing.T) {
 // kubelet's TCP also meets early demux.)
 func TestPropertyStrictVerdictsDependOnlyOnThePodsGroups(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		cfg := genConfig(t, sim.Strict)
+		cfg := genConfig(t, cni.Strict)
 		m, err := reach.New(cfg)
 		require.NoError(t, err)
 		subnet := genSubnet(t)
@@ -221,7 +221,7 @@ func TestPropertyStrictVerdictsDependOnlyOnThePodsGroups(t *testing.T) {
 					got = append(got, outcome{})
 					continue
 				}
-				require.Equal(t, sim.Strict, v.Mode)
+				require.Equal(t, cni.Strict, v.Mode)
 				got = append(got, outcome{v.Allowed, v.Path, v.Checks})
 			}
 			if i == 0 {
@@ -238,7 +238,7 @@ func TestPropertyStrictVerdictsDependOnlyOnThePodsGroups(t *testing.T) {
 // consulted, whatever the rules say.
 func TestPropertyStandardSameNodeTrafficIgnoresGroups(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		m, err := reach.New(genConfig(t, sim.Standard))
+		m, err := reach.New(genConfig(t, cni.Standard))
 		require.NoError(t, err)
 		n := reach.Node{Name: "n", Groups: genGroupSet(0).Draw(t, "nodeGroups"), Subnet: genSubnet(t)}
 		local := []reach.Endpoint{reach.BranchPodOn("a", genGroupSet(1).Draw(t, "a"), n),

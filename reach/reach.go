@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/trunksim/trunksim/branch"
-	"github.com/trunksim/trunksim/sim"
+	"github.com/trunksim/trunksim/cni"
 )
 
 // Path is how a flow travels, which decides what judges it. The zero
@@ -178,7 +178,7 @@ type Verdict struct {
 	Protocol Protocol
 	Port     uint16
 	// Mode is the enforcing mode in force.
-	Mode sim.EnforcingMode
+	Mode cni.EnforcingMode
 	// ModeMatters reports whether the other mode would send the flow
 	// along another path, so the mode decided the verdict.
 	ModeMatters bool
@@ -285,7 +285,7 @@ type plan struct {
 	earlyDemux bool
 }
 
-func (m *Model) route(from, to Endpoint, proto Protocol, port uint16, mode sim.EnforcingMode) plan {
+func (m *Model) route(from, to Endpoint, proto Protocol, port uint16, mode cni.EnforcingMode) plan {
 	none := func(n NoRoute, why string) plan { return plan{path: PathNone, noRoute: n, why: why} }
 	switch {
 	case to.Kind == KindVPCResolver:
@@ -300,7 +300,7 @@ func (m *Model) route(from, to Endpoint, proto Protocol, port uint16, mode sim.E
 		if !sameNode(from, to) {
 			return none(NoRouteOtherNode, "NodeLocal DNSCache listens on a link-local address that exists only on its own node")
 		}
-		if from.Kind == KindBranchPod && mode == sim.Strict {
+		if from.Kind == KindBranchPod && mode == cni.Strict {
 			return none(NoRouteStrictLinkLocal, "strict mode routes everything from a branch pod, link-local addresses included, "+
 				"through its VLAN table and out of the trunk (the local table is moved below the VLAN rules, "+
 				"pkg/networkutils/network.go), so the node's link-local cache is unreachable; standard mode (CNI v1.11.0+) "+
@@ -320,7 +320,7 @@ func (m *Model) route(from, to Endpoint, proto Protocol, port uint16, mode sim.E
 	case sameNode(from, to):
 		branchPod := from.Kind == KindBranchPod || to.Kind == KindBranchPod
 		switch {
-		case branchPod && mode == sim.Strict:
+		case branchPod && mode == cni.Strict:
 			p := plan{path: PathVPC, sender: from, ingress: true,
 				why: "strict mode sends a branch pod's traffic out through the trunk ENI and back through the VPC even on " +
 					"its own node, so groups judge it (VLAN rules at priority 10 come before the local table at 20, " +
@@ -344,7 +344,7 @@ func (m *Model) route(from, to Endpoint, proto Protocol, port uint16, mode sim.E
 }
 
 // routeOut plans a flow from inside the VPC to the internet.
-func (m *Model) routeOut(from Endpoint, mode sim.EnforcingMode) plan {
+func (m *Model) routeOut(from Endpoint, mode cni.EnforcingMode) plan {
 	if from.Kind == KindVPCHost {
 		return plan{path: PathVPC, sender: from, why: "leaves the VPC from the host's own ENI (its subnet is not modelled; " +
 			"it is assumed to have a way out): its outbound rules apply"}
@@ -361,12 +361,12 @@ func (m *Model) routeOut(from Endpoint, mode sim.EnforcingMode) plan {
 			"so the primary ENI's groups apply"
 	case from.Kind == KindPod:
 		p.why = "AWS_VPC_K8S_CNI_EXTERNALSNAT=true: the pod's own address leaves the node unchanged"
-	case mode == sim.Standard && !m.cfg.ExternalSNAT:
+	case mode == cni.Standard && !m.cfg.ExternalSNAT:
 		p.path, p.sender, ownAddress = PathSNAT, HostOf(from.Node), false
 		p.why = "standard mode with AWS_VPC_K8S_CNI_EXTERNALSNAT=false: traffic leaving the VPC is connmarked, " +
 			"routed out of eth0 and SNATed to the node's primary address, so only the primary ENI's groups apply, " +
 			"not the pod's (CNI README; pkg/networkutils/network.go)"
-	case mode == sim.Standard:
+	case mode == cni.Standard:
 		p.why = "AWS_VPC_K8S_CNI_EXTERNALSNAT=true: nothing on the node SNATs it, so the pod's own address leaves " +
 			"through its branch ENI, whose groups apply"
 	default:
@@ -399,9 +399,9 @@ func subnetName(n Node) string {
 
 func (m *Model) evaluate(from, to Endpoint, proto Protocol, port uint16) Verdict {
 	p := m.route(from, to, proto, port, m.mode)
-	other := sim.Standard
-	if m.mode == sim.Standard {
-		other = sim.Strict
+	other := cni.Standard
+	if m.mode == cni.Standard {
+		other = cni.Strict
 	}
 	q := m.route(from, to, proto, port, other)
 	v := Verdict{From: from, To: to, Protocol: proto, Port: port, Mode: m.mode, Path: p.path, Route: p.why,

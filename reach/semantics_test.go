@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/reach"
-	"github.com/trunksim/trunksim/sim"
 )
 
 // flowCase is a flow between two branch pods on different nodes, judged
@@ -30,7 +30,7 @@ func runFlowCases(t *testing.T, cases []flowCase) {
 	t.Helper()
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, mode := range []sim.EnforcingMode{sim.Strict, sim.Standard} {
+			for _, mode := range []cni.EnforcingMode{cni.Strict, cni.Standard} {
 				m := newModel(t, mode, tt.groups)
 				v := mustReach(t, m, tt.from, tt.to, tt.proto, tt.port)
 				assert.Equal(t, tt.allowed, v.Allowed, "%v mode:\n%s", mode, v.Explain())
@@ -73,7 +73,7 @@ func TestRepliesNeedNoRule(t *testing.T) {
 			g[i].Egress = nil
 		}
 	}
-	m := newModel(t, sim.Strict, g)
+	m := newModel(t, cni.Strict, g)
 	v := mustReach(t, m, webPod, dbPod, reach.TCP, 5432)
 	assert.True(t, v.Allowed, v.Explain())
 	require.Len(t, v.Checks, 2, "one egress and one ingress check; no reply check")
@@ -111,7 +111,7 @@ func TestGroupsOnOneInterfaceApplyAsAUnion(t *testing.T) {
 		{"neither group alone", g, webPod, dbPod, reach.TCP, 5432, false, []reach.CheckKind{reach.CheckIngress}},
 		{"one of two groups allows it", g, webPod, withOther, reach.TCP, 5432, true, nil},
 	})
-	v := mustReach(t, newModel(t, sim.Strict, g), webPod, withOther, reach.TCP, 5432)
+	v := mustReach(t, newModel(t, cni.Strict, g), webPod, withOther, reach.TCP, 5432)
 	assert.Equal(t, reach.Match{Group: sgOther, Direction: reach.Ingress, Index: 0, Rule: tcp(5432, group(sgWeb))}, v.Checks[1].Match,
 		"the verdict names the rule that allowed it")
 }
@@ -216,7 +216,7 @@ func TestTheVPCResolverIsNeverFiltered(t *testing.T) {
 	for i := range g {
 		g[i].Egress = nil // nothing may leave any interface
 	}
-	for _, mode := range []sim.EnforcingMode{sim.Strict, sim.Standard} {
+	for _, mode := range []cni.EnforcingMode{cni.Strict, cni.Standard} {
 		m := newModel(t, mode, g)
 		for _, p := range []reach.Protocol{reach.UDP, reach.TCP} {
 			v := mustReach(t, m, webPod, reach.Resolver(), p, 53)
@@ -235,7 +235,7 @@ func TestTheVPCResolverIsNeverFiltered(t *testing.T) {
 // Upstream: EKS User Guide, security-groups-for-pods.adoc (a policy naming
 // a group that does not exist fails with InvalidSecurityGroupID.NotFound).
 func TestInterfacesMustCarryKnownGroups(t *testing.T) {
-	m := newModel(t, sim.Strict, baseGroups())
+	m := newModel(t, cni.Strict, baseGroups())
 	ghost := branch.MustParseSecurityGroupID("sg-00000099")
 	_, err := m.Reach(reach.BranchPodOn("web", set(sgWeb, ghost), node("n1", sgNode)), dbPod, reach.TCP, 1)
 	var ge *reach.GroupError
@@ -248,7 +248,7 @@ func TestInterfacesMustCarryKnownGroups(t *testing.T) {
 }
 
 func TestReachRefusesFlowsThatCannotExist(t *testing.T) {
-	m := newModel(t, sim.Strict, baseGroups())
+	m := newModel(t, cni.Strict, baseGroups())
 	for _, tt := range []struct {
 		name     string
 		from, to reach.Endpoint
@@ -283,7 +283,7 @@ func TestVerdictExplainsEveryFailedCheck(t *testing.T) {
 			g[i].Egress = []reach.Rule{tcp(443, block("0.0.0.0/0"))}
 		}
 	}
-	v := mustReach(t, newModel(t, sim.Strict, g), webPod, dbPod, reach.TCP, 5432)
+	v := mustReach(t, newModel(t, cni.Strict, g), webPod, dbPod, reach.TCP, 5432)
 	assert.False(t, v.Allowed)
 	assert.Equal(t, []reach.CheckKind{reach.CheckEgress, reach.CheckIngress}, failedKinds(v), "both sides are reported, not just the first")
 	assert.Equal(t, "web → db tcp 5432: denied", v.String())

@@ -9,9 +9,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/reach"
-	"github.com/trunksim/trunksim/sim"
 )
 
 // Marshal writes the scenario in the file format, fields in the order the
@@ -233,7 +233,7 @@ func (sc *Scenario) cniNode() node {
 	}
 	m.boolean("disableTCPEarlyDemux", c.DisableTCPEarlyDemux)
 	m.boolean("externalSNAT", sc.Network.ExternalSNAT)
-	if c.Version != (sim.Version{}) {
+	if c.Version != (cni.Version{}) {
 		m.add("version", str(c.Version.String()))
 	}
 	if c.IPFamily != 0 {

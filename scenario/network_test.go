@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/reach"
-	"github.com/trunksim/trunksim/sim"
 )
 
 // groupsYAML declares two groups; rule and flow tests append to it.
@@ -184,11 +184,11 @@ workloads:
 `))
 	require.NoError(t, err)
 	c := sc.Cluster()
-	assert.Equal(t, sim.Standard, c.Mode)
+	assert.Equal(t, cni.Standard, c.Mode)
 	assert.True(t, c.ExternalSNAT)
 	assert.True(t, c.DisableTCPEarlyDemux)
 	assert.True(t, c.Calico)
-	assert.Equal(t, sim.Version{Major: 1, Minor: 18}, c.CNIVersion)
+	assert.Equal(t, cni.Version{Major: 1, Minor: 18}, c.CNIVersion)
 	assert.Equal(t, netip.MustParsePrefix("10.0.0.0/16"), c.VPC)
 	assert.Equal(t, reach.Quotas{GroupsPerInterface: 7, RulesPerGroup: 100}, c.Quotas)
 	assert.Equal(t, reach.DNS{CoreDNS: "dns", NodeLocal: true}, c.DNS)

@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/reach"
 	"github.com/trunksim/trunksim/sim"
@@ -750,14 +751,14 @@ func (d *decoder) cni(n *yaml.Node, path string) error {
 			if err != nil {
 				return err
 			}
-			for _, m := range []sim.EnforcingMode{sim.Strict, sim.Standard} {
+			for _, m := range []cni.EnforcingMode{cni.Strict, cni.Standard} {
 				if s == m.String() {
 					c.EnforcingMode = m
 					return nil
 				}
 			}
 			n, _ = d.resolve(n, p)
-			return d.invalid(n, p, nil, "%q: want %s or %s", s, sim.Strict, sim.Standard)
+			return d.invalid(n, p, nil, "%q: want %s or %s", s, cni.Strict, cni.Standard)
 		}},
 		{key: "disableTCPEarlyDemux", decode: d.boolean(&c.DisableTCPEarlyDemux)},
 		{key: "externalSNAT", decode: d.boolean(&d.sc.Network.ExternalSNAT)},
@@ -770,8 +771,8 @@ func (d *decoder) cni(n *yaml.Node, path string) error {
 			if c.Version, err = sim.ParseVersion(s); err != nil {
 				return d.invalid(n, p, err, "%q: want a release such as v1.20.4", s)
 			}
-			if !c.Version.AtLeast(sim.CNIPodENI) {
-				return d.invalid(n, p, nil, "%q: security groups for pods need CNI %v or later", s, sim.CNIPodENI)
+			if !c.Version.AtLeast(cni.PodENI) {
+				return d.invalid(n, p, nil, "%q: security groups for pods need CNI %v or later", s, cni.PodENI)
 			}
 			return nil
 		}},
@@ -780,14 +781,14 @@ func (d *decoder) cni(n *yaml.Node, path string) error {
 			if err != nil {
 				return err
 			}
-			for _, f := range []sim.IPFamily{sim.IPv4, sim.IPv6} {
+			for _, f := range []cni.IPFamily{cni.IPv4, cni.IPv6} {
 				if s == f.String() {
 					c.IPFamily = f
 					return nil
 				}
 			}
 			n, _ = d.resolve(n, p)
-			return d.invalid(n, p, nil, "%q: want %s or %s", s, sim.IPv4, sim.IPv6)
+			return d.invalid(n, p, nil, "%q: want %s or %s", s, cni.IPv4, cni.IPv6)
 		}},
 	})
 	c.DisablePodENI = !podENI

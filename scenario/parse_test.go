@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/reach"
 	"github.com/trunksim/trunksim/sim"
@@ -33,7 +34,7 @@ func TestParseContractSmoke(t *testing.T) {
 		Until: 15 * time.Minute,
 		Controller: sim.Controller{Preset: sim.PresetUpstream, UserClientQPS: 12, UserClientBurst: 18,
 			InstanceClientQPS: 12, InstanceClientBurst: 18, BranchWorkers: 30, CoolDown: time.Minute},
-		CNI: sim.CNI{EnforcingMode: sim.Strict},
+		CNI: cni.Config{EnforcingMode: cni.Strict},
 		NodeGroups: []NodeGroup{
 			{Name: "general", InstanceType: "m5.xlarge", Count: 3, OS: limits.OSLinux},
 			{Name: "burstable", InstanceType: "t3.large", Count: 1, OS: limits.OSLinux},
@@ -69,8 +70,8 @@ func TestParseEveryKey(t *testing.T) {
 				{API: sim.DeleteNetworkInterface, Code: sim.CodeInternal, Probability: 1},
 			}},
 		Kubelet: sim.Kubelet{RetryPeriod: 5 * time.Second, RetryJitter: 0.25, SyncOnAnnotation: true},
-		CNI: sim.CNI{DisablePodENI: true, EnforcingMode: sim.Standard, DisableTCPEarlyDemux: true,
-			Version: sim.Version{Major: 1, Minor: 18}, IPFamily: sim.IPv6},
+		CNI: cni.Config{DisablePodENI: true, EnforcingMode: cni.Standard, DisableTCPEarlyDemux: true,
+			Version: cni.Version{Major: 1, Minor: 18}, IPFamily: cni.IPv6},
 		Network: Network{VPCCIDR: netip.MustParsePrefix("10.0.0.0/16"), RulesPerGroup: 50, ExternalSNAT: true, Calico: true},
 		DNS:     reach.DNS{CoreDNS: "runner", NodeLocal: true},
 		NodeGroups: []NodeGroup{
@@ -148,7 +149,7 @@ securityGroupPolicies:
 	assert.Nil(t, sc.SecurityGroupPolicies[0].PodSelector)
 	// Settings not written stay zero, which sim.New reads as upstream's.
 	assert.Equal(t, sim.Controller{}, sc.Controller)
-	assert.Equal(t, sim.CNI{}, sc.CNI)
+	assert.Equal(t, cni.Config{}, sc.CNI)
 }
 
 func TestParseAcceptsYAMLConveniences(t *testing.T) {

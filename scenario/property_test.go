@@ -11,6 +11,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/reach"
 	"github.com/trunksim/trunksim/sim"
@@ -94,12 +95,12 @@ func genScenario(t *rapid.T) *Scenario {
 		sc.EC2.Faults = append(sc.EC2.Faults, f)
 	}
 	sc.Kubelet = sim.Kubelet{RetryPeriod: dur("retry"), RetryJitter: pos("jitter"), SyncOnAnnotation: rapid.Bool().Draw(t, "sync")}
-	sc.CNI = sim.CNI{DisablePodENI: rapid.Bool().Draw(t, "nopodeni"),
-		EnforcingMode:        rapid.SampledFrom([]sim.EnforcingMode{0, sim.Strict, sim.Standard}).Draw(t, "mode"),
+	sc.CNI = cni.Config{DisablePodENI: rapid.Bool().Draw(t, "nopodeni"),
+		EnforcingMode:        rapid.SampledFrom([]cni.EnforcingMode{0, cni.Strict, cni.Standard}).Draw(t, "mode"),
 		DisableTCPEarlyDemux: rapid.Bool().Draw(t, "demux"),
-		IPFamily:             rapid.SampledFrom([]sim.IPFamily{0, sim.IPv4, sim.IPv6}).Draw(t, "family")}
+		IPFamily:             rapid.SampledFrom([]cni.IPFamily{0, cni.IPv4, cni.IPv6}).Draw(t, "family")}
 	if rapid.Bool().Draw(t, "version?") {
-		sc.CNI.Version = sim.Version{Major: 1, Minor: rapid.IntRange(7, 25).Draw(t, "minor"), Patch: rapid.IntRange(0, 9).Draw(t, "patch")}
+		sc.CNI.Version = cni.Version{Major: 1, Minor: rapid.IntRange(7, 25).Draw(t, "minor"), Patch: rapid.IntRange(0, 9).Draw(t, "patch")}
 	}
 
 	if rapid.Bool().Draw(t, "vpc?") {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/reach"
 	"github.com/trunksim/trunksim/sim"
@@ -34,7 +35,7 @@ type Scenario struct {
 	Controller sim.Controller
 	EC2        sim.EC2
 	Kubelet    sim.Kubelet
-	CNI        sim.CNI
+	CNI        cni.Config
 	// Network holds what the reachability check reads beyond the
 	// simulator's settings: the network key, and cni.externalSNAT.
 	Network Network

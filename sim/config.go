@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/trunk"
 )
@@ -82,101 +83,80 @@ func (p Placement) String() string {
 	return fmt.Sprintf("Placement(%d)", uint8(p))
 }
 
+// The CNI's vocabulary lives in package cni, a leaf that package reach
+// shares without importing the simulator; the names below keep code
+// written against sim compiling unchanged.
+
 // EnforcingMode is the CNI's POD_SECURITY_GROUP_ENFORCING_MODE.
-type EnforcingMode uint8
+//
+// Deprecated: use cni.EnforcingMode.
+type EnforcingMode = cni.EnforcingMode
 
 const (
 	// Strict sends all branch pod traffic through the VPC (the CNI default).
-	Strict EnforcingMode = 1 + iota
+	//
+	// Deprecated: use cni.Strict.
+	Strict = cni.Strict
 	// Standard keeps node-local traffic on the node (CNI v1.11.0 and later).
-	Standard
+	//
+	// Deprecated: use cni.Standard.
+	Standard = cni.Standard
 )
 
-// String returns "strict" or "standard".
-func (m EnforcingMode) String() string {
-	switch m {
-	case Strict:
-		return "strict"
-	case Standard:
-		return "standard"
-	}
-	return fmt.Sprintf("EnforcingMode(%d)", uint8(m))
-}
-
 // IPFamily is the cluster's IP family.
-type IPFamily uint8
+//
+// Deprecated: use cni.IPFamily.
+type IPFamily = cni.IPFamily
 
 const (
 	// IPv4 clusters (the default).
-	IPv4 IPFamily = 1 + iota
+	//
+	// Deprecated: use cni.IPv4.
+	IPv4 = cni.IPv4
 	// IPv6 clusters; branch ENIs for them need CNI v1.16.0 or later.
-	IPv6
+	//
+	// Deprecated: use cni.IPv6.
+	IPv6 = cni.IPv6
 )
-
-// String returns "ipv4" or "ipv6".
-func (f IPFamily) String() string {
-	switch f {
-	case IPv4:
-		return "ipv4"
-	case IPv6:
-		return "ipv6"
-	}
-	return fmt.Sprintf("IPFamily(%d)", uint8(f))
-}
 
 // Version is a CNI release as major.minor.patch. The zero Version means the
 // newest behaviour modelled.
-type Version struct{ Major, Minor, Patch int }
+//
+// Deprecated: use cni.Version.
+type Version = cni.Version
 
-// ParseVersion accepts "v1.20.4" or "1.20.4".
+// ParseVersion accepts "v1.20.4" or "1.20.4", as [cni.ParseVersion] does,
+// but reports a bad release as a *ConfigError for field "CNI.Version",
+// like every other configuration error of this package.
 func ParseVersion(s string) (Version, error) {
-	var v Version
-	t := s
-	if len(t) > 0 && t[0] == 'v' {
-		t = t[1:]
-	}
-	n, err := fmt.Sscanf(t, "%d.%d.%d", &v.Major, &v.Minor, &v.Patch)
-	if err != nil || n != 3 || v.Major < 0 || v.Minor < 0 || v.Patch < 0 || fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Patch) != t {
+	v, err := cni.ParseVersion(s)
+	if err != nil {
 		return Version{}, &ConfigError{Field: "CNI.Version", Value: s, Why: "want a release such as v1.20.4"}
 	}
 	return v, nil
 }
 
-// String returns the version as "v1.20.4", or "latest" for the zero Version.
-func (v Version) String() string {
-	if v == (Version{}) {
-		return "latest"
-	}
-	return fmt.Sprintf("v%d.%d.%d", v.Major, v.Minor, v.Patch)
-}
-
-// AtLeast reports whether v is o or newer. The zero Version is newer than all.
-func (v Version) AtLeast(o Version) bool {
-	if v == (Version{}) {
-		return true
-	}
-	if v.Major != o.Major {
-		return v.Major > o.Major
-	}
-	if v.Minor != o.Minor {
-		return v.Minor > o.Minor
-	}
-	return v.Patch >= o.Patch
-}
-
 // CNI releases whose behaviour the simulator distinguishes (cni-spec section 1).
 var (
 	// CNIPodENI is the first release with ENABLE_POD_ENI (CNI README).
-	CNIPodENI = Version{1, 7, 0}
+	//
+	// Deprecated: use cni.PodENI.
+	CNIPodENI = cni.PodENI
 	// CNIIPv6Branches is the first release that gives IPv6 pods branch ENIs.
-	CNIIPv6Branches = Version{1, 16, 0}
+	//
+	// Deprecated: use cni.IPv6Branches.
+	CNIIPv6Branches = cni.IPv6Branches
 	// CNITrunkExcluded is the first release that keeps secondary IPs off the
 	// trunk (PR #2801, pkg/ipamd/datastore/data_store.go).
-	CNITrunkExcluded = Version{1, 16, 4}
+	//
+	// Deprecated: use cni.TrunkExcluded.
+	CNITrunkExcluded = cni.TrunkExcluded
 	// CNITrunkSlotHeld is the first release that holds an interface slot back
 	// for the trunk only on trunk-capable types (PR #3250, pkg/ipamd/ipamd.go
 	// hasRoomForEni).
-	CNITrunkSlotHeld = Version{1, 20, 4}
+	//
+	// Deprecated: use cni.TrunkSlotHeld.
+	CNITrunkSlotHeld = cni.TrunkSlotHeld
 )
 
 // Controller holds the resource controller's settings. Zero fields take the
@@ -273,19 +253,9 @@ type Kubelet struct {
 }
 
 // CNI holds the aws-node settings that change what the controller sees.
-type CNI struct {
-	// DisablePodENI models ENABLE_POD_ENI=false: no node asks for a trunk.
-	// The zero value describes a cluster set up as the EKS guide says.
-	DisablePodENI bool
-	// EnforcingMode is POD_SECURITY_GROUP_ENFORCING_MODE; zero means Strict.
-	EnforcingMode EnforcingMode
-	// DisableTCPEarlyDemux is DISABLE_TCP_EARLY_DEMUX.
-	DisableTCPEarlyDemux bool
-	// Version is the CNI release; zero means the newest behaviour.
-	Version Version
-	// IPFamily is the cluster's IP family; zero means IPv4.
-	IPFamily IPFamily
-}
+//
+// Deprecated: use cni.Config.
+type CNI = cni.Config
 
 // Config is a simulation's configuration. Zero fields mean upstream's
 // defaults; New validates it and names the first bad field.
@@ -352,10 +322,10 @@ func (c Config) withDefaults() (Config, error) {
 		k.RetryJitter = 0.5
 	}
 	if c.CNI.EnforcingMode == 0 {
-		c.CNI.EnforcingMode = Strict
+		c.CNI.EnforcingMode = cni.Strict
 	}
 	if c.CNI.IPFamily == 0 {
-		c.CNI.IPFamily = IPv4
+		c.CNI.IPFamily = cni.IPv4
 	}
 	if c.Limits == nil {
 		c.Limits = limits.Default()
@@ -401,8 +371,8 @@ func (c Config) withDefaults() (Config, error) {
 		{e.MaxAttempts < 1, "EC2.MaxAttempts", e.MaxAttempts, "must be at least 1"},
 		{k.RetryPeriod <= 0, "Kubelet.RetryPeriod", k.RetryPeriod, "must be positive"},
 		{!positive(k.RetryJitter), "Kubelet.RetryJitter", k.RetryJitter, "must be a positive number"},
-		{c.CNI.EnforcingMode > Standard, "CNI.EnforcingMode", c.CNI.EnforcingMode, "want Strict or Standard"},
-		{c.CNI.IPFamily > IPv6, "CNI.IPFamily", c.CNI.IPFamily, "want IPv4 or IPv6"},
+		{c.CNI.EnforcingMode > cni.Standard, "CNI.EnforcingMode", c.CNI.EnforcingMode, "want Strict or Standard"},
+		{c.CNI.IPFamily > cni.IPv6, "CNI.IPFamily", c.CNI.IPFamily, "want IPv4 or IPv6"},
 		{c.Placement > MostAllocated, "Placement", c.Placement, "want LeastAllocated or MostAllocated"},
 		{c.MaxEvents < 0, "MaxEvents", c.MaxEvents, "must not be negative"},
 		{c.MaxTime < 0, "MaxTime", c.MaxTime, "must not be negative"},
@@ -413,7 +383,7 @@ func (c Config) withDefaults() (Config, error) {
 			return c, &ConfigError{k.field, k.value, k.why}
 		}
 	}
-	if c.CNI.Version != (Version{}) && !c.CNI.Version.AtLeast(CNIPodENI) {
+	if c.CNI.Version != (cni.Version{}) && !c.CNI.Version.AtLeast(cni.PodENI) {
 		return c, &ConfigError{"CNI.Version", c.CNI.Version, "security groups for pods need CNI v1.7.0 or later"}
 	}
 	for i, f := range e.Faults {

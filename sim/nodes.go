@@ -7,6 +7,7 @@ import (
 	"maps"
 	"time"
 
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/trunk"
 )
@@ -44,7 +45,7 @@ func (s *Sim) AddNode(spec NodeSpec) error {
 	switch {
 	case s.cfg.CNI.DisablePodENI:
 		// aws-node never adds the SecurityGroupsForPods feature.
-	case s.cfg.CNI.IPFamily == IPv6 && !s.cfg.CNI.Version.AtLeast(CNIIPv6Branches):
+	case s.cfg.CNI.IPFamily == cni.IPv6 && !s.cfg.CNI.Version.Has(cni.FeatureIPv6Branches):
 		n.ineligible = fmt.Errorf("CNI %v does not support security groups for pods in IPv6 clusters (from v1.16.0)", s.cfg.CNI.Version)
 		s.event("Warning", "Unsupported", "node/"+n.name, whyNoTrunk(n.ineligible))
 	case errors.Is(n.ineligible, limits.ErrWindows):

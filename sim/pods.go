@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/trunk"
 )
@@ -261,12 +262,12 @@ func (s *Sim) ipSlots(n *node) int {
 func (s *Sim) trunkTakesIPs(n *node) bool {
 	v := s.cfg.CNI.Version
 	switch {
-	case s.cfg.CNI.DisablePodENI || n.os != limits.OSLinux || !v.AtLeast(CNITrunkExcluded):
+	case s.cfg.CNI.DisablePodENI || n.os != limits.OSLinux || !v.Has(cni.FeatureTrunkExcluded):
 		return false
 	case n.trunk != nil || n.ineligible == nil:
 		return true
 	}
-	return !v.AtLeast(CNITrunkSlotHeld)
+	return !v.Has(cni.FeatureTrunkSlotHeld)
 }
 
 func (s *Sim) bind(pi, ni int32) {

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/sim"
 )
@@ -59,7 +60,7 @@ func TestNewRejectsBadConfigNamingTheField(t *testing.T) {
 		{"Controller.GroupsPerInterface", sim.Config{Controller: sim.Controller{GroupsPerInterface: 17}}},
 		{"EC2.Latency", sim.Config{EC2: sim.EC2{Latency: -time.Second}}},
 		{"Kubelet.RetryPeriod", sim.Config{Kubelet: sim.Kubelet{RetryPeriod: -1}}},
-		{"CNI.Version", sim.Config{CNI: sim.CNI{Version: sim.Version{1, 6, 0}}}},
+		{"CNI.Version", sim.Config{CNI: cni.Config{Version: cni.Version{Major: 1, Minor: 6, Patch: 0}}}},
 		{"EC2.Faults[0]", sim.Config{EC2: sim.EC2{Faults: []sim.Fault{{API: sim.CreateNetworkInterface, Code: "X", Probability: 2}}}}},
 	}
 	for _, c := range cases {
@@ -156,7 +157,7 @@ func TestIneligibleNodesRecordWhyAndAdvertiseNothing(t *testing.T) {
 }
 
 func TestENABLEPODENIOffLeavesSecurityGroupPodsPendingWithTheFix(t *testing.T) {
-	s := cluster(t, sim.Config{CNI: sim.CNI{DisablePodENI: true}}, "m5.large", 2)
+	s := cluster(t, sim.Config{CNI: cni.Config{DisablePodENI: true}}, "m5.large", 2)
 	createWeb(t, s, 0, 3)
 	require.NoError(t, s.CreatePod(sim.PodSpec{Namespace: "default", Name: "plain"}))
 	require.NoError(t, s.Run())
@@ -408,9 +409,9 @@ func TestScheduledActionErrorStopsTheRun(t *testing.T) {
 
 // ordinaryCapacity places many ordinary pods on one node and returns how
 // many ran.
-func ordinaryCapacity(t *testing.T, cni sim.CNI, typ string) int {
+func ordinaryCapacity(t *testing.T, c cni.Config, typ string) int {
 	t.Helper()
-	s := cluster(t, sim.Config{CNI: cni}, typ, 1)
+	s := cluster(t, sim.Config{CNI: c}, typ, 1)
 	for i := range 40 {
 		require.NoError(t, s.CreatePod(sim.PodSpec{Namespace: "default", Name: fmt.Sprintf("plain-%d", i)}))
 	}
@@ -424,27 +425,27 @@ func ordinaryCapacity(t *testing.T, cni sim.CNI, typ string) int {
 // can trunk.
 func TestTrunkCostsOrdinaryPodIPsByCNIVersion(t *testing.T) {
 	cases := []struct {
-		version sim.Version
+		version cni.Version
 		typ     string
 		want    int
 	}{
-		{sim.Version{}, "m5.large", 18},         // (3-1) x 9
-		{sim.Version{1, 16, 3}, "m5.large", 27}, // the trunk still carried IPs
-		{sim.Version{}, "t3.large", 33},         // 3 x 11, nothing held
-		{sim.Version{1, 20, 3}, "t3.large", 22}, // a slot held for a trunk that never comes
-		{sim.Version{}, "c5.xlarge", 40},        // 3 x 14 = 42 IPs, but kubelet's 58 - 2 host pods... 40 asked
+		{cni.Version{}, "m5.large", 18},                              // (3-1) x 9
+		{cni.Version{Major: 1, Minor: 16, Patch: 3}, "m5.large", 27}, // the trunk still carried IPs
+		{cni.Version{}, "t3.large", 33},                              // 3 x 11, nothing held
+		{cni.Version{Major: 1, Minor: 20, Patch: 3}, "t3.large", 22}, // a slot held for a trunk that never comes
+		{cni.Version{}, "c5.xlarge", 40},                             // 3 x 14 = 42 IPs, but kubelet's 58 - 2 host pods... 40 asked
 	}
 	for _, c := range cases {
 		t.Run(c.version.String()+"/"+c.typ, func(t *testing.T) {
-			assert.Equal(t, c.want, ordinaryCapacity(t, sim.CNI{Version: c.version}, c.typ))
+			assert.Equal(t, c.want, ordinaryCapacity(t, cni.Config{Version: c.version}, c.typ))
 		})
 	}
-	assert.Equal(t, 27, ordinaryCapacity(t, sim.CNI{DisablePodENI: true}, "m5.large"), "no trunk, no cost")
+	assert.Equal(t, 27, ordinaryCapacity(t, cni.Config{DisablePodENI: true}, "m5.large"), "no trunk, no cost")
 }
 
 // Upstream (CNI): IPv6 clusters get branch ENIs from v1.16.0 (CHANGELOG).
 func TestIPv6NeedsCNI1160(t *testing.T) {
-	s := cluster(t, sim.Config{CNI: sim.CNI{IPFamily: sim.IPv6, Version: sim.Version{1, 15, 1}}}, "m5.large", 1)
+	s := cluster(t, sim.Config{CNI: cni.Config{IPFamily: cni.IPv6, Version: cni.Version{Major: 1, Minor: 15, Patch: 1}}}, "m5.large", 1)
 	createWeb(t, s, 0, 1)
 	require.NoError(t, s.Run())
 	r := s.Report()

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
 )
 
 // PodStatus is what the simulation knows of one pod.
@@ -88,7 +89,7 @@ func (s *Sim) annotation(p *pod) string {
 		VLANID:     int(p.vlan),
 		SubnetCIDR: simSubnet.String(),
 	}
-	if s.cfg.CNI.IPFamily == IPv6 {
+	if s.cfg.CNI.IPFamily == cni.IPv6 {
 		d.IPv6Addr = addrAt(simSubnetV6, n).String()
 		d.SubnetV6CIDR = simSubnetV6.String()
 	}

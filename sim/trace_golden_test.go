@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/sim"
 )
@@ -110,7 +111,7 @@ func TestTracesAndReportsAreUnchanged(t *testing.T) {
 				createWeb(t, s, 24, 6)
 				require.NoError(t, s.RunUntil(65*time.Minute))
 			}},
-		{name: "ipv6-old-cni", cfg: sim.Config{Seed: 1, CNI: sim.CNI{IPFamily: sim.IPv6, Version: sim.Version{1, 15, 1}}},
+		{name: "ipv6-old-cni", cfg: sim.Config{Seed: 1, CNI: cni.Config{IPFamily: cni.IPv6, Version: cni.Version{Major: 1, Minor: 15, Patch: 1}}},
 			play: func(t *testing.T, s *sim.Sim) {
 				addNodes(t, s, "m5.large", 2)
 				createWeb(t, s, 0, 4)

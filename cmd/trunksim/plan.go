@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/sim"
 )
@@ -216,7 +217,7 @@ func simulateRollout(typ string, nodes, sgPods, pods int, preset sim.Preset) *pl
 		return out
 	}
 	s, err := sim.New(sim.Config{Seed: planSeed, Controller: sim.Controller{Preset: preset},
-		CNI: sim.CNI{DisablePodENI: sgPods == 0}})
+		CNI: cni.Config{DisablePodENI: sgPods == 0}})
 	if err != nil {
 		return fail(err)
 	}
