@@ -3,6 +3,8 @@ package sim
 import (
 	"errors"
 	"fmt"
+
+	"github.com/trunksim/trunksim/controller"
 )
 
 // ErrInvariant is wrapped by every *InvariantError.
@@ -43,38 +45,40 @@ func (s *Sim) Check() error {
 	bad := func(obj, format string, args ...any) {
 		errs = append(errs, &InvariantError{obj, fmt.Sprintf(format, args...), false})
 	}
-	for _, n := range s.nodes {
-		if n.trunk == nil {
+	for ni, n := range s.nodes {
+		t := s.ctl.Trunk(controller.NodeID(ni))
+		if t == nil {
 			continue
 		}
-		if err := n.trunk.Check(); err != nil {
+		if err := t.Check(); err != nil {
 			bad("node/"+n.name, "%v", err)
 		}
 	}
-	for _, p := range s.pods {
+	for pi, p := range s.pods {
 		if p.phase != Running || !p.needsBranch {
 			continue
 		}
 		n := s.nodes[p.node]
+		eni, vlan, groups, _ := s.ctl.Annotation(controller.PodID(pi))
 		// With no trunk in the controller's cache (being re-initialised
 		// after a restart, or its Init failed until the next resync) the
 		// pod keeps its branch; only EC2 can vouch for it.
-		if n.trunk != nil {
-			b, ok := n.trunk.Pod(p.uid)
+		if s.ctl.Trunk(controller.NodeID(p.node)) != nil {
+			b, ok := s.ctl.Branch(controller.PodID(pi))
 			if !ok {
 				bad("pod/"+p.key, "running without a branch ENI on %s", n.name)
 				continue
 			}
-			if b.ENI != p.eni || b.VLAN != p.vlan {
-				bad("pod/"+p.key, "annotated %v vlan %d but trunk has %v vlan %d", p.eni, p.vlan, b.ENI, b.VLAN)
+			if b.ENI != eni || b.VLAN != vlan {
+				bad("pod/"+p.key, "annotated %v vlan %d but trunk has %v vlan %d", eni, vlan, b.ENI, b.VLAN)
 			}
 		}
-		e, ok := s.ec2.Lookup(p.eni)
+		e, ok := s.ec2.Lookup(eni)
 		switch {
 		case !ok:
-			bad("pod/"+p.key, "branch %v missing from EC2", p.eni)
-		case e.Groups != p.groups:
-			bad("pod/"+p.key, "branch %v has groups %v, resolved %v", p.eni, e.Groups, p.groups)
+			bad("pod/"+p.key, "branch %v missing from EC2", eni)
+		case e.Groups != groups:
+			bad("pod/"+p.key, "branch %v has groups %v, resolved %v", eni, e.Groups, groups)
 		}
 	}
 	for _, e := range s.ec2.Interfaces() {

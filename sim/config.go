@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/trunksim/trunksim/cni"
+	"github.com/trunksim/trunksim/controller"
+	"github.com/trunksim/trunksim/fakeec2"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/trunk"
 )
@@ -29,33 +31,21 @@ func (e *ConfigError) Error() string {
 func (e *ConfigError) Unwrap() error { return ErrBadConfig }
 
 // Preset names a set of controller defaults.
-type Preset uint8
+type Preset = controller.Preset
 
+// The presets.
 const (
-	// PresetUpstream is the resource controller as released in v1.7.19
-	// (cmd flags in main.go, pkg/config/loader.go): EC2 user and instance
-	// clients at 12 QPS / burst 18, 10 node manager workers.
-	PresetUpstream Preset = 1 + iota
-	// PresetRaisedLimits is upstream with PR #675 applied: the EC2 user client
-	// at 24 QPS / burst 36 and 20 node manager workers.
-	PresetRaisedLimits
+	// PresetUpstream is the resource controller as released in v1.7.19.
+	PresetUpstream = controller.PresetUpstream
+	// PresetRaisedLimits is upstream with PR #675 applied.
+	PresetRaisedLimits = controller.PresetRaisedLimits
 )
-
-var presetNames = [...]string{PresetUpstream: "upstream", PresetRaisedLimits: "raised-limits"}
-
-// String returns the preset's name as used in scenario files.
-func (p Preset) String() string {
-	if int(p) < len(presetNames) && p != 0 {
-		return presetNames[p]
-	}
-	return fmt.Sprintf("Preset(%d)", uint8(p))
-}
 
 // ParsePreset accepts "upstream" and "raised-limits".
 func ParsePreset(s string) (Preset, error) {
-	for p, name := range presetNames {
-		if p != 0 && name == s {
-			return Preset(p), nil
+	for _, p := range []Preset{PresetUpstream, PresetRaisedLimits} {
+		if p.String() == s {
+			return p, nil
 		}
 	}
 	return 0, &ConfigError{Field: "Controller.Preset", Value: s, Why: `want "upstream" or "raised-limits"`}
@@ -160,83 +150,14 @@ var (
 )
 
 // Controller holds the resource controller's settings. Zero fields take the
-// preset's value; every default is upstream's, cited on the field.
-type Controller struct {
-	// Preset chooses the defaults below; zero means PresetUpstream.
-	Preset Preset
-	// UserClientQPS and UserClientBurst limit the EC2 "user" client, which
-	// makes every EC2 call but the trunk association ones (main.go
-	// --user-client-qps/--user-client-burst: 12 and 18).
-	UserClientQPS   float64
-	UserClientBurst int
-	// InstanceClientQPS and InstanceClientBurst limit the "instance" client
-	// that makes Associate/DisassociateTrunkInterface (main.go
-	// --instance-client-qps/--instance-client-burst: 12 and 18).
-	InstanceClientQPS   float64
-	InstanceClientBurst int
-	// SharedEC2Client models a controller started without --role-arn: one
-	// client, at the user client's limits, makes every call
-	// (pkg/aws/ec2/api/wrapper.go NewEC2Wrapper).
-	SharedEC2Client bool
-	// APIServerQPS and APIServerBurst limit the Kubernetes client used for
-	// the pod GET and the annotation PATCH (main.go --apiserver-qps/burst: 20, 30).
-	APIServerQPS   float64
-	APIServerBurst int
-	// BranchWorkers is the branch provider's worker count
-	// (pkg/config/loader.go PodENIDefaultWorker: 30).
-	BranchWorkers int
-	// NodeWorkers is the node manager's async worker count (main.go
-	// --node-mgr-workers: 10; 20 with PR #675).
-	NodeWorkers int
-	// MaxRetries is how many times a failed job is requeued before it is
-	// dropped (pkg/config/loader.go WorkQueueDefaultMaxRetries: 5, so 6 attempts).
-	MaxRetries int
-	// CoolDown is how long a released branch ENI is kept before deletion
-	// (pkg/provider/branch/cooldown/cooldown.go: 60 s, clamped to at least 30 s).
-	CoolDown time.Duration
-	// SweepInterval is how often each node's delete queue is processed
-	// (pkg/provider/branch/provider.go ProcessDeleteQueue requeue: 30 s).
-	SweepInterval time.Duration
-	// Resync is the informer resync period that retries dropped pods
-	// (main.go syncPeriod: 30 min).
-	Resync time.Duration
-	// NodeDeleteDelay is how long after a node is deleted its branches are
-	// wiped (pkg/provider/branch/provider.go NodeDeleteRequeueRequestDelay: 1 min).
-	NodeDeleteDelay time.Duration
-	// GroupsPerInterface is the EC2 quota of security groups per interface
-	// (5 by default, up to 16 when raised); more fails CreateNetworkInterface.
-	GroupsPerInterface int
-}
+// preset's value; every default is upstream's, cited on the field of
+// controller.Config.
+type Controller = controller.Config
 
-// EC2 holds the fake EC2 API's settings. Upstream publishes no call
-// latencies, so Latency is an assumption, reported as one.
-type EC2 struct {
-	// Latency is how long every EC2 call takes once it leaves the client's
-	// rate limiter. Assumption: 100 ms (upstream gives no figure; RC#124
-	// reports about 1 s for a whole branch creation when idle).
-	Latency time.Duration
-	// AttachDelay is how long a new trunk takes to reach "attached".
-	// Assumption: 2 s. The controller polls on waitForENIAttachment's
-	// schedule (pkg/aws/ec2/api/helper.go: 1 s doubling, 7 steps).
-	AttachDelay time.Duration
-	// MutatingBucket and MutatingRefill are EC2's account-side token bucket
-	// per mutating action (EC2 API "Request throttling": 50 and 5 per second,
-	// as quoted in upstream PR #675).
-	MutatingBucket int
-	MutatingRefill float64
-	// DescribeBucket and DescribeRefill are the same for Describe* actions
-	// (100 and 20 per second).
-	DescribeBucket int
-	DescribeRefill float64
-	// NoAccountThrottling turns account-side throttling off, leaving only
-	// the controller's own client limits.
-	NoAccountThrottling bool
-	// MaxAttempts is the SDK standard retryer's attempt count per call
-	// (pkg/aws/ec2/api/wrapper.go MaxRetries: 3).
-	MaxAttempts int
-	// Faults are injected errors.
-	Faults []Fault
-}
+// EC2 holds the fake EC2 API's settings (fakeec2.Config). Upstream
+// publishes no call latencies, so Latency is an assumption, reported as
+// one.
+type EC2 = fakeec2.Config
 
 // Kubelet holds the node side's retry timing.
 type Kubelet struct {
@@ -387,7 +308,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, &ConfigError{"CNI.Version", c.CNI.Version, "security groups for pods need CNI v1.7.0 or later"}
 	}
 	for i, f := range e.Faults {
-		if err := f.validate(); err != nil {
+		if err := f.Validate(); err != nil {
 			return c, &ConfigError{fmt.Sprintf("EC2.Faults[%d]", i), f, err.Error()}
 		}
 	}

@@ -1,5 +1,7 @@
 package sim
 
+import "github.com/trunksim/trunksim/controller"
+
 // fitTree finds the node a pod goes to without looking at every node: a
 // tournament tree over the nodes whose leaves hold each node's score and
 // whose inner entries hold the larger score of their two children. The
@@ -75,7 +77,8 @@ func (t *fitTree) grow(n int) {
 // node's fit (gone, ready, trunk, its pod counts) is followed by a refit.
 func (s *Sim) refit(ni int32) {
 	n := s.nodes[ni]
-	advertises := !n.gone && n.ready
+	ready := s.ctl.Advertised(controller.NodeID(ni))
+	advertises := !n.gone && ready
 	if advertises != n.advertises {
 		n.advertises = advertises
 		if advertises {
@@ -86,7 +89,7 @@ func (s *Sim) refit(ni int32) {
 	}
 	var branchScore, ipScore uint64
 	if free := n.slots - n.pods; !n.gone && free > 0 {
-		if n.ready && n.branchPods < n.typ.BranchInterfaces {
+		if ready && n.branchPods < n.typ.BranchInterfaces {
 			branchScore = fitScore(s.cfg.Placement, ni, min(free, n.typ.BranchInterfaces-n.branchPods))
 		}
 		if ips := s.ipSlots(n) - n.ipPods; ips > 0 {

@@ -9,6 +9,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/controller"
 )
 
 // scanNode is the placement rule written as a scan over every node in
@@ -22,7 +23,7 @@ func (s *Sim) scanNode(needsBranch bool) int32 {
 			continue
 		}
 		if needsBranch {
-			if !n.ready || n.branchPods >= n.typ.BranchInterfaces {
+			if !s.ctl.Advertised(controller.NodeID(i)) || n.branchPods >= n.typ.BranchInterfaces {
 				continue
 			}
 			free = min(free, n.typ.BranchInterfaces-n.branchPods)
@@ -43,8 +44,8 @@ func (s *Sim) scanNode(needsBranch bool) int32 {
 
 func (s *Sim) scanAdvertising() int {
 	k := 0
-	for _, n := range s.nodes {
-		if !n.gone && n.ready {
+	for i, n := range s.nodes {
+		if !n.gone && s.ctl.Advertised(controller.NodeID(i)) {
 			k++
 		}
 	}

@@ -6,10 +6,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/cni"
+	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/limits"
-	"github.com/trunksim/trunksim/trunk"
 )
 
 // CreatePod creates a pod now. The webhook matches it against the
@@ -48,7 +47,7 @@ func (s *Sim) createPod(key string, nsLen int, labels *labelSet, sa string, life
 	p := &s.podBlock[0]
 	s.podBlock = s.podBlock[1:]
 	*p = pod{key: key, nsLen: int32(nsLen), labels: labels, sa: sa, lifetime: lifetime,
-		phase: Pending, node: -1, job: noJob, workload: -1, created: s.Now()}
+		phase: Pending, node: -1, workload: -1, created: s.Now()}
 	pi := int32(len(s.pods))
 	s.pods = append(s.pods, p)
 	s.podIndex[key] = pi
@@ -72,14 +71,28 @@ func (s *Sim) DeletePod(namespace, name string) error {
 	if !ok {
 		return &ObjectError{"pod", key, ErrNotFound}
 	}
-	s.terminate(pi, Deleted, "deleted")
+	s.terminate(pi, Deleted, endDeleted)
 	return nil
 }
+
+// endReason is why a pod ended, as its trace line says.
+type endReason uint8
+
+const (
+	endDeleted       endReason = 1 + iota // DeletePod
+	endNodeDeleted                        // its node was deleted
+	endRollingUpdate                      // a rolling update replaced it
+	endCompleted                          // it ran its lifetime, as a Job's pod
+)
+
+var endReasonText = [...]string{"", "deleted", "evicted: node deleted", "rolling update", "completed"}
+
+func (r endReason) String() string { return endReasonText[r] }
 
 // terminate ends a pod: deleted or completed pods release their branch
 // the same way (pod_controller.go: Deleted job for deleted pods and for
 // phase Succeeded or Failed).
-func (s *Sim) terminate(pi int32, phase Phase, why string) {
+func (s *Sim) terminate(pi int32, phase Phase, why endReason) {
 	p := s.pods[pi]
 	if p.phase == Deleted || p.phase == Succeeded {
 		if phase == Deleted {
@@ -88,7 +101,7 @@ func (s *Sim) terminate(pi int32, phase Phase, why string) {
 		}
 		return
 	}
-	s.recPod(phaseEvent(phase), p, why)
+	s.recPod(phaseEvent(phase), p, why.String())
 	if p.phase == Running {
 		s.m.running--
 	}
@@ -98,7 +111,9 @@ func (s *Sim) terminate(pi int32, phase Phase, why string) {
 	if phase == Deleted {
 		delete(s.podIndex, p.key)
 	}
-	defer s.workloadChanged(pi, phase == Deleted && why != "rolling update")
+	// A workload replaces a pod that was deleted, unless the rolling
+	// update that deleted it makes the replacement itself.
+	defer s.workloadChanged(pi, phase == Deleted && why != endRollingUpdate)
 	if p.node < 0 && !p.toldUnfit {
 		s.untold-- // never scheduled, never told
 	}
@@ -119,11 +134,8 @@ func (s *Sim) terminate(pi int32, phase Phase, why string) {
 		n.ipPods--
 	}
 	s.refit(p.node)
-	if n.trunk != nil && p.needsBranch {
-		if _, err := n.trunk.Release(p.uid, s.Now()); err == nil {
-			s.noteTrunk(n)
-			s.kickSweep(p.node)
-		}
+	if p.needsBranch {
+		s.feed(controller.Input{Kind: controller.PodEnded, Pod: controller.PodID(pi)})
 	}
 	s.place()
 }
@@ -208,10 +220,24 @@ func b2i(b bool) int {
 }
 
 // reasonOf says why a pending pod is not running: for an unscheduled pod,
-// what the last scheduling pass found for pods of its kind.
-func (s *Sim) reasonOf(p *pod) string {
+// what the last scheduling pass found for pods of its kind; for a pod
+// waiting for its branch, what the controller's last attempt ran into.
+func (s *Sim) reasonOf(pi int32) string {
+	p := s.pods[pi]
 	if p.phase == Pending && p.node < 0 {
 		return s.unscheduled[b2i(p.needsBranch)]
+	}
+	if !p.needsBranch || p.node < 0 {
+		return p.reason
+	}
+	wait, err := s.ctl.PodWait(controller.PodID(pi))
+	switch wait {
+	case controller.WaitCapacity:
+		return "waiting for a branch ENI slot on " + s.nodes[p.node].name + " (in use + cooling at the limit)"
+	case controller.WaitFailed:
+		return "branch allocation failed: " + err.Error()
+	case controller.WaitDropped:
+		return "branch allocation failed: " + err.Error() + " (dropped after retries; next try at the resync)"
 	}
 	return p.reason
 }
@@ -264,7 +290,7 @@ func (s *Sim) trunkTakesIPs(n *node) bool {
 	switch {
 	case s.cfg.CNI.DisablePodENI || n.os != limits.OSLinux || !v.Has(cni.FeatureTrunkExcluded):
 		return false
-	case n.trunk != nil || n.ineligible == nil:
+	case n.ineligible == nil: // a node with a trunk is one of these
 		return true
 	}
 	return !v.Has(cni.FeatureTrunkSlotHeld)
@@ -273,12 +299,7 @@ func (s *Sim) trunkTakesIPs(n *node) bool {
 func (s *Sim) bind(pi, ni int32) {
 	p, n := s.pods[pi], s.nodes[ni]
 	p.node, p.bound = ni, s.Now()
-	if p.needsBranch {
-		// Pods are numbered in creation order from 1, as s.pods holds them.
-		var buf [24]byte
-		p.uid = string(strconv.AppendInt(append(buf[:0], "uid-"...), int64(pi)+1, 10))
-	}
-	p.parts.scheduling = p.bound - p.created
+	p.scheduling = p.bound - p.created
 	p.reason = ""
 	n.pods++
 	n.bound = append(n.bound, pi)
@@ -294,7 +315,10 @@ func (s *Sim) bind(pi, ni int32) {
 		return
 	}
 	p.reason = "waiting for the controller to annotate the branch ENI (FailedCreatePodSandBox until then)"
-	s.enqueueCreate(pi, 0)
+	// Pods are numbered in creation order from 1, as s.pods holds them.
+	var buf [24]byte
+	uid := string(strconv.AppendInt(append(buf[:0], "uid-"...), int64(pi)+1, 10))
+	s.feed(controller.Input{Kind: controller.PodBound, Pod: controller.PodID(pi), Node: controller.NodeID(ni), UID: uid})
 }
 
 // kubeletAfterAnnotation, called as the pod is annotated, finds the
@@ -313,7 +337,7 @@ func (s *Sim) kubeletAfterAnnotation(pi int32) {
 		at = annotated
 	}
 	s.m.sandboxFailures += failed
-	p.parts.kubelet = at - annotated
+	p.kubelet = at - annotated
 	s.after(at-s.Now(), s.evKubelet, uint64(pi))
 }
 
@@ -324,7 +348,7 @@ func (s *Sim) kubeletReady(arg uint64) {
 	}
 }
 
-func (s *Sim) complete(arg uint64) { s.terminate(int32(arg), Succeeded, "completed") }
+func (s *Sim) complete(arg uint64) { s.terminate(int32(arg), Succeeded, endCompleted) }
 
 // ready marks the pod's network ready: it is Running.
 func (s *Sim) ready(pi int32) {
@@ -332,7 +356,10 @@ func (s *Sim) ready(pi int32) {
 	p.phase, p.ready, p.reason = Running, s.Now(), ""
 	s.m.running++
 	defer s.sample()
-	s.m.noteReady(p)
+	if p.needsBranch {
+		s.feed(controller.Input{Kind: controller.PodRunning, Pod: controller.PodID(pi)})
+	}
+	s.m.noteReady(p, s.ctl.Parts(controller.PodID(pi)))
 	s.recPod("PodRunning", p, "")
 	if p.lifetime > 0 {
 		s.after(p.lifetime, s.evComplete, uint64(pi))
@@ -342,74 +369,11 @@ func (s *Sim) ready(pi int32) {
 
 // RestartController restarts the resource controller: work in flight is
 // lost, and every node is initialised again, rebuilding each trunk from
-// the pods' annotations and the ENIs EC2 holds (trunk.go InitTrunk,
-// provider.go InitResource).
+// the pods' annotations and the ENIs EC2 holds (controller.Restarted).
 func (s *Sim) RestartController() error {
-	s.m.generation++
 	s.tr.rec(s.Now(), "ControllerRestarted", "controller", "")
-	for _, q := range []*pool{&s.branchPool, &s.nodePool} {
-		for _, w := range q.queue[q.head:] {
-			if w.job != noJob {
-				*s.jobs[w.job] = job{}
-				s.freeJobs = append(s.freeJobs, w.job)
-			}
-		}
-		q.drop()
-	}
-	// Jobs already running are cut off at their next step.
-	for i := range s.jobs {
-		if s.jobs[i].kind != 0 {
-			s.jobs[i].gen = ^uint64(0)
-		}
-	}
-	for _, p := range s.pods {
-		p.job, p.failures, p.dropped, p.waitCap = noJob, 0, false, false
-	}
-	s.droppedPods = s.droppedPods[:0]
-	for i, n := range s.nodes {
-		if n.gone {
-			continue
-		}
-		n.trunk, n.ready, n.initing = nil, false, false
-		s.refit(int32(i))
-		s.noteTrunk(n)
-		s.cancel(n.sweepTimer)
-		n.sweeping = false
-		if n.ineligible == nil && !s.cfg.CNI.DisablePodENI {
-			s.startInit(int32(i))
-		}
-	}
+	s.feed(controller.Input{Kind: controller.Restarted})
 	return nil
-}
-
-// restoreTrunk rebuilds a trunk's state from the annotations of the
-// node's pods and the branch ENIs EC2 holds on it; unclaimed branches are
-// queued for deletion with the cool-down.
-func (s *Sim) restoreTrunk(ni int32, t *trunk.Trunk) error {
-	n := s.nodes[ni]
-	var claims []trunk.Claim
-	claimed := make(map[branch.ENIID]bool)
-	for _, pi := range s.boundPods(ni) {
-		if p := s.pods[pi]; p.annotatedOK && (p.phase == Pending || p.phase == Running) {
-			if _, ok := s.ec2.Lookup(p.eni); !ok {
-				continue // trunk.go: an annotated ENI missing from EC2 is skipped
-			}
-			claims = append(claims, trunk.Claim{Pod: p.uid, ENI: p.eni, VLAN: p.vlan})
-			claimed[p.eni] = true
-		}
-	}
-	var orphans []trunk.Branch
-	for _, e := range s.ec2.Interfaces() {
-		if e.Kind == BranchInterface && e.Instance == n.name && e.Trunk == n.trunkID && !claimed[e.ID] {
-			orphans = append(orphans, trunk.Branch{ENI: e.ID, VLAN: e.VLAN, Association: e.Association})
-		}
-	}
-	for i := range claims {
-		if e, ok := s.ec2.Lookup(claims[i].ENI); ok {
-			claims[i].Association = e.Association
-		}
-	}
-	return t.Restore(claims, orphans, s.Now())
 }
 
 // boundPods returns, in creation order, the pods bound to node ni that

@@ -2,38 +2,38 @@ package sim
 
 import (
 	"encoding/hex"
-
 	"fmt"
-	"github.com/trunksim/trunksim/branch"
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/controller"
+	"github.com/trunksim/trunksim/trunk"
 )
 
 type metrics struct {
-	generation       uint64
-	nodes            int
-	created, sgPods  int
-	ready            []time.Duration // start-up latency of pods that needed a branch
-	readyOrdinary    int
-	partSum          parts
-	trunkReady       []time.Duration
-	trunksCreated    int
-	trunksDeleted    int
-	unsupported      int
-	branchesCreated  int
-	branchesDeleted  int
-	inUse, cooling   int
-	running, ended   int // pods running now; pods completed or deleted
-	peakInUse        int
-	peakCooling      int
-	capacityRequeues int
-	sandboxFailures  int
-	ec2Errors        int
-	lastReady        time.Duration
+	nodes           int
+	created, sgPods int
+	ready           []time.Duration // start-up latency of pods that needed a branch
+	readyOrdinary   int
+	partSum         parts
+	trunksDeleted   int
+	inUse, cooling  int
+	running, ended  int // pods running now; pods completed or deleted
+	peakInUse       int
+	peakCooling     int
+	sandboxFailures int
+	lastReady       time.Duration
 }
 
-func (m *metrics) noteReady(p *pod) {
+// parts is the start-up latency of security-group pods summed by part.
+type parts struct {
+	scheduling, kubelet time.Duration
+	controller.Parts
+}
+
+func (m *metrics) noteReady(p *pod, cp controller.Parts) {
 	m.lastReady = max(m.lastReady, p.ready)
 	if !p.needsBranch {
 		m.readyOrdinary++
@@ -41,22 +41,22 @@ func (m *metrics) noteReady(p *pod) {
 	}
 	m.ready = append(m.ready, p.ready-p.created)
 	ps := &m.partSum
-	ps.scheduling += p.parts.scheduling
-	ps.capacity += p.parts.capacity
-	ps.queue += p.parts.queue
-	ps.clientWait += p.parts.clientWait
-	ps.calls += p.parts.calls
-	ps.retries += p.parts.retries
-	ps.apiServer += p.parts.apiServer
-	ps.kubelet += p.parts.kubelet
+	ps.scheduling += p.scheduling
+	ps.Capacity += cp.Capacity
+	ps.Queue += cp.Queue
+	ps.ClientWait += cp.ClientWait
+	ps.Calls += cp.Calls
+	ps.Retries += cp.Retries
+	ps.APIServer += cp.APIServer
+	ps.kubelet += p.kubelet
 }
 
 // noteTrunk brings the cluster-wide counts of branches in use and cooling
 // up to date after node n's trunk changed, and records their peaks.
-func (s *Sim) noteTrunk(n *node) {
+func (s *Sim) noteTrunk(n *node, t *trunk.Trunk) {
 	inUse, cooling := 0, 0
-	if n.trunk != nil {
-		inUse, cooling = n.trunk.InUse(), n.trunk.Cooling()
+	if t != nil {
+		inUse, cooling = t.InUse(), t.Cooling()
 	}
 	m := &s.m
 	m.inUse += inUse - n.inUse
@@ -152,34 +152,35 @@ func (s *Sim) Report() Report {
 	r := Report{Seed: s.cfg.Seed, SimulatedSeconds: s.Now().Seconds(), LastReadySeconds: s.m.lastReady.Seconds()}
 	r.Pods.Created, r.Pods.SecurityGroupPods = s.m.created, s.m.sgPods
 	r.PendingReasons = map[string]int{}
-	for _, p := range s.pods {
+	for pi, p := range s.pods {
 		switch p.phase {
 		case Running:
 			r.Pods.Running++
 		case Succeeded:
 			r.Pods.Succeeded++
 		case Pending:
-			if p.dropped {
+			if s.ctl.Dropped(controller.PodID(pi)) {
 				r.Pods.Failed++
 			} else {
 				r.Pods.Pending++
 			}
-			r.PendingReasons[s.reasonOf(p)]++
+			r.PendingReasons[s.reasonOf(int32(pi))]++
 		}
 	}
 	r.StartupLatencySeconds = percentiles(s.m.ready)
 	if n := float64(len(s.m.ready)); n > 0 {
 		ps := s.m.partSum
 		mean := func(d time.Duration) float64 { return round3(d.Seconds() / n) }
-		r.StartupBreakdownSeconds = Breakdown{mean(ps.scheduling), mean(ps.capacity), mean(ps.queue),
-			mean(ps.clientWait), mean(ps.calls), mean(ps.retries), mean(ps.apiServer), mean(ps.kubelet)}
+		r.StartupBreakdownSeconds = Breakdown{mean(ps.scheduling), mean(ps.Capacity), mean(ps.Queue),
+			mean(ps.ClientWait), mean(ps.Calls), mean(ps.Retries), mean(ps.APIServer), mean(ps.kubelet)}
 	}
 	r.EC2 = EC2Report{Calls: s.ec2.Calls(), Throttled: s.ec2.Throttled(), Errors: s.ec2.Errors()}
-	r.BranchENIs = BranchReport{Created: s.m.branchesCreated, Deleted: s.m.branchesDeleted,
+	cs := s.ctl.Stats()
+	r.BranchENIs = BranchReport{Created: cs.BranchesCreated, Deleted: cs.BranchesDeleted,
 		PeakInUse: s.m.peakInUse, PeakCooling: s.m.peakCooling, Leaked: len(s.leakedENIs()),
-		CapacityRequeues: s.m.capacityRequeues}
-	r.Trunks = TrunkReport{Created: s.m.trunksCreated, Deleted: s.m.trunksDeleted, Unsupported: s.m.unsupported,
-		ReadyLatencySeconds: percentiles(s.m.trunkReady)}
+		CapacityRequeues: cs.CapacityRequeues}
+	r.Trunks = TrunkReport{Created: cs.TrunksCreated, Deleted: s.m.trunksDeleted, Unsupported: cs.Unsupported,
+		ReadyLatencySeconds: percentiles(cs.TrunkReady)}
 	r.Events = s.tr.reasons()
 	r.Warnings = s.warnings()
 	r.Assumptions = s.assumptions()
@@ -238,37 +239,15 @@ func (s *Sim) assumptions() []string {
 // leakedENIs returns branch ENIs that exist in EC2 but that no live trunk
 // tracks (in use, cooling or deleting) and no create job is making.
 func (s *Sim) leakedENIs() []Interface {
-	tracked := make(map[branch.ENIID]bool, s.ec2.enis.live)
-	for _, n := range s.nodes {
-		if n.trunk == nil {
-			continue
-		}
-		for _, b := range n.trunk.Branches() {
-			tracked[b.ENI] = true
-		}
-		for _, b := range n.trunk.Queue() {
-			tracked[b.ENI] = true
-		}
-	}
-	for _, p := range s.pods {
-		if p.annotatedOK && (p.phase == Pending || p.phase == Running) {
-			tracked[p.eni] = true // in use by its pod, whatever the cache says
-		}
-	}
-	for _, jb := range s.jobs {
-		if jb.kind != 0 && jb.eni.IsValid() {
-			tracked[jb.eni] = true
-		}
-		if jb.di < len(jb.del) {
-			for _, b := range jb.del[jb.di:] {
-				tracked[b.ENI] = true
-			}
-		}
+	known := s.ctl.AppendKnownENIs(nil)
+	tracked := make(map[branch.ENIID]bool, len(known))
+	for _, e := range known {
+		tracked[e] = true
 	}
 	var out []Interface
-	for e := range s.ec2.enis.all() {
+	for _, e := range s.ec2.Interfaces() {
 		if e.Kind == BranchInterface && !tracked[e.ID] {
-			out = append(out, e.Interface)
+			out = append(out, e)
 		}
 	}
 	return out // in ID order

@@ -9,12 +9,11 @@ import (
 	"slices"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/controller"
+	"github.com/trunksim/trunksim/fakeec2"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/scheduler"
-	"github.com/trunksim/trunksim/trunk"
 )
 
 // Sentinel errors for bad calls; each is wrapped with the offending name.
@@ -85,12 +84,8 @@ type node struct {
 	joined time.Duration
 	gone   bool
 
-	trunk      *trunk.Trunk // nil until the controller's Init succeeds
-	trunkID    branch.ENIID
-	initing    bool
-	ready      bool // pod-eni capacity advertised
-	advertises bool // ready and not gone, as Sim.advertising counts it
-	ineligible error
+	advertises bool  // advertising pod-eni and not gone, as Sim.advertising counts it
+	ineligible error // why the node cannot hold a trunk, as the CNI sees it
 
 	inUse, cooling int // last counts seen by noteTrunk
 	slots          int // kubelet max pods less the host-network pods
@@ -99,40 +94,30 @@ type node struct {
 	bound      []int32 // pods bound here, ended ones dropped now and then
 	branchPods int     // bound pods requesting pod-eni (scheduler accounting)
 	ipPods     int     // bound ordinary pods holding a secondary IP
-	sweepAt    time.Duration
-	sweepTimer scheduler.Timer
-	sweeping   bool // its sweep job is queued or running
 }
 
 type pod struct {
 	key      string // namespace/name
 	nsLen    int32  // the namespace is key[:nsLen]
 	node     int32  // -1 when unbound
-	uid      string // "uid-<n>" for the n-th pod created, made when it needs a branch
 	labels   *labelSet
 	sa       string
 	lifetime time.Duration
 
 	phase       Phase
 	needsBranch bool
-	annotatedOK bool
-	dropped     bool // out of retries; waiting for the resync
-	waitCap     bool // requeued at the capacity gate
+	annotatedOK bool // the controller's annotation is there for the kubelet
 	toldUnfit   bool // a FailedScheduling event was recorded for it
-	vlan        branch.VLAN
-	groups      branch.GroupSet
 	created     time.Duration
 	bound       time.Duration
 	ready       time.Duration
-	reason      string // why it is not running yet
-	eni         branch.ENIID
+	reason      string // why it is not running yet, when the controller has not said
 
 	workload int32 // owning workload, -1 if none
 	revision int
-	job      int32 // Create job in flight, noJob if none, jobQueued while queued
-	failures int   // attempts failed since the last pod event
-	parts    parts
-	mark     time.Duration // start of the part being timed
+	// scheduling and kubelet are the parts of its start-up latency that
+	// are not the controller's (controller.Parts has those).
+	scheduling, kubelet time.Duration
 }
 
 // ns and name return the pod's namespace and name, which share the
@@ -140,19 +125,14 @@ type pod struct {
 func (p *pod) ns() string   { return p.key[:p.nsLen] }
 func (p *pod) name() string { return p.key[p.nsLen+1:] }
 
-// parts is a pod's start-up latency broken down.
-type parts struct {
-	scheduling, capacity, queue, clientWait, calls, retries, apiServer, kubelet time.Duration
-}
-
 // Sim is one simulated cluster. It is not safe for concurrent use; run
 // many Sims in parallel instead.
 type Sim struct {
 	cfg   Config
 	sched *scheduler.Scheduler
-	rngK  pcg        // kubelet jitter
-	rngS  *rand.Rand // SDK retry jitter
+	rngK  pcg // kubelet jitter
 	ec2   *FakeEC2
+	ctl   *controller.Controller
 
 	nodes     []*node
 	nodeIndex map[string]int32
@@ -170,31 +150,32 @@ type Sim struct {
 	workloads     []*workload
 	workloadIndex map[string]int32
 
-	user, instance, api  *rate.Limiter
-	branchPool, nodePool pool
-	jobs                 []*job
-	freeJobs             []int32
-	pendingPods          []int32
-	spareDel             []trunk.Branch // scratch for a sweep's retry
-	droppedPods          []int32        // pods dropped after their retries since the last resync
-	fitBranch, fitIP     fitTree        // where a pod needing a branch, or not, fits best
-	advertising          int            // nodes advertising pod-eni
-	pendingSpare         []int32
-	unscheduled          [2]string // why the last pass placed no ordinary [0] or branch [1] pod
-	untold               int       // pending pods with no FailedScheduling event yet        // reused as pendingPods during a placement pass
-	placePass            bool
-	resyncTimer          scheduler.Timer
+	// effects holds a buffer per depth of nested controller steps (an
+	// EC2 answer is stepped while its call's effects are applied).
+	effects     [][]controller.Effect
+	depth       int
+	sweepTimers map[controller.Timer]scheduler.Timer // the wake-ups the controller may cancel
+	resyncTimer scheduler.Timer
+	message     []byte // scratch for an event's message
+
+	pendingPods  []int32
+	fitBranch    fitTree   // where a pod needing a branch fits best
+	fitIP        fitTree   // where an ordinary pod fits best
+	advertising  int       // nodes advertising pod-eni
+	pendingSpare []int32   // reused as pendingPods during a placement pass
+	unscheduled  [2]string // why the last pass placed no ordinary [0] or branch [1] pod
+	untold       int       // pending pods with no FailedScheduling event yet
+	placePass    bool
 
 	failure  error
 	progress func(now time.Duration, events uint64)
 	series   []Sample
 
 	// Event handlers, made once so scheduling allocates nothing.
-	ev, evSubmit, evCallStart, evCallEnd, evRetryCall, evSweepTick, evWipe,
-	evKubelet, evComplete, evReplica, evPlace scheduler.Func
-	m    metrics
-	tr   tracer
-	acts []func(*Sim) error
+	evController, evKubelet, evComplete, evReplica, evPlace scheduler.Func
+	m                                                       metrics
+	tr                                                      tracer
+	acts                                                    []func(*Sim) error
 }
 
 // New returns a simulation of an empty cluster at time zero.
@@ -207,28 +188,28 @@ func New(cfg Config) (*Sim, error) {
 		cfg:       c,
 		sched:     scheduler.New(),
 		rngK:      pcg{c.Seed, 1},
-		rngS:      rand.New(rand.NewPCG(c.Seed, 2)),
 		nodeIndex: make(map[string]int32),
 		podIndex:  make(map[string]int32),
 		accounts:  make(map[string]map[string]string),
 
 		workloadIndex: make(map[string]int32),
 	}
-	s.ec2 = newFakeEC2(c.EC2, rand.New(rand.NewPCG(c.Seed, 3)))
-	ctl := c.Controller
-	s.user = rate.NewLimiter(rate.Limit(ctl.UserClientQPS), ctl.UserClientBurst)
-	s.instance = s.user
-	if !ctl.SharedEC2Client {
-		s.instance = rate.NewLimiter(rate.Limit(ctl.InstanceClientQPS), ctl.InstanceClientBurst)
+	if s.ec2, err = fakeec2.New(c.EC2, rand.New(rand.NewPCG(c.Seed, 3))); err != nil {
+		return nil, err
 	}
-	s.api = rate.NewLimiter(rate.Limit(ctl.APIServerQPS), ctl.APIServerBurst)
-	s.branchPool.size = ctl.BranchWorkers
-	s.nodePool.size = ctl.NodeWorkers
+	s.ctl, err = controller.New(c.Controller, controller.Options{
+		MaxAttempts: c.EC2.MaxAttempts,
+		Rand:        rand.New(rand.NewPCG(c.Seed, 2)),
+		Lister:      lister{s},
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.sweepTimers = make(map[controller.Timer]scheduler.Timer)
 	s.tr.init()
-	s.ev, s.evSubmit, s.evCallStart, s.evCallEnd = s.stepJob, s.submitEv, s.callStart, s.callEnd
-	s.evRetryCall, s.evSweepTick, s.evWipe = s.retryCall, s.sweepTick, s.wipe
+	s.evController = s.wokeUp
 	s.evKubelet, s.evComplete, s.evReplica, s.evPlace = s.kubeletReady, s.complete, s.replicaEv, s.placeNow
-	s.resyncTimer = s.background(ctl.Resync, s.resync)
+	s.apply(s.ctl.Start(0, s.effects0()))
 	return s, nil
 }
 
@@ -267,15 +248,6 @@ func (s *Sim) busy() bool {
 		n--
 	}
 	return n > 0
-}
-
-// background schedules an event that does not keep Run going.
-func (s *Sim) background(d time.Duration, fn func()) scheduler.Timer {
-	t, err := s.sched.After(d, func(uint64) { fn() }, 0)
-	if err != nil {
-		s.fail(err)
-	}
-	return t
 }
 
 func (s *Sim) fail(err error) {
@@ -353,9 +325,8 @@ func (s *Sim) RemovePolicy(namespace, name string) error {
 
 // InjectFault adds an EC2 fault from now on.
 func (s *Sim) InjectFault(f Fault) error {
-	if err := f.validate(); err != nil {
+	if err := s.ec2.InjectFault(f); err != nil {
 		return &ObjectError{"fault", f.API.String(), fmt.Errorf("%w: %v", ErrBadSpec, err)}
 	}
-	s.ec2.cfg.Faults = append(s.ec2.cfg.Faults, f)
 	return nil
 }

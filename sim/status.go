@@ -9,6 +9,7 @@ import (
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/cni"
+	"github.com/trunksim/trunksim/controller"
 )
 
 // PodStatus is what the simulation knows of one pod.
@@ -54,46 +55,47 @@ func (s *Sim) Pod(namespace, name string) (PodStatus, bool) {
 	if !ok {
 		return PodStatus{}, false
 	}
-	return s.podStatus(s.pods[pi]), true
+	return s.podStatus(pi), true
 }
 
 // Pods returns every pod not deleted, in creation order.
 func (s *Sim) Pods() []PodStatus {
 	out := make([]PodStatus, 0, len(s.podIndex))
-	for _, p := range s.pods {
+	for pi, p := range s.pods {
 		if p.phase != Deleted {
-			out = append(out, s.podStatus(p))
+			out = append(out, s.podStatus(int32(pi)))
 		}
 	}
 	return out
 }
 
-func (s *Sim) podStatus(p *pod) PodStatus {
-	st := PodStatus{Namespace: p.ns(), Name: p.name(), Phase: p.phase, NeedsBranch: p.needsBranch, Reason: s.reasonOf(p)}
+func (s *Sim) podStatus(pi int32) PodStatus {
+	p := s.pods[pi]
+	st := PodStatus{Namespace: p.ns(), Name: p.name(), Phase: p.phase, NeedsBranch: p.needsBranch, Reason: s.reasonOf(pi)}
 	if p.node >= 0 {
 		st.Node = s.nodes[p.node].name
 	}
-	if p.annotatedOK {
-		st.Annotation = s.annotation(p)
+	if eni, vlan, _, ok := s.ctl.Annotation(controller.PodID(pi)); ok && p.annotatedOK {
+		st.Annotation = s.annotation(eni, vlan)
 	}
 	return st
 }
 
-// annotation renders the pod-eni annotation for the pod's branch.
-func (s *Sim) annotation(p *pod) string {
-	n := eniNumber(p.eni)
+// annotation renders the pod-eni annotation for a branch.
+func (s *Sim) annotation(eni branch.ENIID, vlan branch.VLAN) string {
+	n := eniNumber(eni)
 	d := ENIDetails{
-		ENIID:      p.eni.String(),
+		ENIID:      eni.String(),
 		IfAddress:  fmt.Sprintf("02:00:%02x:%02x:%02x:%02x", byte(n>>24), byte(n>>16), byte(n>>8), byte(n)),
 		PrivateIP:  addrAt(simSubnet, n).String(),
-		VLANID:     int(p.vlan),
+		VLANID:     int(vlan),
 		SubnetCIDR: simSubnet.String(),
 	}
 	if s.cfg.CNI.IPFamily == cni.IPv6 {
 		d.IPv6Addr = addrAt(simSubnetV6, n).String()
 		d.SubnetV6CIDR = simSubnetV6.String()
 	}
-	if e, ok := s.ec2.Lookup(p.eni); ok {
+	if e, ok := s.ec2.Lookup(eni); ok {
 		d.Association = e.Association
 	}
 	b, _ := json.Marshal([]ENIDetails{d}) // cannot fail: plain strings and ints
@@ -148,17 +150,18 @@ type NodeStatus struct {
 // Nodes returns every node that has not been deleted, sorted by name.
 func (s *Sim) Nodes() []NodeStatus {
 	var out []NodeStatus
-	for _, n := range s.nodes {
+	for ni, n := range s.nodes {
 		if n.gone {
 			continue
 		}
+		id := controller.NodeID(ni)
 		st := NodeStatus{Name: n.name, InstanceType: n.typ.Name, Pods: n.pods}
-		if n.ready {
-			st.Trunk = n.trunkID.String()
+		if s.ctl.Advertised(id) {
+			st.Trunk = s.ctl.TrunkID(id).String()
 			st.PodENICapacity = n.typ.BranchInterfaces
 		}
-		if n.trunk != nil {
-			st.BranchesInUse, st.BranchesCooling = n.trunk.InUse(), n.trunk.Cooling()
+		if t := s.ctl.Trunk(id); t != nil {
+			st.BranchesInUse, st.BranchesCooling = t.InUse(), t.Cooling()
 		}
 		if n.ineligible != nil {
 			st.Ineligible = whyNoTrunk(n.ineligible)

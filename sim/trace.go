@@ -68,13 +68,15 @@ func (t *tracer) object(kind, name string) {
 // "pod/" and the pod's key.
 func (t *tracer) objectPod(p *pod) { t.object("pod", p.key) }
 
-// detail opens the line's detail; text and num add to it, and end closes
+// detail opens the line's detail; text adds to it, and end closes
 // it with the line.
 func (t *tracer) detail() { t.buf = append(t.buf, `,"detail":"`...) }
 
 func (t *tracer) text(s string) { t.buf = appendJSONChars(t.buf, s) }
 
-func (t *tracer) num(n int) { t.buf = strconv.AppendInt(t.buf, int64(n), 10) }
+// textBytes is text for a message built in a buffer.
+func (t *tracer) textBytes(b []byte) { t.buf = appendJSONChars(t.buf, b) }
+
 
 // end closes the line, and its detail when withDetail says one is open,
 // and writes the line out.
@@ -181,7 +183,7 @@ func appendSeconds(b []byte, d time.Duration) []byte {
 // that has no byte JSON escapes: below 0x20, a quote, a backslash or
 // non-ASCII. It tests eight bytes at once; a word it flags may still be
 // plain, which only ends the prefix early.
-func plainWords(s string) int {
+func plainWords[T string | []byte](s T) int {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
@@ -200,7 +202,7 @@ func plainWords(s string) int {
 // appendJSONChars appends s escaped for a JSON string, without quotes.
 // Escaping works character by character, so pieces joined at an ASCII
 // character escape to the same bytes as the whole.
-func appendJSONChars(b []byte, s string) []byte {
+func appendJSONChars[T string | []byte](b []byte, s T) []byte {
 	const hexd = "0123456789abcdef"
 	// Names and messages are plain ASCII as a rule: copy the run of
 	// characters that need no escape in one go, found eight at a time.
@@ -234,7 +236,7 @@ func appendJSONChars(b []byte, s string) []byte {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
 		if r == utf8.RuneError && size == 1 {
 			b = append(b, `\ufffd`...)
 		} else {

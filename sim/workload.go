@@ -166,14 +166,14 @@ func (s *Sim) rollPass(wi int32) bool {
 	// Not-ready old pods go first; they cost no availability.
 	for _, pi := range oldPods {
 		if s.pods[pi].phase == Pending {
-			s.terminate(pi, Deleted, "rolling update")
+			s.terminate(pi, Deleted, endRollingUpdate)
 			changed = true
 		}
 	}
 	for _, pi := range oldPods {
 		if s.pods[pi].phase == Running && avail-1 >= want-w.unavail {
 			avail--
-			s.terminate(pi, Deleted, "rolling update")
+			s.terminate(pi, Deleted, endRollingUpdate)
 			changed = true
 		}
 	}

@@ -1,4 +1,4 @@
-package sim
+package fakeec2
 
 import (
 	"slices"

@@ -1,0 +1,109 @@
+package controller
+
+import (
+	"fmt"
+	"time"
+)
+
+// Preset names a set of controller defaults.
+type Preset uint8
+
+const (
+	// PresetUpstream is the resource controller as released in v1.7.19
+	// (cmd flags in main.go, pkg/config/loader.go): EC2 user and instance
+	// clients at 12 QPS / burst 18, 10 node manager workers.
+	PresetUpstream Preset = 1 + iota
+	// PresetRaisedLimits is upstream with PR #675 applied: the EC2 user client
+	// at 24 QPS / burst 36 and 20 node manager workers.
+	PresetRaisedLimits
+)
+
+var presetNames = [...]string{PresetUpstream: "upstream", PresetRaisedLimits: "raised-limits"}
+
+// String returns the preset's name as used in scenario files.
+func (p Preset) String() string {
+	if int(p) < len(presetNames) && p != 0 {
+		return presetNames[p]
+	}
+	return fmt.Sprintf("Preset(%d)", uint8(p))
+}
+
+// Config holds the resource controller's settings. For the simulator, zero
+// fields take the preset's value (sim.Config); New takes them as given.
+// Every default is upstream's, cited on the field.
+type Config struct {
+	// Preset chooses the defaults below; zero means PresetUpstream.
+	Preset Preset
+	// UserClientQPS and UserClientBurst limit the EC2 "user" client, which
+	// makes every EC2 call but the trunk association ones (main.go
+	// --user-client-qps/--user-client-burst: 12 and 18).
+	UserClientQPS   float64
+	UserClientBurst int
+	// InstanceClientQPS and InstanceClientBurst limit the "instance" client
+	// that makes Associate/DisassociateTrunkInterface (main.go
+	// --instance-client-qps/--instance-client-burst: 12 and 18).
+	InstanceClientQPS   float64
+	InstanceClientBurst int
+	// SharedEC2Client models a controller started without --role-arn: one
+	// client, at the user client's limits, makes every call
+	// (pkg/aws/ec2/api/wrapper.go NewEC2Wrapper).
+	SharedEC2Client bool
+	// APIServerQPS and APIServerBurst limit the Kubernetes client used for
+	// the pod GET and the annotation PATCH (main.go --apiserver-qps/burst: 20, 30).
+	APIServerQPS   float64
+	APIServerBurst int
+	// BranchWorkers is the branch provider's worker count
+	// (pkg/config/loader.go PodENIDefaultWorker: 30).
+	BranchWorkers int
+	// NodeWorkers is the node manager's async worker count (main.go
+	// --node-mgr-workers: 10; 20 with PR #675).
+	NodeWorkers int
+	// MaxRetries is how many times a failed job is requeued before it is
+	// dropped (pkg/config/loader.go WorkQueueDefaultMaxRetries: 5, so 6 attempts).
+	MaxRetries int
+	// CoolDown is how long a released branch ENI is kept before deletion
+	// (pkg/provider/branch/cooldown/cooldown.go: 60 s, clamped to at least 30 s).
+	CoolDown time.Duration
+	// SweepInterval is how often each node's delete queue is processed
+	// (pkg/provider/branch/provider.go ProcessDeleteQueue requeue: 30 s).
+	SweepInterval time.Duration
+	// Resync is the informer resync period that retries dropped pods
+	// (main.go syncPeriod: 30 min).
+	Resync time.Duration
+	// NodeDeleteDelay is how long after a node is deleted its branches are
+	// wiped (pkg/provider/branch/provider.go NodeDeleteRequeueRequestDelay: 1 min).
+	NodeDeleteDelay time.Duration
+	// GroupsPerInterface is the EC2 quota of security groups per interface
+	// (5 by default, up to 16 when raised); more fails CreateNetworkInterface.
+	GroupsPerInterface int
+}
+
+// validate names the first setting New cannot run with.
+func (c *Config) validate() error {
+	checks := []struct {
+		bad   bool
+		field string
+		value any
+	}{
+		{!(c.UserClientQPS > 0), "UserClientQPS", c.UserClientQPS},
+		{c.UserClientBurst < 1, "UserClientBurst", c.UserClientBurst},
+		{!(c.InstanceClientQPS > 0) && !c.SharedEC2Client, "InstanceClientQPS", c.InstanceClientQPS},
+		{c.InstanceClientBurst < 1 && !c.SharedEC2Client, "InstanceClientBurst", c.InstanceClientBurst},
+		{!(c.APIServerQPS > 0), "APIServerQPS", c.APIServerQPS},
+		{c.APIServerBurst < 1, "APIServerBurst", c.APIServerBurst},
+		{c.BranchWorkers < 1, "BranchWorkers", c.BranchWorkers},
+		{c.NodeWorkers < 1, "NodeWorkers", c.NodeWorkers},
+		{c.MaxRetries < 0, "MaxRetries", c.MaxRetries},
+		{c.CoolDown < 0, "CoolDown", c.CoolDown},
+		{c.SweepInterval <= 0, "SweepInterval", c.SweepInterval},
+		{c.Resync <= 0, "Resync", c.Resync},
+		{c.NodeDeleteDelay < 0, "NodeDeleteDelay", c.NodeDeleteDelay},
+		{c.GroupsPerInterface < 1, "GroupsPerInterface", c.GroupsPerInterface},
+	}
+	for _, k := range checks {
+		if k.bad {
+			return &SettingError{Field: k.field, Value: k.value}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,508 @@
+package controller
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/fakeec2"
+	"github.com/trunksim/trunksim/limits"
+	"github.com/trunksim/trunksim/trunk"
+)
+
+// Lister is the controller's read-only view of the API server's objects,
+// read when a job needs them as upstream reads its informer caches.
+type Lister interface {
+	// SecurityGroups returns the groups the SecurityGroupPolicies give
+	// the pod now, their printed form, and whether any policy matched.
+	SecurityGroups(pod PodID) (groups branch.GroupSet, names string, matched bool)
+}
+
+// Options are what a Controller takes from its surroundings besides its
+// settings.
+type Options struct {
+	// MaxAttempts is the AWS SDK standard retryer's attempts per EC2 call
+	// (fakeec2.Config.MaxAttempts); zero means fakeec2.DefaultMaxAttempts.
+	MaxAttempts int
+	// Rand draws the SDK retryer's jitter; nil means a fixed seed.
+	Rand *rand.Rand
+	// Lister reads the policies' answer for a pod; required.
+	Lister Lister
+}
+
+// Controller is the VPC resource controller's branch ENI provider and
+// node manager as a state machine. It is not safe for concurrent use.
+type Controller struct {
+	cfg         Config
+	maxAttempts int
+	rng         *rand.Rand
+	lister      Lister
+
+	now time.Duration
+	out []Effect
+
+	nodes                []node
+	pods                 []pod
+	jobs                 []*job
+	freeJobs             []int32
+	branchPool, nodePool pool
+	user, instance, api  *rate.Limiter
+	droppedPods          []PodID // dropped after their retries since the last resync
+	spareDel             []trunk.Branch
+	generation           uint64
+	stats                Stats
+	broken               error           // the first inconsistency found, see must
+	rollback             fakeec2.Request // a failed Init's DeleteNetworkInterface
+}
+
+// node is what the controller knows of a node.
+type node struct {
+	name       string
+	typ        limits.InstanceType
+	os         limits.OS
+	joined     time.Duration
+	known      bool
+	wantsTrunk bool
+	eligible   bool
+	gone       bool
+
+	trunk      *trunk.Trunk // nil until Init succeeds
+	trunkID    branch.ENIID // what DescribeInstances shows once attached
+	initing    bool
+	advertised bool // vpc.amazonaws.com/pod-eni advertised
+	sweepAt    time.Duration
+	sweepSet   bool // a sweep tick is set
+	sweeping   bool // its sweep job is queued or running
+	bound      []PodID
+	live       int // bound pods not ended
+}
+
+// pod is what the controller knows of a pod that requests pod-eni.
+type pod struct {
+	uid     string
+	node    NodeID
+	known   bool
+	ended   bool
+	running bool
+
+	annotated bool
+	eni       branch.ENIID
+	vlan      branch.VLAN
+	groups    branch.GroupSet
+
+	job      int32 // Create job in flight, noJob if none, jobQueued while queued
+	failures int
+	dropped  bool
+	waitCap  bool
+	wait     Wait
+	err      error
+	mark     time.Duration
+	parts    Parts
+}
+
+// pending reports whether the pod is bound and waiting for its sandbox.
+func (p *pod) pending() bool { return p.known && !p.ended && !p.running }
+
+// Wait says what a pending pod's last Create attempt ran into.
+type Wait uint8
+
+// Waits, as the controller last left them.
+const (
+	// WaitCapacity: requeued at the capacity gate (in use + cooling at
+	// the node's branch limit).
+	WaitCapacity Wait = 1 + iota
+	// WaitFailed: the attempt failed (PodWait's error says why).
+	WaitFailed
+	// WaitDropped: the attempt failed and was the last before the resync.
+	WaitDropped
+)
+
+// Parts is the controller's share of a pod's start-up latency, by part.
+type Parts struct {
+	Capacity   time.Duration // requeued at the capacity gate
+	Queue      time.Duration // waiting for a branch worker, and back-offs
+	ClientWait time.Duration // in the EC2 clients' rate limiters
+	Calls      time.Duration // in EC2 calls
+	Retries    time.Duration // the SDK retryer's back-offs
+	APIServer  time.Duration // in the Kubernetes client's rate limiter
+}
+
+// Stats counts what the controller did.
+type Stats struct {
+	TrunksCreated    int
+	Unsupported      int // nodes refused a trunk with an Unsupported event
+	BranchesCreated  int
+	BranchesDeleted  int
+	CapacityRequeues int
+	EC2Errors        int // EC2 answers that were errors, throttling included
+	// TrunkReady is, per trunk created, the time from its node joining to
+	// pod-eni being advertised.
+	TrunkReady []time.Duration
+}
+
+// New returns a controller with no nodes and no pods at time zero. It
+// refuses settings it cannot run with; it fills in no defaults.
+func New(cfg Config, opts Options) (*Controller, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if opts.Lister == nil {
+		return nil, &InputError{Input: Configured, Why: "Options.Lister is required"}
+	}
+	c := &Controller{cfg: cfg, maxAttempts: opts.MaxAttempts, rng: opts.Rand, lister: opts.Lister}
+	if c.maxAttempts <= 0 {
+		c.maxAttempts = fakeec2.DefaultMaxAttempts
+	}
+	if c.rng == nil {
+		c.rng = rand.New(rand.NewPCG(0, 2))
+	}
+	c.user = rate.NewLimiter(rate.Limit(cfg.UserClientQPS), cfg.UserClientBurst)
+	c.instance = c.user
+	if !cfg.SharedEC2Client {
+		c.instance = rate.NewLimiter(rate.Limit(cfg.InstanceClientQPS), cfg.InstanceClientBurst)
+	}
+	c.api = rate.NewLimiter(rate.Limit(cfg.APIServerQPS), cfg.APIServerBurst)
+	c.branchPool.size = cfg.BranchWorkers
+	c.nodePool.size = cfg.NodeWorkers
+	return c, nil
+}
+
+// Start returns the effects of the controller starting: the first
+// resync's wake-up. Call it once, before the first Step.
+func (c *Controller) Start(now time.Duration, out []Effect) []Effect {
+	c.begin(now, out)
+	c.wakeIdle(c.cfg.Resync, timer(tResync, 0))
+	return c.end()
+}
+
+// Step takes one input at virtual time now, which must not go backwards,
+// and appends the effects it has to out. An input it cannot take (an
+// unknown node, a pod bound twice) is refused with an *InputError and
+// changes nothing.
+func (c *Controller) Step(now time.Duration, in Input, out []Effect) ([]Effect, error) {
+	if err := c.check(now, &in); err != nil {
+		return out, err
+	}
+	c.begin(now, out)
+	switch in.Kind {
+	case NodeJoined:
+		c.nodeJoined(NodeID(in.Node), in.Join)
+	case NodeDeleted:
+		c.nodes[in.Node].gone = true
+		c.wake(c.cfg.NodeDeleteDelay, timer(tWipe, int32(in.Node)))
+	case PodBound:
+		c.podBound(in.Pod, in.Node, in.UID)
+	case PodRunning:
+		c.pods[in.Pod].running = true
+	case PodEnded:
+		c.podEnded(in.Pod)
+	case Answered:
+		c.answered(in.Timer.index(), in.Answer)
+	case WokeUp:
+		c.wokeUp(in.Timer)
+	case Restarted:
+		c.restart()
+	case Configured:
+		c.configure(*in.Config)
+	}
+	if c.broken != nil {
+		return c.end(), c.broken
+	}
+	return c.end(), nil
+}
+
+// must records err, which the controller's own records say cannot be,
+// as an inconsistency Step reports.
+func (c *Controller) must(err error) {
+	if err != nil && c.broken == nil {
+		c.broken = fmt.Errorf("%w: %w", ErrInconsistent, err)
+	}
+}
+
+func (c *Controller) begin(now time.Duration, out []Effect) { c.now, c.out = now, out }
+
+func (c *Controller) end() []Effect {
+	out := c.out
+	c.out = nil
+	return out
+}
+
+// check refuses what Step cannot take, before anything changes.
+func (c *Controller) check(now time.Duration, in *Input) error {
+	bad := func(why string) error { return &InputError{Input: in.Kind, Why: why} }
+	switch {
+	case now < c.now:
+		return bad("time went backwards")
+	case in.Kind == NodeJoined && in.Join == nil:
+		return bad("no Join")
+	case in.Kind == NodeJoined && (in.Node < 0 || int(in.Node) < len(c.nodes) && c.nodes[in.Node].known):
+		return bad("node already known")
+	case (in.Kind == NodeDeleted || in.Kind == PodBound) && !c.knownNode(in.Node):
+		return bad("unknown node")
+	case in.Kind == NodeDeleted && c.nodes[in.Node].gone:
+		return bad("node already deleted")
+	case in.Kind == PodBound && (in.Pod < 0 || int(in.Pod) < len(c.pods) && c.pods[in.Pod].known):
+		return bad("pod already bound")
+	case (in.Kind == PodRunning || in.Kind == PodEnded) && !c.knownPod(in.Pod):
+		return bad("unknown pod")
+	case in.Kind == Answered && (in.Answer == nil || !c.callAwaited(in.Timer)):
+		return bad("no call awaits this answer")
+	case in.Kind == WokeUp && in.Timer.kind() == 0:
+		return bad("not a timer the controller set")
+	case in.Kind == Configured && in.Config == nil:
+		return bad("no Config")
+	case in.Kind == Configured:
+		return in.Config.validate()
+	case in.Kind < NodeJoined || in.Kind > Configured:
+		return bad("unknown input")
+	}
+	return nil
+}
+
+func (c *Controller) knownNode(n NodeID) bool {
+	return n >= 0 && int(n) < len(c.nodes) && c.nodes[n].known
+}
+
+func (c *Controller) knownPod(p PodID) bool {
+	return p >= 0 && int(p) < len(c.pods) && c.pods[p].known
+}
+
+func (c *Controller) callAwaited(t Timer) bool {
+	j := t.index()
+	return t.kind() == tCallEnd && j >= 0 && int(j) < len(c.jobs) && c.jobs[j].kind != 0 && c.jobs[j].calling
+}
+
+// emit appends an effect.
+func (c *Controller) emit(e Effect) { c.out = append(c.out, e) }
+
+// wake asks to be woken d from now.
+func (c *Controller) wake(d time.Duration, t Timer) {
+	c.out = append(c.out, Effect{Kind: Wake, At: c.now + d, Timer: t})
+}
+
+func (c *Controller) wakeIdle(d time.Duration, t Timer) {
+	c.out = append(c.out, Effect{Kind: WakeIdle, At: c.now + d, Timer: t})
+}
+
+func (c *Controller) nodeChanged(n NodeID) { c.out = append(c.out, Effect{Kind: NodeChanged, Node: n}) }
+
+func (c *Controller) podEvent(p PodID, ev Event) {
+	c.out = append(c.out, Effect{Kind: Emit, Pod: p, Event: ev})
+}
+
+func (c *Controller) nodeEvent(n NodeID, ev Event) {
+	c.out = append(c.out, Effect{Kind: Emit, Node: n, Event: ev})
+}
+
+// nodeJoined records a node; one whose aws-node asks for a trunk gets it
+// if its type can hold one (provider.go IsInstanceSupported: Windows is
+// refused without an event, other types with an Unsupported Warning).
+func (c *Controller) nodeJoined(ni NodeID, j *Join) {
+	if int(ni) >= len(c.nodes) {
+		c.nodes = append(c.nodes, make([]node, int(ni)+1-len(c.nodes))...)
+	}
+	n := &c.nodes[ni]
+	*n = node{name: j.Name, typ: j.Type, os: j.OS, joined: c.now, known: true, wantsTrunk: j.WantsTrunk, sweepAt: c.now}
+	if !j.WantsTrunk {
+		return
+	}
+	err := j.Type.CanTrunk(j.OS)
+	n.eligible = err == nil
+	switch {
+	case err == nil:
+		c.startInit(ni)
+	case j.OS == limits.OSWindows:
+	default:
+		c.nodeEvent(ni, Event{Reason: Unsupported, Err: err})
+		c.stats.Unsupported++
+	}
+}
+
+// podBound hands a pod to the branch provider (pod_controller.go: a
+// Create job for a bound pod that requests pod-eni).
+func (c *Controller) podBound(pi PodID, ni NodeID, uid string) {
+	if int(pi) >= len(c.pods) {
+		c.pods = slices.Grow(c.pods, int(pi)+1-len(c.pods))
+		c.pods = c.pods[:int(pi)+1]
+	}
+	c.pods[pi] = pod{uid: uid, node: ni, known: true, job: noJob}
+	n := &c.nodes[ni]
+	n.live++
+	if len(n.bound) > 2*n.live+16 {
+		n.bound = slices.DeleteFunc(n.bound, func(pi PodID) bool { return c.pods[pi].ended })
+	}
+	n.bound = append(n.bound, pi)
+	c.enqueueCreate(pi, 0)
+}
+
+// podEnded releases a deleted or completed pod's branch to the cool-down
+// queue (pod_controller.go: a Deleted job for both).
+func (c *Controller) podEnded(pi PodID) {
+	p := &c.pods[pi]
+	if p.ended {
+		return
+	}
+	p.ended = true
+	n := &c.nodes[p.node]
+	n.live--
+	if n.trunk == nil {
+		return
+	}
+	if _, err := n.trunk.Release(p.uid, c.now); err == nil {
+		c.nodeChanged(p.node)
+		c.kickSweep(p.node)
+	}
+	// An error means the trunk holds no branch for the pod: its Create
+	// job had not reserved one, or it was rebuilt without it. Nothing to
+	// release, as upstream finds nothing in its cache.
+}
+
+// wokeUp runs what a timer was set for.
+func (c *Controller) wokeUp(t Timer) {
+	i := t.index()
+	switch t.kind() {
+	case tStep:
+		c.stepJob(i)
+	case tSubmit:
+		c.submit(i)
+	case tCallStart:
+		c.callStart(i)
+	case tCallEnd:
+		c.callEnd(i)
+	case tRetryCall:
+		c.call(i, c.jobs[i].req.API)
+	case tSweep:
+		c.nodes[i].sweepSet = false
+		c.sweepTick(NodeID(i))
+	case tWipe:
+		c.wipe(NodeID(i))
+	case tResync:
+		c.resync()
+	}
+}
+
+// configure applies new settings to work from now on: the clients'
+// limits change at once, as a restarted controller's would.
+func (c *Controller) configure(cfg Config) {
+	now := fakeec2.Epoch.Add(c.now)
+	c.user.SetLimitAt(now, rate.Limit(cfg.UserClientQPS))
+	c.user.SetBurstAt(now, cfg.UserClientBurst)
+	if c.instance != c.user {
+		c.instance.SetLimitAt(now, rate.Limit(cfg.InstanceClientQPS))
+		c.instance.SetBurstAt(now, cfg.InstanceClientBurst)
+	}
+	c.api.SetLimitAt(now, rate.Limit(cfg.APIServerQPS))
+	c.api.SetBurstAt(now, cfg.APIServerBurst)
+	c.branchPool.size, c.nodePool.size = cfg.BranchWorkers, cfg.NodeWorkers
+	cfg.SharedEC2Client = c.cfg.SharedEC2Client // the clients are made once
+	c.cfg = cfg
+}
+
+// Config returns the settings the controller runs with.
+func (c *Controller) Config() Config { return c.cfg }
+
+// Trunk returns the node's trunk as the controller's cache holds it, or
+// nil when it has none. It is for inspection: do not change it.
+func (c *Controller) Trunk(n NodeID) *trunk.Trunk {
+	if !c.knownNode(n) {
+		return nil
+	}
+	return c.nodes[n].trunk
+}
+
+// TrunkID returns the node's trunk ENI once attached, else the zero ID.
+func (c *Controller) TrunkID(n NodeID) branch.ENIID {
+	if !c.knownNode(n) {
+		return branch.ENIID{}
+	}
+	return c.nodes[n].trunkID
+}
+
+// Advertised reports whether the node advertises vpc.amazonaws.com/pod-eni.
+func (c *Controller) Advertised(n NodeID) bool { return c.knownNode(n) && c.nodes[n].advertised }
+
+// Annotation returns the branch the controller annotated the pod with,
+// and whether it did.
+func (c *Controller) Annotation(p PodID) (eni branch.ENIID, vlan branch.VLAN, groups branch.GroupSet, ok bool) {
+	if !c.knownPod(p) || !c.pods[p].annotated {
+		return branch.ENIID{}, 0, branch.GroupSet{}, false
+	}
+	q := &c.pods[p]
+	return q.eni, q.vlan, q.groups, true
+}
+
+// Branch returns the branch the pod's trunk holds for it, if any.
+func (c *Controller) Branch(p PodID) (trunk.Branch, bool) {
+	if !c.knownPod(p) {
+		return trunk.Branch{}, false
+	}
+	q := &c.pods[p]
+	if t := c.nodes[q.node].trunk; t != nil {
+		return t.Pod(q.uid)
+	}
+	return trunk.Branch{}, false
+}
+
+// PodWait returns what the pod's last Create attempt ran into, with the
+// error for WaitFailed and WaitDropped; zero when nothing did.
+func (c *Controller) PodWait(p PodID) (Wait, error) {
+	if !c.knownPod(p) {
+		return 0, nil
+	}
+	return c.pods[p].wait, c.pods[p].err
+}
+
+// Dropped reports whether the pod is out of retries until the resync.
+func (c *Controller) Dropped(p PodID) bool { return c.knownPod(p) && c.pods[p].dropped }
+
+// Parts returns the controller's share of the pod's start-up latency.
+func (c *Controller) Parts(p PodID) Parts {
+	if !c.knownPod(p) {
+		return Parts{}
+	}
+	return c.pods[p].parts
+}
+
+// Stats returns what the controller did so far.
+func (c *Controller) Stats() Stats {
+	s := c.stats
+	s.TrunkReady = slices.Clone(s.TrunkReady)
+	return s
+}
+
+// AppendKnownENIs appends every branch ENI the controller knows of: in
+// its trunks' caches, in jobs making or deleting one, and in the
+// annotations of pods that have not ended. A branch EC2 holds that is not
+// among them is leaked.
+func (c *Controller) AppendKnownENIs(dst []branch.ENIID) []branch.ENIID {
+	for i := range c.nodes {
+		if t := c.nodes[i].trunk; t != nil {
+			for _, b := range t.Branches() {
+				dst = append(dst, b.ENI)
+			}
+			for _, b := range t.Queue() {
+				dst = append(dst, b.ENI)
+			}
+		}
+	}
+	for i := range c.pods {
+		if p := &c.pods[i]; p.annotated && !p.ended {
+			dst = append(dst, p.eni)
+		}
+	}
+	for _, jb := range c.jobs {
+		if jb.kind != 0 && jb.eni.IsValid() {
+			dst = append(dst, jb.eni)
+		}
+		if jb.di < len(jb.del) {
+			for _, b := range jb.del[jb.di:] {
+				dst = append(dst, b.ENI)
+			}
+		}
+	}
+	return dst
+}

@@ -1,0 +1,44 @@
+// Package controller is the Amazon VPC resource controller's branch ENI
+// provider and node manager as a deterministic state machine: inputs in,
+// effects out, time passed in.
+//
+// A caller (package sim) tells the controller what happened in the
+// cluster with Step: a node joined or was deleted, a pod that requests
+// vpc.amazonaws.com/pod-eni was bound, started or ended, EC2 answered a
+// call, a wake-up it asked for came, the process restarted, its settings
+// changed. Step returns what the controller wants done as Effect values:
+// make an EC2 call on a named client, wake it at a time, annotate a pod,
+// re-read a node's trunk and advertised capacity, run a scheduling pass,
+// record a Kubernetes event. The caller applies them in order and at
+// once, stepping an EC2 answer back before it applies the next effect, so
+// that events come in the order the controller's own synchronous code
+// would give them. Nothing here reads a clock, draws from a global random
+// source or starts a goroutine; the same inputs give the same effects.
+//
+// The controller owns what upstream keeps in its process: the workers and
+// their queues (30 branch workers, the node manager's async workers), the
+// rate-limited EC2 user and instance clients and the Kubernetes client
+// (golang.org/x/time/rate driven in virtual time), the SDK retryer, each
+// node's trunk cache (package trunk) with its capacity gate, cool-down
+// queue and ProcessDeleteQueue sweep, the periodic resync, and the
+// rebuild after a restart from the pods' annotations and EC2's listing.
+// Its accessors (Trunk, Annotation, PodWait, Parts, Stats,
+// AppendKnownENIs) are for inspection and reports.
+//
+// # Contract
+//
+//   - Step refuses an input it cannot take (an unknown node, a pod bound
+//     twice, an answer nobody awaits, time going backwards) with an
+//     *InputError wrapping ErrBadInput, and changes nothing.
+//   - Effects are appended to the caller's slice; Effect.Request points
+//     into the controller and is valid until the next Step.
+//   - A Call with a zero Timer wants no answer (the rollback of a failed
+//     trunk); every other Call must be answered, with Answered, before the
+//     controller is stepped at a later time.
+//   - Only a Wake whose Timer is Cancellable is ever cancelled.
+//   - On the hot path (a pod's Create job and its calls) Step allocates
+//     nothing once its buffers have grown.
+//
+// The model follows amazon-vpc-resource-controller-k8s v1.7.19; each
+// behaviour cites the upstream file it comes from.
+package controller

@@ -1,0 +1,272 @@
+package controller
+
+import (
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/fakeec2"
+	"github.com/trunksim/trunksim/trunk"
+)
+
+func (c *Controller) startInit(ni NodeID) {
+	c.nodes[ni].initing = true
+	c.submit(c.newJob(job{kind: jobInit, node: ni, pool: &c.nodePool}))
+}
+
+// Stages of a node Init (instance.go LoadDetails, trunk.go InitTrunk,
+// helper.go CreateAndAttachNetworkInterface): DescribeInstances,
+// DescribeSubnets, DescribeInstances for the interfaces, then a new trunk:
+// Create, Permission, Attach, Modify (DeleteOnTermination), and
+// DescribeNetworkInterfaces polls until attached.
+const (
+	iStart uint8 = iota
+	iDescribed
+	iSubnets
+	iInterfaces
+	iCreated
+	iPermitted
+	iAttached
+	iModified
+	iPolled
+	iAdvertised
+)
+
+// maxAttachPolls is how many times Init polls a new trunk's attachment
+// (helper.go waitForENIAttachment: 1 s doubling, 7 steps).
+const maxAttachPolls = 6
+
+func (c *Controller) stepInit(j int32) {
+	jb := c.jobs[j]
+	n := &c.nodes[jb.node]
+	if n.gone {
+		c.endInit(j, nil)
+		return
+	}
+	if jb.err != nil && jb.stage > iStart {
+		c.endInit(j, jb.err)
+		return
+	}
+	switch jb.stage {
+	case iStart, iSubnets:
+		c.call(j, fakeec2.DescribeInstances)
+	case iDescribed:
+		c.call(j, fakeec2.DescribeSubnets)
+	case iInterfaces:
+		if n.trunkID.IsValid() {
+			// The trunk survived a controller restart: check it is
+			// attached, then rebuild its branches.
+			jb.existing = true
+			jb.stage = iModified
+			c.call(j, fakeec2.DescribeNetworkInterfaces)
+			return
+		}
+		c.call(j, fakeec2.CreateNetworkInterface)
+	case iCreated:
+		c.call(j, fakeec2.CreateNetworkInterfacePermission)
+	case iPermitted:
+		c.call(j, fakeec2.AttachNetworkInterface)
+	case iAttached:
+		n.trunkID = jb.eni // from now on DescribeInstances shows it
+		c.call(j, fakeec2.ModifyNetworkInterfaceAttribute)
+	case iModified:
+		c.call(j, fakeec2.DescribeNetworkInterfaces)
+	case iPolled:
+		c.polled(j)
+	case iAdvertised:
+		c.advertised(j)
+	}
+}
+
+// polled goes on from a DescribeNetworkInterfaces answer: poll again
+// while a new trunk is not attached, list an existing trunk's branches,
+// then build the trunk and advertise it.
+func (c *Controller) polled(j int32) {
+	jb := c.jobs[j]
+	n := &c.nodes[jb.node]
+	if !jb.existing && !jb.attached {
+		if jb.polls >= maxAttachPolls {
+			c.endInit(j, errors.New("trunk ENI did not reach attached"))
+			return
+		}
+		delay := time.Second << jb.polls
+		jb.polls++
+		jb.stage = iModified
+		c.wake(delay, timer(tStep, j))
+		return
+	}
+	if jb.existing && !jb.listing {
+		// helper.go GetBranchNetworkInterface: DescribeNetworkInterfaces
+		// filtered by the trunk's tag lists its branches.
+		jb.listing = true
+		jb.stage = iModified
+		c.call(j, fakeec2.DescribeNetworkInterfaces)
+		return
+	}
+	t, err := trunk.New(n.name, n.typ, n.os)
+	if err != nil {
+		c.endInit(j, err)
+		return
+	}
+	if jb.existing {
+		if err := c.restoreTrunk(jb.node, t, jb.listed); err != nil {
+			c.endInit(j, err)
+			return
+		}
+	}
+	n.trunk = t
+	c.nodeChanged(jb.node)
+	n.sweepAt = c.now
+	c.apiCall(j) // advertise vpc.amazonaws.com/pod-eni
+}
+
+// advertised ends a successful Init: pod-eni is advertised, and the
+// node's pods waiting for a branch are handed to the branch provider.
+func (c *Controller) advertised(j int32) {
+	jb := c.jobs[j]
+	ni := jb.node
+	n := &c.nodes[ni]
+	n.advertised = true
+	c.nodeChanged(ni)
+	if !jb.existing {
+		c.stats.TrunksCreated++
+		c.stats.TrunkReady = append(c.stats.TrunkReady, c.now-n.joined)
+	}
+	c.nodeEvent(ni, Event{Reason: NodeTrunkInitiated, ENI: n.trunkID, Capacity: n.typ.BranchInterfaces})
+	c.endInit(j, nil) // clears *jb
+	c.kickSweep(ni)
+	c.emit(Effect{Kind: Reschedule})
+	for _, pi := range c.boundPods(ni) {
+		if c.pods[pi].pending() {
+			c.enqueueCreate(pi, 0)
+		}
+	}
+}
+
+func (c *Controller) endInit(j int32, err error) {
+	jb := c.jobs[j]
+	ni := jb.node
+	n := &c.nodes[ni]
+	n.initing = false
+	if err != nil {
+		if jb.eni.IsValid() && !jb.existing {
+			// helper.go rolls back a half-made trunk.
+			// The request outlives the job, which ends below; one Step
+			// ends at most one Init, so one place for it is enough.
+			c.rollback = fakeec2.Request{API: fakeec2.DeleteNetworkInterface, ENI: jb.eni}
+			c.emit(Effect{Kind: Call, Client: UserClient, Node: ni, Request: &c.rollback})
+			n.trunkID = branch.ENIID{}
+		}
+		if fakeec2.AsAPIError(err) != nil {
+			c.nodeEvent(ni, Event{Reason: TrunkENICreationFailed, Err: err})
+		}
+		c.nodeEvent(ni, Event{Reason: NodeTrunkFailedInit, Err: err})
+		// manager.go performAsyncOperation: no requeue; the next resync retries.
+	}
+	c.finish(j)
+}
+
+// restoreTrunk rebuilds a trunk's state from the annotations of the
+// node's pods and the branch ENIs EC2 listed on it; unclaimed branches
+// are queued for deletion with the cool-down (trunk.go InitTrunk).
+func (c *Controller) restoreTrunk(ni NodeID, t *trunk.Trunk, listed []fakeec2.Interface) error {
+	n := &c.nodes[ni]
+	inEC2 := make(map[branch.ENIID]string, len(listed)) // ENI -> association
+	for _, e := range listed {
+		inEC2[e.ID] = e.Association
+	}
+	var claims []trunk.Claim
+	claimed := make(map[branch.ENIID]bool)
+	for _, pi := range c.boundPods(ni) {
+		p := &c.pods[pi]
+		if !p.annotated || p.ended {
+			continue
+		}
+		assoc, ok := inEC2[p.eni]
+		if !ok {
+			continue // trunk.go: an annotated ENI missing from EC2 is skipped
+		}
+		claims = append(claims, trunk.Claim{Pod: p.uid, ENI: p.eni, VLAN: p.vlan, Association: assoc})
+		claimed[p.eni] = true
+	}
+	var orphans []trunk.Branch
+	for _, e := range listed {
+		if e.Trunk == n.trunkID && !claimed[e.ID] {
+			orphans = append(orphans, trunk.Branch{ENI: e.ID, VLAN: e.VLAN, Association: e.Association})
+		}
+	}
+	return t.Restore(claims, orphans, c.now)
+}
+
+// boundPods returns, in creation order, the pods bound to node ni,
+// perhaps with some that have ended: callers check. It is a copy, so
+// callers may change pods as they go.
+func (c *Controller) boundPods(ni NodeID) []PodID {
+	out := slices.Clone(c.nodes[ni].bound)
+	slices.Sort(out)
+	return out
+}
+
+// resync replays every pod, as the informer's periodic resync does;
+// dropped pods get their next attempt, and nodes whose Init failed are
+// tried again.
+func (c *Controller) resync() {
+	c.emit(Effect{Kind: Resynced})
+	// Only dropped pods are replayed to any effect; they are taken in
+	// creation order, as a pass over every pod would take them.
+	slices.Sort(c.droppedPods)
+	for _, pi := range slices.Compact(c.droppedPods) {
+		if p := &c.pods[pi]; p.dropped && p.pending() {
+			p.dropped = false
+			c.enqueueCreate(pi, 0)
+		}
+	}
+	c.droppedPods = c.droppedPods[:0]
+	for i := range c.nodes {
+		if n := &c.nodes[i]; n.known && !n.gone && n.trunk == nil && !n.initing && n.wantsTrunk && n.eligible {
+			c.startInit(NodeID(i))
+		}
+	}
+	c.wakeIdle(c.cfg.Resync, timer(tResync, 0))
+}
+
+// restart models the controller process restarting: work in flight is
+// lost, and every node is initialised again, rebuilding each trunk from
+// the pods' annotations and the ENIs EC2 holds (trunk.go InitTrunk,
+// provider.go InitResource).
+func (c *Controller) restart() {
+	c.generation++
+	for _, q := range []*pool{&c.branchPool, &c.nodePool} {
+		for _, w := range q.queue[q.head:] {
+			if w.job != noJob {
+				*c.jobs[w.job] = job{}
+				c.freeJobs = append(c.freeJobs, w.job)
+			}
+		}
+		q.drop()
+	}
+	// Jobs already running are cut off at their next step.
+	for i := range c.jobs {
+		if c.jobs[i].kind != 0 {
+			c.jobs[i].gen = ^uint64(0)
+		}
+	}
+	for i := range c.pods {
+		p := &c.pods[i]
+		p.job, p.failures, p.dropped, p.waitCap = noJob, 0, false, false
+	}
+	c.droppedPods = c.droppedPods[:0]
+	for i := range c.nodes {
+		n := &c.nodes[i]
+		if !n.known || n.gone {
+			continue
+		}
+		n.trunk, n.advertised, n.initing = nil, false, false
+		c.nodeChanged(NodeID(i))
+		c.cancelSweep(NodeID(i))
+		if n.wantsTrunk && n.eligible {
+			c.startInit(NodeID(i))
+		}
+	}
+}

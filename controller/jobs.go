@@ -1,0 +1,346 @@
+package controller
+
+import (
+	"time"
+
+	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/fakeec2"
+	"github.com/trunksim/trunksim/trunk"
+)
+
+type jobKind uint8
+
+const (
+	jobCreate jobKind = 1 + iota // CreateAndAnnotateResources for one pod
+	jobSweep                     // ProcessDeleteQueue for one node
+	jobWipe                      // NodeDelete: every branch, no cool-down
+	jobInit                      // node Init: find or create the trunk
+)
+
+// job is one unit of controller work in flight. Its steps run as
+// wake-ups; stage says where it resumes.
+type job struct {
+	kind  jobKind
+	stage uint8
+	pod   PodID
+	node  NodeID
+	pool  *pool
+	gen   uint64 // controller generation that started it
+
+	req     fakeec2.Request // the EC2 call being made
+	calling bool            // an answer is awaited
+	attempt int
+	err     error
+	mark    time.Duration // when the current wait began
+
+	eni      branch.ENIID
+	vlan     branch.VLAN
+	assoc    string
+	groups   branch.GroupSet
+	attached bool // the last DescribeNetworkInterfaces saw the trunk attached
+	listing  bool // the existing trunk's branches are being listed
+	listed   []fakeec2.Interface
+	del      []trunk.Branch
+	di       int
+	polls    int
+	// existing is set when Init found a trunk already attached (after a
+	// controller restart), so its branches are rebuilt, not created.
+	existing bool
+	tries    int // DeleteNetworkInterface attempts for the current ENI
+}
+
+// pool is a worker pool with a FIFO queue: a job holds a worker from its
+// first step to its last, as upstream's workers block on EC2 calls.
+type pool struct {
+	size, busy int
+	queue      []queued // waiting work from head on
+	head       int
+}
+
+// queued is work waiting for a worker: a job, or a Create or sweep job
+// that is made only when a worker takes it, so that a burst of pods
+// waiting for the branch workers costs a queue entry each rather than a
+// job.
+type queued struct {
+	job  int32 // noJob for a job not made yet, of kind for pod or node
+	kind jobKind
+	pod  PodID
+	node NodeID
+	mark time.Duration // when it was queued
+}
+
+// noJob and jobQueued are pod.job values: no Create job in flight, and a
+// Create job waiting in the queue to be made.
+const (
+	noJob     int32 = -1
+	jobQueued int32 = -2
+)
+
+func (p *pool) push(q queued) {
+	if len(p.queue) == cap(p.queue) && p.head > 0 && p.head >= len(p.queue)/2 {
+		n := copy(p.queue, p.queue[p.head:])
+		p.queue, p.head = p.queue[:n], 0
+	}
+	p.queue = append(p.queue, q)
+}
+
+func (p *pool) waiting() int { return len(p.queue) - p.head }
+
+func (p *pool) pop() queued {
+	q := p.queue[p.head]
+	p.head++
+	if p.head == len(p.queue) {
+		p.queue, p.head = p.queue[:0], 0
+		if cap(p.queue) > 4096 {
+			p.queue = nil // a burst is over; keep no room for the next
+		}
+	}
+	return q
+}
+
+// drop empties the queue.
+func (p *pool) drop() { p.queue, p.head = p.queue[:0], 0 }
+
+// newJob stores j and returns its index. Jobs live behind pointers so a
+// *job held by a running step stays valid when the table grows.
+func (c *Controller) newJob(j job) int32 {
+	j.gen = c.generation
+	if n := len(c.freeJobs); n > 0 {
+		i := c.freeJobs[n-1]
+		c.freeJobs = c.freeJobs[:n-1]
+		if j.del == nil {
+			j.del = c.jobs[i].del // the last job's buffer, emptied by finish
+		}
+		*c.jobs[i] = j
+		return i
+	}
+	// A fresh job is copied to the heap here rather than taking j's
+	// address, which would move every call's argument to the heap.
+	jp := new(job)
+	*jp = j
+	c.jobs = append(c.jobs, jp)
+	return int32(len(c.jobs) - 1)
+}
+
+// submit gives the job a worker now, or queues it for the next free one.
+func (c *Controller) submit(j int32) {
+	p := c.jobs[j].pool
+	c.jobs[j].mark = c.now
+	if p.busy < p.size {
+		p.busy++
+		c.wake(0, timer(tStep, j))
+		return
+	}
+	p.push(queued{job: j, mark: c.now})
+}
+
+// submitNew submits a new Create or sweep job to the branch workers,
+// made only once a worker is free to take it. A Create job's pod records
+// it as in flight from now.
+func (c *Controller) submitNew(kind jobKind, pi PodID, ni NodeID) {
+	q := &c.branchPool
+	if q.busy >= q.size {
+		q.push(queued{job: noJob, kind: kind, pod: pi, node: ni, mark: c.now})
+		if kind == jobCreate {
+			c.pods[pi].job = jobQueued
+		}
+		return
+	}
+	j := c.newJob(job{kind: kind, pod: pi, node: ni, pool: q})
+	if kind == jobCreate {
+		c.pods[pi].job = j
+	}
+	c.submit(j)
+}
+
+// finish frees the job's worker and hands it to the next queued job.
+func (c *Controller) finish(j int32) {
+	p := c.jobs[j].pool
+	*c.jobs[j] = job{del: c.jobs[j].del[:0]} // the buffer serves the next sweep
+	c.freeJobs = append(c.freeJobs, j)
+	if p.waiting() > 0 {
+		next := p.pop()
+		if next.job == noJob {
+			next.job = c.newJob(job{kind: next.kind, pod: next.pod, node: next.node, pool: p, mark: next.mark})
+			if next.kind == jobCreate {
+				c.pods[next.pod].job = next.job
+			}
+		}
+		c.wake(0, timer(tStep, next.job))
+		return
+	}
+	p.busy--
+}
+
+// stepJob runs a job's next stage.
+func (c *Controller) stepJob(j int32) {
+	if c.jobs[j].gen != c.generation {
+		c.finish(j) // started before a controller restart: its work is lost
+		return
+	}
+	switch c.jobs[j].kind {
+	case jobCreate:
+		c.stepCreate(j)
+	case jobSweep:
+		c.stepSweep(j)
+	case jobWipe:
+		c.stepWipe(j)
+	case jobInit:
+		c.stepInit(j)
+	}
+}
+
+// clientFor returns the client upstream makes the call on
+// (pkg/aws/ec2/api/wrapper.go: trunk association calls on the instance
+// client, the rest on the user client).
+func (c *Controller) clientFor(a fakeec2.API) (Client, bool) {
+	if a == fakeec2.AssociateTrunkInterface || a == fakeec2.DisassociateTrunkInterface {
+		return InstanceClient, true
+	}
+	return UserClient, false
+}
+
+// call makes an EC2 call for job j: it waits for the client's rate
+// limiter, then EC2 answers after the answer's latency; throttled and
+// server errors are retried by the SDK's standard retryer up to
+// MaxAttempts. The job resumes at its next stage with the result.
+func (c *Controller) call(j int32, a fakeec2.API) {
+	jb := c.jobs[j]
+	jb.req.API = a
+	if jb.attempt == 0 {
+		jb.attempt = 1
+	}
+	lim := c.user
+	if _, instance := c.clientFor(a); instance {
+		lim = c.instance
+	}
+	now := fakeec2.Epoch.Add(c.now)
+	wait := lim.ReserveN(now, 1).DelayFrom(now)
+	c.notePart(jb, partClientWait, wait)
+	c.wake(wait, timer(tCallStart, j))
+}
+
+// callStart makes the call: the caller answers it at once, and the
+// answer's latency later the job hears it.
+func (c *Controller) callStart(j int32) {
+	jb := c.jobs[j]
+	if jb.gen != c.generation {
+		c.finish(j) // the controller restarted while the call waited
+		return
+	}
+	c.fillRequest(jb)
+	jb.calling = true
+	client, _ := c.clientFor(jb.req.API)
+	c.emit(Effect{Kind: Call, Client: client, Timer: timer(tCallEnd, j), Node: jb.node, Pod: jb.pod, Request: &jb.req})
+}
+
+// fillRequest sets the call's arguments from the job.
+func (c *Controller) fillRequest(jb *job) {
+	n := &c.nodes[jb.node]
+	r := &jb.req
+	*r = fakeec2.Request{API: r.API}
+	switch r.API {
+	case fakeec2.CreateNetworkInterface:
+		r.Instance, r.Quota = n.name, c.cfg.GroupsPerInterface
+		r.Kind = fakeec2.TrunkInterface
+		if jb.kind != jobInit {
+			r.Kind, r.Trunk, r.Groups, r.VLAN = fakeec2.BranchInterface, n.trunkID, jb.groups, jb.vlan
+		}
+	case fakeec2.AssociateTrunkInterface:
+		r.ENI, r.Trunk, r.VLAN = jb.eni, n.trunkID, jb.vlan
+	case fakeec2.DisassociateTrunkInterface:
+		r.Association = jb.assoc
+	case fakeec2.DescribeNetworkInterfaces:
+		r.ENI = n.trunkID
+		if jb.listing {
+			r.Instance = n.name // the branches, by the trunk's tag
+		}
+	default:
+		r.ENI = jb.eni
+	}
+}
+
+// answered takes EC2's answer to job j's call.
+func (c *Controller) answered(j int32, ans *fakeec2.Answer) {
+	jb := c.jobs[j]
+	jb.calling = false
+	jb.err = ans.Err
+	if ans.Err != nil {
+		c.stats.EC2Errors++
+	}
+	switch jb.req.API {
+	case fakeec2.CreateNetworkInterface:
+		jb.eni = ans.ENI
+	case fakeec2.AssociateTrunkInterface:
+		jb.assoc = ans.Association
+	case fakeec2.DescribeNetworkInterfaces:
+		if jb.listing {
+			jb.listed = ans.Branches
+		} else {
+			jb.attached = ans.Attached
+		}
+	}
+	c.notePart(jb, partCalls, ans.Latency)
+	c.wake(ans.Latency, timer(tCallEnd, j))
+}
+
+// callEnd is the answer arriving: retried by the SDK, or the job's next
+// stage.
+func (c *Controller) callEnd(j int32) {
+	jb := c.jobs[j]
+	if jb.gen != c.generation {
+		// The controller restarted during the call: EC2 did the work,
+		// nobody hears the answer, and the SDK does not retry it.
+		c.finish(j)
+		return
+	}
+	if ae := fakeec2.AsAPIError(jb.err); ae != nil && ae.Retryable() && jb.attempt < c.maxAttempts {
+		// aws-sdk-go-v2 aws/retry jitter_backoff.go: a random fraction of
+		// 2^attempt seconds, capped at 20 s.
+		backoff := time.Duration(c.rng.Float64() * float64(time.Second<<jb.attempt))
+		backoff = min(backoff, 20*time.Second)
+		jb.attempt++
+		c.notePart(jb, partRetries, backoff)
+		c.wake(backoff, timer(tRetryCall, j))
+		return
+	}
+	jb.attempt = 0
+	jb.stage++
+	c.stepJob(j)
+}
+
+// apiCall waits for the Kubernetes client's rate limiter, then resumes
+// the job at its next stage. API server latency is taken as zero.
+func (c *Controller) apiCall(j int32) {
+	now := fakeec2.Epoch.Add(c.now)
+	wait := c.api.ReserveN(now, 1).DelayFrom(now)
+	c.notePart(c.jobs[j], partAPIServer, wait)
+	c.jobs[j].stage++
+	c.wake(wait, timer(tStep, j))
+}
+
+type part uint8
+
+const (
+	partClientWait part = 1 + iota
+	partCalls
+	partRetries
+	partAPIServer
+)
+
+func (c *Controller) notePart(jb *job, k part, d time.Duration) {
+	if jb.kind != jobCreate {
+		return
+	}
+	p := &c.pods[jb.pod].parts
+	switch k {
+	case partClientWait:
+		p.ClientWait += d
+	case partCalls:
+		p.Calls += d
+	case partRetries:
+		p.Retries += d
+	case partAPIServer:
+		p.APIServer += d
+	}
+}

@@ -1,0 +1,659 @@
+package fakeec2
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/trunksim/trunksim/branch"
+)
+
+// API is an EC2 action the resource controller calls.
+type API uint8
+
+// The EC2 actions modelled, in the order the controller first uses them.
+const (
+	DescribeInstances API = 1 + iota
+	DescribeSubnets
+	DescribeNetworkInterfaces
+	CreateNetworkInterface
+	CreateNetworkInterfacePermission
+	AttachNetworkInterface
+	ModifyNetworkInterfaceAttribute
+	AssociateTrunkInterface
+	DisassociateTrunkInterface
+	DeleteNetworkInterface
+	numAPI
+)
+
+// NumAPI is one more than the last API, for arrays indexed by API.
+const NumAPI = numAPI
+
+var apiNames = [numAPI]string{"", "DescribeInstances", "DescribeSubnets", "DescribeNetworkInterfaces",
+	"CreateNetworkInterface", "CreateNetworkInterfacePermission", "AttachNetworkInterface",
+	"ModifyNetworkInterfaceAttribute", "AssociateTrunkInterface", "DisassociateTrunkInterface",
+	"DeleteNetworkInterface"}
+
+// mutating marks the actions EC2 throttles in the mutating bucket. It is
+// a table rather than a range of the enumeration so that adding an
+// action cannot silently move another between buckets.
+var mutating = [numAPI]bool{
+	CreateNetworkInterface: true, CreateNetworkInterfacePermission: true, AttachNetworkInterface: true,
+	ModifyNetworkInterfaceAttribute: true, AssociateTrunkInterface: true, DisassociateTrunkInterface: true,
+	DeleteNetworkInterface: true,
+}
+
+// String returns the action's EC2 name.
+func (a API) String() string {
+	if a > 0 && a < numAPI {
+		return apiNames[a]
+	}
+	return fmt.Sprintf("API(%d)", uint8(a))
+}
+
+// ParseAPI accepts an EC2 action name such as "CreateNetworkInterface".
+func ParseAPI(s string) (API, error) {
+	for a := API(1); a < numAPI; a++ {
+		if apiNames[a] == s {
+			return a, nil
+		}
+	}
+	return 0, fmt.Errorf("sim: unknown EC2 action %q (want one of %v)", s, apiNames[1:])
+}
+
+// Mutating reports whether EC2 throttles the action in the mutating bucket
+// rather than the Describe bucket.
+func (a API) Mutating() bool { return a < numAPI && mutating[a] }
+
+// Error codes the fake EC2 returns. Codes follow the EC2 API reference.
+const (
+	CodeThrottled           = "RequestLimitExceeded"
+	CodeENINotFound         = "InvalidNetworkInterfaceID.NotFound"
+	CodeAssociationNotFound = "InvalidAssociationID.NotFound"
+	CodeTooManyGroups       = "SecurityGroupsPerInterfaceLimitExceeded"
+	CodeGroupNotFound       = "InvalidGroup.NotFound"
+	CodeNoFreeAddresses     = "InsufficientFreeAddressesInSubnet"
+	CodeInternal            = "InternalError"
+	CodeUnavailable         = "ServiceUnavailable"
+)
+
+// ErrEC2 is wrapped by every *APIError.
+var ErrEC2 = errors.New("EC2 error")
+
+// APIError is an error answer from the fake EC2. The same *APIError may
+// answer many calls (every throttled call of one action shares one), so
+// treat it as read-only.
+type APIError struct {
+	API  API
+	Code string
+}
+
+func (e *APIError) Error() string { return e.API.String() + ": " + e.Code }
+
+// Unwrap returns ErrEC2.
+func (e *APIError) Unwrap() error { return ErrEC2 }
+
+// Retryable reports whether the AWS SDK's standard retryer retries the
+// error (aws-sdk-go-v2 aws/retry: throttling codes and server errors).
+func (e *APIError) Retryable() bool {
+	return e.Code == CodeThrottled || e.Code == CodeInternal || e.Code == CodeUnavailable
+}
+
+// AsAPIError returns err as an *APIError, or nil when it is none. The
+// fake EC2 returns *APIError unwrapped, which a type assertion finds
+// without the allocation errors.As costs; a wrapped one goes the long way.
+func AsAPIError(err error) *APIError {
+	if err == nil {
+		return nil
+	}
+	if ae, ok := err.(*APIError); ok {
+		return ae
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	return nil
+}
+
+// Fault makes EC2 fail an action with a code, with a probability, during
+// a window of virtual time [From, Until). Until zero means no end. A
+// fault with a Delay and no Code slows the call by Delay instead of
+// failing it: the answer's Latency grows by Delay.
+type Fault struct {
+	API         API
+	Code        string
+	Probability float64
+	From, Until time.Duration
+	Delay       time.Duration
+}
+
+// Validate reports what is wrong with the fault, or nil.
+func (f Fault) Validate() error {
+	switch {
+	case f.API == 0 || f.API >= numAPI:
+		return fmt.Errorf("unknown API %d", f.API)
+	case f.Code == "" && f.Delay <= 0:
+		return errors.New("neither an error code nor a delay")
+	case f.Code != "" && f.Delay != 0:
+		return errors.New("both an error code and a delay: a fault either fails or slows a call")
+	case f.Delay < 0:
+		return fmt.Errorf("negative delay %v", f.Delay)
+	case !(f.Probability > 0 && f.Probability <= 1): // NaN too
+		return fmt.Errorf("probability %v not in (0, 1]", f.Probability)
+	case f.From < 0 || (f.Until != 0 && f.Until <= f.From):
+		return fmt.Errorf("window [%v, %v) is empty or negative", f.From, f.Until)
+	}
+	return nil
+}
+
+func (f Fault) active(now time.Duration) bool {
+	return now >= f.From && (f.Until == 0 || now < f.Until)
+}
+
+// InterfaceKind tells trunk, branch and ordinary interfaces apart.
+type InterfaceKind uint8
+
+// Interface kinds.
+const (
+	TrunkInterface InterfaceKind = 1 + iota
+	BranchInterface
+)
+
+// eniRecord is an interface as the fake EC2 keeps it, with the counter
+// its ID spells, from which its association ID is spelt too.
+type eniRecord struct {
+	Interface
+	num uint64
+}
+
+// Interface is one network interface held by the fake EC2.
+type Interface struct {
+	ID          branch.ENIID
+	Kind        InterfaceKind
+	Instance    string       // the node whose trunk it belongs to
+	Trunk       branch.ENIID // for branches: the trunk it is associated with
+	VLAN        branch.VLAN
+	Groups      branch.GroupSet
+	Association string // trunk association ID, "" when not associated
+	Attached    bool   // for trunks: AttachNetworkInterface succeeded
+}
+
+// Defaults of Config, each EC2's own figure or, where EC2 publishes none,
+// an assumption said to be one.
+const (
+	// DefaultLatency is how long a call takes. Assumption: upstream gives
+	// no figure (resource controller #124 reports about 1 s for a whole
+	// branch creation when idle).
+	DefaultLatency = 100 * time.Millisecond
+	// DefaultAttachDelay is how long a new trunk takes to reach
+	// "attached". Assumption.
+	DefaultAttachDelay = 2 * time.Second
+	// DefaultMutatingBucket and DefaultMutatingRefill are the account's
+	// token bucket per mutating action (EC2 API "Request throttling", as
+	// quoted in resource controller PR #675).
+	DefaultMutatingBucket = 50
+	DefaultMutatingRefill = 5.0
+	// DefaultDescribeBucket and DefaultDescribeRefill are the same for
+	// Describe* actions.
+	DefaultDescribeBucket = 100
+	DefaultDescribeRefill = 20.0
+	// DefaultMaxAttempts is the SDK standard retryer's attempt count per
+	// call (resource controller pkg/aws/ec2/api/wrapper.go MaxRetries: 3).
+	DefaultMaxAttempts = 3
+)
+
+// Config holds the fake EC2's settings. Zero fields take the defaults
+// above.
+type Config struct {
+	// Latency is how long every EC2 call takes once it leaves the client's
+	// rate limiter. Assumption: 100 ms (upstream gives no figure; RC#124
+	// reports about 1 s for a whole branch creation when idle).
+	Latency time.Duration
+	// AttachDelay is how long a new trunk takes to reach "attached".
+	// Assumption: 2 s. The controller polls on waitForENIAttachment's
+	// schedule (pkg/aws/ec2/api/helper.go: 1 s doubling, 7 steps).
+	AttachDelay time.Duration
+	// MutatingBucket and MutatingRefill are EC2's account-side token bucket
+	// per mutating action (EC2 API "Request throttling": 50 and 5 per second,
+	// as quoted in upstream PR #675).
+	MutatingBucket int
+	MutatingRefill float64
+	// DescribeBucket and DescribeRefill are the same for Describe* actions
+	// (100 and 20 per second).
+	DescribeBucket int
+	DescribeRefill float64
+	// NoAccountThrottling turns account-side throttling off, leaving only
+	// the controller's own client limits.
+	NoAccountThrottling bool
+	// MaxAttempts is the SDK standard retryer's attempt count per call
+	// (pkg/aws/ec2/api/wrapper.go MaxRetries: 3). The caller's client
+	// retries; the fake EC2 itself answers each attempt once.
+	MaxAttempts int
+	// Faults are injected errors.
+	Faults []Fault
+}
+
+// WithDefaults returns c with its zero fields set to the defaults.
+func (c Config) WithDefaults() Config {
+	if c.Latency == 0 {
+		c.Latency = DefaultLatency
+	}
+	if c.AttachDelay == 0 {
+		c.AttachDelay = DefaultAttachDelay
+	}
+	if c.MutatingBucket == 0 {
+		c.MutatingBucket = DefaultMutatingBucket
+	}
+	if c.MutatingRefill == 0 {
+		c.MutatingRefill = DefaultMutatingRefill
+	}
+	if c.DescribeBucket == 0 {
+		c.DescribeBucket = DefaultDescribeBucket
+	}
+	if c.DescribeRefill == 0 {
+		c.DescribeRefill = DefaultDescribeRefill
+	}
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = DefaultMaxAttempts
+	}
+	return c
+}
+
+// Request is one EC2 call. Which fields matter depends on API:
+//
+//	CreateNetworkInterface            Kind, Instance, Trunk (branches), Groups, VLAN, Quota
+//	CreateNetworkInterfacePermission  ENI
+//	AttachNetworkInterface            ENI
+//	ModifyNetworkInterfaceAttribute   ENI
+//	AssociateTrunkInterface           ENI, Trunk, VLAN
+//	DisassociateTrunkInterface        Association
+//	DeleteNetworkInterface            ENI
+//	DescribeNetworkInterfaces         ENI (a trunk: its attachment), Instance (its branches)
+//	DescribeInstances, DescribeSubnets nothing
+type Request struct {
+	API         API
+	Kind        InterfaceKind
+	Instance    string
+	ENI, Trunk  branch.ENIID
+	Groups      branch.GroupSet
+	VLAN        branch.VLAN
+	Quota       int // security groups allowed per interface
+	Association string
+}
+
+// Answer is EC2's reply to one Request.
+type Answer struct {
+	// Err is nil or an *APIError.
+	Err error
+	// ENI is the interface CreateNetworkInterface made.
+	ENI branch.ENIID
+	// Association is the ID AssociateTrunkInterface gave.
+	Association string
+	// Attached is, for DescribeNetworkInterfaces of a trunk, whether it
+	// had reached "attached" by the time the answer left EC2.
+	Attached bool
+	// Branches is, for DescribeNetworkInterfaces of an instance, its
+	// branch interfaces in ID order.
+	Branches []Interface
+	// Latency is how long the call took: Config.Latency plus any delay
+	// that slow-call faults added.
+	Latency time.Duration
+}
+
+// EC2 is an in-memory EC2 of network interfaces and trunk associations,
+// with account-side throttling per action and injected faults. Every call
+// takes the virtual time it is made at, which must never go backwards.
+type EC2 struct {
+	cfg     Config
+	rng     *rand.Rand
+	buckets [numAPI]*rate.Limiter
+	enis    eniStore
+	block   []eniRecord // records not yet used by create
+	next    uint64
+	// attachedAt is when each trunk reaches "attached", by the counter
+	// its ID spells.
+	attachedAt map[uint64]time.Duration
+
+	slow      time.Duration
+	throttles [numAPI]APIError // the RequestLimitExceeded answers, made once
+	calls     [numAPI]int
+	throttled int
+	errors    int
+}
+
+// New returns an empty fake EC2. The zero fields of cfg take the
+// defaults; rng draws whether each injected fault strikes. It refuses a
+// fault that cannot be.
+func New(cfg Config, rng *rand.Rand) (*EC2, error) {
+	for i, f := range cfg.Faults {
+		if err := f.Validate(); err != nil {
+			return nil, fmt.Errorf("fakeec2: fault %d: %w", i, err)
+		}
+	}
+	cfg = cfg.WithDefaults()
+	cfg.Faults = append([]Fault(nil), cfg.Faults...)
+	e := &EC2{cfg: cfg, rng: rng, attachedAt: make(map[uint64]time.Duration)}
+	for a := API(1); a < numAPI; a++ {
+		e.throttles[a] = APIError{a, CodeThrottled}
+		if a.Mutating() {
+			e.buckets[a] = rate.NewLimiter(rate.Limit(cfg.MutatingRefill), cfg.MutatingBucket)
+		} else {
+			e.buckets[a] = rate.NewLimiter(rate.Limit(cfg.DescribeRefill), cfg.DescribeBucket)
+		}
+	}
+	return e, nil
+}
+
+// Epoch anchors virtual time for rate.Limiter, which works on time.Time:
+// virtual time d is Epoch.Add(d).
+var Epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Config returns the settings the fake EC2 runs with, defaults filled in.
+func (e *EC2) Config() Config { return e.cfg }
+
+// InjectFault adds a fault from now on.
+func (e *EC2) InjectFault(f Fault) error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	e.cfg.Faults = append(e.cfg.Faults, f)
+	return nil
+}
+
+// Do makes one call at virtual time now and returns EC2's answer, which
+// takes Answer.Latency to arrive.
+func (e *EC2) Do(now time.Duration, r Request) Answer {
+	var ans Answer
+	switch r.API {
+	case DescribeInstances, DescribeSubnets:
+		ans.Err = e.admit(now, r.API)
+	case DescribeNetworkInterfaces:
+		if ans.Err = e.admit(now, r.API); ans.Err == nil {
+			ans.Attached = e.attached(r.ENI, now+e.latency())
+			if r.Instance != "" {
+				ans.Branches = e.branches(r.Instance)
+			}
+		}
+	case CreateNetworkInterface:
+		ans.ENI, _, ans.Err = e.create(now, r.Kind, r.Instance, r.Trunk, r.Groups, r.VLAN, r.Quota)
+	case CreateNetworkInterfacePermission:
+		ans.Err = e.CreateNetworkInterfacePermission(now, r.ENI)
+	case AttachNetworkInterface:
+		if ans.Err = e.AttachNetworkInterface(now, r.ENI); ans.Err == nil {
+			if n, ok := r.ENI.Uint64(); ok {
+				// The attachment starts once the call has answered.
+				e.attachedAt[n] = now + e.latency() + e.cfg.AttachDelay
+			}
+		}
+	case ModifyNetworkInterfaceAttribute:
+		ans.Err = e.ModifyNetworkInterfaceAttribute(now, r.ENI)
+	case AssociateTrunkInterface:
+		ans.Association, ans.Err = e.AssociateTrunkInterface(now, r.ENI, r.Trunk, r.VLAN)
+	case DisassociateTrunkInterface:
+		ans.Err = e.DisassociateTrunkInterface(now, r.Association)
+	case DeleteNetworkInterface:
+		ans.Err = e.DeleteNetworkInterface(now, r.ENI)
+	default:
+		ans.Err = fmt.Errorf("fakeec2: %v is not an action", r.API)
+		return ans
+	}
+	ans.Latency = e.latency()
+	return ans
+}
+
+// latency is how long the last call admitted takes.
+func (e *EC2) latency() time.Duration { return e.cfg.Latency + e.slow }
+
+// attached reports whether trunk id has reached "attached" by time at.
+func (e *EC2) attached(id branch.ENIID, at time.Duration) bool {
+	n, ok := id.Uint64()
+	if !ok {
+		return false
+	}
+	r := e.enis.at(n)
+	if r == nil || !r.Attached {
+		return false
+	}
+	t, ok := e.attachedAt[n]
+	return !ok || at >= t
+}
+
+// branches returns instance's branch interfaces in ID order.
+func (e *EC2) branches(instance string) []Interface {
+	var out []Interface
+	for r := range e.enis.all() {
+		if r.Kind == BranchInterface && r.Instance == instance {
+			out = append(out, r.Interface)
+		}
+	}
+	return out
+}
+
+// admit counts a call and decides whether EC2 throttles or faults it.
+func (e *EC2) admit(now time.Duration, a API) error {
+	e.calls[a]++
+	if !e.cfg.NoAccountThrottling && !e.buckets[a].AllowN(Epoch.Add(now), 1) {
+		e.throttled++
+		// Throttling is the commonest answer under load; the error is
+		// shared rather than made per call, as nothing changes it.
+		// A throttled answer keeps the slowdown of the call before it.
+		return &e.throttles[a]
+	}
+	e.slow = 0
+	for _, f := range e.cfg.Faults {
+		if f.API != a || !f.active(now) || e.rng.Float64() >= f.Probability {
+			continue
+		}
+		if f.Delay > 0 {
+			e.slow += f.Delay
+			continue
+		}
+		e.errors++
+		return &APIError{a, f.Code}
+	}
+	return nil
+}
+
+// Slowdown returns the delay that slow-call faults added to the last call.
+func (e *EC2) Slowdown() time.Duration { return e.slow }
+
+func (e *EC2) fail(a API, code string) error {
+	e.errors++
+	return &APIError{a, code}
+}
+
+// Describe makes a Describe* call that reads nothing beyond its cost: it
+// is counted and throttled like any call.
+func (e *EC2) Describe(now time.Duration, a API) error {
+	if a.Mutating() {
+		return fmt.Errorf("sim: %s is not a Describe action", a)
+	}
+	return e.admit(now, a)
+}
+
+// CreateNetworkInterface creates a trunk or branch interface for instance
+// with the given groups; more groups than quota fail as EC2 does.
+//
+// Branches carry their trunk's ID and VLAN from creation, as the
+// controller tags them (vpcresources.k8s.aws/trunk-eni-id and vlan-id).
+func (e *EC2) CreateNetworkInterface(now time.Duration, kind InterfaceKind, instance string, trunkID branch.ENIID, groups branch.GroupSet, vlan branch.VLAN, quota int) (branch.ENIID, error) {
+	id, _, err := e.create(now, kind, instance, trunkID, groups, vlan, quota)
+	return id, err
+}
+
+// create is CreateNetworkInterface that also returns the counter the new
+// ID spells.
+func (e *EC2) create(now time.Duration, kind InterfaceKind, instance string, trunkID branch.ENIID, groups branch.GroupSet, vlan branch.VLAN, quota int) (branch.ENIID, uint64, error) {
+	if err := e.admit(now, CreateNetworkInterface); err != nil {
+		return branch.ENIID{}, 0, err
+	}
+	if groups.Len() > quota {
+		return branch.ENIID{}, 0, e.fail(CreateNetworkInterface, CodeTooManyGroups)
+	}
+	e.next++
+	id := branch.ENIIDFromUint64(e.next)
+	// Records are carved from blocks; a block goes once all its
+	// interfaces are deleted, which happens about in creation order.
+	if len(e.block) == 0 {
+		e.block = make([]eniRecord, 64)
+	}
+	r := &e.block[0]
+	e.block = e.block[1:]
+	*r = eniRecord{Interface{ID: id, Kind: kind, Instance: instance, Trunk: trunkID, Groups: groups, VLAN: vlan}, e.next}
+	e.enis.add(r)
+	return id, e.next, nil
+}
+
+// AppendENIDigits appends the 17 hex digits of the ENI ID
+// branch.ENIIDFromUint64(n) spells: a zero, then n in 16 digits.
+func AppendENIDigits(b []byte, n uint64) []byte {
+	const hexd = "0123456789abcdef"
+	b = append(b, '0')
+	for shift := 60; shift >= 0; shift -= 4 {
+		b = append(b, hexd[(n>>uint(shift))&0xf])
+	}
+	return b
+}
+
+// CreateNetworkInterfacePermission grants the INSTANCE-ATTACH permission.
+func (e *EC2) CreateNetworkInterfacePermission(now time.Duration, id branch.ENIID) error {
+	if err := e.admit(now, CreateNetworkInterfacePermission); err != nil {
+		return err
+	}
+	if e.enis.find(id) == nil {
+		return e.fail(CreateNetworkInterfacePermission, CodeENINotFound)
+	}
+	return nil
+}
+
+// AttachNetworkInterface attaches a trunk to its instance; it reaches
+// "attached" AttachDelay after the call answers (see Do).
+func (e *EC2) AttachNetworkInterface(now time.Duration, id branch.ENIID) error {
+	if err := e.admit(now, AttachNetworkInterface); err != nil {
+		return err
+	}
+	r := e.enis.find(id)
+	if r == nil {
+		return e.fail(AttachNetworkInterface, CodeENINotFound)
+	}
+	r.Attached = true
+	return nil
+}
+
+// ModifyNetworkInterfaceAttribute sets DeleteOnTermination on a trunk.
+func (e *EC2) ModifyNetworkInterfaceAttribute(now time.Duration, id branch.ENIID) error {
+	if err := e.admit(now, ModifyNetworkInterfaceAttribute); err != nil {
+		return err
+	}
+	if e.enis.find(id) == nil {
+		return e.fail(ModifyNetworkInterfaceAttribute, CodeENINotFound)
+	}
+	return nil
+}
+
+// AssociateTrunkInterface associates a branch with a trunk on a VLAN and
+// returns the association ID.
+func (e *EC2) AssociateTrunkInterface(now time.Duration, id, trunkID branch.ENIID, vlan branch.VLAN) (string, error) {
+	if err := e.admit(now, AssociateTrunkInterface); err != nil {
+		return "", err
+	}
+	b, t := e.enis.find(id), e.enis.find(trunkID)
+	if b == nil || t == nil {
+		return "", e.fail(AssociateTrunkInterface, CodeENINotFound)
+	}
+	b.Trunk, b.VLAN = trunkID, vlan
+	var buf [len(assocPrefix) + 17]byte
+	b.Association = string(AppendENIDigits(append(buf[:0], assocPrefix...), b.num))
+	return b.Association, nil
+}
+
+// DisassociateTrunkInterface removes a trunk association.
+func (e *EC2) DisassociateTrunkInterface(now time.Duration, association string) error {
+	if err := e.admit(now, DisassociateTrunkInterface); err != nil {
+		return err
+	}
+	b := e.enis.associated(association)
+	if b == nil {
+		return e.fail(DisassociateTrunkInterface, CodeAssociationNotFound)
+	}
+	b.Association = ""
+	return nil
+}
+
+// DeleteNetworkInterface deletes an interface, and its association if any.
+func (e *EC2) DeleteNetworkInterface(now time.Duration, id branch.ENIID) error {
+	if err := e.admit(now, DeleteNetworkInterface); err != nil {
+		return err
+	}
+	n := e.enis.find(id)
+	if n == nil {
+		return e.fail(DeleteNetworkInterface, CodeENINotFound)
+	}
+	e.remove(n)
+	return nil
+}
+
+func (e *EC2) remove(r *eniRecord) {
+	if r.Kind == TrunkInterface {
+		delete(e.attachedAt, r.num)
+	}
+	e.enis.remove(r)
+}
+
+// TerminateInstance ends an instance as EC2 does: its trunk, created with
+// DeleteOnTermination, is deleted; its branches are not, and stay as
+// available interfaces with no association.
+func (e *EC2) TerminateInstance(instance string) {
+	for n := range e.enis.all() {
+		if n.Instance != instance {
+			continue
+		}
+		if n.Kind == TrunkInterface {
+			e.remove(n)
+		} else {
+			n.Association = ""
+		}
+	}
+}
+
+// Interfaces returns every interface, sorted by ID.
+func (e *EC2) Interfaces() []Interface {
+	out := make([]Interface, 0, e.enis.live)
+	for n := range e.enis.all() {
+		out = append(out, n.Interface)
+	}
+	return out // in ID order already
+}
+
+// Len returns how many interfaces EC2 holds.
+func (e *EC2) Len() int { return e.enis.live }
+
+// Lookup returns one interface.
+func (e *EC2) Lookup(id branch.ENIID) (Interface, bool) {
+	n := e.enis.find(id)
+	if n == nil {
+		return Interface{}, false
+	}
+	return n.Interface, true
+}
+
+// Calls returns how many calls each action received, throttled ones included.
+func (e *EC2) Calls() map[string]int {
+	m := make(map[string]int)
+	for a := API(1); a < numAPI; a++ {
+		if e.calls[a] > 0 {
+			m[a.String()] = e.calls[a]
+		}
+	}
+	return m
+}
+
+// Throttled returns how many calls EC2 answered with RequestLimitExceeded.
+func (e *EC2) Throttled() int { return e.throttled }
+
+// Errors returns how many calls failed for another reason.
+func (e *EC2) Errors() int { return e.errors }
