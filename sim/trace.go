@@ -77,7 +77,6 @@ func (t *tracer) text(s string) { t.buf = appendJSONChars(t.buf, s) }
 // textBytes is text for a message built in a buffer.
 func (t *tracer) textBytes(b []byte) { t.buf = appendJSONChars(t.buf, b) }
 
-
 // end closes the line, and its detail when withDetail says one is open,
 // and writes the line out.
 func (t *tracer) end(withDetail bool) {
@@ -126,7 +125,7 @@ func (s *Sim) event(typ, reason, object, msg string) {
 
 // eventBegin opens a Kubernetes-style event about object kind/name (name
 // alone when kind is empty) whose detail starts with its type; the caller
-// writes the message with text and num and closes it with end(true).
+// writes the message with text and closes it with end(true).
 func (s *Sim) eventBegin(typ, reason, kind, name string) *tracer {
 	t := s.eventOpen(reason)
 	t.object(kind, name)
