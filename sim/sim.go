@@ -153,6 +153,7 @@ type Sim struct {
 	// effects holds a buffer per depth of nested controller steps (an
 	// EC2 answer is stepped while its call's effects are applied).
 	effects     [][]controller.Effect
+	answers     []fakeec2.Answer // EC2's answer being stepped, per depth
 	depth       int
 	sweepTimers map[controller.Timer]scheduler.Timer // the wake-ups the controller may cancel
 	resyncTimer scheduler.Timer

@@ -3,6 +3,7 @@ package sim
 import (
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/controller"
+	"github.com/trunksim/trunksim/fakeec2"
 )
 
 // The controller is a state machine (package controller): the Sim feeds
@@ -27,6 +28,7 @@ func (l lister) SecurityGroups(p controller.PodID) (branch.GroupSet, string, boo
 func (s *Sim) effects0() []controller.Effect {
 	if s.depth == len(s.effects) {
 		s.effects = append(s.effects, nil)
+		s.answers = append(s.answers, fakeec2.Answer{})
 	}
 	return s.effects[s.depth][:0]
 }
@@ -55,9 +57,11 @@ func (s *Sim) apply(out []controller.Effect) {
 func (s *Sim) applyOne(e *controller.Effect) {
 	switch e.Kind {
 	case controller.Call:
-		ans := s.ec2.Do(s.Now(), *e.Request)
+		// The answer lives in a slot of the depth's own, not on the heap.
+		ans := &s.answers[s.depth-1]
+		*ans = s.ec2.Do(s.Now(), *e.Request)
 		if e.Timer != 0 {
-			s.feed(controller.Input{Kind: controller.Answered, Timer: e.Timer, Answer: &ans})
+			s.feed(controller.Input{Kind: controller.Answered, Timer: e.Timer, Answer: ans})
 		}
 	case controller.Wake:
 		t := s.after(e.At-s.Now(), s.evController, uint64(e.Timer))
