@@ -8,7 +8,13 @@
 // so the same calls and seed give a byte-identical trace and report on
 // any machine. A Sim is not safe for concurrent use; independent Sims are.
 //
-// The controller model follows amazon-vpc-resource-controller-k8s v1.7.19:
+// The Sim is the wiring of the cluster's components: it keeps the
+// cluster's state (nodes, pods, workloads, policies), places pods as
+// kube-scheduler does, runs the kubelet's sandbox retries, and feeds the
+// resource controller (package controller) what happens, applying the
+// effects it returns on the virtual clock; the controller's EC2 calls go
+// to a fake EC2 (package fakeec2). The controller model follows
+// amazon-vpc-resource-controller-k8s v1.7.19:
 //   - a trunk is initialised per eligible Linux node with the EC2 calls of
 //     pkg/aws/ec2/api/helper.go on the node manager's workers, and only then
 //     is vpc.amazonaws.com/pod-eni advertised (pkg/provider/branch/provider.go);
