@@ -46,7 +46,8 @@ type Controller struct {
 	out []Effect
 
 	nodes                []node
-	pods                 []pod
+	pods                 []*pod // by PodID; nil for pods never bound here
+	podBlock             []pod  // records not yet used by podBound
 	jobs                 []*job
 	freeJobs             []int32
 	branchPool, nodePool pool
@@ -103,6 +104,9 @@ type pod struct {
 	mark     time.Duration
 	parts    Parts
 }
+
+// podBlockSize is the most pod records allocated at once.
+const podBlockSize = 256
 
 // pending reports whether the pod is bound and waiting for its sandbox.
 func (p *pod) pending() bool { return p.known && !p.ended && !p.running }
@@ -233,6 +237,9 @@ func (c *Controller) end() []Effect {
 
 // check refuses what Step cannot take, before anything changes.
 func (c *Controller) check(now time.Duration, in *Input) error {
+	if in.Kind == WokeUp && now >= c.now && in.Timer.kind() != 0 {
+		return nil // the commonest input, checked first
+	}
 	bad := func(why string) error { return &InputError{Input: in.Kind, Why: why} }
 	switch {
 	case now < c.now:
@@ -245,7 +252,7 @@ func (c *Controller) check(now time.Duration, in *Input) error {
 		return bad("unknown node")
 	case in.Kind == NodeDeleted && c.nodes[in.Node].gone:
 		return bad("node already deleted")
-	case in.Kind == PodBound && (in.Pod < 0 || int(in.Pod) < len(c.pods) && c.pods[in.Pod].known):
+	case in.Kind == PodBound && (in.Pod < 0 || c.knownPod(in.Pod)):
 		return bad("pod already bound")
 	case (in.Kind == PodRunning || in.Kind == PodEnded) && !c.knownPod(in.Pod):
 		return bad("unknown pod")
@@ -268,7 +275,7 @@ func (c *Controller) knownNode(n NodeID) bool {
 }
 
 func (c *Controller) knownPod(p PodID) bool {
-	return p >= 0 && int(p) < len(c.pods) && c.pods[p].known
+	return p >= 0 && int(p) < len(c.pods) && c.pods[p] != nil
 }
 
 func (c *Controller) callAwaited(t Timer) bool {
@@ -289,6 +296,10 @@ func (c *Controller) wakeIdle(d time.Duration, t Timer) {
 }
 
 func (c *Controller) nodeChanged(n NodeID) { c.out = append(c.out, Effect{Kind: NodeChanged, Node: n}) }
+
+func (c *Controller) branchesChanged(n NodeID) {
+	c.out = append(c.out, Effect{Kind: BranchesChanged, Node: n})
+}
 
 func (c *Controller) podEvent(p PodID, ev Event) {
 	c.out = append(c.out, Effect{Kind: Emit, Pod: p, Event: ev})
@@ -326,10 +337,17 @@ func (c *Controller) nodeJoined(ni NodeID, j *Join) {
 // Create job for a bound pod that requests pod-eni).
 func (c *Controller) podBound(pi PodID, ni NodeID, uid string) {
 	if int(pi) >= len(c.pods) {
-		c.pods = slices.Grow(c.pods, int(pi)+1-len(c.pods))
-		c.pods = c.pods[:int(pi)+1]
+		c.pods = append(c.pods, make([]*pod, int(pi)+1-len(c.pods))...)
 	}
-	c.pods[pi] = pod{uid: uid, node: ni, known: true, job: noJob}
+	// Records are carved from blocks rather than allocated one by one;
+	// small runs get small blocks.
+	if len(c.podBlock) == 0 {
+		c.podBlock = make([]pod, min(podBlockSize, max(16, len(c.pods)/4)))
+	}
+	p := &c.podBlock[0]
+	c.podBlock = c.podBlock[1:]
+	*p = pod{uid: uid, node: ni, known: true, job: noJob}
+	c.pods[pi] = p
 	n := &c.nodes[ni]
 	n.live++
 	if len(n.bound) > 2*n.live+16 {
@@ -342,7 +360,7 @@ func (c *Controller) podBound(pi PodID, ni NodeID, uid string) {
 // podEnded releases a deleted or completed pod's branch to the cool-down
 // queue (pod_controller.go: a Deleted job for both).
 func (c *Controller) podEnded(pi PodID) {
-	p := &c.pods[pi]
+	p := c.pods[pi]
 	if p.ended {
 		return
 	}
@@ -353,7 +371,7 @@ func (c *Controller) podEnded(pi PodID) {
 		return
 	}
 	if _, err := n.trunk.Release(p.uid, c.now); err == nil {
-		c.nodeChanged(p.node)
+		c.branchesChanged(p.node)
 		c.kickSweep(p.node)
 	}
 	// An error means the trunk holds no branch for the pod: its Create
@@ -431,7 +449,7 @@ func (c *Controller) Annotation(p PodID) (eni branch.ENIID, vlan branch.VLAN, gr
 	if !c.knownPod(p) || !c.pods[p].annotated {
 		return branch.ENIID{}, 0, branch.GroupSet{}, false
 	}
-	q := &c.pods[p]
+	q := c.pods[p]
 	return q.eni, q.vlan, q.groups, true
 }
 
@@ -440,7 +458,7 @@ func (c *Controller) Branch(p PodID) (trunk.Branch, bool) {
 	if !c.knownPod(p) {
 		return trunk.Branch{}, false
 	}
-	q := &c.pods[p]
+	q := c.pods[p]
 	if t := c.nodes[q.node].trunk; t != nil {
 		return t.Pod(q.uid)
 	}
@@ -489,8 +507,8 @@ func (c *Controller) AppendKnownENIs(dst []branch.ENIID) []branch.ENIID {
 			}
 		}
 	}
-	for i := range c.pods {
-		if p := &c.pods[i]; p.annotated && !p.ended {
+	for _, p := range c.pods {
+		if p != nil && p.annotated && !p.ended {
 			dst = append(dst, p.eni)
 		}
 	}

@@ -97,7 +97,7 @@ func (c *Controller) stepSweep(j int32) {
 			return
 		}
 		jb.del = n.trunk.AppendSweep(jb.del[:0], c.now, c.cfg.CoolDown)
-		c.nodeChanged(jb.node)
+		c.branchesChanged(jb.node)
 		jb.di = 0
 		if len(jb.del) == 0 {
 			ni := jb.node
@@ -218,5 +218,5 @@ func (c *Controller) sweptOne(jb *job, ok bool) {
 		jb.del = append(n.trunk.AppendSweep(jb.del[:jb.di+1], c.now, c.cfg.CoolDown), rest...)
 		c.spareDel = rest[:0]
 	}
-	c.nodeChanged(jb.node)
+	c.branchesChanged(jb.node)
 }

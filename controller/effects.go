@@ -143,6 +143,9 @@ const (
 	// NodeChanged: the node's trunk, its counts or its advertised
 	// vpc.amazonaws.com/pod-eni changed (Node).
 	NodeChanged
+	// BranchesChanged: only the counts of the node's trunk (branches in
+	// use and cooling) changed (Node).
+	BranchesChanged
 	// Reschedule: capacity a pending pod may wait for changed; run a
 	// scheduling pass.
 	Reschedule
@@ -153,7 +156,7 @@ const (
 )
 
 var effectNames = [...]string{"", "Call", "Wake", "WakeIdle", "Cancel", "Annotate", "NodeChanged",
-	"Reschedule", "Emit", "Resynced"}
+	"BranchesChanged", "Reschedule", "Emit", "Resynced"}
 
 // String returns the effect kind's name.
 func (k EffectKind) String() string {

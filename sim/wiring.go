@@ -82,6 +82,8 @@ func (s *Sim) applyOne(e *controller.Effect) {
 	case controller.NodeChanged:
 		s.refit(int32(e.Node))
 		s.noteTrunk(s.nodes[e.Node], s.ctl.Trunk(e.Node))
+	case controller.BranchesChanged:
+		s.noteTrunk(s.nodes[e.Node], s.ctl.Trunk(e.Node))
 	case controller.Reschedule:
 		s.place()
 	case controller.Emit:
