@@ -39,6 +39,12 @@ func (sc *Scenario) simConfig(seed uint64) sim.Config {
 	}
 }
 
+// setConfig is simConfig's inverse: it takes the scenario's settings from c.
+func (sc *Scenario) setConfig(c sim.Config) {
+	sc.Seed, sc.Placement = c.Seed, c.Placement
+	sc.Controller, sc.EC2, sc.Kubelet, sc.CNI = c.Controller, c.EC2, c.Kubelet, c.CNI
+}
+
 // Build returns a simulation set up as the scenario says at time zero:
 // service accounts, policies and node groups in place, and the workloads
 // and events scheduled. Running it is the caller's: [Scenario.Run] does

@@ -26,7 +26,8 @@
 //	  - {at: 5m, action: deleteNode, nodeGroup: ng}
 //
 // Every setting is optional and defaults to upstream's value, as in
-// [sim.Config]. Policies are written exactly as for a cluster. Durations
+// [sim.Config]; [sim.Settings] lists them, and docs/settings.md is that
+// list with each default, bound and meaning. Policies are written exactly as for a cluster. Durations
 // are Go durations ("90s", "1m30s"). Nodes of a group are named
 // <group>-0, <group>-1, ...; a workload's pods <workload>-0, ...
 //

@@ -9,9 +9,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/trunksim/trunksim/branch"
-	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/reach"
+	"github.com/trunksim/trunksim/sim"
 )
 
 // Marshal writes the scenario in the file format, fields in the order the
@@ -19,22 +19,11 @@ import (
 // result gives back an equal Scenario. It refuses a Scenario that Parse
 // would refuse, with the error Parse gives for the text it would write.
 func (sc *Scenario) Marshal() ([]byte, error) {
-	root := mapping()
-	if sc.Seed != 0 {
-		root.add("seed", scalar("!!int", strconv.FormatUint(sc.Seed, 10)))
+	cfg, settings := sc.simConfig(sc.Seed), sim.Settings()
+	root := sc.settingsNode(sim.SectionTop, &cfg, settings)
+	for _, section := range fileSections {
+		root.addMapping(section.String(), sc.settingsNode(section, &cfg, settings))
 	}
-	root.duration("until", sc.Until)
-	if sc.Placement != 0 {
-		root.add("placement", str(sc.Placement.String()))
-	}
-	root.addMapping("controller", sc.controllerNode())
-	root.addMapping("ec2", sc.ec2Node())
-	k := mapping()
-	k.duration("retryPeriod", sc.Kubelet.RetryPeriod)
-	k.number("retryJitter", sc.Kubelet.RetryJitter)
-	k.boolean("syncOnAnnotation", sc.Kubelet.SyncOnAnnotation)
-	root.addMapping("kubelet", k)
-	root.addMapping("cni", sc.cniNode())
 	nw := mapping()
 	if sc.Network.VPCCIDR.IsValid() {
 		nw.add("vpcCIDR", str(sc.Network.VPCCIDR.String()))
@@ -168,78 +157,21 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func (sc *Scenario) controllerNode() node {
-	c := sc.Controller
-	m := mapping()
-	if c.Preset != 0 {
-		m.add("preset", str(c.Preset.String()))
-	}
-	m.number("userClientQPS", c.UserClientQPS)
-	m.count("userClientBurst", c.UserClientBurst)
-	m.number("instanceClientQPS", c.InstanceClientQPS)
-	m.count("instanceClientBurst", c.InstanceClientBurst)
-	m.boolean("sharedEC2Client", c.SharedEC2Client)
-	m.number("apiServerQPS", c.APIServerQPS)
-	m.count("apiServerBurst", c.APIServerBurst)
-	m.count("branchWorkers", c.BranchWorkers)
-	m.count("nodeWorkers", c.NodeWorkers)
-	m.count("maxRetries", c.MaxRetries)
-	m.duration("cooldown", c.CoolDown)
-	m.duration("sweepInterval", c.SweepInterval)
-	m.duration("resync", c.Resync)
-	m.duration("nodeDeleteDelay", c.NodeDeleteDelay)
-	m.count("groupsPerInterface", c.GroupsPerInterface)
-	return m
-}
-
-func (sc *Scenario) ec2Node() node {
-	e := sc.EC2
-	m := mapping()
-	m.duration("latency", e.Latency)
-	m.duration("attachDelay", e.AttachDelay)
-	if e.NoAccountThrottling {
-		m.add("accountThrottling", scalar("!!bool", "false"))
-	}
-	m.count("mutatingBucket", e.MutatingBucket)
-	m.number("mutatingRefill", e.MutatingRefill)
-	m.count("describeBucket", e.DescribeBucket)
-	m.number("describeRefill", e.DescribeRefill)
-	m.count("maxAttempts", e.MaxAttempts)
-	var faults []*yaml.Node
-	for _, f := range e.Faults {
-		fm := mapping()
-		fm.add("api", str(f.API.String()))
+func faultNodes(faults []sim.Fault) []*yaml.Node {
+	var out []*yaml.Node
+	for _, f := range faults {
+		m := mapping()
+		m.add("api", str(f.API.String()))
 		if f.Code != "" {
-			fm.add("code", str(f.Code))
+			m.add("code", str(f.Code))
 		}
-		fm.add("probability", float(f.Probability))
-		fm.duration("from", f.From)
-		fm.duration("until", f.Until)
-		fm.duration("delay", f.Delay)
-		faults = append(faults, fm.Node)
+		m.add("probability", float(f.Probability))
+		m.duration("from", f.From)
+		m.duration("until", f.Until)
+		m.duration("delay", f.Delay)
+		out = append(out, m.Node)
 	}
-	m.list("faults", faults)
-	return m
-}
-
-func (sc *Scenario) cniNode() node {
-	c := sc.CNI
-	m := mapping()
-	if c.DisablePodENI {
-		m.add("enablePodENI", scalar("!!bool", "false"))
-	}
-	if c.EnforcingMode != 0 {
-		m.add("enforcingMode", str(c.EnforcingMode.String()))
-	}
-	m.boolean("disableTCPEarlyDemux", c.DisableTCPEarlyDemux)
-	m.boolean("externalSNAT", sc.Network.ExternalSNAT)
-	if c.Version != (cni.Version{}) {
-		m.add("version", str(c.Version.String()))
-	}
-	if c.IPFamily != 0 {
-		m.add("ipFamily", str(c.IPFamily.String()))
-	}
-	return m
+	return out
 }
 
 func rulesNodes(rules []reach.Rule) []*yaml.Node {
@@ -376,12 +308,6 @@ func (m node) list(key string, items []*yaml.Node) {
 func (m node) duration(key string, d time.Duration) {
 	if d != 0 {
 		m.add(key, str(d.String()))
-	}
-}
-
-func (m node) number(key string, v float64) {
-	if v != 0 {
-		m.add(key, float(v))
 	}
 }
 

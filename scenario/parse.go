@@ -15,7 +15,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/trunksim/trunksim/branch"
-	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/reach"
 	"github.com/trunksim/trunksim/sim"
@@ -64,7 +63,7 @@ func parse(name string, data []byte, budget int) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &decoder{file: name, budget: budget, sc: &Scenario{File: name, lines: map[string]int{}}}
+	d := &decoder{file: name, budget: budget, sc: &Scenario{File: name, lines: map[string]int{}}, settings: sim.Settings()}
 	if err := d.scenario(root); err != nil {
 		return nil, err
 	}
@@ -119,6 +118,10 @@ type decoder struct {
 	file   string
 	budget int
 	sc     *Scenario
+	// cfg receives the simulator's settings, which sc holds section by
+	// section; settings is their table.
+	cfg      sim.Config
+	settings []sim.Setting
 }
 
 // valueError carries its own message while matching both ErrInvalidValue
@@ -366,62 +369,75 @@ func (d *decoder) count(dst *int, lo int64) func(*yaml.Node, string) error {
 
 // positive decodes a finite number greater than zero into *dst.
 func (d *decoder) positive(dst *float64) func(*yaml.Node, string) error {
-	return func(n *yaml.Node, path string) error {
-		n, err := d.scalar(n, path, "a number", "!!int", "!!float")
-		if err != nil {
-			return err
-		}
-		var v float64
-		if err := n.Decode(&v); err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return d.invalid(n, path, nil, "%s: want a finite number", n.Value)
-		}
-		if v <= 0 {
-			return d.invalid(n, path, nil, "%s: must be greater than zero", n.Value)
-		}
-		*dst = v
-		return nil
+	return func(n *yaml.Node, path string) (err error) {
+		*dst, err = d.positiveValue(n, path)
+		return err
 	}
 }
 
-func (d *decoder) boolean(dst *bool) func(*yaml.Node, string) error {
-	return func(n *yaml.Node, path string) error {
-		n, err := d.scalar(n, path, "true or false", "!!bool")
-		if err != nil {
-			return err
-		}
-		return n.Decode(dst)
+func (d *decoder) positiveValue(n *yaml.Node, path string) (float64, error) {
+	n, err := d.scalar(n, path, "a number", "!!int", "!!float")
+	if err != nil {
+		return 0, err
 	}
+	var v float64
+	if err := n.Decode(&v); err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, d.invalid(n, path, nil, "%s: want a finite number", n.Value)
+	}
+	if v <= 0 {
+		return 0, d.invalid(n, path, nil, "%s: must be greater than zero", n.Value)
+	}
+	return v, nil
+}
+
+func (d *decoder) boolean(dst *bool) func(*yaml.Node, string) error {
+	return func(n *yaml.Node, path string) (err error) {
+		*dst, err = d.boolValue(n, path)
+		return err
+	}
+}
+
+func (d *decoder) boolValue(n *yaml.Node, path string) (v bool, err error) {
+	if n, err = d.scalar(n, path, "true or false", "!!bool"); err != nil {
+		return false, err
+	}
+	err = n.Decode(&v)
+	return v, err
 }
 
 // duration decodes a Go duration such as "90s" or "1m30s" in
 // [0, MaxTime], or in (0, MaxTime] when positive is set. A bare 0 is
 // accepted too.
 func (d *decoder) duration(dst *time.Duration, positive bool) func(*yaml.Node, string) error {
-	return func(n *yaml.Node, path string) error {
-		const want = "a duration such as 30s or 1m30s"
-		n, err := d.scalar(n, path, want, "!!str", "!!int")
-		if err != nil {
-			return err
-		}
-		var v time.Duration
-		if n.ShortTag() == "!!int" {
-			if n.Value != "0" {
-				return d.invalid(n, path, nil, "%s: want %s (a number needs a unit)", n.Value, want)
-			}
-		} else if v, err = time.ParseDuration(n.Value); err != nil {
-			return d.invalid(n, path, nil, "%q: want %s", n.Value, want)
-		}
-		switch {
-		case v < 0:
-			return d.invalid(n, path, nil, "%s: must not be negative", n.Value)
-		case v == 0 && positive:
-			return d.invalid(n, path, nil, "%s: must be greater than zero", n.Value)
-		case v > MaxTime:
-			return d.invalid(n, path, nil, "%s: must be at most %v", n.Value, MaxTime)
-		}
-		*dst = v
-		return nil
+	return func(n *yaml.Node, path string) (err error) {
+		*dst, err = d.durationValue(n, path, positive)
+		return err
 	}
+}
+
+func (d *decoder) durationValue(n *yaml.Node, path string, positive bool) (time.Duration, error) {
+	const want = "a duration such as 30s or 1m30s"
+	n, err := d.scalar(n, path, want, "!!str", "!!int")
+	if err != nil {
+		return 0, err
+	}
+	var v time.Duration
+	if n.ShortTag() == "!!int" {
+		if n.Value != "0" {
+			return 0, d.invalid(n, path, nil, "%s: want %s (a number needs a unit)", n.Value, want)
+		}
+	} else if v, err = time.ParseDuration(n.Value); err != nil {
+		return 0, d.invalid(n, path, nil, "%q: want %s", n.Value, want)
+	}
+	switch {
+	case v < 0:
+		return 0, d.invalid(n, path, nil, "%s: must not be negative", n.Value)
+	case v == 0 && positive:
+		return 0, d.invalid(n, path, nil, "%s: must be greater than zero", n.Value)
+	case v > MaxTime:
+		return 0, d.invalid(n, path, nil, "%s: must be at most %v", n.Value, MaxTime)
+	}
+	return v, nil
 }
 
 // labels decodes a mapping of label keys to values; empty is nil.
@@ -488,36 +504,14 @@ func (d *decoder) strings(n *yaml.Node, path string) ([]string, error) {
 // scenario decodes the top-level mapping.
 func (d *decoder) scenario(root *yaml.Node) error {
 	sc := d.sc
-	_, err := d.object(root, "", []field{
-		{key: "seed", decode: func(n *yaml.Node, p string) error {
-			n, err := d.scalar(n, p, "a non-negative integer", "!!int")
-			if err != nil {
-				return err
-			}
-			if err := n.Decode(&sc.Seed); err != nil {
-				return d.invalid(n, p, nil, "%s: want an integer from 0 to %d", n.Value, uint64(math.MaxUint64))
-			}
-			return nil
-		}},
-		{key: "until", decode: d.duration(&sc.Until, true)},
-		{key: "placement", decode: func(n *yaml.Node, p string) error {
-			s, err := d.str(n, p)
-			if err != nil {
-				return err
-			}
-			for _, pl := range []sim.Placement{sim.LeastAllocated, sim.MostAllocated} {
-				if s == pl.String() {
-					sc.Placement = pl
-					return nil
-				}
-			}
-			n, _ = d.resolve(n, p)
-			return d.invalid(n, p, nil, "%q: want %s or %s", s, sim.LeastAllocated, sim.MostAllocated)
-		}},
-		{key: "controller", decode: d.controller},
-		{key: "ec2", decode: d.ec2},
-		{key: "kubelet", decode: d.kubelet},
-		{key: "cni", decode: d.cni},
+	fields := d.settingFields(sim.SectionTop)
+	for _, section := range fileSections {
+		fields = append(fields, field{key: section.String(), decode: func(n *yaml.Node, p string) error {
+			_, err := d.object(n, p, d.settingFields(section))
+			return err
+		}})
+	}
+	_, err := d.object(root, "", append(fields, []field{
 		{key: "network", decode: d.network},
 		{key: "dns", decode: d.dns},
 		{key: "nodeGroups", decode: func(n *yaml.Node, p string) error {
@@ -583,7 +577,8 @@ func (d *decoder) scenario(root *yaml.Node) error {
 				return err
 			})
 		}},
-	})
+	}...))
+	sc.setConfig(d.cfg)
 	return err
 }
 
@@ -592,67 +587,6 @@ func (d *decoder) setName(dst *string, check func(string) error) func(*yaml.Node
 		*dst, err = d.name(n, p, check)
 		return err
 	}
-}
-
-func (d *decoder) controller(n *yaml.Node, path string) error {
-	c := &d.sc.Controller
-	_, err := d.object(n, path, []field{
-		{key: "preset", decode: func(n *yaml.Node, p string) error {
-			s, err := d.str(n, p)
-			if err != nil {
-				return err
-			}
-			if c.Preset, err = sim.ParsePreset(s); err != nil {
-				n, _ = d.resolve(n, p)
-				return d.invalid(n, p, err, "%q: want %s or %s", s, sim.PresetUpstream, sim.PresetRaisedLimits)
-			}
-			return nil
-		}},
-		{key: "userClientQPS", decode: d.positive(&c.UserClientQPS)},
-		{key: "userClientBurst", decode: d.count(&c.UserClientBurst, 1)},
-		{key: "instanceClientQPS", decode: d.positive(&c.InstanceClientQPS)},
-		{key: "instanceClientBurst", decode: d.count(&c.InstanceClientBurst, 1)},
-		{key: "sharedEC2Client", decode: d.boolean(&c.SharedEC2Client)},
-		{key: "apiServerQPS", decode: d.positive(&c.APIServerQPS)},
-		{key: "apiServerBurst", decode: d.count(&c.APIServerBurst, 1)},
-		{key: "branchWorkers", decode: d.count(&c.BranchWorkers, 1)},
-		{key: "nodeWorkers", decode: d.count(&c.NodeWorkers, 1)},
-		{key: "maxRetries", decode: d.count(&c.MaxRetries, 1)},
-		{key: "cooldown", decode: d.duration(&c.CoolDown, true)},
-		{key: "sweepInterval", decode: d.duration(&c.SweepInterval, true)},
-		{key: "resync", decode: d.duration(&c.Resync, true)},
-		{key: "nodeDeleteDelay", decode: d.duration(&c.NodeDeleteDelay, true)},
-		{key: "groupsPerInterface", decode: func(n *yaml.Node, p string) error {
-			v, err := d.integer(n, p, 1, 16)
-			c.GroupsPerInterface = int(v)
-			return err
-		}},
-	})
-	return err
-}
-
-func (d *decoder) ec2(n *yaml.Node, path string) error {
-	e := &d.sc.EC2
-	throttling := true
-	_, err := d.object(n, path, []field{
-		{key: "latency", decode: d.duration(&e.Latency, true)},
-		{key: "attachDelay", decode: d.duration(&e.AttachDelay, true)},
-		{key: "accountThrottling", decode: d.boolean(&throttling)},
-		{key: "mutatingBucket", decode: d.count(&e.MutatingBucket, 1)},
-		{key: "mutatingRefill", decode: d.positive(&e.MutatingRefill)},
-		{key: "describeBucket", decode: d.count(&e.DescribeBucket, 1)},
-		{key: "describeRefill", decode: d.positive(&e.DescribeRefill)},
-		{key: "maxAttempts", decode: d.count(&e.MaxAttempts, 1)},
-		{key: "faults", decode: func(n *yaml.Node, p string) error {
-			return d.list(n, p, func(_ int, item *yaml.Node, p string) error {
-				f, err := d.fault(item, p)
-				e.Faults = append(e.Faults, f)
-				return err
-			})
-		}},
-	})
-	e.NoAccountThrottling = !throttling
-	return err
 }
 
 var ec2Code = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$`)
@@ -729,70 +663,6 @@ func (d *decoder) invalidNear(path, format string, args ...any) error {
 // recorded for path.
 func (d *decoder) invalidAt(path, format string, args ...any) error {
 	return d.invalid(&yaml.Node{Line: d.sc.lines[path]}, path, nil, format, args...)
-}
-
-func (d *decoder) kubelet(n *yaml.Node, path string) error {
-	k := &d.sc.Kubelet
-	_, err := d.object(n, path, []field{
-		{key: "retryPeriod", decode: d.duration(&k.RetryPeriod, true)},
-		{key: "retryJitter", decode: d.positive(&k.RetryJitter)},
-		{key: "syncOnAnnotation", decode: d.boolean(&k.SyncOnAnnotation)},
-	})
-	return err
-}
-
-func (d *decoder) cni(n *yaml.Node, path string) error {
-	c := &d.sc.CNI
-	podENI := true
-	_, err := d.object(n, path, []field{
-		{key: "enablePodENI", decode: d.boolean(&podENI)},
-		{key: "enforcingMode", decode: func(n *yaml.Node, p string) error {
-			s, err := d.str(n, p)
-			if err != nil {
-				return err
-			}
-			for _, m := range []cni.EnforcingMode{cni.Strict, cni.Standard} {
-				if s == m.String() {
-					c.EnforcingMode = m
-					return nil
-				}
-			}
-			n, _ = d.resolve(n, p)
-			return d.invalid(n, p, nil, "%q: want %s or %s", s, cni.Strict, cni.Standard)
-		}},
-		{key: "disableTCPEarlyDemux", decode: d.boolean(&c.DisableTCPEarlyDemux)},
-		{key: "externalSNAT", decode: d.boolean(&d.sc.Network.ExternalSNAT)},
-		{key: "version", decode: func(n *yaml.Node, p string) error {
-			s, err := d.str(n, p)
-			if err != nil {
-				return err
-			}
-			n, _ = d.resolve(n, p)
-			if c.Version, err = sim.ParseVersion(s); err != nil {
-				return d.invalid(n, p, err, "%q: want a release such as v1.20.4", s)
-			}
-			if !c.Version.AtLeast(cni.PodENI) {
-				return d.invalid(n, p, nil, "%q: security groups for pods need CNI %v or later", s, cni.PodENI)
-			}
-			return nil
-		}},
-		{key: "ipFamily", decode: func(n *yaml.Node, p string) error {
-			s, err := d.str(n, p)
-			if err != nil {
-				return err
-			}
-			for _, f := range []cni.IPFamily{cni.IPv4, cni.IPv6} {
-				if s == f.String() {
-					c.IPFamily = f
-					return nil
-				}
-			}
-			n, _ = d.resolve(n, p)
-			return d.invalid(n, p, nil, "%q: want %s or %s", s, cni.IPv4, cni.IPv6)
-		}},
-	})
-	c.DisablePodENI = !podENI
-	return err
 }
 
 func (d *decoder) instanceType(dst *string) func(*yaml.Node, string) error {

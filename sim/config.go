@@ -203,59 +203,23 @@ type Config struct {
 }
 
 // withDefaults returns c with zero fields filled in and validates it.
+// The settings are the table's (settings.go); what is left here is what a
+// scenario file does not write: the instance-type table, the run's
+// bounds, the host-network pods and the faults.
 func (c Config) withDefaults() (Config, error) {
-	ctl := &c.Controller
-	if ctl.Preset == 0 {
-		ctl.Preset = PresetUpstream
-	}
-	if ctl.Preset != PresetUpstream && ctl.Preset != PresetRaisedLimits {
-		return c, &ConfigError{"Controller.Preset", ctl.Preset, "unknown preset"}
-	}
-	userQPS, userBurst, nodeWorkers := 12.0, 18, 10
-	if ctl.Preset == PresetRaisedLimits {
-		userQPS, userBurst, nodeWorkers = 24, 36, 20
-	}
-	defF(&ctl.UserClientQPS, userQPS)
-	defI(&ctl.UserClientBurst, userBurst)
-	defF(&ctl.InstanceClientQPS, 12)
-	defI(&ctl.InstanceClientBurst, 18)
-	defF(&ctl.APIServerQPS, 20)
-	defI(&ctl.APIServerBurst, 30)
-	defI(&ctl.BranchWorkers, 30)
-	defI(&ctl.NodeWorkers, nodeWorkers)
-	defI(&ctl.MaxRetries, 5)
-	defD(&ctl.CoolDown, trunk.DefaultCoolDown)
-	defD(&ctl.SweepInterval, 30*time.Second)
-	defD(&ctl.Resync, 30*time.Minute)
-	defD(&ctl.NodeDeleteDelay, time.Minute)
-	defI(&ctl.GroupsPerInterface, 5)
-	e := &c.EC2
-	defD(&e.Latency, 100*time.Millisecond)
-	defD(&e.AttachDelay, 2*time.Second)
-	defI(&e.MutatingBucket, 50)
-	defF(&e.MutatingRefill, 5)
-	defI(&e.DescribeBucket, 100)
-	defF(&e.DescribeRefill, 20)
-	defI(&e.MaxAttempts, 3)
-	k := &c.Kubelet
-	defD(&k.RetryPeriod, 10*time.Second)
-	if k.RetryJitter == 0 {
-		k.RetryJitter = 0.5
-	}
-	if c.CNI.EnforcingMode == 0 {
-		c.CNI.EnforcingMode = cni.Strict
-	}
-	if c.CNI.IPFamily == 0 {
-		c.CNI.IPFamily = cni.IPv4
+	for i := range settingTable {
+		// The preset is first in the table, so the defaults after it see it.
+		settingTable[i].v.fill(&c, c.Controller.Preset)
 	}
 	if c.Limits == nil {
 		c.Limits = limits.Default()
 	}
-	if c.Placement == 0 {
-		c.Placement = LeastAllocated
+	if c.MaxEvents == 0 {
+		c.MaxEvents = 50_000_000
 	}
-	defI(&c.MaxEvents, 50_000_000)
-	defD(&c.MaxTime, 24*time.Hour)
+	if c.MaxTime == 0 {
+		c.MaxTime = 24 * time.Hour
+	}
 	switch {
 	case c.HostNetworkPods == 0:
 		c.HostNetworkPods = 2
@@ -263,77 +227,40 @@ func (c Config) withDefaults() (Config, error) {
 		c.HostNetworkPods = 0
 	}
 
-	checks := []struct {
-		bad   bool
-		field string
-		value any
-		why   string
-	}{
-		{!positive(ctl.UserClientQPS), "Controller.UserClientQPS", ctl.UserClientQPS, "must be a positive number"},
-		{ctl.UserClientBurst < 1, "Controller.UserClientBurst", ctl.UserClientBurst, "must be at least 1"},
-		{!positive(ctl.InstanceClientQPS), "Controller.InstanceClientQPS", ctl.InstanceClientQPS, "must be a positive number"},
-		{ctl.InstanceClientBurst < 1, "Controller.InstanceClientBurst", ctl.InstanceClientBurst, "must be at least 1"},
-		{!positive(ctl.APIServerQPS), "Controller.APIServerQPS", ctl.APIServerQPS, "must be a positive number"},
-		{ctl.APIServerBurst < 1, "Controller.APIServerBurst", ctl.APIServerBurst, "must be at least 1"},
-		{ctl.BranchWorkers < 1, "Controller.BranchWorkers", ctl.BranchWorkers, "must be at least 1"},
-		{ctl.NodeWorkers < 1, "Controller.NodeWorkers", ctl.NodeWorkers, "must be at least 1"},
-		{ctl.MaxRetries < 0, "Controller.MaxRetries", ctl.MaxRetries, "must not be negative"},
-		{ctl.CoolDown < 0, "Controller.CoolDown", ctl.CoolDown, "must not be negative"},
-		{ctl.SweepInterval <= 0, "Controller.SweepInterval", ctl.SweepInterval, "must be positive"},
-		{ctl.Resync <= 0, "Controller.Resync", ctl.Resync, "must be positive"},
-		{ctl.NodeDeleteDelay < 0, "Controller.NodeDeleteDelay", ctl.NodeDeleteDelay, "must not be negative"},
-		{ctl.GroupsPerInterface < 1 || ctl.GroupsPerInterface > 16, "Controller.GroupsPerInterface", ctl.GroupsPerInterface, "EC2 allows 1 to 16"},
-		{e.Latency < 0, "EC2.Latency", e.Latency, "must not be negative"},
-		{e.AttachDelay < 0, "EC2.AttachDelay", e.AttachDelay, "must not be negative"},
-		{e.MutatingBucket < 1, "EC2.MutatingBucket", e.MutatingBucket, "must be at least 1"},
-		{!positive(e.MutatingRefill), "EC2.MutatingRefill", e.MutatingRefill, "must be a positive number"},
-		{e.DescribeBucket < 1, "EC2.DescribeBucket", e.DescribeBucket, "must be at least 1"},
-		{!positive(e.DescribeRefill), "EC2.DescribeRefill", e.DescribeRefill, "must be a positive number"},
-		{e.MaxAttempts < 1, "EC2.MaxAttempts", e.MaxAttempts, "must be at least 1"},
-		{k.RetryPeriod <= 0, "Kubelet.RetryPeriod", k.RetryPeriod, "must be positive"},
-		{!positive(k.RetryJitter), "Kubelet.RetryJitter", k.RetryJitter, "must be a positive number"},
-		{c.CNI.EnforcingMode > cni.Standard, "CNI.EnforcingMode", c.CNI.EnforcingMode, "want Strict or Standard"},
-		{c.CNI.IPFamily > cni.IPv6, "CNI.IPFamily", c.CNI.IPFamily, "want IPv4 or IPv6"},
-		{c.Placement > MostAllocated, "Placement", c.Placement, "want LeastAllocated or MostAllocated"},
-		{c.MaxEvents < 0, "MaxEvents", c.MaxEvents, "must not be negative"},
-		{c.MaxTime < 0, "MaxTime", c.MaxTime, "must not be negative"},
-		{c.HostNetworkPods < 0, "HostNetworkPods", c.HostNetworkPods, "want a count, or -1 for none"},
-	}
-	for _, k := range checks {
-		if k.bad {
-			return c, &ConfigError{k.field, k.value, k.why}
+	// The settings are judged in the table's order, then the run's bounds,
+	// then the CNI release, which has always come last: so the first bad
+	// field named is the one it always was.
+	for i := range settingTable {
+		if s := &settingTable[i]; s.Kind() != KindVersion {
+			if err := s.Check(&c); err != nil {
+				return c, err
+			}
 		}
 	}
-	if c.CNI.Version != (cni.Version{}) && !c.CNI.Version.AtLeast(cni.PodENI) {
-		return c, &ConfigError{"CNI.Version", c.CNI.Version, "security groups for pods need CNI v1.7.0 or later"}
+	switch {
+	case c.MaxEvents < 0:
+		return c, &ConfigError{"MaxEvents", c.MaxEvents, "must not be negative"}
+	case c.MaxTime < 0:
+		return c, &ConfigError{"MaxTime", c.MaxTime, "must not be negative"}
+	case c.HostNetworkPods < 0:
+		return c, &ConfigError{"HostNetworkPods", c.HostNetworkPods, "want a count, or -1 for none"}
 	}
-	for i, f := range e.Faults {
+	for i := range settingTable {
+		if s := &settingTable[i]; s.Kind() == KindVersion {
+			if err := s.Check(&c); err != nil {
+				return c, err
+			}
+		}
+	}
+	for i, f := range c.EC2.Faults {
 		if err := f.Validate(); err != nil {
 			return c, &ConfigError{fmt.Sprintf("EC2.Faults[%d]", i), f, err.Error()}
 		}
 	}
-	ctl.CoolDown = trunk.ClampCoolDown(ctl.CoolDown)
+	c.Controller.CoolDown = trunk.ClampCoolDown(c.Controller.CoolDown)
 	return c, nil
 }
 
 // positive reports whether x is a finite number above zero: NaN and the
 // infinities would turn rates and delays into nonsense rather than errors.
 func positive(x float64) bool { return x > 0 && !math.IsInf(x, 1) }
-
-func defF(p *float64, v float64) {
-	if *p == 0 {
-		*p = v
-	}
-}
-
-func defI(p *int, v int) {
-	if *p == 0 {
-		*p = v
-	}
-}
-
-func defD(p *time.Duration, v time.Duration) {
-	if *p == 0 {
-		*p = v
-	}
-}

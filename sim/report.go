@@ -223,17 +223,37 @@ func names(ns []string) string {
 	return fmt.Sprintf("[%s %s %s ...]", ns[0], ns[1], ns[2])
 }
 
+// assumptions lists what a result rests on: the lines the settings table
+// writes from the run's configuration, and the model's own.
 func (s *Sim) assumptions() []string {
-	c := s.cfg
-	return []string{
-		fmt.Sprintf("EC2 call latency %v per call (assumption: upstream publishes none)", c.EC2.Latency),
-		fmt.Sprintf("new trunk attaches %v after AttachNetworkInterface (assumption)", c.EC2.AttachDelay),
-		fmt.Sprintf("kubelet retries a failed sandbox every %v stretched by up to %.0f%% (kubelet backOffPeriod and jitter); sync on annotation: %v", c.Kubelet.RetryPeriod, c.Kubelet.RetryJitter*100, c.Kubelet.SyncOnAnnotation),
-		"API server calls take no time beyond the client's rate limit (assumption)",
-		"kube-scheduler binds a pod the moment a node fits it (assumption)",
-		fmt.Sprintf("EC2 account throttling: %v (mutating bucket %d refill %v/s; describe bucket %d refill %v/s, as quoted in upstream PR #675)", !c.EC2.NoAccountThrottling, c.EC2.MutatingBucket, c.EC2.MutatingRefill, c.EC2.DescribeBucket, c.EC2.DescribeRefill),
-		fmt.Sprintf("controller preset %s: user client %v QPS burst %d, instance client %v QPS burst %d, %d branch workers, cool-down %v", c.Controller.Preset, c.Controller.UserClientQPS, c.Controller.UserClientBurst, c.Controller.InstanceClientQPS, c.Controller.InstanceClientBurst, c.Controller.BranchWorkers, c.Controller.CoolDown),
+	lines := modelAssumptions
+	for i := range settingTable {
+		if st := &settingTable[i]; st.line != 0 {
+			lines[st.line] = st.say(&s.cfg)
+		}
 	}
+	return lines[1:]
+}
+
+// reportLine is one line of a report's assumptions, which are printed in
+// this order. The settings table says which setting writes which line.
+type reportLine uint8
+
+const (
+	lineEC2Latency reportLine = 1 + iota
+	lineAttachDelay
+	lineKubeletRetry
+	lineAPIServer
+	lineScheduling
+	lineAccountThrottling
+	lineController
+)
+
+// modelAssumptions holds the lines no setting changes, what the model
+// takes for granted; it is never written.
+var modelAssumptions = [lineController + 1]string{
+	lineAPIServer:  "API server calls take no time beyond the client's rate limit (assumption)",
+	lineScheduling: "kube-scheduler binds a pod the moment a node fits it (assumption)",
 }
 
 // leakedENIs returns branch ENIs that exist in EC2 but that no live trunk

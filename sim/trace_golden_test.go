@@ -22,7 +22,7 @@ import (
 	"github.com/trunksim/trunksim/sim"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/trace-hashes.golden from the current simulator")
+var update = flag.Bool("update", false, "rewrite testdata/trace-hashes.golden and ../docs/settings.md from the current simulator")
 
 const goldenFile = "testdata/trace-hashes.golden"
 

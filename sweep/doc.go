@@ -7,8 +7,9 @@
 //
 // A [Sweep] is made by [New] from a scenario file's YAML, a list of seeds
 // (see [ParseSeeds]) and any number of [Axis] values (see [ParseAxis]),
-// each naming a key of the scenario, such as controller.userClientQPS or
-// nodeGroups.workers.count, and the values it takes. Its points are the
+// each naming a key of the scenario, such as controller.userClientQPS
+// (any key of [sim.Settings]) or nodeGroups.workers.count, and the values
+// it takes. Its points are the
 // cross product, numbered from 0: the first axis varies slowest, the
 // seeds fastest. New applies every combination of settings to the YAML
 // and parses it with [scenario.Parse], so a bad key or value is refused

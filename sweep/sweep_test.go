@@ -15,6 +15,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/trunksim/trunksim/scenario"
+	"github.com/trunksim/trunksim/sim"
 	"github.com/trunksim/trunksim/sweep"
 )
 
@@ -306,4 +307,26 @@ func BenchmarkSweep(b *testing.B) {
 		collect(b, sw, sweep.Shard{}, 0)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(sw.Len()), "ns/run")
+}
+
+// --set takes every key of the simulator's settings table, each with its
+// default value, and a key in a settings section that is not in the
+// table is refused by name.
+func TestEverySettingIsASweepKey(t *testing.T) {
+	for _, s := range sim.Settings() {
+		value := s.Default(sim.PresetUpstream)
+		if value == "" {
+			value = "v1.20.4"
+		}
+		a, err := sweep.ParseAxis(s.Key() + "=" + value)
+		require.NoError(t, err, s.Key())
+		sw, err := sweep.New("small.yaml", source(t), nil, []sweep.Axis{a})
+		require.NoError(t, err, s.Key())
+		assert.Equal(t, 1, sw.Len())
+	}
+	a, err := sweep.ParseAxis("kubelet.retryPeriodz=10s")
+	require.NoError(t, err)
+	_, err = sweep.New("small.yaml", source(t), nil, []sweep.Axis{a})
+	require.ErrorIs(t, err, scenario.ErrUnknownField)
+	assert.ErrorContains(t, err, "want retryPeriod, retryJitter or syncOnAnnotation")
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/trunksim/trunksim/sim"
 	"github.com/trunksim/trunksim/sweep"
 )
 
@@ -40,9 +42,33 @@ Examples:
   trunksim sweep rollout.yaml --seeds 1-20 --set controller.userClientQPS=12,24 --set nodeGroups.workers.count=10,20
   trunksim sweep rollout.yaml --seeds 1-1000 --shard 3/8 -o jsonl > shard-3.jsonl
   trunksim sweep merge shard-*.jsonl -o json
-
-Flags:
 `
+
+// sweepHelp is the usage text followed by the settings --set can sweep,
+// listed from the simulator's settings table (docs/settings.md says more).
+func sweepHelp() string {
+	var b strings.Builder
+	b.WriteString(sweepUsage + "\nSettings, with their defaults (any other key of the file can be set too):\n")
+	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
+	settings := sim.Settings()
+	slices.SortStableFunc(settings, func(a, b sim.Setting) int { return cmp.Compare(a.Section, b.Section) })
+	for _, s := range settings {
+		kind := s.Kind().String()
+		if values := s.Values(); values != nil {
+			kind = strings.Join(values, "|")
+		}
+		def := s.Default(sim.PresetUpstream)
+		if def == "" {
+			def = "the newest release"
+		}
+		if raised := s.Default(sim.PresetRaisedLimits); raised != def {
+			def += " (" + sim.PresetRaisedLimits.String() + ": " + raised + ")"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Key(), kind, def)
+	}
+	tw.Flush()
+	return b.String() + "\nFlags:\n"
+}
 
 // runSweep implements `trunksim sweep` and `trunksim sweep merge`.
 func runSweep(args []string, stdout, stderr io.Writer) int {
@@ -69,7 +95,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		return err
 	})
 	workers := fs.Int("workers", 0, "run on `N` cores (0: all of them); the results are the same")
-	files, status := parseCommand(fs, sweepUsage, args, stdout, stderr)
+	files, status := parseCommand(fs, sweepHelp(), args, stdout, stderr)
 	if status >= 0 {
 		return status
 	}
@@ -104,7 +130,7 @@ func runSweepMerge(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet(name)
 	format := newChoice("table", "table", "jsonl", "json")
 	fs.Var(format, "o", "output `format`: table, jsonl or json")
-	files, status := parseCommand(fs, sweepUsage, args, stdout, stderr)
+	files, status := parseCommand(fs, sweepHelp(), args, stdout, stderr)
 	if status >= 0 {
 		return status
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/trunksim/trunksim/sim"
 )
 
 const sweepScenario = "../../sweep/testdata/small.yaml"
@@ -114,4 +116,12 @@ func TestSweepFailsWhenARunFails(t *testing.T) {
 	assert.Equal(t, 3, strings.Count(stdout, "\n"), "a header and both rows")
 	assert.Contains(t, stdout, "nope")
 	assert.Contains(t, stderr, "2 of 2 runs stopped with an error")
+}
+
+// The help lists every setting of the simulator's table as a --set key.
+func TestSweepHelpListsEverySetting(t *testing.T) {
+	help := sweepCLI(t, "--help")
+	for _, s := range sim.Settings() {
+		assert.Contains(t, help, "\n  "+s.Key()+" ", s.Key())
+	}
 }

@@ -1,0 +1,546 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/trunksim/trunksim/trunk"
+)
+
+//go:generate go test -run ^TestSettingsReference$ -update
+
+// Section is the part of a scenario file a setting is written in.
+type Section uint8
+
+const (
+	// SectionTop is the top level of the file (seed, placement).
+	SectionTop Section = 1 + iota
+	// SectionController is the controller key: the resource controller.
+	SectionController
+	// SectionEC2 is the ec2 key: the fake EC2 API.
+	SectionEC2
+	// SectionKubelet is the kubelet key.
+	SectionKubelet
+	// SectionCNI is the cni key: aws-node's settings.
+	SectionCNI
+)
+
+var sectionNames = [...]string{SectionTop: "top level", SectionController: "controller", SectionEC2: "ec2", SectionKubelet: "kubelet", SectionCNI: "cni"}
+
+// String returns the section's key in a scenario file, such as
+// "controller", or "top level" for SectionTop, which has none.
+func (s Section) String() string {
+	if s >= SectionTop && int(s) < len(sectionNames) {
+		return sectionNames[s]
+	}
+	return fmt.Sprintf("Section(%d)", uint8(s))
+}
+
+// SettingKind is the type of a setting's value, which decides how it is
+// written, read and bounded.
+type SettingKind uint8
+
+const (
+	// KindDuration is a time.Duration, written as a Go duration ("90s").
+	KindDuration SettingKind = 1 + iota
+	// KindNumber is a float64 that must be finite and greater than zero.
+	KindNumber
+	// KindCount is an int.
+	KindCount
+	// KindBool is a bool.
+	KindBool
+	// KindEnum is one of a few names (see [Setting.Values]).
+	KindEnum
+	// KindVersion is a CNI release such as v1.20.4.
+	KindVersion
+	// KindSeed is a uint64 random seed.
+	KindSeed
+)
+
+var kindNames = [...]string{KindDuration: "duration", KindNumber: "number", KindCount: "count", KindBool: "bool", KindEnum: "enum", KindVersion: "version", KindSeed: "seed"}
+
+// String returns the kind as the settings reference names it, such as
+// "duration".
+func (k SettingKind) String() string {
+	if k >= KindDuration && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("SettingKind(%d)", uint8(k))
+}
+
+// Setting describes one simulator setting: where a scenario file writes
+// it, which Config field holds it, its default under each preset, the
+// bound New enforces and what it means. [Settings] lists them all; the
+// scenario format, sweeps, the report's assumptions and the settings
+// reference (docs/settings.md) are derived from that list, so a setting
+// is declared once.
+type Setting struct {
+	// Section and Name place the setting in a scenario file: Name is its
+	// key within Section, such as "userClientQPS"; [Setting.Key] is the
+	// whole path.
+	Section Section
+	Name    string
+	// Field is the Config field's path as a [*ConfigError] names it, such
+	// as "Controller.UserClientQPS".
+	Field string
+	// Unit says what a count or a number counts, such as "calls/s".
+	Unit string
+	// Doc says in a line what the setting is and where upstream's figure
+	// comes from.
+	Doc string
+	// Assumption is set when upstream publishes no figure, so the default
+	// is the simulator's own; the report's assumptions name its value.
+	Assumption bool
+	// Reach is set when the reachability check (package reach) judges the
+	// setting too.
+	Reach bool
+	// Min and Max bound a count, or a duration in nanoseconds, as New
+	// enforces them once defaults are filled in; Max 0 means no upper
+	// bound.
+	Min, Max int64
+
+	v   value
+	why string // the bound in ConfigError's words, when not the kind's usual ones
+	// line is the report's assumption line this setting writes, and say
+	// writes it; the line may name other settings of the same group.
+	line reportLine
+	say  func(*Config) string
+}
+
+// Key returns the setting's path in a scenario file, such as
+// "controller.userClientQPS", or "seed" for one at the top level. It is
+// also the key `trunksim sweep --set` takes.
+func (s Setting) Key() string {
+	if s.Section == SectionTop {
+		return s.Name
+	}
+	return s.Section.String() + "." + s.Name
+}
+
+// Kind returns the type of the setting's value.
+func (s Setting) Kind() SettingKind { return s.v.kind() }
+
+// Bound says what New enforces, in the words of its [*ConfigError], such
+// as "must be at least 1"; "" when every value is allowed.
+func (s Setting) Bound() string {
+	if s.why != "" {
+		return s.why
+	}
+	switch s.Kind() {
+	case KindNumber:
+		return "must be a positive number"
+	case KindCount, KindDuration:
+		switch {
+		case s.Min == 0:
+			return "must not be negative"
+		case s.Kind() == KindDuration:
+			return "must be positive"
+		}
+		return fmt.Sprintf("must be at least %d", s.Min)
+	}
+	return ""
+}
+
+// Default returns the value New gives the setting under preset p, as a
+// scenario file writes it, such as "12" or "1m0s"; "" for the CNI
+// version, whose zero value means the newest behaviour modelled.
+func (s Setting) Default(p Preset) string { return s.v.def(p) }
+
+// Values returns an enum's names, the first being its default; nil for
+// other kinds.
+func (s Setting) Values() []string { return s.v.names() }
+
+// Value returns the setting's value in c, of a type that depends on its
+// kind: time.Duration, float64, int, bool, uint64 (a seed), or string (an
+// enum's name or a version, "" for the zero value). A bool is as a
+// scenario file writes it, so ec2.accountThrottling is true unless
+// EC2.NoAccountThrottling is set.
+func (s Setting) Value(c *Config) any { return s.v.get(c) }
+
+// SetValue sets the setting in c to v, of the type Value returns. A value
+// of another type, an unknown enum name (the empty one too) or a
+// malformed version is a [*ConfigError]. It does not judge the bound: see
+// [Setting.Check].
+func (s Setting) SetValue(c *Config, v any) error {
+	err := s.v.set(c, v)
+	if err == nil {
+		return nil
+	}
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		return err
+	}
+	return &ConfigError{s.Field, v, err.Error()}
+}
+
+// IsSet reports whether c sets the setting, that is whether its field is
+// not the zero value New replaces with the default.
+func (s Setting) IsSet(c *Config) bool { return s.v.isSet(c) }
+
+// Check judges the setting's value in c as New does once the defaults
+// are filled in: a [*ConfigError] naming Field and Bound when the value
+// is out of bounds, nil otherwise.
+func (s Setting) Check(c *Config) error {
+	if s.v.bad(c, s.Min, s.Max) {
+		return &ConfigError{s.Field, s.v.raw(c), s.Bound()}
+	}
+	return nil
+}
+
+// Settings returns every setting, in the order New checks them. The
+// slice is the caller's.
+func Settings() []Setting { return slices.Clone(settingTable[:]) }
+
+// settingTable declares every setting once; it is never written. Its
+// order is the order New fills in and judges them: the preset comes first
+// because the other defaults depend on it, and the rest keep the order of
+// checks New has always had, so the first bad field it names stays the
+// same. Within a section it is the order of the scenario format.
+var settingTable = [...]Setting{
+	{Section: SectionController, Name: "preset", Field: "Controller.Preset", why: "unknown preset",
+		Doc:  "named set of controller defaults: upstream (v1.7.19) or raised-limits (upstream PR #675)",
+		v:    enum[Preset]{func(c *Config) *Preset { return &c.Controller.Preset }, []Preset{PresetUpstream, PresetRaisedLimits}},
+		line: lineController, say: func(c *Config) string {
+			ctl := &c.Controller
+			return fmt.Sprintf("controller preset %s: user client %v QPS burst %d, instance client %v QPS burst %d, %d branch workers, cool-down %v", ctl.Preset, ctl.UserClientQPS, ctl.UserClientBurst, ctl.InstanceClientQPS, ctl.InstanceClientBurst, ctl.BranchWorkers, ctl.CoolDown)
+		}},
+	{Section: SectionController, Name: "userClientQPS", Field: "Controller.UserClientQPS", Unit: "calls/s",
+		Doc: "rate of the EC2 user client, which makes every call but the trunk associations (main.go --user-client-qps)",
+		v:   byPreset(func(c *Config) *float64 { return &c.Controller.UserClientQPS }, 12, 24)},
+	{Section: SectionController, Name: "userClientBurst", Field: "Controller.UserClientBurst", Unit: "calls", Min: 1,
+		Doc: "burst of the EC2 user client (main.go --user-client-burst)",
+		v:   byPreset(func(c *Config) *int { return &c.Controller.UserClientBurst }, 18, 36)},
+	{Section: SectionController, Name: "instanceClientQPS", Field: "Controller.InstanceClientQPS", Unit: "calls/s",
+		Doc: "rate of the EC2 instance client, which makes Associate/DisassociateTrunkInterface (main.go --instance-client-qps)",
+		v:   of(func(c *Config) *float64 { return &c.Controller.InstanceClientQPS }, 12)},
+	{Section: SectionController, Name: "instanceClientBurst", Field: "Controller.InstanceClientBurst", Unit: "calls", Min: 1,
+		Doc: "burst of the EC2 instance client (main.go --instance-client-burst)",
+		v:   of(func(c *Config) *int { return &c.Controller.InstanceClientBurst }, 18)},
+	{Section: SectionController, Name: "sharedEC2Client", Field: "Controller.SharedEC2Client",
+		Doc: "one client at the user client's limits makes every call, as without --role-arn (pkg/aws/ec2/api/wrapper.go)",
+		v:   toggle{at: func(c *Config) *bool { return &c.Controller.SharedEC2Client }}},
+	{Section: SectionController, Name: "apiServerQPS", Field: "Controller.APIServerQPS", Unit: "calls/s",
+		Doc: "rate of the Kubernetes client for the pod GET and annotation PATCH (main.go --apiserver-qps)",
+		v:   of(func(c *Config) *float64 { return &c.Controller.APIServerQPS }, 20)},
+	{Section: SectionController, Name: "apiServerBurst", Field: "Controller.APIServerBurst", Unit: "calls", Min: 1,
+		Doc: "burst of the Kubernetes client (main.go --apiserver-burst)",
+		v:   of(func(c *Config) *int { return &c.Controller.APIServerBurst }, 30)},
+	{Section: SectionController, Name: "branchWorkers", Field: "Controller.BranchWorkers", Unit: "workers", Min: 1,
+		Doc: "branch provider workers (pkg/config/loader.go PodENIDefaultWorker)",
+		v:   of(func(c *Config) *int { return &c.Controller.BranchWorkers }, 30)},
+	{Section: SectionController, Name: "nodeWorkers", Field: "Controller.NodeWorkers", Unit: "workers", Min: 1,
+		Doc: "node manager async workers (main.go --node-mgr-workers; 20 with upstream PR #675)",
+		v:   byPreset(func(c *Config) *int { return &c.Controller.NodeWorkers }, 10, 20)},
+	{Section: SectionController, Name: "maxRetries", Field: "Controller.MaxRetries", Unit: "retries",
+		Doc: "requeues of a failed job before it waits for the resync (pkg/config/loader.go WorkQueueDefaultMaxRetries)",
+		v:   of(func(c *Config) *int { return &c.Controller.MaxRetries }, 5)},
+	{Section: SectionController, Name: "cooldown", Field: "Controller.CoolDown",
+		Doc: "how long a released branch ENI is kept before deletion, at least 30s (pkg/provider/branch/cooldown/cooldown.go)",
+		v:   of(func(c *Config) *time.Duration { return &c.Controller.CoolDown }, trunk.DefaultCoolDown)},
+	{Section: SectionController, Name: "sweepInterval", Field: "Controller.SweepInterval", Min: 1,
+		Doc: "how often each node's delete queue is processed (pkg/provider/branch/provider.go ProcessDeleteQueue)",
+		v:   of(func(c *Config) *time.Duration { return &c.Controller.SweepInterval }, 30*time.Second)},
+	{Section: SectionController, Name: "resync", Field: "Controller.Resync", Min: 1,
+		Doc: "informer resync period that retries dropped pods (main.go syncPeriod)",
+		v:   of(func(c *Config) *time.Duration { return &c.Controller.Resync }, 30*time.Minute)},
+	{Section: SectionController, Name: "nodeDeleteDelay", Field: "Controller.NodeDeleteDelay",
+		Doc: "how long after a node is deleted its branches are wiped (pkg/provider/branch/provider.go NodeDeleteRequeueRequestDelay)",
+		v:   of(func(c *Config) *time.Duration { return &c.Controller.NodeDeleteDelay }, time.Minute)},
+	{Section: SectionController, Name: "groupsPerInterface", Field: "Controller.GroupsPerInterface", Unit: "groups", Min: 1, Max: 16, why: "EC2 allows 1 to 16", Reach: true,
+		Doc: "EC2 quota of security groups per interface (5 by default, up to 16 when raised)",
+		v:   of(func(c *Config) *int { return &c.Controller.GroupsPerInterface }, 5)},
+
+	{Section: SectionEC2, Name: "latency", Field: "EC2.Latency", Assumption: true,
+		Doc:  "how long every EC2 call takes once past the client's rate limiter (RC#124 reports about 1s for a whole branch creation)",
+		v:    of(func(c *Config) *time.Duration { return &c.EC2.Latency }, 100*time.Millisecond),
+		line: lineEC2Latency, say: func(c *Config) string {
+			return fmt.Sprintf("EC2 call latency %v per call (assumption: upstream publishes none)", c.EC2.Latency)
+		}},
+	{Section: SectionEC2, Name: "attachDelay", Field: "EC2.AttachDelay", Assumption: true,
+		Doc:  "how long a new trunk takes to reach attached; the controller polls at 1s doubling (pkg/aws/ec2/api/helper.go)",
+		v:    of(func(c *Config) *time.Duration { return &c.EC2.AttachDelay }, 2*time.Second),
+		line: lineAttachDelay, say: func(c *Config) string {
+			return fmt.Sprintf("new trunk attaches %v after AttachNetworkInterface (assumption)", c.EC2.AttachDelay)
+		}},
+	{Section: SectionEC2, Name: "accountThrottling", Field: "EC2.NoAccountThrottling",
+		Doc:  "EC2's account-side token buckets; false leaves only the controller's own client limits",
+		v:    toggle{at: func(c *Config) *bool { return &c.EC2.NoAccountThrottling }, negated: true},
+		line: lineAccountThrottling, say: func(c *Config) string {
+			e := &c.EC2
+			return fmt.Sprintf("EC2 account throttling: %v (mutating bucket %d refill %v/s; describe bucket %d refill %v/s, as quoted in upstream PR #675)", !e.NoAccountThrottling, e.MutatingBucket, e.MutatingRefill, e.DescribeBucket, e.DescribeRefill)
+		}},
+	{Section: SectionEC2, Name: "mutatingBucket", Field: "EC2.MutatingBucket", Unit: "tokens", Min: 1,
+		Doc: "EC2's token bucket per mutating action (EC2 API request throttling, as quoted in upstream PR #675)",
+		v:   of(func(c *Config) *int { return &c.EC2.MutatingBucket }, 50)},
+	{Section: SectionEC2, Name: "mutatingRefill", Field: "EC2.MutatingRefill", Unit: "tokens/s",
+		Doc: "refill rate of the mutating bucket",
+		v:   of(func(c *Config) *float64 { return &c.EC2.MutatingRefill }, 5)},
+	{Section: SectionEC2, Name: "describeBucket", Field: "EC2.DescribeBucket", Unit: "tokens", Min: 1,
+		Doc: "EC2's token bucket per Describe action",
+		v:   of(func(c *Config) *int { return &c.EC2.DescribeBucket }, 100)},
+	{Section: SectionEC2, Name: "describeRefill", Field: "EC2.DescribeRefill", Unit: "tokens/s",
+		Doc: "refill rate of the Describe bucket",
+		v:   of(func(c *Config) *float64 { return &c.EC2.DescribeRefill }, 20)},
+	{Section: SectionEC2, Name: "maxAttempts", Field: "EC2.MaxAttempts", Unit: "attempts", Min: 1,
+		Doc: "the SDK standard retryer's attempts per call (pkg/aws/ec2/api/wrapper.go MaxRetries)",
+		v:   of(func(c *Config) *int { return &c.EC2.MaxAttempts }, 3)},
+
+	{Section: SectionKubelet, Name: "retryPeriod", Field: "Kubelet.RetryPeriod", Min: 1,
+		Doc:  "the pod worker's back-off after a failed sandbox creation (kubernetes pkg/kubelet/kubelet.go backOffPeriod)",
+		v:    of(func(c *Config) *time.Duration { return &c.Kubelet.RetryPeriod }, 10*time.Second),
+		line: lineKubeletRetry, say: func(c *Config) string {
+			k := &c.Kubelet
+			return fmt.Sprintf("kubelet retries a failed sandbox every %v stretched by up to %.0f%% (kubelet backOffPeriod and jitter); sync on annotation: %v", k.RetryPeriod, k.RetryJitter*100, k.SyncOnAnnotation)
+		}},
+	{Section: SectionKubelet, Name: "retryJitter", Field: "Kubelet.RetryJitter", Unit: "of the period",
+		Doc: "how far each back-off is stretched at most (pod_workers.go workerBackOffPeriodJitterFactor)",
+		v:   of(func(c *Config) *float64 { return &c.Kubelet.RetryJitter }, 0.5)},
+	{Section: SectionKubelet, Name: "syncOnAnnotation", Field: "Kubelet.SyncOnAnnotation", Assumption: true,
+		Doc: "the kubelet retries as soon as the pod is annotated instead of waiting out its back-off (a reading of pod_workers.go)",
+		v:   toggle{at: func(c *Config) *bool { return &c.Kubelet.SyncOnAnnotation }}},
+
+	{Section: SectionCNI, Name: "enablePodENI", Field: "CNI.DisablePodENI", Reach: true,
+		Doc: "ENABLE_POD_ENI; false shows a cluster that forgot it: no node asks for a trunk",
+		v:   toggle{at: func(c *Config) *bool { return &c.CNI.DisablePodENI }, negated: true}},
+	{Section: SectionCNI, Name: "enforcingMode", Field: "CNI.EnforcingMode", why: "want Strict or Standard", Reach: true,
+		Doc: "POD_SECURITY_GROUP_ENFORCING_MODE",
+		v:   enum[EnforcingMode]{func(c *Config) *EnforcingMode { return &c.CNI.EnforcingMode }, []EnforcingMode{Strict, Standard}}},
+	{Section: SectionCNI, Name: "disableTCPEarlyDemux", Field: "CNI.DisableTCPEarlyDemux", Reach: true,
+		Doc: "DISABLE_TCP_EARLY_DEMUX, which kubelet TCP probes of branch pods need in strict mode",
+		v:   toggle{at: func(c *Config) *bool { return &c.CNI.DisableTCPEarlyDemux }}},
+	{Section: SectionCNI, Name: "version", Field: "CNI.Version", why: "security groups for pods need CNI " + CNIPodENI.String() + " or later", Reach: true,
+		Doc: "the CNI release; older releases behave as they did (default: the newest behaviour)",
+		v:   release{func(c *Config) *Version { return &c.CNI.Version }, CNIPodENI}},
+	{Section: SectionCNI, Name: "ipFamily", Field: "CNI.IPFamily", why: "want IPv4 or IPv6", Reach: true,
+		Doc: "the cluster's IP family; IPv6 branch pods need CNI v1.16.0 or later",
+		v:   enum[IPFamily]{func(c *Config) *IPFamily { return &c.CNI.IPFamily }, []IPFamily{IPv4, IPv6}}},
+
+	{Section: SectionTop, Name: "seed", Field: "Seed",
+		Doc: "drives every random choice of a run (jitter, fault draws)",
+		v:   of(func(c *Config) *uint64 { return &c.Seed }, 0)},
+	{Section: SectionTop, Name: "placement", Field: "Placement", why: "want LeastAllocated or MostAllocated",
+		Doc: "how pods are spread over the nodes that fit them (least-allocated is kube-scheduler's default scoring)",
+		v:   enum[Placement]{func(c *Config) *Placement { return &c.Placement }, []Placement{LeastAllocated, MostAllocated}}},
+}
+
+// value is the typed half of a Setting: where its field is, its default,
+// and how it reads and writes.
+type value interface {
+	kind() SettingKind
+	fill(c *Config, p Preset) // sets the default when the field is zero
+	def(p Preset) string
+	names() []string
+	get(c *Config) any
+	set(c *Config, v any) error
+	isSet(c *Config) bool
+	raw(c *Config) any                  // the field's value, for a ConfigError
+	bad(c *Config, min, max int64) bool // whether the value breaks the bound
+}
+
+// numeric are the Go types of durations, numbers, counts and seeds.
+type numeric interface {
+	time.Duration | float64 | int | uint64
+}
+
+// scalar is a numeric field with a default for each preset.
+type scalar[T numeric] struct {
+	at       func(*Config) *T
+	upstream T // under PresetUpstream (and an unknown preset, which New refuses)
+	raised   T // under PresetRaisedLimits
+}
+
+func of[T numeric](at func(*Config) *T, v T) scalar[T] { return scalar[T]{at, v, v} }
+
+func byPreset[T numeric](at func(*Config) *T, upstream, raised T) scalar[T] {
+	return scalar[T]{at, upstream, raised}
+}
+
+func (f scalar[T]) kind() SettingKind {
+	switch any(f.upstream).(type) {
+	case time.Duration:
+		return KindDuration
+	case float64:
+		return KindNumber
+	case int:
+		return KindCount
+	}
+	return KindSeed
+}
+
+func (f scalar[T]) defFor(p Preset) T {
+	if p == PresetRaisedLimits {
+		return f.raised
+	}
+	return f.upstream
+}
+
+func (f scalar[T]) fill(c *Config, p Preset) {
+	if v := f.at(c); *v == 0 {
+		*v = f.defFor(p)
+	}
+}
+
+func (f scalar[T]) def(p Preset) string {
+	switch v := any(f.defFor(p)).(type) {
+	case time.Duration:
+		return v.String()
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return fmt.Sprint(f.defFor(p))
+}
+
+func (scalar[T]) names() []string { return nil }
+
+func (f scalar[T]) get(c *Config) any { return *f.at(c) }
+
+func (f scalar[T]) set(c *Config, v any) error {
+	x, ok := v.(T)
+	if !ok {
+		return fmt.Errorf("want a %T, got a %T", x, v)
+	}
+	*f.at(c) = x
+	return nil
+}
+
+func (f scalar[T]) isSet(c *Config) bool { return *f.at(c) != 0 }
+
+func (f scalar[T]) raw(c *Config) any { return *f.at(c) }
+
+func (f scalar[T]) bad(c *Config, min, max int64) bool {
+	v := *f.at(c)
+	switch f.kind() {
+	case KindNumber:
+		return !positive(float64(v))
+	case KindCount, KindDuration:
+		return int64(v) < min || max != 0 && int64(v) > max
+	}
+	return false
+}
+
+// toggle is a bool field. When negated, the file's key says the opposite
+// of the field (ec2.accountThrottling is EC2.NoAccountThrottling), so the
+// key is true by default.
+type toggle struct {
+	at      func(*Config) *bool
+	negated bool
+}
+
+func (toggle) kind() SettingKind              { return KindBool }
+func (toggle) fill(*Config, Preset)           {}
+func (f toggle) def(Preset) string            { return strconv.FormatBool(f.negated) }
+func (toggle) names() []string                { return nil }
+func (f toggle) get(c *Config) any            { return *f.at(c) != f.negated }
+func (f toggle) isSet(c *Config) bool         { return *f.at(c) }
+func (f toggle) raw(c *Config) any            { return *f.at(c) }
+func (toggle) bad(*Config, int64, int64) bool { return false }
+
+func (f toggle) set(c *Config, v any) error {
+	b, ok := v.(bool)
+	if !ok {
+		return fmt.Errorf("want a bool, got a %T", v)
+	}
+	*f.at(c) = b != f.negated
+	return nil
+}
+
+// enum is a field of one of the simulator's enumerations, which start at
+// 1; values lists them all, the default first.
+type enum[E interface {
+	~uint8
+	fmt.Stringer
+}] struct {
+	at     func(*Config) *E
+	values []E
+}
+
+func (enum[E]) kind() SettingKind { return KindEnum }
+
+func (f enum[E]) fill(c *Config, _ Preset) {
+	if v := f.at(c); *v == 0 {
+		*v = f.values[0]
+	}
+}
+
+func (f enum[E]) def(Preset) string { return f.values[0].String() }
+
+func (f enum[E]) names() []string {
+	names := make([]string, len(f.values))
+	for i, v := range f.values {
+		names[i] = v.String()
+	}
+	return names
+}
+
+func (f enum[E]) get(c *Config) any {
+	if v := *f.at(c); v != 0 {
+		return v.String()
+	}
+	return ""
+}
+
+func (f enum[E]) set(c *Config, v any) error {
+	name, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("want a string, got a %T", v)
+	}
+	for _, e := range f.values {
+		if e.String() == name {
+			*f.at(c) = e
+			return nil
+		}
+	}
+	names := f.names()
+	return errors.New("want " + strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1])
+}
+
+func (f enum[E]) isSet(c *Config) bool { return *f.at(c) != 0 }
+
+func (f enum[E]) raw(c *Config) any { return *f.at(c) }
+
+func (f enum[E]) bad(c *Config, _, _ int64) bool { return *f.at(c) > f.values[len(f.values)-1] }
+
+// release is the CNI version field; its zero value means the newest
+// behaviour, and a release older than min is refused.
+type release struct {
+	at  func(*Config) *Version
+	min Version
+}
+
+func (release) kind() SettingKind    { return KindVersion }
+func (release) fill(*Config, Preset) {}
+func (release) def(Preset) string    { return "" }
+func (release) names() []string      { return nil }
+
+func (f release) get(c *Config) any {
+	if v := *f.at(c); v != (Version{}) {
+		return v.String()
+	}
+	return ""
+}
+
+func (f release) set(c *Config, v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("want a string, got a %T", v)
+	}
+	ver, err := ParseVersion(s)
+	if err != nil {
+		return err
+	}
+	*f.at(c) = ver
+	return nil
+}
+
+func (f release) isSet(c *Config) bool { return *f.at(c) != (Version{}) }
+
+func (f release) raw(c *Config) any { return *f.at(c) }
+
+func (f release) bad(c *Config, _, _ int64) bool {
+	v := *f.at(c)
+	return v != (Version{}) && !v.AtLeast(f.min)
+}
