@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trunksim/trunksim/fakeec2"
 	"github.com/trunksim/trunksim/trunk"
 )
 
@@ -256,13 +257,13 @@ var settingTable = [...]Setting{
 
 	{Section: SectionEC2, Name: "latency", Field: "EC2.Latency", Assumption: true,
 		Doc:  "how long every EC2 call takes once past the client's rate limiter (RC#124 reports about 1s for a whole branch creation)",
-		v:    of(func(c *Config) *time.Duration { return &c.EC2.Latency }, 100*time.Millisecond),
+		v:    of(func(c *Config) *time.Duration { return &c.EC2.Latency }, fakeec2.DefaultLatency),
 		line: lineEC2Latency, say: func(c *Config) string {
 			return fmt.Sprintf("EC2 call latency %v per call (assumption: upstream publishes none)", c.EC2.Latency)
 		}},
 	{Section: SectionEC2, Name: "attachDelay", Field: "EC2.AttachDelay", Assumption: true,
 		Doc:  "how long a new trunk takes to reach attached; the controller polls at 1s doubling (pkg/aws/ec2/api/helper.go)",
-		v:    of(func(c *Config) *time.Duration { return &c.EC2.AttachDelay }, 2*time.Second),
+		v:    of(func(c *Config) *time.Duration { return &c.EC2.AttachDelay }, fakeec2.DefaultAttachDelay),
 		line: lineAttachDelay, say: func(c *Config) string {
 			return fmt.Sprintf("new trunk attaches %v after AttachNetworkInterface (assumption)", c.EC2.AttachDelay)
 		}},
@@ -275,19 +276,19 @@ var settingTable = [...]Setting{
 		}},
 	{Section: SectionEC2, Name: "mutatingBucket", Field: "EC2.MutatingBucket", Unit: "tokens", Min: 1,
 		Doc: "EC2's token bucket per mutating action (EC2 API request throttling, as quoted in upstream PR #675)",
-		v:   of(func(c *Config) *int { return &c.EC2.MutatingBucket }, 50)},
+		v:   of(func(c *Config) *int { return &c.EC2.MutatingBucket }, fakeec2.DefaultMutatingBucket)},
 	{Section: SectionEC2, Name: "mutatingRefill", Field: "EC2.MutatingRefill", Unit: "tokens/s",
 		Doc: "refill rate of the mutating bucket",
-		v:   of(func(c *Config) *float64 { return &c.EC2.MutatingRefill }, 5)},
+		v:   of(func(c *Config) *float64 { return &c.EC2.MutatingRefill }, fakeec2.DefaultMutatingRefill)},
 	{Section: SectionEC2, Name: "describeBucket", Field: "EC2.DescribeBucket", Unit: "tokens", Min: 1,
 		Doc: "EC2's token bucket per Describe action",
-		v:   of(func(c *Config) *int { return &c.EC2.DescribeBucket }, 100)},
+		v:   of(func(c *Config) *int { return &c.EC2.DescribeBucket }, fakeec2.DefaultDescribeBucket)},
 	{Section: SectionEC2, Name: "describeRefill", Field: "EC2.DescribeRefill", Unit: "tokens/s",
 		Doc: "refill rate of the Describe bucket",
-		v:   of(func(c *Config) *float64 { return &c.EC2.DescribeRefill }, 20)},
+		v:   of(func(c *Config) *float64 { return &c.EC2.DescribeRefill }, fakeec2.DefaultDescribeRefill)},
 	{Section: SectionEC2, Name: "maxAttempts", Field: "EC2.MaxAttempts", Unit: "attempts", Min: 1,
 		Doc: "the SDK standard retryer's attempts per call (pkg/aws/ec2/api/wrapper.go MaxRetries)",
-		v:   of(func(c *Config) *int { return &c.EC2.MaxAttempts }, 3)},
+		v:   of(func(c *Config) *int { return &c.EC2.MaxAttempts }, fakeec2.DefaultMaxAttempts)},
 
 	{Section: SectionKubelet, Name: "retryPeriod", Field: "Kubelet.RetryPeriod", Min: 1,
 		Doc:  "the pod worker's back-off after a failed sandbox creation (kubernetes pkg/kubelet/kubelet.go backOffPeriod)",
