@@ -42,8 +42,9 @@ type Controller struct {
 	rng         *rand.Rand
 	lister      Lister
 
-	now time.Duration
-	out []Effect
+	now    time.Duration
+	out    []Effect
+	events []Event // the events of this step's effects
 
 	nodes                []node
 	pods                 []*pod // by PodID; nil for pods never bound here
@@ -227,7 +228,9 @@ func (c *Controller) must(err error) {
 	}
 }
 
-func (c *Controller) begin(now time.Duration, out []Effect) { c.now, c.out = now, out }
+func (c *Controller) begin(now time.Duration, out []Effect) {
+	c.now, c.out, c.events = now, out, c.events[:0]
+}
 
 func (c *Controller) end() []Effect {
 	out := c.out
@@ -237,37 +240,73 @@ func (c *Controller) end() []Effect {
 
 // check refuses what Step cannot take, before anything changes.
 func (c *Controller) check(now time.Duration, in *Input) error {
-	if in.Kind == WokeUp && now >= c.now && in.Timer.kind() != 0 {
-		return nil // the commonest input, checked first
+	if now < c.now {
+		return &InputError{Input: in.Kind, Why: "time went backwards"}
 	}
-	bad := func(why string) error { return &InputError{Input: in.Kind, Why: why} }
-	switch {
-	case now < c.now:
-		return bad("time went backwards")
-	case in.Kind == NodeJoined && in.Join == nil:
-		return bad("no Join")
-	case in.Kind == NodeJoined && (in.Node < 0 || int(in.Node) < len(c.nodes) && c.nodes[in.Node].known):
-		return bad("node already known")
-	case (in.Kind == NodeDeleted || in.Kind == PodBound) && !c.knownNode(in.Node):
-		return bad("unknown node")
-	case in.Kind == NodeDeleted && c.nodes[in.Node].gone:
-		return bad("node already deleted")
-	case in.Kind == PodBound && (in.Pod < 0 || c.knownPod(in.Pod)):
-		return bad("pod already bound")
-	case (in.Kind == PodRunning || in.Kind == PodEnded) && !c.knownPod(in.Pod):
-		return bad("unknown pod")
-	case in.Kind == Answered && (in.Answer == nil || !c.callAwaited(in.Timer)):
-		return bad("no call awaits this answer")
-	case in.Kind == WokeUp && in.Timer.kind() == 0:
-		return bad("not a timer the controller set")
-	case in.Kind == Configured && in.Config == nil:
-		return bad("no Config")
-	case in.Kind == Configured:
-		return in.Config.validate()
-	case in.Kind < NodeJoined || in.Kind > Configured:
-		return bad("unknown input")
+	why := ""
+	switch in.Kind {
+	case WokeUp: // the commonest input, first
+		if !c.timerSet(in.Timer) {
+			why = "not a timer the controller set"
+		}
+	case Answered:
+		if in.Answer == nil || !c.callAwaited(in.Timer) {
+			why = "no call awaits this answer"
+		}
+	case NodeJoined:
+		switch {
+		case in.Join == nil:
+			why = "no Join"
+		case in.Node < 0 || c.knownNode(in.Node):
+			why = "node already known"
+		}
+	case NodeDeleted:
+		switch {
+		case !c.knownNode(in.Node):
+			why = "unknown node"
+		case c.nodes[in.Node].gone:
+			why = "node already deleted"
+		}
+	case PodBound:
+		switch {
+		case !c.knownNode(in.Node):
+			why = "unknown node"
+		case in.Pod < 0 || c.knownPod(in.Pod):
+			why = "pod already bound"
+		}
+	case PodRunning, PodEnded:
+		if !c.knownPod(in.Pod) {
+			why = "unknown pod"
+		}
+	case Restarted:
+	case Configured:
+		if in.Config == nil {
+			why = "no Config"
+		} else if err := in.Config.validate(); err != nil {
+			return err
+		}
+	default:
+		why = "unknown input"
+	}
+	if why != "" {
+		return &InputError{Input: in.Kind, Why: why}
 	}
 	return nil
+}
+
+// timerSet reports whether t names something a wake-up can be for: a
+// job in flight, a known node, or the resync.
+func (c *Controller) timerSet(t Timer) bool {
+	i := t.index()
+	switch t.kind() {
+	case tStep, tSubmit, tCallStart, tCallEnd, tRetryCall:
+		return i >= 0 && int(i) < len(c.jobs) && c.jobs[i].kind != 0
+	case tSweep, tWipe:
+		return c.knownNode(NodeID(i))
+	case tResync:
+		return i == 0
+	}
+	return false
 }
 
 func (c *Controller) knownNode(n NodeID) bool {
@@ -302,11 +341,22 @@ func (c *Controller) branchesChanged(n NodeID) {
 }
 
 func (c *Controller) podEvent(p PodID, ev Event) {
-	c.out = append(c.out, Effect{Kind: Emit, Pod: p, Event: ev})
+	c.out = append(c.out, Effect{Kind: Emit, Pod: p, Event: c.event(ev)})
 }
 
 func (c *Controller) nodeEvent(n NodeID, ev Event) {
-	c.out = append(c.out, Effect{Kind: Emit, Node: n, Event: ev})
+	c.out = append(c.out, Effect{Kind: Emit, Node: n, Event: c.event(ev)})
+}
+
+// event keeps ev for the effects of this step. When the buffer is full a
+// new one is made rather than grown, so that the events already pointed
+// to stay where they are.
+func (c *Controller) event(ev Event) *Event {
+	if len(c.events) == cap(c.events) {
+		c.events = make([]Event, 0, max(8, 2*cap(c.events)))
+	}
+	c.events = append(c.events, ev)
+	return &c.events[len(c.events)-1]
 }
 
 // nodeJoined records a node; one whose aws-node asks for a trunk gets it

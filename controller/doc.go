@@ -30,8 +30,12 @@
 //   - Step refuses an input it cannot take (an unknown node, a pod bound
 //     twice, an answer nobody awaits, time going backwards) with an
 //     *InputError wrapping ErrBadInput, and changes nothing.
-//   - Effects are appended to the caller's slice; Effect.Request points
-//     into the controller and is valid until the next Step.
+//   - Effects are appended to the caller's slice; Effect.Request and
+//     Effect.Event point into the controller and are valid until the next
+//     Step.
+//   - A Call that wants an answer is the last effect of its Step, so the
+//     caller may step the answer back at once, before it applies anything
+//     else.
 //   - A Call with a zero Timer wants no answer (the rollback of a failed
 //     trunk); every other Call must be answered, with Answered, before the
 //     controller is stepped at a later time.

@@ -191,17 +191,18 @@ func (c Client) String() string {
 }
 
 // Effect is one thing the controller wants done. Which fields matter
-// depends on Kind (see the EffectKind constants). Request points into the
-// controller and is valid until the next Step.
+// depends on Kind (see the EffectKind constants). Request and Event point
+// into the controller and are valid until the next Step; they keep an
+// Effect small, as most are wake-ups.
 type Effect struct {
 	Kind    EffectKind
 	Client  Client
-	Timer   Timer
-	At      time.Duration
 	Node    NodeID
 	Pod     PodID
+	Timer   Timer
+	At      time.Duration
 	Request *fakeec2.Request
-	Event   Event
+	Event   *Event
 }
 
 // Reason is a Kubernetes event's reason, as upstream spells it.

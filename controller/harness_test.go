@@ -166,14 +166,17 @@ type harness struct {
 	bufs   [][]Effect // one effects buffer per depth of nested steps
 	depth  int
 	answer [4]fakeec2.Answer // per depth, so a Call's answer is not allocated
+	input  [4]Input          // per depth, so the observer's *Input is not allocated
 	obs    observer
-	err    error // the first error a step returned
+	// do answers a Call; nil means the fake EC2's Do.
+	do  func(now time.Duration, r fakeec2.Request) fakeec2.Answer
+	err error // the first error a step returned
 	// check, when set, runs after every step (for the properties).
 	check func() error
 }
 
-// newHarness makes a controller and a fake EC2 with fixed seeds and
-// applies the controller's Start effects at time zero.
+// newHarness makes a controller and a fake EC2 with fixed seeds; start
+// applies the controller's Start effects.
 func newHarness(cfg Config, ecfg fakeec2.Config, obs observer) (*harness, error) {
 	e, err := fakeec2.New(ecfg, rand.New(rand.NewPCG(seedEC2, 3)))
 	if err != nil {
@@ -188,8 +191,13 @@ func newHarness(cfg Config, ecfg fakeec2.Config, obs observer) (*harness, error)
 	if err != nil {
 		return nil, err
 	}
-	h.apply(h.ctl.Start(0, h.buf()))
 	return h, nil
+}
+
+// start applies the controller's Start effects now.
+func (h *harness) start() *harness {
+	h.apply(h.ctl.Start(h.now, h.buf()))
+	return h
 }
 
 // buf returns the empty effects buffer of the current depth.
@@ -218,7 +226,8 @@ func (h *harness) try(in Input) error {
 	}
 	out, err := h.ctl.Step(h.now, in, h.buf())
 	if h.obs != nil {
-		h.obs.step(h.now, &in, h.depth, err)
+		h.input[h.depth] = in
+		h.obs.step(h.now, &h.input[h.depth], h.depth, err)
 	}
 	if err == nil && h.check != nil {
 		err = h.check()
@@ -242,7 +251,11 @@ func (h *harness) apply(out []Effect) {
 		e := &out[i]
 		switch e.Kind {
 		case Call:
-			h.answer[d] = h.ec2.Do(h.now, *e.Request)
+			if h.do != nil {
+				h.answer[d] = h.do(h.now, *e.Request)
+			} else {
+				h.answer[d] = h.ec2.Do(h.now, *e.Request)
+			}
 			if h.obs != nil {
 				h.obs.effect(h.now, e, d, &h.answer[d])
 			}

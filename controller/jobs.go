@@ -234,16 +234,18 @@ func (c *Controller) callStart(j int32) {
 	c.emit(Effect{Kind: Call, Client: client, Timer: timer(tCallEnd, j), Node: jb.node, Pod: jb.pod, Request: &jb.req})
 }
 
-// fillRequest sets the call's arguments from the job.
+// fillRequest sets the call's arguments from the job. It writes only the
+// fields the action reads (see fakeec2.Request), so fields left from the
+// job's earlier calls do no harm.
 func (c *Controller) fillRequest(jb *job) {
 	n := &c.nodes[jb.node]
 	r := &jb.req
-	*r = fakeec2.Request{API: r.API}
 	switch r.API {
 	case fakeec2.CreateNetworkInterface:
 		r.Instance, r.Quota = n.name, c.cfg.GroupsPerInterface
-		r.Kind = fakeec2.TrunkInterface
-		if jb.kind != jobInit {
+		if jb.kind == jobInit {
+			r.Kind, r.Trunk, r.Groups, r.VLAN = fakeec2.TrunkInterface, branch.ENIID{}, branch.GroupSet{}, 0
+		} else {
 			r.Kind, r.Trunk, r.Groups, r.VLAN = fakeec2.BranchInterface, n.trunkID, jb.groups, jb.vlan
 		}
 	case fakeec2.AssociateTrunkInterface:
@@ -251,7 +253,7 @@ func (c *Controller) fillRequest(jb *job) {
 	case fakeec2.DisassociateTrunkInterface:
 		r.Association = jb.assoc
 	case fakeec2.DescribeNetworkInterfaces:
-		r.ENI = n.trunkID
+		r.ENI, r.Instance = n.trunkID, ""
 		if jb.listing {
 			r.Instance = n.name // the branches, by the trunk's tag
 		}

@@ -104,7 +104,7 @@ func (s *Sim) wokeUp(arg uint64) {
 
 // emit records a Kubernetes event the controller emitted.
 func (s *Sim) emit(e *controller.Effect) {
-	ev := &e.Event
+	ev := e.Event
 	typ := "Normal"
 	if ev.Reason.Warning() {
 		typ = "Warning"
