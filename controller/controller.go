@@ -78,6 +78,7 @@ type node struct {
 	advertised bool // vpc.amazonaws.com/pod-eni advertised
 	sweepAt    time.Duration
 	sweepSet   bool // a sweep tick is set
+	wipeSet    bool // the wipe after its deletion is set
 	sweeping   bool // its sweep job is queued or running
 	bound      []PodID
 	live       int // bound pods not ended
@@ -197,7 +198,7 @@ func (c *Controller) Step(now time.Duration, in Input, out []Effect) ([]Effect, 
 	case NodeJoined:
 		c.nodeJoined(NodeID(in.Node), in.Join)
 	case NodeDeleted:
-		c.nodes[in.Node].gone = true
+		c.nodes[in.Node].gone, c.nodes[in.Node].wipeSet = true, true
 		c.wake(c.cfg.NodeDeleteDelay, timer(tWipe, int32(in.Node)))
 	case PodBound:
 		c.podBound(in.Pod, in.Node, in.UID)
@@ -206,7 +207,7 @@ func (c *Controller) Step(now time.Duration, in Input, out []Effect) ([]Effect, 
 	case PodEnded:
 		c.podEnded(in.Pod)
 	case Answered:
-		c.answered(in.Timer.index(), in.Answer)
+		c.answered(in.Timer.index())
 	case WokeUp:
 		c.wokeUp(in.Timer)
 	case Restarted:
@@ -250,7 +251,7 @@ func (c *Controller) check(now time.Duration, in *Input) error {
 			why = "not a timer the controller set"
 		}
 	case Answered:
-		if in.Answer == nil || !c.callAwaited(in.Timer) {
+		if !c.callAwaited(now, in.Timer) {
 			why = "no call awaits this answer"
 		}
 	case NodeJoined:
@@ -299,10 +300,12 @@ func (c *Controller) check(now time.Duration, in *Input) error {
 func (c *Controller) timerSet(t Timer) bool {
 	i := t.index()
 	switch t.kind() {
-	case tStep, tSubmit, tCallStart, tCallEnd, tRetryCall:
-		return i >= 0 && int(i) < len(c.jobs) && c.jobs[i].kind != 0
-	case tSweep, tWipe:
-		return c.knownNode(NodeID(i))
+	case tStep, tSubmit, tCallStart, tRetryCall:
+		return i >= 0 && int(i) < len(c.jobs) && c.jobs[i].kind != 0 && c.jobs[i].awaits == t
+	case tSweep:
+		return c.knownNode(NodeID(i)) && c.nodes[i].sweepSet
+	case tWipe:
+		return c.knownNode(NodeID(i)) && c.nodes[i].wipeSet
 	case tResync:
 		return i == 0
 	}
@@ -317,16 +320,26 @@ func (c *Controller) knownPod(p PodID) bool {
 	return p >= 0 && int(p) < len(c.pods) && c.pods[p] != nil
 }
 
-func (c *Controller) callAwaited(t Timer) bool {
+// callAwaited reports whether t is the answer a job awaits, and its
+// latency has passed by now.
+func (c *Controller) callAwaited(now time.Duration, t Timer) bool {
 	j := t.index()
-	return t.kind() == tCallEnd && j >= 0 && int(j) < len(c.jobs) && c.jobs[j].kind != 0 && c.jobs[j].calling
+	if t.kind() != tCallEnd || j < 0 || int(j) >= len(c.jobs) {
+		return false
+	}
+	jb := c.jobs[j]
+	return jb.kind != 0 && jb.calling && jb.awaits == t && now >= jb.callAt+jb.ans.Latency
 }
 
 // emit appends an effect.
 func (c *Controller) emit(e Effect) { c.out = append(c.out, e) }
 
-// wake asks to be woken d from now.
+// wake asks to be woken d from now. A job awaits one wake-up or answer
+// at a time, so Step can refuse any other.
 func (c *Controller) wake(d time.Duration, t Timer) {
+	if t.kind() <= tRetryCall {
+		c.jobs[t.index()].awaits = t
+	}
 	c.out = append(c.out, Effect{Kind: Wake, At: c.now + d, Timer: t})
 }
 
@@ -432,6 +445,9 @@ func (c *Controller) podEnded(pi PodID) {
 // wokeUp runs what a timer was set for.
 func (c *Controller) wokeUp(t Timer) {
 	i := t.index()
+	if t.kind() <= tRetryCall {
+		c.jobs[i].awaits = 0 // delivered; the job sets its next one
+	}
 	switch t.kind() {
 	case tStep:
 		c.stepJob(i)
@@ -439,8 +455,6 @@ func (c *Controller) wokeUp(t Timer) {
 		c.submit(i)
 	case tCallStart:
 		c.callStart(i)
-	case tCallEnd:
-		c.callEnd(i)
 	case tRetryCall:
 		c.call(i, c.jobs[i].req.API)
 	case tSweep:
@@ -547,12 +561,12 @@ func (c *Controller) Stats() Stats {
 // annotations of pods that have not ended. A branch EC2 holds that is not
 // among them is leaked.
 func (c *Controller) AppendKnownENIs(dst []branch.ENIID) []branch.ENIID {
+	var bs []trunk.Branch
 	for i := range c.nodes {
 		if t := c.nodes[i].trunk; t != nil {
-			for _, b := range t.Branches() {
-				dst = append(dst, b.ENI)
-			}
-			for _, b := range t.Queue() {
+			bs = t.AppendBranches(bs[:0])
+			bs = t.AppendQueue(bs)
+			for _, b := range bs {
 				dst = append(dst, b.ENI)
 			}
 		}
@@ -565,6 +579,9 @@ func (c *Controller) AppendKnownENIs(dst []branch.ENIID) []branch.ENIID {
 	for _, jb := range c.jobs {
 		if jb.kind != 0 && jb.eni.IsValid() {
 			dst = append(dst, jb.eni)
+		}
+		if jb.kind != 0 && jb.calling && jb.ans.ENI.IsValid() {
+			dst = append(dst, jb.ans.ENI) // made, its answer on the way
 		}
 		if jb.di < len(jb.del) {
 			for _, b := range jb.del[jb.di:] {

@@ -67,6 +67,7 @@ func (c *Controller) sweepDone(ni NodeID) {
 // trunk.go DeleteAllBranchENIs).
 func (c *Controller) wipe(ni NodeID) {
 	n := &c.nodes[ni]
+	n.wipeSet = false
 	if n.trunk == nil {
 		return
 	}

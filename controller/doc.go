@@ -10,10 +10,10 @@
 // make an EC2 call on a named client, wake it at a time, annotate a pod,
 // re-read a node's trunk and advertised capacity, run a scheduling pass,
 // record a Kubernetes event. The caller applies them in order and at
-// once, stepping an EC2 answer back before it applies the next effect, so
-// that events come in the order the controller's own synchronous code
-// would give them. Nothing here reads a clock, draws from a global random
-// source or starts a goroutine; the same inputs give the same effects.
+// once; an EC2 call is made when its effect is applied, and its answer,
+// which carries its own latency, comes back as an input that much later.
+// Nothing here reads a clock, draws from a global random source or starts
+// a goroutine; the same inputs give the same effects.
 //
 // The controller owns what upstream keeps in its process: the workers and
 // their queues (30 branch workers, the node manager's async workers), the
@@ -33,12 +33,9 @@
 //   - Effects are appended to the caller's slice; Effect.Request and
 //     Effect.Event point into the controller and are valid until the next
 //     Step.
-//   - A Call that wants an answer is the last effect of its Step, so the
-//     caller may step the answer back at once, before it applies anything
-//     else.
-//   - A Call with a zero Timer wants no answer (the rollback of a failed
-//     trunk); every other Call must be answered, with Answered, before the
-//     controller is stepped at a later time.
+//   - A Call is made at once; its answer, written to Effect.Answer, is
+//     stepped back as Answered once its latency has passed. A Call with a
+//     nil Answer wants none (the rollback of a failed trunk).
 //   - Only a Wake whose Timer is Cancellable is ever cancelled.
 //   - On the hot path (a pod's Create job and its calls) Step allocates
 //     nothing once its buffers have grown.

@@ -36,7 +36,8 @@ const (
 	PodRunning
 	// PodEnded: such a pod was deleted or completed (Pod).
 	PodEnded
-	// Answered: EC2 answered the Call effect with this Timer (Timer, Answer).
+	// Answered: the answer to the Call effect with this Timer, which the
+	// caller wrote to the effect's Answer, has arrived (Timer).
 	Answered
 	// WokeUp: the time of a Wake effect came (Timer).
 	WokeUp
@@ -78,7 +79,6 @@ type Input struct {
 	UID    string
 	Timer  Timer
 	Join   *Join
-	Answer *fakeec2.Answer
 	Config *Config
 }
 
@@ -127,8 +127,9 @@ type EffectKind uint8
 // next effect is applied, as the controller's own synchronous code would
 // have it.
 const (
-	// Call: make Request on EC2 now, on Client, and step the answer back
-	// as Answered with Timer; a zero Timer wants no answer.
+	// Call: make Request on EC2 now, on Client; write the answer to
+	// Answer and step Answered with Timer once Answer.Latency has passed.
+	// A Call with a nil Answer wants none (the rollback of a failed trunk).
 	Call EffectKind = 1 + iota
 	// Wake: step WokeUp with Timer at At.
 	Wake
@@ -192,8 +193,9 @@ func (c Client) String() string {
 
 // Effect is one thing the controller wants done. Which fields matter
 // depends on Kind (see the EffectKind constants). Request and Event point
-// into the controller and are valid until the next Step; they keep an
-// Effect small, as most are wake-ups.
+// into the controller and are valid until the next Step; Answer points
+// into the job that awaits it. They keep an Effect small, as most are
+// wake-ups. Pod is -1 for a call no pod waits on.
 type Effect struct {
 	Kind    EffectKind
 	Client  Client
@@ -202,6 +204,7 @@ type Effect struct {
 	Timer   Timer
 	At      time.Duration
 	Request *fakeec2.Request
+	Answer  *fakeec2.Answer
 	Event   *Event
 }
 

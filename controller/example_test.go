@@ -20,9 +20,9 @@ func (noPolicies) SecurityGroups(controller.PodID) (branch.GroupSet, string, boo
 
 // An m5.large joins and the controller initialises its trunk: every EC2
 // call of the node manager's Init job, then the event. A caller applies
-// the effects in order: a Call is made on EC2 at once and its answer
-// stepped back before the next effect, a Wake is stepped back as WokeUp
-// when its time comes.
+// the effects in order: a Call is made on EC2 at once and its answer is
+// stepped back as Answered once its latency has passed; a Wake is
+// stepped back as WokeUp when its time comes.
 func Example() {
 	ec2, err := fakeec2.New(fakeec2.Config{NoAccountThrottling: true}, rand.New(rand.NewPCG(1, 3)))
 	if err != nil {
@@ -43,8 +43,9 @@ func Example() {
 	}
 
 	type wake struct {
-		at    time.Duration
-		timer controller.Timer
+		at     time.Duration
+		timer  controller.Timer
+		answer bool
 	}
 	var now time.Duration
 	var wakes []wake // in the order asked for; the earliest goes first
@@ -62,11 +63,12 @@ func Example() {
 			case controller.Call:
 				ans := ec2.Do(now, *e.Request)
 				fmt.Printf("%-6v %v %v\n", now, e.Client, e.Request.API)
-				if e.Timer != 0 {
-					step(controller.Input{Kind: controller.Answered, Timer: e.Timer, Answer: &ans})
+				if e.Answer != nil {
+					*e.Answer = ans
+					wakes = append(wakes, wake{now + ans.Latency, e.Timer, true})
 				}
 			case controller.Wake, controller.WakeIdle:
-				wakes = append(wakes, wake{e.At, e.Timer})
+				wakes = append(wakes, wake{e.At, e.Timer, false})
 			case controller.Emit:
 				fmt.Printf("%-6v %v %q\n", now, e.Event.Reason, e.Event.AppendMessage(nil))
 			}
@@ -86,7 +88,11 @@ func Example() {
 		w := wakes[next]
 		wakes = append(wakes[:next], wakes[next+1:]...)
 		now = w.at
-		step(controller.Input{Kind: controller.WokeUp, Timer: w.timer})
+		kind := controller.WokeUp
+		if w.answer {
+			kind = controller.Answered
+		}
+		step(controller.Input{Kind: kind, Timer: w.timer})
 	}
 	fmt.Println(ctl.Trunk(0))
 	// Output:

@@ -163,10 +163,10 @@ type harness struct {
 	lister *lister
 	now    time.Duration
 	wakes  wakeQueue
-	bufs   [][]Effect // one effects buffer per depth of nested steps
+	spare  fakeec2.Answer // where a call nobody awaits is answered
+	bufs   [][]Effect     // one effects buffer per depth of nested steps
 	depth  int
-	answer [4]fakeec2.Answer // per depth, so a Call's answer is not allocated
-	input  [4]Input          // per depth, so the observer's *Input is not allocated
+	input  [4]Input // per depth, so the observer's *Input is not allocated
 	obs    observer
 	// do answers a Call; nil means the fake EC2's Do.
 	do  func(now time.Duration, r fakeec2.Request) fakeec2.Answer
@@ -251,16 +251,20 @@ func (h *harness) apply(out []Effect) {
 		e := &out[i]
 		switch e.Kind {
 		case Call:
+			ans := &h.spare // a call nobody awaits answers here
+			if e.Answer != nil {
+				ans = e.Answer
+			}
 			if h.do != nil {
-				h.answer[d] = h.do(h.now, *e.Request)
+				*ans = h.do(h.now, *e.Request)
 			} else {
-				h.answer[d] = h.ec2.Do(h.now, *e.Request)
+				*ans = h.ec2.Do(h.now, *e.Request)
 			}
 			if h.obs != nil {
-				h.obs.effect(h.now, e, d, &h.answer[d])
+				h.obs.effect(h.now, e, d, ans)
 			}
-			if e.Timer != 0 {
-				_ = h.step(Input{Kind: Answered, Timer: e.Timer, Answer: &h.answer[d]})
+			if e.Answer != nil {
+				h.wakes.push(h.now+ans.Latency, e.Timer, false) // delivered as Answered
 			}
 			continue
 		case Wake, WakeIdle:
@@ -296,6 +300,10 @@ func (h *harness) run(limit time.Duration) (idle bool, err error) {
 func (h *harness) deliver() {
 	w := h.wakes.pop()
 	h.now = w.at
+	if w.timer.kind() == tCallEnd {
+		_ = h.step(Input{Kind: Answered, Timer: w.timer}) // an EC2 answer arriving
+		return
+	}
 	_ = h.step(Input{Kind: WokeUp, Timer: w.timer})
 }
 

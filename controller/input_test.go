@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/trunksim/trunksim/fakeec2"
 	"github.com/trunksim/trunksim/limits"
 )
 
@@ -121,24 +120,36 @@ func TestStepRefusesBadInputs(t *testing.T) {
 			in: func(*script) Input { return Input{Kind: PodEnded, Pod: 4} }},
 		{name: "answer nobody awaits: the job waits for its answer to arrive", why: "no call awaits this answer",
 			in: func(s *script) Input {
-				return Input{Kind: Answered, Timer: timer(tCallEnd, pod1Job(s)), Answer: &fakeec2.Answer{}}
+				return Input{Kind: Answered, Timer: timer(tCallEnd, pod1Job(s))}
 			}},
 		{name: "answer nobody awaits: no such job", why: "no call awaits this answer",
 			in: func(*script) Input {
-				return Input{Kind: Answered, Timer: timer(tCallEnd, 99), Answer: &fakeec2.Answer{}}
+				return Input{Kind: Answered, Timer: timer(tCallEnd, 99)}
 			}},
 		{name: "answer with a wake-up's timer", why: "no call awaits this answer",
 			in: func(s *script) Input {
-				return Input{Kind: Answered, Timer: timer(tStep, pod1Job(s)), Answer: &fakeec2.Answer{}}
+				return Input{Kind: Answered, Timer: timer(tStep, pod1Job(s))}
 			}},
-		{name: "answer without Answer", why: "no call awaits this answer",
-			in: func(s *script) Input { return Input{Kind: Answered, Timer: timer(tCallEnd, pod1Job(s))} }},
 		{name: "wake-up with the zero timer", why: "not a timer the controller set",
 			in: func(*script) Input { return Input{Kind: WokeUp} }},
 		{name: "wake-up of a job never made", why: "not a timer the controller set",
 			in: func(*script) Input { return Input{Kind: WokeUp, Timer: timer(tStep, 999)} }},
 		{name: "wake-up of an unknown node's sweep", why: "not a timer the controller set",
 			in: func(*script) Input { return Input{Kind: WokeUp, Timer: timer(tSweep, 7)} }},
+		{name: "wipe of a node never deleted", why: "not a timer the controller set",
+			in: func(*script) Input { return Input{Kind: WokeUp, Timer: timer(tWipe, 0)} }},
+		{name: "sweep tick that is not set", why: "not a timer the controller set",
+			in: func(*script) Input { return Input{Kind: WokeUp, Timer: timer(tSweep, 1)} }},
+		{name: "wake-up of a live job with a kind it does not await", why: "not a timer the controller set",
+			in: func(s *script) Input {
+				j := pod1Job(s)
+				for _, k := range []timerKind{tStep, tSubmit, tCallStart, tRetryCall} {
+					if t := timer(k, j); s.h.ctl.jobs[j].awaits != t {
+						return Input{Kind: WokeUp, Timer: t}
+					}
+				}
+				panic("the job awaits every kind")
+			}},
 		{name: "time went backwards", back: time.Nanosecond, why: "time went backwards",
 			in: func(*script) Input { return Input{Kind: PodBound, Pod: 5, Node: 0, UID: "uid-5"} }},
 		{name: "time went backwards for a wake-up", back: time.Second, why: "time went backwards",

@@ -28,7 +28,10 @@ type job struct {
 	gen   uint64 // controller generation that started it
 
 	req     fakeec2.Request // the EC2 call being made
+	ans     fakeec2.Answer  // its answer, written by the caller
 	calling bool            // an answer is awaited
+	callAt  time.Duration   // when the call was made
+	awaits  Timer           // the one wake-up or answer the job waits for
 	attempt int
 	err     error
 	mark    time.Duration // when the current wait began
@@ -220,8 +223,8 @@ func (c *Controller) call(j int32, a fakeec2.API) {
 	c.wake(wait, timer(tCallStart, j))
 }
 
-// callStart makes the call: the caller answers it at once, and the
-// answer's latency later the job hears it.
+// callStart makes the call: the caller makes it at once and steps the
+// answer back, as Answered, once its latency has passed.
 func (c *Controller) callStart(j int32) {
 	jb := c.jobs[j]
 	if jb.gen != c.generation {
@@ -229,9 +232,14 @@ func (c *Controller) callStart(j int32) {
 		return
 	}
 	c.fillRequest(jb)
-	jb.calling = true
+	jb.calling, jb.callAt, jb.awaits = true, c.now, timer(tCallEnd, j)
 	client, _ := c.clientFor(jb.req.API)
-	c.emit(Effect{Kind: Call, Client: client, Timer: timer(tCallEnd, j), Node: jb.node, Pod: jb.pod, Request: &jb.req})
+	pod := PodID(-1)
+	if jb.kind == jobCreate {
+		pod = jb.pod
+	}
+	c.emit(Effect{Kind: Call, Client: client, Timer: timer(tCallEnd, j), Node: jb.node, Pod: pod,
+		Request: &jb.req, Answer: &jb.ans})
 }
 
 // fillRequest sets the call's arguments from the job. It writes only the
@@ -262,14 +270,23 @@ func (c *Controller) fillRequest(jb *job) {
 	}
 }
 
-// answered takes EC2's answer to job j's call.
-func (c *Controller) answered(j int32, ans *fakeec2.Answer) {
+// answered takes EC2's answer to job j's call, which the caller wrote
+// into the job: retried by the SDK, or the job's next stage.
+func (c *Controller) answered(j int32) {
 	jb := c.jobs[j]
-	jb.calling = false
-	jb.err = ans.Err
+	ans := &jb.ans
+	jb.calling, jb.awaits = false, 0
+	c.notePart(jb, partCalls, ans.Latency)
 	if ans.Err != nil {
 		c.stats.EC2Errors++
 	}
+	if jb.gen != c.generation {
+		// The controller restarted during the call: EC2 did the work,
+		// nobody hears the answer, and the SDK does not retry it.
+		c.finish(j)
+		return
+	}
+	jb.err = ans.Err
 	switch jb.req.API {
 	case fakeec2.CreateNetworkInterface:
 		jb.eni = ans.ENI
@@ -281,20 +298,6 @@ func (c *Controller) answered(j int32, ans *fakeec2.Answer) {
 		} else {
 			jb.attached = ans.Attached
 		}
-	}
-	c.notePart(jb, partCalls, ans.Latency)
-	c.wake(ans.Latency, timer(tCallEnd, j))
-}
-
-// callEnd is the answer arriving: retried by the SDK, or the job's next
-// stage.
-func (c *Controller) callEnd(j int32) {
-	jb := c.jobs[j]
-	if jb.gen != c.generation {
-		// The controller restarted during the call: EC2 did the work,
-		// nobody hears the answer, and the SDK does not retry it.
-		c.finish(j)
-		return
 	}
 	if ae := fakeec2.AsAPIError(jb.err); ae != nil && ae.Retryable() && jb.attempt < c.maxAttempts {
 		// aws-sdk-go-v2 aws/retry jitter_backoff.go: a random fraction of

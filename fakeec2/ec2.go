@@ -3,6 +3,7 @@ package fakeec2
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"math/rand/v2"
 	"time"
 
@@ -627,6 +628,18 @@ func (e *EC2) Interfaces() []Interface {
 		out = append(out, n.Interface)
 	}
 	return out // in ID order already
+}
+
+// All yields every interface in ID order, without copying them all first.
+// The EC2 must not be called while the iteration runs.
+func (e *EC2) All() iter.Seq[Interface] {
+	return func(yield func(Interface) bool) {
+		for r := range e.enis.all() {
+			if !yield(r.Interface) {
+				return
+			}
+		}
+	}
 }
 
 // Len returns how many interfaces EC2 holds.

@@ -259,13 +259,13 @@ var modelAssumptions = [lineController + 1]string{
 // leakedENIs returns branch ENIs that exist in EC2 but that no live trunk
 // tracks (in use, cooling or deleting) and no create job is making.
 func (s *Sim) leakedENIs() []Interface {
-	known := s.ctl.AppendKnownENIs(nil)
+	known := s.ctl.AppendKnownENIs(make([]branch.ENIID, 0, s.ec2.Len()))
 	tracked := make(map[branch.ENIID]bool, len(known))
 	for _, e := range known {
 		tracked[e] = true
 	}
 	var out []Interface
-	for _, e := range s.ec2.Interfaces() {
+	for e := range s.ec2.All() {
 		if e.Kind == BranchInterface && !tracked[e.ID] {
 			out = append(out, e)
 		}

@@ -150,11 +150,7 @@ type Sim struct {
 	workloads     []*workload
 	workloadIndex map[string]int32
 
-	// effects holds a buffer per depth of nested controller steps (an
-	// EC2 answer is stepped while its call's effects are applied).
-	effects     [][]controller.Effect
-	answers     []fakeec2.Answer // EC2's answer being stepped, per depth
-	depth       int
+	effects     []controller.Effect                  // the buffer of the controller's steps
 	sweepTimers map[controller.Timer]scheduler.Timer // the wake-ups the controller may cancel
 	resyncTimer scheduler.Timer
 	message     []byte // scratch for an event's message
@@ -173,10 +169,10 @@ type Sim struct {
 	series   []Sample
 
 	// Event handlers, made once so scheduling allocates nothing.
-	evController, evKubelet, evComplete, evReplica, evPlace scheduler.Func
-	m                                                       metrics
-	tr                                                      tracer
-	acts                                                    []func(*Sim) error
+	evController, evAnswer, evKubelet, evComplete, evReplica, evPlace scheduler.Func
+	m                                                                 metrics
+	tr                                                                tracer
+	acts                                                              []func(*Sim) error
 }
 
 // New returns a simulation of an empty cluster at time zero.
@@ -208,9 +204,9 @@ func New(cfg Config) (*Sim, error) {
 	}
 	s.sweepTimers = make(map[controller.Timer]scheduler.Timer)
 	s.tr.init()
-	s.evController = s.wokeUp
+	s.evController, s.evAnswer = s.wokeUp, s.answered
 	s.evKubelet, s.evComplete, s.evReplica, s.evPlace = s.kubeletReady, s.complete, s.replicaEv, s.placeNow
-	s.apply(s.ctl.Start(0, s.effects0()))
+	s.apply(s.ctl.Start(0, nil))
 	return s, nil
 }
 

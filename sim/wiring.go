@@ -3,15 +3,13 @@ package sim
 import (
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/controller"
-	"github.com/trunksim/trunksim/fakeec2"
 )
 
 // The controller is a state machine (package controller): the Sim feeds
 // it what happens in the cluster and applies the effects it returns, on
-// the virtual clock, in the order it returns them. An effect's own
-// follow-up (EC2's answer to a call) is stepped back before the next
-// effect is applied, so the order of events is the one a controller
-// making its calls synchronously would give.
+// the virtual clock, in the order it returns them. An EC2 call is made on
+// the fake EC2 as its effect is applied, and its answer is fed back as an
+// input once the answer's latency has passed.
 
 // lister is the controller's view of the policies and service accounts.
 type lister struct{ s *Sim }
@@ -23,46 +21,35 @@ func (l lister) SecurityGroups(p controller.PodID) (branch.GroupSet, string, boo
 	return r.set, r.names, r.ids != nil
 }
 
-// effects0 returns the empty buffer for the effects of a step at the
-// current depth.
-func (s *Sim) effects0() []controller.Effect {
-	if s.depth == len(s.effects) {
-		s.effects = append(s.effects, nil)
-		s.answers = append(s.answers, fakeec2.Answer{})
-	}
-	return s.effects[s.depth][:0]
-}
-
 // feed gives the controller one input now and applies its effects.
+// Applying an effect never feeds the controller in turn, so one buffer
+// serves every step.
 func (s *Sim) feed(in controller.Input) {
-	out, err := s.ctl.Step(s.Now(), in, s.effects0())
+	out, err := s.ctl.Step(s.Now(), in, s.effects[:0])
 	if err != nil {
 		s.fail(err)
 	}
 	s.apply(out)
 }
 
-// apply applies a step's effects in order; out is the buffer of the
-// current depth, kept for the next step at that depth.
+// apply applies a step's effects in order, and keeps their buffer for the
+// next step.
 func (s *Sim) apply(out []controller.Effect) {
-	d := s.depth
-	s.effects[d] = out
-	s.depth++
+	s.effects = out
 	for i := range out {
 		s.applyOne(&out[i])
 	}
-	s.depth--
 }
 
 func (s *Sim) applyOne(e *controller.Effect) {
 	switch e.Kind {
 	case controller.Call:
-		// The answer lives in a slot of the depth's own, not on the heap.
-		ans := &s.answers[s.depth-1]
-		*ans = s.ec2.Do(s.Now(), *e.Request)
-		if e.Timer != 0 {
-			s.feed(controller.Input{Kind: controller.Answered, Timer: e.Timer, Answer: ans})
+		if e.Answer == nil {
+			s.ec2.Do(s.Now(), *e.Request) // nobody hears the answer
+			break
 		}
+		*e.Answer = s.ec2.Do(s.Now(), *e.Request)
+		s.after(e.Answer.Latency, s.evAnswer, uint64(e.Timer))
 	case controller.Wake:
 		t := s.after(e.At-s.Now(), s.evController, uint64(e.Timer))
 		if e.Timer.Cancellable() {
@@ -91,6 +78,11 @@ func (s *Sim) applyOne(e *controller.Effect) {
 	case controller.Resynced:
 		s.tr.rec(s.Now(), "Resync", "controller", "")
 	}
+}
+
+// answered is the event of an EC2 answer arriving at the controller.
+func (s *Sim) answered(arg uint64) {
+	s.feed(controller.Input{Kind: controller.Answered, Timer: controller.Timer(arg)})
 }
 
 // wokeUp is the event of a wake-up the controller asked for.

@@ -427,15 +427,20 @@ func (t *Trunk) Pod(pod string) (Branch, bool) {
 }
 
 // Branches returns the bound branches sorted by VLAN ID.
-func (t *Trunk) Branches() []Branch { return t.appendIn(make([]Branch, 0, t.inUse), bound) }
+func (t *Trunk) Branches() []Branch { return t.AppendBranches(make([]Branch, 0, t.inUse)) }
+
+// AppendBranches appends the bound branches, sorted by VLAN ID, to dst.
+func (t *Trunk) AppendBranches(dst []Branch) []Branch { return t.appendIn(dst, bound) }
 
 // Queue returns the delete queue, head first.
-func (t *Trunk) Queue() []Branch {
-	out := make([]Branch, t.queue.len())
-	for i := range out {
-		out[i] = t.branchAt(t.queue.at(i))
+func (t *Trunk) Queue() []Branch { return t.AppendQueue(make([]Branch, 0, t.queue.len())) }
+
+// AppendQueue appends the delete queue, head first, to dst.
+func (t *Trunk) AppendQueue(dst []Branch) []Branch {
+	for i := range t.queue.len() {
+		dst = append(dst, t.branchAt(t.queue.at(i)))
 	}
-	return out
+	return dst
 }
 
 // DeletingBranches returns the branches being deleted, sorted by VLAN ID.
