@@ -137,6 +137,15 @@ type Parts struct {
 	APIServer  time.Duration // in the Kubernetes client's rate limiter
 }
 
+func (p *Parts) add(q *Parts) {
+	p.Capacity += q.Capacity
+	p.Queue += q.Queue
+	p.ClientWait += q.ClientWait
+	p.Calls += q.Calls
+	p.Retries += q.Retries
+	p.APIServer += q.APIServer
+}
+
 // Stats counts what the controller did.
 type Stats struct {
 	TrunksCreated    int
@@ -541,7 +550,8 @@ func (c *Controller) PodWait(p PodID) (Wait, error) {
 // Dropped reports whether the pod is out of retries until the resync.
 func (c *Controller) Dropped(p PodID) bool { return c.knownPod(p) && c.pods[p].dropped }
 
-// Parts returns the controller's share of the pod's start-up latency.
+// Parts returns the controller's share of the pod's start-up latency, as
+// of the end of its last Create job.
 func (c *Controller) Parts(p PodID) Parts {
 	if !c.knownPod(p) {
 		return Parts{}

@@ -40,8 +40,9 @@ type job struct {
 	vlan     branch.VLAN
 	assoc    string
 	groups   branch.GroupSet
-	attached bool // the last DescribeNetworkInterfaces saw the trunk attached
-	listing  bool // the existing trunk's branches are being listed
+	attached bool  // the last DescribeNetworkInterfaces saw the trunk attached
+	parts    Parts // what a Create job charges its pod, until it ends
+	listing  bool  // the existing trunk's branches are being listed
 	listed   []fakeec2.Interface
 	del      []trunk.Branch
 	di       int
@@ -156,9 +157,14 @@ func (c *Controller) submitNew(kind jobKind, pi PodID, ni NodeID) {
 	c.submit(j)
 }
 
-// finish frees the job's worker and hands it to the next queued job.
+// finish frees the job's worker and hands it to the next queued job. A
+// Create job's share of its pod's start-up latency goes to the pod.
 func (c *Controller) finish(j int32) {
-	p := c.jobs[j].pool
+	jb := c.jobs[j]
+	if jb.kind == jobCreate {
+		c.pods[jb.pod].parts.add(&jb.parts)
+	}
+	p := jb.pool
 	*c.jobs[j] = job{del: c.jobs[j].del[:0]} // the buffer serves the next sweep
 	c.freeJobs = append(c.freeJobs, j)
 	if p.waiting() > 0 {
@@ -333,11 +339,10 @@ const (
 	partAPIServer
 )
 
+// notePart charges d to the job's pod, in the job until it ends (see
+// finish), so that a call touches the job alone.
 func (c *Controller) notePart(jb *job, k part, d time.Duration) {
-	if jb.kind != jobCreate {
-		return
-	}
-	p := &c.pods[jb.pod].parts
+	p := &jb.parts
 	switch k {
 	case partClientWait:
 		p.ClientWait += d
