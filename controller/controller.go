@@ -53,7 +53,8 @@ type Controller struct {
 	freeJobs             []int32
 	branchPool, nodePool pool
 	user, instance, api  *rate.Limiter
-	droppedPods          []PodID // dropped after their retries since the last resync
+	droppedPods          []PodID         // dropped after their retries since the last resync
+	podErrs              map[PodID]error // why each pod's last attempt failed, for the few that did
 	spareDel             []trunk.Branch
 	generation           uint64
 	stats                Stats
@@ -84,34 +85,32 @@ type node struct {
 	live       int // bound pods not ended
 }
 
-// pod is what the controller knows of a pod that requests pod-eni.
+// pod is what the controller knows of a pod that requests pod-eni. It is
+// kept small and with few pointers: there is one per such pod of a run.
 type pod struct {
-	uid     string
-	node    NodeID
-	known   bool
-	ended   bool
-	running bool
+	uid    string
+	groups branch.GroupSet
+	eni    branch.ENIID
+	mark   time.Duration
+	parts  Parts
+	node   NodeID
+	job    int32 // Create job in flight, noJob if none, jobQueued while queued
+	vlan   branch.VLAN
 
+	failures  int32
+	wait      Wait
+	ended     bool
+	running   bool
 	annotated bool
-	eni       branch.ENIID
-	vlan      branch.VLAN
-	groups    branch.GroupSet
-
-	job      int32 // Create job in flight, noJob if none, jobQueued while queued
-	failures int
-	dropped  bool
-	waitCap  bool
-	wait     Wait
-	err      error
-	mark     time.Duration
-	parts    Parts
+	dropped   bool
+	waitCap   bool
 }
 
 // podBlockSize is the most pod records allocated at once.
 const podBlockSize = 256
 
 // pending reports whether the pod is bound and waiting for its sandbox.
-func (p *pod) pending() bool { return p.known && !p.ended && !p.running }
+func (p *pod) pending() bool { return !p.ended && !p.running }
 
 // Wait says what a pending pod's last Create attempt ran into.
 type Wait uint8
@@ -224,10 +223,28 @@ func (c *Controller) Step(now time.Duration, in Input, out []Effect) ([]Effect, 
 	case Configured:
 		c.configure(*in.Config)
 	}
-	if c.broken != nil {
-		return c.end(), c.broken
+	return c.end(), c.broken
+}
+
+// Wake is Step of a WokeUp input for t, without making the Input: the
+// path most steps take.
+func (c *Controller) Wake(now time.Duration, t Timer, out []Effect) ([]Effect, error) {
+	if now < c.now || !c.timerSet(t) {
+		return c.Step(now, Input{Kind: WokeUp, Timer: t}, out) // for its refusal
 	}
-	return c.end(), nil
+	c.begin(now, out)
+	c.wokeUp(t)
+	return c.end(), c.broken
+}
+
+// Answer is Step of an Answered input for t, without making the Input.
+func (c *Controller) Answer(now time.Duration, t Timer, out []Effect) ([]Effect, error) {
+	if now < c.now || !c.callAwaited(now, t) {
+		return c.Step(now, Input{Kind: Answered, Timer: t}, out) // for its refusal
+	}
+	c.begin(now, out)
+	c.answered(t.index())
+	return c.end(), c.broken
 }
 
 // must records err, which the controller's own records say cannot be,
@@ -418,7 +435,7 @@ func (c *Controller) podBound(pi PodID, ni NodeID, uid string) {
 	}
 	p := &c.podBlock[0]
 	c.podBlock = c.podBlock[1:]
-	*p = pod{uid: uid, node: ni, known: true, job: noJob}
+	*p = pod{uid: uid, node: ni, job: noJob}
 	c.pods[pi] = p
 	n := &c.nodes[ni]
 	n.live++
@@ -544,7 +561,7 @@ func (c *Controller) PodWait(p PodID) (Wait, error) {
 	if !c.knownPod(p) {
 		return 0, nil
 	}
-	return c.pods[p].wait, c.pods[p].err
+	return c.pods[p].wait, c.podErrs[p]
 }
 
 // Dropped reports whether the pod is out of retries until the resync.

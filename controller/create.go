@@ -194,8 +194,12 @@ func (c *Controller) endCreate(j int32, err error) {
 		return
 	}
 	c.podEvent(pi, Event{Reason: BranchAllocationFailed, Err: err})
-	p.wait, p.err = WaitFailed, err
-	if p.failures >= c.cfg.MaxRetries {
+	p.wait = WaitFailed
+	if c.podErrs == nil {
+		c.podErrs = make(map[PodID]error)
+	}
+	c.podErrs[pi] = err
+	if int(p.failures) >= c.cfg.MaxRetries {
 		p.dropped, p.wait = true, WaitDropped
 		c.droppedPods = append(c.droppedPods, pi)
 		p.failures = 0

@@ -224,11 +224,13 @@ func b2i(b bool) int {
 // waiting for its branch, what the controller's last attempt ran into.
 func (s *Sim) reasonOf(pi int32) string {
 	p := s.pods[pi]
-	if p.phase == Pending && p.node < 0 {
+	switch {
+	case p.phase != Pending:
+		return ""
+	case p.node < 0:
 		return s.unscheduled[b2i(p.needsBranch)]
-	}
-	if !p.needsBranch || p.node < 0 {
-		return p.reason
+	case !p.needsBranch:
+		return "" // an ordinary pod runs as soon as it is bound
 	}
 	wait, err := s.ctl.PodWait(controller.PodID(pi))
 	switch wait {
@@ -239,7 +241,7 @@ func (s *Sim) reasonOf(pi int32) string {
 	case controller.WaitDropped:
 		return "branch allocation failed: " + err.Error() + " (dropped after retries; next try at the resync)"
 	}
-	return p.reason
+	return "waiting for the controller to annotate the branch ENI (FailedCreatePodSandBox until then)"
 }
 
 // pickNode returns the node a pending pod goes to, or -1 and why none
@@ -300,7 +302,6 @@ func (s *Sim) bind(pi, ni int32) {
 	p, n := s.pods[pi], s.nodes[ni]
 	p.node, p.bound = ni, s.Now()
 	p.scheduling = p.bound - p.created
-	p.reason = ""
 	n.pods++
 	n.bound = append(n.bound, pi)
 	if p.needsBranch {
@@ -314,7 +315,6 @@ func (s *Sim) bind(pi, ni int32) {
 		s.ready(pi)
 		return
 	}
-	p.reason = "waiting for the controller to annotate the branch ENI (FailedCreatePodSandBox until then)"
 	// Pods are numbered in creation order from 1, as s.pods holds them.
 	var buf [24]byte
 	uid := string(strconv.AppendInt(append(buf[:0], "uid-"...), int64(pi)+1, 10))
@@ -353,7 +353,7 @@ func (s *Sim) complete(arg uint64) { s.terminate(int32(arg), Succeeded, endCompl
 // ready marks the pod's network ready: it is Running.
 func (s *Sim) ready(pi int32) {
 	p := s.pods[pi]
-	p.phase, p.ready, p.reason = Running, s.Now(), ""
+	p.phase, p.ready = Running, s.Now()
 	s.m.running++
 	defer s.sample()
 	if p.needsBranch {

@@ -111,7 +111,6 @@ type pod struct {
 	created     time.Duration
 	bound       time.Duration
 	ready       time.Duration
-	reason      string // why it is not running yet, when the controller has not said
 
 	workload int32 // owning workload, -1 if none
 	revision int
@@ -206,7 +205,7 @@ func New(cfg Config) (*Sim, error) {
 	s.tr.init()
 	s.evController, s.evAnswer = s.wokeUp, s.answered
 	s.evKubelet, s.evComplete, s.evReplica, s.evPlace = s.kubeletReady, s.complete, s.replicaEv, s.placeNow
-	s.apply(s.ctl.Start(0, nil))
+	s.applyStep(s.ctl.Start(0, nil), nil)
 	return s, nil
 }
 

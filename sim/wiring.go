@@ -26,15 +26,15 @@ func (l lister) SecurityGroups(p controller.PodID) (branch.GroupSet, string, boo
 // serves every step.
 func (s *Sim) feed(in controller.Input) {
 	out, err := s.ctl.Step(s.Now(), in, s.effects[:0])
+	s.applyStep(out, err)
+}
+
+// applyStep applies a step's effects in order, keeps their buffer for the
+// next step, and stops the run at the step's error.
+func (s *Sim) applyStep(out []controller.Effect, err error) {
 	if err != nil {
 		s.fail(err)
 	}
-	s.apply(out)
-}
-
-// apply applies a step's effects in order, and keeps their buffer for the
-// next step.
-func (s *Sim) apply(out []controller.Effect) {
 	s.effects = out
 	for i := range out {
 		s.applyOne(&out[i])
@@ -82,7 +82,8 @@ func (s *Sim) applyOne(e *controller.Effect) {
 
 // answered is the event of an EC2 answer arriving at the controller.
 func (s *Sim) answered(arg uint64) {
-	s.feed(controller.Input{Kind: controller.Answered, Timer: controller.Timer(arg)})
+	out, err := s.ctl.Answer(s.Now(), controller.Timer(arg), s.effects[:0])
+	s.applyStep(out, err)
 }
 
 // wokeUp is the event of a wake-up the controller asked for.
@@ -91,7 +92,8 @@ func (s *Sim) wokeUp(arg uint64) {
 	if t.Cancellable() {
 		delete(s.sweepTimers, t)
 	}
-	s.feed(controller.Input{Kind: controller.WokeUp, Timer: t})
+	out, err := s.ctl.Wake(s.Now(), t, s.effects[:0])
+	s.applyStep(out, err)
 }
 
 // emit records a Kubernetes event the controller emitted.
