@@ -369,6 +369,14 @@ func (e *EC2) InjectFault(f Fault) error {
 // takes Answer.Latency to arrive.
 func (e *EC2) Do(now time.Duration, r Request) Answer {
 	var ans Answer
+	e.Call(now, &r, &ans)
+	return ans
+}
+
+// Call is Do that reads the request and writes the answer in place, for
+// callers that keep both.
+func (e *EC2) Call(now time.Duration, r *Request, ans *Answer) {
+	*ans = Answer{}
 	switch r.API {
 	case DescribeInstances, DescribeSubnets:
 		ans.Err = e.admit(now, r.API)
@@ -400,10 +408,9 @@ func (e *EC2) Do(now time.Duration, r Request) Answer {
 		ans.Err = e.DeleteNetworkInterface(now, r.ENI)
 	default:
 		ans.Err = fmt.Errorf("fakeec2: %v is not an action", r.API)
-		return ans
+		return
 	}
 	ans.Latency = e.latency()
-	return ans
 }
 
 // latency is how long the last call admitted takes.

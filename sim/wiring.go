@@ -48,7 +48,7 @@ func (s *Sim) applyOne(e *controller.Effect) {
 			s.ec2.Do(s.Now(), *e.Request) // nobody hears the answer
 			break
 		}
-		*e.Answer = s.ec2.Do(s.Now(), *e.Request)
+		s.ec2.Call(s.Now(), e.Request, e.Answer)
 		s.after(e.Answer.Latency, s.evAnswer, uint64(e.Timer))
 	case controller.Wake:
 		t := s.after(e.At-s.Now(), s.evController, uint64(e.Timer))
