@@ -18,11 +18,63 @@ func (noPolicies) SecurityGroups(controller.PodID) (branch.GroupSet, string, boo
 	return branch.GroupSet{}, "", false
 }
 
+// driver applies a controller's effects as a caller must: a Call is made
+// on EC2 at once and its answer stepped back as Answered once its latency
+// has passed; a Wake is stepped back as WokeUp when its time comes.
+type driver struct {
+	ctl   *controller.Controller
+	ec2   *fakeec2.EC2
+	now   time.Duration
+	later []pending // in the order asked for; the earliest goes first
+}
+
+type pending struct {
+	at    time.Duration
+	input controller.Input
+}
+
+func (d *driver) step(in controller.Input) {
+	out, err := d.ctl.Step(d.now, in, nil)
+	if err != nil {
+		panic(err)
+	}
+	d.apply(out)
+}
+
+func (d *driver) apply(out []controller.Effect) {
+	for _, e := range out {
+		switch e.Kind {
+		case controller.Call:
+			fmt.Printf("%-6v %v %v\n", d.now, e.Client, e.Request.API)
+			if e.Answer != nil {
+				*e.Answer = d.ec2.Do(d.now, *e.Request)
+				d.later = append(d.later, pending{d.now + e.Answer.Latency,
+					controller.Input{Kind: controller.Answered, Timer: e.Timer}})
+			}
+		case controller.Wake, controller.WakeIdle:
+			d.later = append(d.later, pending{e.At, controller.Input{Kind: controller.WokeUp, Timer: e.Timer}})
+		case controller.Emit:
+			fmt.Printf("%-6v %v %q\n", d.now, e.Event.Reason, e.Event.AppendMessage(nil))
+		}
+	}
+}
+
+// next steps the earliest pending input.
+func (d *driver) next() {
+	first := 0
+	for i, p := range d.later {
+		if p.at < d.later[first].at {
+			first = i
+		}
+	}
+	p := d.later[first]
+	d.later = append(d.later[:first], d.later[first+1:]...)
+	d.now = p.at
+	d.step(p.input)
+}
+
 // An m5.large joins and the controller initialises its trunk: every EC2
-// call of the node manager's Init job, then the event. A caller applies
-// the effects in order: a Call is made on EC2 at once and its answer is
-// stepped back as Answered once its latency has passed; a Wake is
-// stepped back as WokeUp when its time comes.
+// call of the node manager's Init job, then the event.
 func Example() {
 	ec2, err := fakeec2.New(fakeec2.Config{NoAccountThrottling: true}, rand.New(rand.NewPCG(1, 3)))
 	if err != nil {
@@ -41,58 +93,12 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-
-	type wake struct {
-		at     time.Duration
-		timer  controller.Timer
-		answer bool
-	}
-	var now time.Duration
-	var wakes []wake // in the order asked for; the earliest goes first
-	var apply func(out []controller.Effect)
-	step := func(in controller.Input) {
-		out, err := ctl.Step(now, in, nil)
-		if err != nil {
-			panic(err)
-		}
-		apply(out)
-	}
-	apply = func(out []controller.Effect) {
-		for _, e := range out {
-			switch e.Kind {
-			case controller.Call:
-				ans := ec2.Do(now, *e.Request)
-				fmt.Printf("%-6v %v %v\n", now, e.Client, e.Request.API)
-				if e.Answer != nil {
-					*e.Answer = ans
-					wakes = append(wakes, wake{now + ans.Latency, e.Timer, true})
-				}
-			case controller.Wake, controller.WakeIdle:
-				wakes = append(wakes, wake{e.At, e.Timer, false})
-			case controller.Emit:
-				fmt.Printf("%-6v %v %q\n", now, e.Event.Reason, e.Event.AppendMessage(nil))
-			}
-		}
-	}
-
-	apply(ctl.Start(now, nil))
-	step(controller.Input{Kind: controller.NodeJoined, Node: 0,
+	d := &driver{ctl: ctl, ec2: ec2}
+	d.apply(ctl.Start(d.now, nil))
+	d.step(controller.Input{Kind: controller.NodeJoined, Node: 0,
 		Join: &controller.Join{Name: "n1", Type: m5, OS: limits.OSLinux, WantsTrunk: true}})
 	for !ctl.Advertised(0) {
-		next := 0
-		for i, w := range wakes {
-			if w.at < wakes[next].at {
-				next = i
-			}
-		}
-		w := wakes[next]
-		wakes = append(wakes[:next], wakes[next+1:]...)
-		now = w.at
-		kind := controller.WokeUp
-		if w.answer {
-			kind = controller.Answered
-		}
-		step(controller.Input{Kind: kind, Timer: w.timer})
+		d.next()
 	}
 	fmt.Println(ctl.Trunk(0))
 	// Output:

@@ -73,23 +73,23 @@ func continuation(t *testing.T, s *script) []string {
 	return formatRows(s.out)
 }
 
-// TestStepRefusesBadInputs checks the contract of Step: an input it
-// cannot take is refused with an *InputError wrapping ErrBadInput, the
-// caller's slice comes back as it was, and the controller is unchanged:
-// its accessors say the same, and the inputs that follow give the same
-// effects as they give a twin that never saw the bad input.
-func TestStepRefusesBadInputs(t *testing.T) {
+// refusal is an input Step must refuse, and why.
+type refusal struct {
+	name string
+	in   func(s *script) Input
+	back time.Duration // how far before the controller's time the input comes
+	why  string
+}
+
+// refusals are the inputs TestStepRefusesBadInputs gives, each on its own
+// copy of the fixture.
+func refusals(t *testing.T) []refusal {
 	m5, err := limits.Default().Lookup("m5.large")
 	if err != nil {
 		t.Fatal(err)
 	}
 	pod1Job := func(s *script) int32 { return s.h.ctl.pods[1].job }
-	cases := []struct {
-		name string
-		in   func(s *script) Input
-		back time.Duration // how far before the controller's time the input comes
-		why  string
-	}{
+	return []refusal{
 		{name: "node joined twice", why: "node already known",
 			in: func(*script) Input {
 				return Input{Kind: NodeJoined, Node: 0, Join: &Join{Name: "n1", Type: m5, OS: limits.OSLinux}}
@@ -161,6 +161,15 @@ func TestStepRefusesBadInputs(t *testing.T) {
 		{name: "unknown input kind", why: "unknown input",
 			in: func(*script) Input { return Input{Kind: 42} }},
 	}
+}
+
+// TestStepRefusesBadInputs checks the contract of Step: an input it
+// cannot take is refused with an *InputError wrapping ErrBadInput, the
+// caller's slice comes back as it was, and the controller is unchanged:
+// its accessors say the same, and the inputs that follow give the same
+// effects as they give a twin that never saw the bad input.
+func TestStepRefusesBadInputs(t *testing.T) {
+	cases := refusals(t)
 	want := continuation(t, refusalFixture(t))
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 
 // action is one thing a property run does to the cluster.
 type action struct {
-	kind int // see play
+	kind int // see commands
 	a    int
 	d    time.Duration
 }
@@ -34,11 +34,29 @@ var propertyTypes = []string{"m5.large", "c5.xlarge", "t3.medium"}
 // (a failed deletion may put a branch back over the limit, as upstream).
 func play(t *rapid.T, acts []action, throttling, faults bool) []string {
 	s := newScript()
-	var setup []string
-	if !throttling {
-		setup = append(setup, "ec2 throttling=off")
-	} else {
-		setup = append(setup, "ec2 mutating-bucket=5 mutating-refill=2")
+	for _, c := range propertySetup(throttling, faults) {
+		if err := s.exec(c); err != nil {
+			t.Fatalf("%s: %v", c, err)
+		}
+	}
+	if err := s.started(); err != nil {
+		t.Fatal(err)
+	}
+	s.h.check = func() error { return checkTrunks(s.h.ctl) }
+	cmds := commands(append([]action{{kind: 0}}, acts...)) // a node first
+	for _, cmd := range append(cmds, "run-for 10m", "state") {
+		if err := s.exec(cmd); err != nil {
+			t.Fatalf("%s at %v: %v", cmd, s.h.now, err)
+		}
+	}
+	return formatRows(s.out)
+}
+
+// propertySetup is the EC2 a property run plays against.
+func propertySetup(throttling, faults bool) []string {
+	setup := []string{"ec2 throttling=off"}
+	if throttling {
+		setup = []string{"ec2 mutating-bucket=5 mutating-refill=2"}
 	}
 	if faults {
 		setup = append(setup,
@@ -47,77 +65,57 @@ func play(t *rapid.T, acts []action, throttling, faults bool) []string {
 			"fault api=DescribeNetworkInterfaces code=InternalError p=0.2",
 			"fault api=CreateNetworkInterfacePermission code=ServiceUnavailable p=0.1")
 	}
-	for _, c := range setup {
-		if err := s.exec(c); err != nil {
-			t.Fatalf("%s: %v", c, err)
+	return setup
+}
+
+// checkTrunks is the invariant held after every step: each trunk is
+// consistent and holds no more branches, in use and cooling, than its
+// limit.
+func checkTrunks(c *Controller) error {
+	for i := range c.nodes {
+		tr := c.Trunk(NodeID(i))
+		if tr == nil {
+			continue
+		}
+		if err := tr.Check(); err != nil {
+			return err
+		}
+		if tr.InUse()+tr.Cooling() > tr.Limit() {
+			return fmt.Errorf("node %d: %d in use + %d cooling > limit %d", i, tr.InUse(), tr.Cooling(), tr.Limit())
 		}
 	}
-	if err := s.started(); err != nil {
-		t.Fatal(err)
-	}
-	c := s.h.ctl
-	s.h.check = func() error {
-		for i := range c.nodes {
-			tr := c.Trunk(NodeID(i))
-			if tr == nil {
-				continue
-			}
-			if err := tr.Check(); err != nil {
-				return err
-			}
-			if tr.InUse()+tr.Cooling() > tr.Limit() {
-				return fmt.Errorf("node %d: %d in use + %d cooling > limit %d", i, tr.InUse(), tr.Cooling(), tr.Limit())
-			}
-		}
-		return nil
-	}
+	return nil
+}
+
+// commands turns actions into script commands, skipping those that have
+// nothing to act on yet.
+func commands(acts []action) []string {
 	nodes, pods := 0, 0
 	var gone []bool
-	for _, a := range append([]action{{kind: 0}}, acts...) { // a node first
-		var cmd string
-		switch a.kind {
-		case 0:
-			cmd = fmt.Sprintf("join node=%d name=n%d type=%s", nodes, nodes, propertyTypes[a.a%len(propertyTypes)])
+	var cmds []string
+	for _, a := range acts {
+		switch {
+		case a.kind == 0:
+			cmds = append(cmds, fmt.Sprintf("join node=%d name=n%d type=%s", nodes, nodes, propertyTypes[a.a%len(propertyTypes)]))
 			nodes++
 			gone = append(gone, false)
-		case 1, 2:
-			if nodes == 0 {
-				continue
-			}
-			cmd = fmt.Sprintf("bind pod=%d node=%d", pods, a.a%nodes)
+		case (a.kind == 1 || a.kind == 2) && nodes > 0:
+			cmds = append(cmds, fmt.Sprintf("bind pod=%d node=%d", pods, a.a%nodes))
 			pods++
-		case 3:
-			if pods == 0 {
-				continue
-			}
-			cmd = fmt.Sprintf("running pod=%d", a.a%pods)
-		case 4:
-			if pods == 0 {
-				continue
-			}
-			cmd = fmt.Sprintf("end pod=%d", a.a%pods)
-		case 5:
-			if nodes == 0 || gone[a.a%nodes] {
-				continue
-			}
+		case a.kind == 3 && pods > 0:
+			cmds = append(cmds, fmt.Sprintf("running pod=%d", a.a%pods))
+		case a.kind == 4 && pods > 0:
+			cmds = append(cmds, fmt.Sprintf("end pod=%d", a.a%pods))
+		case a.kind == 5 && nodes > 0 && !gone[a.a%nodes]:
 			gone[a.a%nodes] = true
-			cmd = fmt.Sprintf("delete node=%d", a.a%nodes)
-		case 6:
-			cmd = "restart"
-		default:
-			cmd = "run-for " + a.d.String()
-		}
-		if err := s.exec(cmd); err != nil {
-			t.Fatalf("%s at %v: %v", cmd, s.h.now, err)
+			cmds = append(cmds, fmt.Sprintf("delete node=%d", a.a%nodes))
+		case a.kind == 6:
+			cmds = append(cmds, "restart")
+		case a.kind > 6:
+			cmds = append(cmds, "run-for "+a.d.String())
 		}
 	}
-	if err := s.exec("run-for 10m"); err != nil {
-		t.Fatalf("run-for 10m at %v: %v", s.h.now, err)
-	}
-	if err := s.exec("state"); err != nil {
-		t.Fatal(err)
-	}
-	return formatRows(s.out)
+	return cmds
 }
 
 // TestPropertyInvariantsAndDeterminism drives random sequences of joins,
