@@ -47,7 +47,7 @@ func (s *Sim) createPod(key string, nsLen int, labels *labelSet, sa string, life
 	p := &s.podBlock[0]
 	s.podBlock = s.podBlock[1:]
 	*p = pod{key: key, nsLen: int32(nsLen), labels: labels, sa: sa, lifetime: lifetime,
-		phase: Pending, node: -1, workload: -1, created: s.Now()}
+		phase: Pending, node: -1, workload: -1, created: s.Now(), plainKey: plain(key)}
 	pi := int32(len(s.pods))
 	s.pods = append(s.pods, p)
 	s.podIndex[key] = pi

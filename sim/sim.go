@@ -107,6 +107,7 @@ type pod struct {
 	phase       Phase
 	needsBranch bool
 	annotatedOK bool // the controller's annotation is there for the kubelet
+	plainKey    bool // the key has nothing a JSON string escapes
 	toldUnfit   bool // a FailedScheduling event was recorded for it
 	created     time.Duration
 	bound       time.Duration

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // tracer writes the canonical event log: one JSON object per line,
@@ -65,8 +66,25 @@ func (t *tracer) object(kind, name string) {
 }
 
 // objectPod writes the open line's object as pod/namespace/name, which is
-// "pod/" and the pod's key.
-func (t *tracer) objectPod(p *pod) { t.object("pod", p.key) }
+// "pod/" and the pod's key; a key with nothing to escape, as most are, is
+// copied as it is.
+func (t *tracer) objectPod(p *pod) {
+	if p.plainKey {
+		t.buf = append(append(append(t.buf, "pod/"...), p.key...), '"')
+		return
+	}
+	t.object("pod", p.key)
+}
+
+// plain reports whether s has no byte JSON escapes.
+func plain(s string) bool {
+	for i := plainWords(s); i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
 
 // detail opens the line's detail; text adds to it, and end closes
 // it with the line.
@@ -74,8 +92,13 @@ func (t *tracer) detail() { t.buf = append(t.buf, `,"detail":"`...) }
 
 func (t *tracer) text(s string) { t.buf = appendJSONChars(t.buf, s) }
 
-// textBytes is text for a message built in a buffer.
-func (t *tracer) textBytes(b []byte) { t.buf = appendJSONChars(t.buf, b) }
+// textBytes is text for a message built in a buffer. The buffer is read
+// as a string in place: nothing changes it while it is escaped.
+func (t *tracer) textBytes(b []byte) {
+	if len(b) > 0 {
+		t.buf = appendJSONChars(t.buf, unsafe.String(&b[0], len(b)))
+	}
+}
 
 // end closes the line, and its detail when withDetail says one is open,
 // and writes the line out.
@@ -182,7 +205,7 @@ func appendSeconds(b []byte, d time.Duration) []byte {
 // that has no byte JSON escapes: below 0x20, a quote, a backslash or
 // non-ASCII. It tests eight bytes at once; a word it flags may still be
 // plain, which only ends the prefix early.
-func plainWords[T string | []byte](s T) int {
+func plainWords(s string) int {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
@@ -201,7 +224,7 @@ func plainWords[T string | []byte](s T) int {
 // appendJSONChars appends s escaped for a JSON string, without quotes.
 // Escaping works character by character, so pieces joined at an ASCII
 // character escape to the same bytes as the whole.
-func appendJSONChars[T string | []byte](b []byte, s T) []byte {
+func appendJSONChars(b []byte, s string) []byte {
 	const hexd = "0123456789abcdef"
 	// Names and messages are plain ASCII as a rule: copy the run of
 	// characters that need no escape in one go, found eight at a time.
@@ -235,7 +258,7 @@ func appendJSONChars[T string | []byte](b []byte, s T) []byte {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
+		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			b = append(b, `\ufffd`...)
 		} else {

@@ -80,3 +80,23 @@ func BenchmarkAppendJSONChars(b *testing.B) {
 		}
 	}
 }
+
+// plain passes only strings that escaping leaves as they are, so a pod
+// key it passes may be copied into the trace as it is; it passes every
+// string of plain ASCII.
+func TestPlainStringsNeedNoEscaping(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		b := rapid.SliceOfN(rapid.SampledFrom([]byte("ab/-.0\"\\\n\x01\x7f\xc3\xa9\xff")), 0, 40).Draw(t, "bytes")
+		s := string(b)
+		ascii := true
+		for _, c := range b {
+			ascii = ascii && c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf
+		}
+		if got := plain(s); got != ascii {
+			t.Fatalf("plain(%q) = %v, want %v", s, got, ascii)
+		}
+		if plain(s) && string(appendJSONChars(nil, s)) != s {
+			t.Fatalf("plain(%q), yet escaping changes it", s)
+		}
+	})
+}
