@@ -59,6 +59,7 @@ type Controller struct {
 	generation           uint64
 	stats                Stats
 	broken               error           // the first inconsistency found, see must
+	req                  fakeec2.Request // the request of this step's Call
 	rollback             fakeec2.Request // a failed Init's DeleteNetworkInterface
 }
 
@@ -136,7 +137,8 @@ type Parts struct {
 	APIServer  time.Duration // in the Kubernetes client's rate limiter
 }
 
-func (p *Parts) add(q *Parts) {
+// Add adds q's parts to p's.
+func (p *Parts) Add(q Parts) {
 	p.Capacity += q.Capacity
 	p.Queue += q.Queue
 	p.ClientWait += q.ClientWait
@@ -482,7 +484,7 @@ func (c *Controller) wokeUp(t Timer) {
 	case tCallStart:
 		c.callStart(i)
 	case tRetryCall:
-		c.call(i, c.jobs[i].req.API)
+		c.call(i, c.jobs[i].api)
 	case tSweep:
 		c.nodes[i].sweepSet = false
 		c.sweepTick(NodeID(i))

@@ -107,22 +107,27 @@ func (c *Controller) stepSweep(j int32) {
 			return
 		}
 		c.deleteNext(j)
-	case dDisassociated:
-		c.call(j, fakeec2.DeleteNetworkInterface)
-	case dDeleted:
-		c.deleteDone(j)
+	default:
+		c.stepDelete(j)
 	}
 }
 
 func (c *Controller) stepWipe(j int32) {
 	jb := c.jobs[j]
-	switch jb.stage {
-	case dNext:
-		if len(jb.del) == 0 {
-			c.finish(j)
-			return
-		}
-		c.deleteNext(j)
+	if jb.stage != dNext {
+		c.stepDelete(j)
+		return
+	}
+	if len(jb.del) == 0 {
+		c.finish(j)
+		return
+	}
+	c.deleteNext(j)
+}
+
+// stepDelete goes on with deleting a sweep's or wipe's current ENI.
+func (c *Controller) stepDelete(j int32) {
+	switch c.jobs[j].stage {
 	case dDisassociated:
 		c.call(j, fakeec2.DeleteNetworkInterface)
 	case dDeleted:

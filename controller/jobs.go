@@ -27,11 +27,11 @@ type job struct {
 	pool  *pool
 	gen   uint64 // controller generation that started it
 
-	req     fakeec2.Request // the EC2 call being made
-	ans     fakeec2.Answer  // its answer, written by the caller
-	calling bool            // an answer is awaited
-	callAt  time.Duration   // when the call was made
-	awaits  Timer           // the one wake-up or answer the job waits for
+	api     fakeec2.API    // the EC2 call being made
+	ans     fakeec2.Answer // its answer, written by the caller
+	calling bool           // an answer is awaited
+	callAt  time.Duration  // when the call was made
+	awaits  Timer          // the one wake-up or answer the job waits for
 	attempt int
 	err     error
 	mark    time.Duration // when the current wait began
@@ -162,7 +162,7 @@ func (c *Controller) submitNew(kind jobKind, pi PodID, ni NodeID) {
 func (c *Controller) finish(j int32) {
 	jb := c.jobs[j]
 	if jb.kind == jobCreate {
-		c.pods[jb.pod].parts.add(&jb.parts)
+		c.pods[jb.pod].parts.Add(jb.parts)
 	}
 	p := jb.pool
 	*c.jobs[j] = job{del: c.jobs[j].del[:0]} // the buffer serves the next sweep
@@ -215,7 +215,7 @@ func (c *Controller) clientFor(a fakeec2.API) (Client, bool) {
 // MaxAttempts. The job resumes at its next stage with the result.
 func (c *Controller) call(j int32, a fakeec2.API) {
 	jb := c.jobs[j]
-	jb.req.API = a
+	jb.api = a
 	if jb.attempt == 0 {
 		jb.attempt = 1
 	}
@@ -239,21 +239,23 @@ func (c *Controller) callStart(j int32) {
 	}
 	c.fillRequest(jb)
 	jb.calling, jb.callAt, jb.awaits = true, c.now, timer(tCallEnd, j)
-	client, _ := c.clientFor(jb.req.API)
+	client, _ := c.clientFor(jb.api)
 	pod := PodID(-1)
 	if jb.kind == jobCreate {
 		pod = jb.pod
 	}
 	c.emit(Effect{Kind: Call, Client: client, Timer: timer(tCallEnd, j), Node: jb.node, Pod: pod,
-		Request: &jb.req, Answer: &jb.ans})
+		Request: &c.req, Answer: &jb.ans})
 }
 
-// fillRequest sets the call's arguments from the job. It writes only the
-// fields the action reads (see fakeec2.Request), so fields left from the
-// job's earlier calls do no harm.
+// fillRequest sets the call's arguments from the job in the controller's
+// one request, which a Call effect points to until the next Step. It
+// writes every field the action reads (see fakeec2.Request), and only
+// those, so fields left from other calls do no harm.
 func (c *Controller) fillRequest(jb *job) {
 	n := &c.nodes[jb.node]
-	r := &jb.req
+	r := &c.req
+	r.API = jb.api
 	switch r.API {
 	case fakeec2.CreateNetworkInterface:
 		r.Instance, r.Quota = n.name, c.cfg.GroupsPerInterface
@@ -293,7 +295,7 @@ func (c *Controller) answered(j int32) {
 		return
 	}
 	jb.err = ans.Err
-	switch jb.req.API {
+	switch jb.api {
 	case fakeec2.CreateNetworkInterface:
 		jb.eni = ans.ENI
 	case fakeec2.AssociateTrunkInterface:

@@ -527,40 +527,38 @@ func AppendENIDigits(b []byte, n uint64) []byte {
 	return b
 }
 
-// CreateNetworkInterfacePermission grants the INSTANCE-ATTACH permission.
-func (e *EC2) CreateNetworkInterfacePermission(now time.Duration, id branch.ENIID) error {
-	if err := e.admit(now, CreateNetworkInterfacePermission); err != nil {
-		return err
-	}
-	if e.enis.find(id) == nil {
-		return e.fail(CreateNetworkInterfacePermission, CodeENINotFound)
-	}
-	return nil
-}
-
-// AttachNetworkInterface attaches a trunk to its instance; it reaches
-// "attached" AttachDelay after the call answers (see Do).
-func (e *EC2) AttachNetworkInterface(now time.Duration, id branch.ENIID) error {
-	if err := e.admit(now, AttachNetworkInterface); err != nil {
-		return err
+// on admits a call about interface id and finds it, or answers NotFound.
+func (e *EC2) on(now time.Duration, a API, id branch.ENIID) (*eniRecord, error) {
+	if err := e.admit(now, a); err != nil {
+		return nil, err
 	}
 	r := e.enis.find(id)
 	if r == nil {
-		return e.fail(AttachNetworkInterface, CodeENINotFound)
+		return nil, e.fail(a, CodeENINotFound)
 	}
-	r.Attached = true
-	return nil
+	return r, nil
+}
+
+// CreateNetworkInterfacePermission grants the INSTANCE-ATTACH permission.
+func (e *EC2) CreateNetworkInterfacePermission(now time.Duration, id branch.ENIID) error {
+	_, err := e.on(now, CreateNetworkInterfacePermission, id)
+	return err
+}
+
+// AttachNetworkInterface attaches a trunk to its instance; it reaches
+// "attached" AttachDelay after the call answers (see Call).
+func (e *EC2) AttachNetworkInterface(now time.Duration, id branch.ENIID) error {
+	r, err := e.on(now, AttachNetworkInterface, id)
+	if err == nil {
+		r.Attached = true
+	}
+	return err
 }
 
 // ModifyNetworkInterfaceAttribute sets DeleteOnTermination on a trunk.
 func (e *EC2) ModifyNetworkInterfaceAttribute(now time.Duration, id branch.ENIID) error {
-	if err := e.admit(now, ModifyNetworkInterfaceAttribute); err != nil {
-		return err
-	}
-	if e.enis.find(id) == nil {
-		return e.fail(ModifyNetworkInterfaceAttribute, CodeENINotFound)
-	}
-	return nil
+	_, err := e.on(now, ModifyNetworkInterfaceAttribute, id)
+	return err
 }
 
 // AssociateTrunkInterface associates a branch with a trunk on a VLAN and
@@ -594,15 +592,11 @@ func (e *EC2) DisassociateTrunkInterface(now time.Duration, association string) 
 
 // DeleteNetworkInterface deletes an interface, and its association if any.
 func (e *EC2) DeleteNetworkInterface(now time.Duration, id branch.ENIID) error {
-	if err := e.admit(now, DeleteNetworkInterface); err != nil {
-		return err
+	r, err := e.on(now, DeleteNetworkInterface, id)
+	if err == nil {
+		e.remove(r)
 	}
-	n := e.enis.find(id)
-	if n == nil {
-		return e.fail(DeleteNetworkInterface, CodeENINotFound)
-	}
-	e.remove(n)
-	return nil
+	return err
 }
 
 func (e *EC2) remove(r *eniRecord) {

@@ -42,12 +42,7 @@ func (m *metrics) noteReady(p *pod, cp controller.Parts) {
 	m.ready = append(m.ready, p.ready-p.created)
 	ps := &m.partSum
 	ps.scheduling += p.scheduling
-	ps.Capacity += cp.Capacity
-	ps.Queue += cp.Queue
-	ps.ClientWait += cp.ClientWait
-	ps.Calls += cp.Calls
-	ps.Retries += cp.Retries
-	ps.APIServer += cp.APIServer
+	ps.Parts.Add(cp)
 	ps.kubelet += p.kubelet
 }
 
