@@ -20,7 +20,7 @@ func (c *Controller) enqueueCreate(pi PodID, delay time.Duration) {
 		c.submitNew(jobCreate, pi, p.node)
 		return
 	}
-	j := c.newJob(job{kind: jobCreate, pod: pi, node: p.node, pool: &c.branchPool})
+	j := c.newJob(jobCreate, pi, p.node, &c.branchPool, nil)
 	p.job = j
 	c.wake(delay, timer(tSubmit, j))
 }
@@ -59,24 +59,24 @@ func (c *Controller) stepCreate(j int32) {
 	case cGot:
 		c.reserve(j)
 	case cCreated:
-		if jb.err != nil {
+		if jb.ans.Err != nil {
 			// Unreserve cannot fail here: the reservation was made by this
 			// job, and nothing else releases a reserved, unbound slot.
 			c.must(n.trunk.Unreserve(p.uid))
 			c.branchesChanged(jb.node)
-			c.endCreate(j, jb.err)
+			c.endCreate(j, jb.ans.Err)
 			return
 		}
 		c.stats.BranchesCreated++
 		c.call(j, fakeec2.CreateNetworkInterfacePermission)
 	case cPermitted:
-		if jb.err != nil {
+		if jb.ans.Err != nil {
 			c.abort(j)
 			return
 		}
 		c.call(j, fakeec2.AssociateTrunkInterface)
 	case cAssociated:
-		if jb.err != nil {
+		if jb.ans.Err != nil {
 			c.abort(j)
 			return
 		}
@@ -169,7 +169,7 @@ func (c *Controller) abort(j int32) {
 	if c.nodes[jb.node].trunk != nil {
 		c.abortBranch(jb)
 	}
-	c.endCreate(j, jb.err)
+	c.endCreate(j, jb.ans.Err)
 }
 
 // abortBranch queues the job's branch for deletion first, with no

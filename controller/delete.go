@@ -76,7 +76,7 @@ func (c *Controller) wipe(ni NodeID) {
 	c.nodeChanged(ni)
 	c.cancelSweep(ni)
 	if len(left) > 0 {
-		c.submit(c.newJob(job{kind: jobWipe, node: ni, pool: &c.branchPool, del: left}))
+		c.submit(c.newJob(jobWipe, -1, ni, &c.branchPool, left))
 	}
 }
 
@@ -159,8 +159,8 @@ const deleteRetries = 4
 // any error; NotFound counts as deleted.
 func (c *Controller) deleteDone(j int32) {
 	jb := c.jobs[j]
-	ae := fakeec2.AsAPIError(jb.err)
-	ok := jb.err == nil || (ae != nil && ae.Code == fakeec2.CodeENINotFound)
+	ae := fakeec2.AsAPIError(jb.ans.Err)
+	ok := jb.ans.Err == nil || (ae != nil && ae.Code == fakeec2.CodeENINotFound)
 	if !ok && jb.tries < deleteRetries {
 		jb.tries++
 		jb.stage = dDisassociated
@@ -172,7 +172,7 @@ func (c *Controller) deleteDone(j int32) {
 		return
 	}
 	if jb.kind == jobWipe {
-		if jb.err == nil { // NotFound: someone else deleted it
+		if jb.ans.Err == nil { // NotFound: someone else deleted it
 			c.stats.BranchesDeleted++
 		}
 		jb.di++
@@ -207,7 +207,7 @@ func (c *Controller) sweptOne(jb *job, ok bool) {
 		// Deleted cannot fail: the sweep took the ENI from this trunk's
 		// queue, and only this job deletes it.
 		c.must(n.trunk.Deleted(jb.eni))
-		if jb.err == nil {
+		if jb.ans.Err == nil {
 			c.stats.BranchesDeleted++
 		}
 	default:

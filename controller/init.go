@@ -12,7 +12,7 @@ import (
 
 func (c *Controller) startInit(ni NodeID) {
 	c.nodes[ni].initing = true
-	c.submit(c.newJob(job{kind: jobInit, node: ni, pool: &c.nodePool}))
+	c.submit(c.newJob(jobInit, -1, ni, &c.nodePool, nil))
 }
 
 // Stages of a node Init (instance.go LoadDetails, trunk.go InitTrunk,
@@ -44,8 +44,8 @@ func (c *Controller) stepInit(j int32) {
 		c.endInit(j, nil)
 		return
 	}
-	if jb.err != nil && jb.stage > iStart {
-		c.endInit(j, jb.err)
+	if jb.ans.Err != nil && jb.stage > iStart {
+		c.endInit(j, jb.ans.Err)
 		return
 	}
 	switch jb.stage {
@@ -110,7 +110,7 @@ func (c *Controller) polled(j int32) {
 		return
 	}
 	if jb.existing {
-		if err := c.restoreTrunk(jb.node, t, jb.listed); err != nil {
+		if err := c.restoreTrunk(jb.node, t, jb.ans.Branches); err != nil {
 			c.endInit(j, err)
 			return
 		}

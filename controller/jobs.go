@@ -33,7 +33,6 @@ type job struct {
 	callAt  time.Duration  // when the call was made
 	awaits  Timer          // the one wake-up or answer the job waits for
 	attempt int
-	err     error
 	mark    time.Duration // when the current wait began
 
 	eni      branch.ENIID
@@ -43,7 +42,6 @@ type job struct {
 	attached bool  // the last DescribeNetworkInterfaces saw the trunk attached
 	parts    Parts // what a Create job charges its pod, until it ends
 	listing  bool  // the existing trunk's branches are being listed
-	listed   []fakeec2.Interface
 	del      []trunk.Branch
 	di       int
 	polls    int
@@ -105,25 +103,25 @@ func (p *pool) pop() queued {
 // drop empties the queue.
 func (p *pool) drop() { p.queue, p.head = p.queue[:0], 0 }
 
-// newJob stores j and returns its index. Jobs live behind pointers so a
-// *job held by a running step stays valid when the table grows.
-func (c *Controller) newJob(j job) int32 {
-	j.gen = c.generation
+// newJob makes a job and returns its index. A freed job is reused as
+// finish left it, zero but for its delete buffer, so making one writes
+// only the fields set here; jobs live behind pointers so a *job held by a
+// running step stays valid when the table grows.
+func (c *Controller) newJob(kind jobKind, pi PodID, ni NodeID, p *pool, del []trunk.Branch) int32 {
+	var i int32
 	if n := len(c.freeJobs); n > 0 {
-		i := c.freeJobs[n-1]
+		i = c.freeJobs[n-1]
 		c.freeJobs = c.freeJobs[:n-1]
-		if j.del == nil {
-			j.del = c.jobs[i].del // the last job's buffer, emptied by finish
-		}
-		*c.jobs[i] = j
-		return i
+	} else {
+		c.jobs = append(c.jobs, new(job))
+		i = int32(len(c.jobs) - 1)
 	}
-	// A fresh job is copied to the heap here rather than taking j's
-	// address, which would move every call's argument to the heap.
-	jp := new(job)
-	*jp = j
-	c.jobs = append(c.jobs, jp)
-	return int32(len(c.jobs) - 1)
+	jb := c.jobs[i]
+	jb.kind, jb.pod, jb.node, jb.pool, jb.gen = kind, pi, ni, p, c.generation
+	if del != nil {
+		jb.del = del
+	}
+	return i
 }
 
 // submit gives the job a worker now, or queues it for the next free one.
@@ -150,7 +148,7 @@ func (c *Controller) submitNew(kind jobKind, pi PodID, ni NodeID) {
 		}
 		return
 	}
-	j := c.newJob(job{kind: kind, pod: pi, node: ni, pool: q})
+	j := c.newJob(kind, pi, ni, q, nil)
 	if kind == jobCreate {
 		c.pods[pi].job = j
 	}
@@ -170,7 +168,8 @@ func (c *Controller) finish(j int32) {
 	if p.waiting() > 0 {
 		next := p.pop()
 		if next.job == noJob {
-			next.job = c.newJob(job{kind: next.kind, pod: next.pod, node: next.node, pool: p, mark: next.mark})
+			next.job = c.newJob(next.kind, next.pod, next.node, p, nil)
+			c.jobs[next.job].mark = next.mark
 			if next.kind == jobCreate {
 				c.pods[next.pod].job = next.job
 			}
@@ -294,20 +293,17 @@ func (c *Controller) answered(j int32) {
 		c.finish(j)
 		return
 	}
-	jb.err = ans.Err
 	switch jb.api {
 	case fakeec2.CreateNetworkInterface:
 		jb.eni = ans.ENI
 	case fakeec2.AssociateTrunkInterface:
 		jb.assoc = ans.Association
 	case fakeec2.DescribeNetworkInterfaces:
-		if jb.listing {
-			jb.listed = ans.Branches
-		} else {
+		if !jb.listing {
 			jb.attached = ans.Attached
-		}
+		} // a listing's branches stay in the answer for the rebuild
 	}
-	if ae := fakeec2.AsAPIError(jb.err); ae != nil && ae.Retryable() && jb.attempt < c.maxAttempts {
+	if ae := fakeec2.AsAPIError(jb.ans.Err); ae != nil && ae.Retryable() && jb.attempt < c.maxAttempts {
 		// aws-sdk-go-v2 aws/retry jitter_backoff.go: a random fraction of
 		// 2^attempt seconds, capped at 20 s.
 		backoff := time.Duration(c.rng.Float64() * float64(time.Second<<jb.attempt))

@@ -376,7 +376,18 @@ func (e *EC2) Do(now time.Duration, r Request) Answer {
 // Call is Do that reads the request and writes the answer in place, for
 // callers that keep both.
 func (e *EC2) Call(now time.Duration, r *Request, ans *Answer) {
-	*ans = Answer{}
+	// Each field is cleared only when set: an answer slot is reused call
+	// after call, and most fields are zero already.
+	if ans.ENI.IsValid() {
+		ans.ENI = branch.ENIID{}
+	}
+	if ans.Association != "" {
+		ans.Association = ""
+	}
+	if ans.Branches != nil {
+		ans.Branches = nil
+	}
+	ans.Attached = false
 	switch r.API {
 	case DescribeInstances, DescribeSubnets:
 		ans.Err = e.admit(now, r.API)
@@ -407,7 +418,7 @@ func (e *EC2) Call(now time.Duration, r *Request, ans *Answer) {
 	case DeleteNetworkInterface:
 		ans.Err = e.DeleteNetworkInterface(now, r.ENI)
 	default:
-		ans.Err = fmt.Errorf("fakeec2: %v is not an action", r.API)
+		ans.Err, ans.Latency = fmt.Errorf("fakeec2: %v is not an action", r.API), 0
 		return
 	}
 	ans.Latency = e.latency()

@@ -1,7 +1,5 @@
 package sim
 
-import "github.com/trunksim/trunksim/controller"
-
 // fitTree finds the node a pod goes to without looking at every node: a
 // tournament tree over the nodes whose leaves hold each node's score and
 // whose inner entries hold the larger score of their two children. The
@@ -77,7 +75,7 @@ func (t *fitTree) grow(n int) {
 // node's fit (gone, ready, trunk, its pod counts) is followed by a refit.
 func (s *Sim) refit(ni int32) {
 	n := s.nodes[ni]
-	ready := s.ctl.Advertised(controller.NodeID(ni))
+	ready := n.ready
 	advertises := !n.gone && ready
 	if advertises != n.advertises {
 		n.advertises = advertises

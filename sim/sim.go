@@ -84,7 +84,8 @@ type node struct {
 	joined time.Duration
 	gone   bool
 
-	advertises bool  // advertising pod-eni and not gone, as Sim.advertising counts it
+	ready      bool  // the controller advertises pod-eni for it (as of its last NodeChanged)
+	advertises bool  // ready and not gone, as Sim.advertising counts it
 	ineligible error // why the node cannot hold a trunk, as the CNI sees it
 
 	inUse, cooling int // last counts seen by noteTrunk

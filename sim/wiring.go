@@ -67,6 +67,7 @@ func (s *Sim) applyOne(e *controller.Effect) {
 		s.pods[e.Pod].annotatedOK = true
 		s.kubeletAfterAnnotation(int32(e.Pod))
 	case controller.NodeChanged:
+		s.nodes[e.Node].ready = s.ctl.Advertised(e.Node)
 		s.refit(int32(e.Node))
 		s.noteTrunk(s.nodes[e.Node], s.ctl.Trunk(e.Node))
 	case controller.BranchesChanged:
