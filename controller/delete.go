@@ -33,7 +33,7 @@ func (c *Controller) kickSweep(ni NodeID) {
 		return // an earlier or equal tick is already set
 	}
 	n.sweepSet = true
-	c.wake(at-c.now, timer(tSweep, int32(ni)))
+	c.out = append(c.out, Effect{Kind: Wake, At: at, Timer: timer(tSweep, int32(ni)), Node: ni})
 }
 
 // cancelSweep drops the node's sweep tick, if one is set.
@@ -41,7 +41,7 @@ func (c *Controller) cancelSweep(ni NodeID) {
 	n := &c.nodes[ni]
 	if n.sweepSet {
 		n.sweepSet = false
-		c.emit(Effect{Kind: Cancel, Timer: timer(tSweep, int32(ni))})
+		c.emit(Effect{Kind: Cancel, Timer: timer(tSweep, int32(ni)), Node: ni})
 	}
 	n.sweeping = false
 }

@@ -36,7 +36,8 @@
 //   - A Call is made at once; its answer, written to Effect.Answer, is
 //     stepped back as Answered once its latency has passed. A Call with a
 //     nil Answer wants none (the rollback of a failed trunk).
-//   - Only a Wake whose Timer is Cancellable is ever cancelled.
+//   - Only a Wake whose Timer is Cancellable is ever cancelled: a node's
+//     sweep tick, at most one per node at a time, named by Effect.Node.
 //   - On the hot path (a pod's Create job and its calls) Step allocates
 //     nothing once its buffers have grown.
 //

@@ -107,7 +107,8 @@ func (t Timer) kind() timerKind { return timerKind(t >> 32) }
 func (t Timer) index() int32    { return int32(uint32(t)) }
 
 // Cancellable reports whether the controller may Cancel the wake-up, so
-// that a caller needs to keep a handle only for those (sweep ticks).
+// that a caller needs to keep a handle only for those: a node's sweep
+// tick, at most one per node, whose Wake and Cancel name the node.
 func (t Timer) Cancellable() bool { return t.kind() == tSweep }
 
 // String names the wake-up, for traces and tests.

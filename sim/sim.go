@@ -151,8 +151,8 @@ type Sim struct {
 	workloads     []*workload
 	workloadIndex map[string]int32
 
-	effects     []controller.Effect                  // the buffer of the controller's steps
-	sweepTimers map[controller.Timer]scheduler.Timer // the wake-ups the controller may cancel
+	effects     []controller.Effect // the buffer of the controller's steps
+	sweepTimers []scheduler.Timer   // by node: the sweep tick the controller may cancel
 	resyncTimer scheduler.Timer
 	message     []byte // scratch for an event's message
 
@@ -203,7 +203,6 @@ func New(cfg Config) (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.sweepTimers = make(map[controller.Timer]scheduler.Timer)
 	s.tr.init()
 	s.evController, s.evAnswer = s.wokeUp, s.answered
 	s.evKubelet, s.evComplete, s.evReplica, s.evPlace = s.kubeletReady, s.complete, s.replicaEv, s.placeNow

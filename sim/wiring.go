@@ -3,6 +3,7 @@ package sim
 import (
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/controller"
+	"github.com/trunksim/trunksim/scheduler"
 )
 
 // The controller is a state machine (package controller): the Sim feeds
@@ -53,15 +54,17 @@ func (s *Sim) applyOne(e *controller.Effect) {
 	case controller.Wake:
 		t := s.after(e.At-s.Now(), s.evController, uint64(e.Timer))
 		if e.Timer.Cancellable() {
-			s.sweepTimers[e.Timer] = t
+			if int(e.Node) >= len(s.sweepTimers) {
+				s.sweepTimers = append(s.sweepTimers, make([]scheduler.Timer, int(e.Node)+1-len(s.sweepTimers))...)
+			}
+			s.sweepTimers[e.Node] = t
 		}
 	case controller.WakeIdle:
 		// The resync: it alone does not keep Run going (see busy).
 		s.resyncTimer = s.after(e.At-s.Now(), s.evController, uint64(e.Timer))
 	case controller.Cancel:
-		if t, ok := s.sweepTimers[e.Timer]; ok {
-			s.cancel(t)
-			delete(s.sweepTimers, e.Timer)
+		if int(e.Node) < len(s.sweepTimers) {
+			s.cancel(s.sweepTimers[e.Node]) // a tick that has run is cancelled to no effect
 		}
 	case controller.Annotate:
 		s.pods[e.Pod].annotatedOK = true
@@ -90,9 +93,6 @@ func (s *Sim) answered(arg uint64) {
 // wokeUp is the event of a wake-up the controller asked for.
 func (s *Sim) wokeUp(arg uint64) {
 	t := controller.Timer(arg)
-	if t.Cancellable() {
-		delete(s.sweepTimers, t)
-	}
 	out, err := s.ctl.Wake(s.Now(), t, s.effects[:0])
 	s.applyStep(out, err)
 }
