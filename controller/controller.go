@@ -47,8 +47,8 @@ type Controller struct {
 	events []Event // the events of this step's effects
 
 	nodes                []node
-	pods                 []*pod // by PodID; nil for pods never bound here
-	podBlock             []pod  // records not yet used by podBound
+	podAt                []int32 // by PodID: 1 + the index of its record, 0 for a pod never bound
+	records              [][]pod // the pod records, in blocks of podBlockSize
 	jobs                 []*job
 	freeJobs             []int32
 	branchPool, nodePool pool
@@ -107,8 +107,14 @@ type pod struct {
 	waitCap   bool
 }
 
-// podBlockSize is the most pod records allocated at once.
+// podBlockSize is how many pod records a block holds.
 const podBlockSize = 256
+
+// pod returns the record of a pod known to the controller.
+func (c *Controller) pod(pi PodID) *pod {
+	r := c.podAt[pi] - 1
+	return &c.records[r/podBlockSize][r%podBlockSize]
+}
 
 // pending reports whether the pod is bound and waiting for its sandbox.
 func (p *pod) pending() bool { return !p.ended && !p.running }
@@ -213,7 +219,7 @@ func (c *Controller) Step(now time.Duration, in Input, out []Effect) ([]Effect, 
 	case PodBound:
 		c.podBound(in.Pod, in.Node, in.UID)
 	case PodRunning:
-		c.pods[in.Pod].running = true
+		c.pod(in.Pod).running = true
 	case PodEnded:
 		c.podEnded(in.Pod)
 	case Answered:
@@ -345,7 +351,7 @@ func (c *Controller) knownNode(n NodeID) bool {
 }
 
 func (c *Controller) knownPod(p PodID) bool {
-	return p >= 0 && int(p) < len(c.pods) && c.pods[p] != nil
+	return p >= 0 && int(p) < len(c.podAt) && c.podAt[p] != 0
 }
 
 // callAwaited reports whether t is the answer a job awaits, and its
@@ -427,22 +433,23 @@ func (c *Controller) nodeJoined(ni NodeID, j *Join) {
 // podBound hands a pod to the branch provider (pod_controller.go: a
 // Create job for a bound pod that requests pod-eni).
 func (c *Controller) podBound(pi PodID, ni NodeID, uid string) {
-	if int(pi) >= len(c.pods) {
-		c.pods = append(c.pods, make([]*pod, int(pi)+1-len(c.pods))...)
+	if int(pi) >= len(c.podAt) {
+		c.podAt = append(c.podAt, make([]int32, int(pi)+1-len(c.podAt))...)
 	}
-	// Records are carved from blocks rather than allocated one by one;
-	// small runs get small blocks.
-	if len(c.podBlock) == 0 {
-		c.podBlock = make([]pod, min(podBlockSize, max(16, len(c.pods)/4)))
+	// Records are carved from blocks, found by an index rather than a
+	// pointer each, so that the collector has no pointer per pod to
+	// follow.
+	b := len(c.records)
+	if b == 0 || len(c.records[b-1]) == podBlockSize {
+		c.records = append(c.records, make([]pod, 0, podBlockSize))
+		b++
 	}
-	p := &c.podBlock[0]
-	c.podBlock = c.podBlock[1:]
-	*p = pod{uid: uid, node: ni, job: noJob}
-	c.pods[pi] = p
+	c.records[b-1] = append(c.records[b-1], pod{uid: uid, node: ni, job: noJob})
+	c.podAt[pi] = int32((b-1)*podBlockSize + len(c.records[b-1]))
 	n := &c.nodes[ni]
 	n.live++
 	if len(n.bound) > 2*n.live+16 {
-		n.bound = slices.DeleteFunc(n.bound, func(pi PodID) bool { return c.pods[pi].ended })
+		n.bound = slices.DeleteFunc(n.bound, func(pi PodID) bool { return c.pod(pi).ended })
 	}
 	n.bound = append(n.bound, pi)
 	c.enqueueCreate(pi, 0)
@@ -451,7 +458,7 @@ func (c *Controller) podBound(pi PodID, ni NodeID, uid string) {
 // podEnded releases a deleted or completed pod's branch to the cool-down
 // queue (pod_controller.go: a Deleted job for both).
 func (c *Controller) podEnded(pi PodID) {
-	p := c.pods[pi]
+	p := c.pod(pi)
 	if p.ended {
 		return
 	}
@@ -538,10 +545,10 @@ func (c *Controller) Advertised(n NodeID) bool { return c.knownNode(n) && c.node
 // Annotation returns the branch the controller annotated the pod with,
 // and whether it did.
 func (c *Controller) Annotation(p PodID) (eni branch.ENIID, vlan branch.VLAN, groups branch.GroupSet, ok bool) {
-	if !c.knownPod(p) || !c.pods[p].annotated {
+	if !c.knownPod(p) || !c.pod(p).annotated {
 		return branch.ENIID{}, 0, branch.GroupSet{}, false
 	}
-	q := c.pods[p]
+	q := c.pod(p)
 	return q.eni, q.vlan, q.groups, true
 }
 
@@ -550,7 +557,7 @@ func (c *Controller) Branch(p PodID) (trunk.Branch, bool) {
 	if !c.knownPod(p) {
 		return trunk.Branch{}, false
 	}
-	q := c.pods[p]
+	q := c.pod(p)
 	if t := c.nodes[q.node].trunk; t != nil {
 		return t.Pod(q.uid)
 	}
@@ -563,11 +570,11 @@ func (c *Controller) PodWait(p PodID) (Wait, error) {
 	if !c.knownPod(p) {
 		return 0, nil
 	}
-	return c.pods[p].wait, c.podErrs[p]
+	return c.pod(p).wait, c.podErrs[p]
 }
 
 // Dropped reports whether the pod is out of retries until the resync.
-func (c *Controller) Dropped(p PodID) bool { return c.knownPod(p) && c.pods[p].dropped }
+func (c *Controller) Dropped(p PodID) bool { return c.knownPod(p) && c.pod(p).dropped }
 
 // Parts returns the controller's share of the pod's start-up latency, as
 // of the end of its last Create job.
@@ -575,7 +582,7 @@ func (c *Controller) Parts(p PodID) Parts {
 	if !c.knownPod(p) {
 		return Parts{}
 	}
-	return c.pods[p].parts
+	return c.pod(p).parts
 }
 
 // Stats returns what the controller did so far.
@@ -600,9 +607,11 @@ func (c *Controller) AppendKnownENIs(dst []branch.ENIID) []branch.ENIID {
 			}
 		}
 	}
-	for _, p := range c.pods {
-		if p != nil && p.annotated && !p.ended {
-			dst = append(dst, p.eni)
+	for _, b := range c.records {
+		for i := range b {
+			if p := &b[i]; p.annotated && !p.ended {
+				dst = append(dst, p.eni)
+			}
 		}
 	}
 	for _, jb := range c.jobs {

@@ -12,7 +12,7 @@ import (
 // enqueueCreate hands a pod to the branch provider after delay. One job
 // per pod at a time, as the workqueue coalesces identical items.
 func (c *Controller) enqueueCreate(pi PodID, delay time.Duration) {
-	p := c.pods[pi]
+	p := c.pod(pi)
 	if p.job != noJob || !p.pending() {
 		return
 	}
@@ -38,7 +38,7 @@ const (
 
 func (c *Controller) stepCreate(j int32) {
 	jb := c.jobs[j]
-	p := c.pods[jb.pod]
+	p := c.pod(jb.pod)
 	n := &c.nodes[jb.node]
 	if jb.stage >= cCreated && n.trunk == nil {
 		// The node was deleted and its trunk wiped while the branch was
@@ -94,7 +94,7 @@ func (c *Controller) stepCreate(j int32) {
 // requeues the pod at the capacity gate.
 func (c *Controller) reserve(j int32) {
 	jb := c.jobs[j]
-	p := c.pods[jb.pod]
+	p := c.pod(jb.pod)
 	n := &c.nodes[jb.node]
 	if !p.pending() || n.trunk == nil {
 		if p.pending() {
@@ -142,7 +142,7 @@ func (c *Controller) reserve(j int32) {
 // queue.
 func (c *Controller) annotate(j int32) {
 	jb := c.jobs[j]
-	p := c.pods[jb.pod]
+	p := c.pod(jb.pod)
 	n := &c.nodes[jb.node]
 	if !p.pending() || p.node != jb.node {
 		// The pod went away while its branch was being made: the
@@ -177,7 +177,7 @@ func (c *Controller) abort(j int32) {
 func (c *Controller) abortBranch(jb *job) {
 	// Abort cannot fail here: the job holds the pod's reservation, bound
 	// or not, on this very trunk (a wiped trunk is nil, checked before).
-	c.must(c.nodes[jb.node].trunk.Abort(c.pods[jb.pod].uid, jb.eni))
+	c.must(c.nodes[jb.node].trunk.Abort(c.pod(jb.pod).uid, jb.eni))
 	c.branchesChanged(jb.node)
 	c.kickSweep(jb.node)
 }
@@ -187,7 +187,7 @@ func (c *Controller) abortBranch(jb *job) {
 // times, then dropped until the next resync (pkg/worker/worker.go).
 func (c *Controller) endCreate(j int32, err error) {
 	pi := c.jobs[j].pod
-	p := c.pods[pi]
+	p := c.pod(pi)
 	p.job = noJob
 	c.finish(j)
 	if err == nil {

@@ -138,7 +138,7 @@ func (c *Controller) advertised(j int32) {
 	c.kickSweep(ni)
 	c.emit(Effect{Kind: Reschedule})
 	for _, pi := range c.boundPods(ni) {
-		if c.pods[pi].pending() {
+		if c.pod(pi).pending() {
 			c.enqueueCreate(pi, 0)
 		}
 	}
@@ -179,7 +179,7 @@ func (c *Controller) restoreTrunk(ni NodeID, t *trunk.Trunk, listed []fakeec2.In
 	var claims []trunk.Claim
 	claimed := make(map[branch.ENIID]bool)
 	for _, pi := range c.boundPods(ni) {
-		p := c.pods[pi]
+		p := c.pod(pi)
 		if !p.annotated || p.ended {
 			continue
 		}
@@ -217,7 +217,7 @@ func (c *Controller) resync() {
 	// creation order, as a pass over every pod would take them.
 	slices.Sort(c.droppedPods)
 	for _, pi := range slices.Compact(c.droppedPods) {
-		if p := c.pods[pi]; p.dropped && p.pending() {
+		if p := c.pod(pi); p.dropped && p.pending() {
 			p.dropped = false
 			c.enqueueCreate(pi, 0)
 		}
@@ -252,11 +252,11 @@ func (c *Controller) restart() {
 			c.jobs[i].gen = ^uint64(0)
 		}
 	}
-	for _, p := range c.pods {
-		if p == nil {
-			continue
+	for _, b := range c.records {
+		for i := range b {
+			p := &b[i]
+			p.job, p.failures, p.dropped, p.waitCap = noJob, 0, false, false
 		}
-		p.job, p.failures, p.dropped, p.waitCap = noJob, 0, false, false
 	}
 	c.droppedPods = c.droppedPods[:0]
 	for i := range c.nodes {

@@ -88,7 +88,7 @@ func refusals(t *testing.T) []refusal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pod1Job := func(s *script) int32 { return s.h.ctl.pods[1].job }
+	pod1Job := func(s *script) int32 { return s.h.ctl.pod(1).job }
 	return []refusal{
 		{name: "node joined twice", why: "node already known",
 			in: func(*script) Input {

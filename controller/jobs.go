@@ -144,13 +144,13 @@ func (c *Controller) submitNew(kind jobKind, pi PodID, ni NodeID) {
 	if q.busy >= q.size {
 		q.push(queued{job: noJob, kind: kind, pod: pi, node: ni, mark: c.now})
 		if kind == jobCreate {
-			c.pods[pi].job = jobQueued
+			c.pod(pi).job = jobQueued
 		}
 		return
 	}
 	j := c.newJob(kind, pi, ni, q, nil)
 	if kind == jobCreate {
-		c.pods[pi].job = j
+		c.pod(pi).job = j
 	}
 	c.submit(j)
 }
@@ -160,7 +160,7 @@ func (c *Controller) submitNew(kind jobKind, pi PodID, ni NodeID) {
 func (c *Controller) finish(j int32) {
 	jb := c.jobs[j]
 	if jb.kind == jobCreate {
-		c.pods[jb.pod].parts.Add(jb.parts)
+		c.pod(jb.pod).parts.Add(jb.parts)
 	}
 	p := jb.pool
 	*c.jobs[j] = job{del: c.jobs[j].del[:0]} // the buffer serves the next sweep
@@ -171,7 +171,7 @@ func (c *Controller) finish(j int32) {
 			next.job = c.newJob(next.kind, next.pod, next.node, p, nil)
 			c.jobs[next.job].mark = next.mark
 			if next.kind == jobCreate {
-				c.pods[next.pod].job = next.job
+				c.pod(next.pod).job = next.job
 			}
 		}
 		c.wake(0, timer(tStep, next.job))

@@ -864,12 +864,12 @@ func (s *script) state() error {
 		s.line(at, "state", fmt.Sprintf("node=%d %s %s%s trunk-eni=%v %s", i, n.name, n.typ.Name, gone,
 			eniOrDash(c.TrunkID(NodeID(i))), describeNode(c, NodeID(i))))
 	}
-	for i := range c.pods {
+	for i := range c.podAt {
 		p := PodID(i)
 		if !c.knownPod(p) {
 			continue
 		}
-		q := c.pods[i]
+		q := c.pod(p)
 		var b strings.Builder
 		fmt.Fprintf(&b, "pod=%d %s node=%d", i, q.uid, q.node)
 		switch {
