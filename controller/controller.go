@@ -47,8 +47,9 @@ type Controller struct {
 	events []Event // the events of this step's effects
 
 	nodes                []node
-	podAt                []int32 // by PodID: 1 + the index of its record, 0 for a pod never bound
-	records              [][]pod // the pod records, in blocks of podBlockSize
+	podAt                []int32  // by PodID: 1 + the index of its record, 0 for a pod never bound
+	records              [][]pod  // the pod records, in blocks of podBlockSize
+	ended                []uint64 // by PodID, a bit for each pod that ended: pruning a node's pods reads these, not the records
 	jobs                 []*job
 	freeJobs             []int32
 	branchPool, nodePool pool
@@ -65,50 +66,56 @@ type Controller struct {
 
 // node is what the controller knows of a node.
 type node struct {
+	// What most steps read comes first, in the record's first cache line;
+	// the instance type, read at join and Init, last.
 	name       string
-	typ        limits.InstanceType
-	os         limits.OS
-	joined     time.Duration
-	known      bool
-	wantsTrunk bool
-	eligible   bool
-	gone       bool
-
 	trunk      *trunk.Trunk // nil until Init succeeds
 	trunkID    branch.ENIID // what DescribeInstances shows once attached
-	initing    bool
-	advertised bool // vpc.amazonaws.com/pod-eni advertised
 	sweepAt    time.Duration
-	sweepSet   bool // a sweep tick is set
-	wipeSet    bool // the wipe after its deletion is set
-	sweeping   bool // its sweep job is queued or running
-	bound      []PodID
 	live       int // bound pods not ended
+	known      bool
+	gone       bool
+	advertised bool // vpc.amazonaws.com/pod-eni advertised
+	sweepSet   bool // a sweep tick is set
+	sweeping   bool // its sweep job is queued or running
+	wipeSet    bool // the wipe after its deletion is set
+	initing    bool
+	wantsTrunk bool
+	eligible   bool
+	bound      []PodID
+	joined     time.Duration
+	os         limits.OS
+	typ        limits.InstanceType
 }
 
 // pod is what the controller knows of a pod that requests pod-eni. It is
 // kept small and with few pointers: there is one per such pod of a run.
 type pod struct {
-	uid    string
-	groups branch.GroupSet
-	eni    branch.ENIID
-	mark   time.Duration
-	parts  Parts
-	node   NodeID
-	job    int32 // Create job in flight, noJob if none, jobQueued while queued
-	vlan   branch.VLAN
-
+	// What a pod's end and its job's stages read comes first, in the
+	// record's first cache line; the latency parts, read when its job ends,
+	// last.
+	uid       string
+	node      NodeID
+	job       int32 // Create job in flight, noJob if none, jobQueued while queued
 	failures  int32
+	vlan      branch.VLAN
 	wait      Wait
 	ended     bool
 	running   bool
 	annotated bool
 	dropped   bool
 	waitCap   bool
+	eni       branch.ENIID
+	groups    branch.GroupSet
+	mark      time.Duration
+	parts     Parts
 }
 
 // podBlockSize is how many pod records a block holds.
 const podBlockSize = 256
+
+// hasEnded reports whether the pod ended.
+func (c *Controller) hasEnded(pi PodID) bool { return c.ended[pi/64]&(1<<(pi%64)) != 0 }
 
 // pod returns the record of a pod known to the controller.
 func (c *Controller) pod(pi PodID) *pod {
@@ -436,6 +443,9 @@ func (c *Controller) podBound(pi PodID, ni NodeID, uid string) {
 	if int(pi) >= len(c.podAt) {
 		c.podAt = append(c.podAt, make([]int32, int(pi)+1-len(c.podAt))...)
 	}
+	if w := int(pi)/64 + 1; w > len(c.ended) {
+		c.ended = append(c.ended, make([]uint64, w-len(c.ended))...)
+	}
 	// Records are carved from blocks, found by an index rather than a
 	// pointer each, so that the collector has no pointer per pod to
 	// follow.
@@ -449,7 +459,7 @@ func (c *Controller) podBound(pi PodID, ni NodeID, uid string) {
 	n := &c.nodes[ni]
 	n.live++
 	if len(n.bound) > 2*n.live+16 {
-		n.bound = slices.DeleteFunc(n.bound, func(pi PodID) bool { return c.pod(pi).ended })
+		n.bound = slices.DeleteFunc(n.bound, c.hasEnded)
 	}
 	n.bound = append(n.bound, pi)
 	c.enqueueCreate(pi, 0)
@@ -463,6 +473,7 @@ func (c *Controller) podEnded(pi PodID) {
 		return
 	}
 	p.ended = true
+	c.ended[pi/64] |= 1 << (pi % 64)
 	n := &c.nodes[p.node]
 	n.live--
 	if n.trunk == nil {

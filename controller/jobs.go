@@ -20,35 +20,35 @@ const (
 // job is one unit of controller work in flight. Its steps run as
 // wake-ups; stage says where it resumes.
 type job struct {
-	kind  jobKind
-	stage uint8
-	pod   PodID
-	node  NodeID
-	pool  *pool
-	gen   uint64 // controller generation that started it
-
-	api     fakeec2.API    // the EC2 call being made
-	ans     fakeec2.Answer // its answer, written by the caller
-	calling bool           // an answer is awaited
-	callAt  time.Duration  // when the call was made
-	awaits  Timer          // the one wake-up or answer the job waits for
-	attempt int
-	mark    time.Duration // when the current wait began
-
-	eni      branch.ENIID
-	vlan     branch.VLAN
-	assoc    string
-	groups   branch.GroupSet
-	attached bool  // the last DescribeNetworkInterfaces saw the trunk attached
-	parts    Parts // what a Create job charges its pod, until it ends
-	listing  bool  // the existing trunk's branches are being listed
-	del      []trunk.Branch
-	di       int
-	polls    int
+	// What every step reads comes first, in the record's first cache line.
+	kind     jobKind
+	stage    uint8
+	api      fakeec2.API // the EC2 call being made
+	calling  bool        // an answer is awaited
+	attached bool        // the last DescribeNetworkInterfaces saw the trunk attached
+	listing  bool        // the existing trunk's branches are being listed
 	// existing is set when Init found a trunk already attached (after a
 	// controller restart), so its branches are rebuilt, not created.
 	existing bool
-	tries    int // DeleteNetworkInterface attempts for the current ENI
+	vlan     branch.VLAN
+	pod      PodID
+	node     NodeID
+	attempt  int32
+	tries    int32 // DeleteNetworkInterface attempts for the current ENI
+	polls    int32
+	awaits   Timer  // the one wake-up or answer the job waits for
+	gen      uint64 // controller generation that started it
+	pool     *pool
+	mark     time.Duration // when the current wait began
+	callAt   time.Duration // when the call was made
+
+	eni    branch.ENIID
+	assoc  string
+	groups branch.GroupSet
+	ans    fakeec2.Answer // the call's answer, written by the caller
+	parts  Parts          // what a Create job charges its pod, until it ends
+	del    []trunk.Branch
+	di     int
 }
 
 // pool is a worker pool with a FIFO queue: a job holds a worker from its
@@ -303,7 +303,7 @@ func (c *Controller) answered(j int32) {
 			jb.attached = ans.Attached
 		} // a listing's branches stay in the answer for the rebuild
 	}
-	if ae := fakeec2.AsAPIError(jb.ans.Err); ae != nil && ae.Retryable() && jb.attempt < c.maxAttempts {
+	if ae := fakeec2.AsAPIError(jb.ans.Err); ae != nil && ae.Retryable() && int(jb.attempt) < c.maxAttempts {
 		// aws-sdk-go-v2 aws/retry jitter_backoff.go: a random fraction of
 		// 2^attempt seconds, capped at 20 s.
 		backoff := time.Duration(c.rng.Float64() * float64(time.Second<<jb.attempt))
