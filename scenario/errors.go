@@ -28,6 +28,8 @@ var (
 	// ErrAction means a scripted event failed while the scenario ran, for
 	// example deleting a node that no longer exists.
 	ErrAction = errors.New("scenario event failed")
+	// ErrTooLarge means an input longer than MaxBytes, refused unread.
+	ErrTooLarge = errors.New("input too large")
 )
 
 // Error locates a problem in a scenario file: the file, the line and the

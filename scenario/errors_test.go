@@ -177,3 +177,16 @@ func TestLoadMissingFile(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no-such-file.yaml")
 }
+
+// An input past MaxBytes is refused before it is parsed, naming the input.
+func TestReadRefusesTooLarge(t *testing.T) {
+	big := strings.NewReader("seed: 1\n" + strings.Repeat("#", MaxBytes))
+	_, err := Read("<stdin>", big)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrTooLarge)
+	assert.Equal(t, "<stdin>: input too large: more than 16 MiB", err.Error())
+
+	sc, err := Read("<stdin>", strings.NewReader("seed: 3\n"))
+	require.NoError(t, err)
+	assert.Equal(t, "<stdin>", sc.File)
+}

@@ -39,13 +39,33 @@ const (
 	PolicyKind       = "SecurityGroupPolicy"
 )
 
+// MaxBytes is the largest scenario Load and Read accept. Real scenarios
+// are kilobytes; a larger input is refused before it is parsed, so a
+// wrong file cannot take the memory its parse would need.
+const MaxBytes = 16 << 20
+
 // Load reads and parses the scenario file at path.
 func Load(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	return Parse(path, data)
+	defer f.Close()
+	return Read(path, f)
+}
+
+// Read reads a scenario from r, up to [MaxBytes], and parses it, naming
+// it name in errors (Load uses the path; the CLI uses "<stdin>" for -).
+// A larger input is an [*Error] wrapping [ErrTooLarge].
+func Read(name string, r io.Reader) (*Scenario, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxBytes {
+		return nil, &Error{File: name, Err: fmt.Errorf("%w: more than %d MiB", ErrTooLarge, MaxBytes>>20)}
+	}
+	return Parse(name, data)
 }
 
 // Parse parses a scenario, naming it name in errors. It is strict: an

@@ -236,3 +236,23 @@ func (sw *Sweep) Point(i int) Point {
 	}
 	return p
 }
+
+// Apply parses source with settings applied, as a point of a sweep with
+// those values runs it. A key the scenario format does not have, or a
+// value it refuses, is an error naming the setting.
+func Apply(name string, source []byte, settings []Setting) (*scenario.Scenario, error) {
+	for _, s := range settings {
+		if _, err := parsePath(s.Key); err != nil {
+			return nil, &InputError{s.String(), err.Error(), ErrBadSetting}
+		}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(source, &doc); err != nil {
+		_, perr := scenario.Parse(name, source)
+		if perr == nil {
+			perr = err
+		}
+		return nil, perr
+	}
+	return build(name, source, &doc, settings)
+}

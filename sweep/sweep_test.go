@@ -330,3 +330,22 @@ func TestEverySettingIsASweepKey(t *testing.T) {
 	require.ErrorIs(t, err, scenario.ErrUnknownField)
 	assert.ErrorContains(t, err, "want retryPeriod, retryJitter or syncOnAnnotation")
 }
+
+func TestApplyIsThePointsScenario(t *testing.T) {
+	settings := []sweep.Setting{{Key: "workloads[0].replicas", Value: "5"}, {Key: "controller.branchWorkers", Value: "2"}}
+	got, err := sweep.Apply("small.yaml", source(t), settings)
+	require.NoError(t, err)
+	edited := strings.Replace(string(source(t)), "replicas: 12", "replicas: 5", 1) + "controller: {branchWorkers: 2}\n"
+	want, err := scenario.Parse("small.yaml", []byte(edited))
+	require.NoError(t, err)
+	gr, err := got.Run(scenario.Options{})
+	require.NoError(t, err)
+	wr, err := want.Run(scenario.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, wr, gr)
+
+	_, err = sweep.Apply("small.yaml", source(t), []sweep.Setting{{Key: "controller.branchWorkers", Value: "0"}})
+	assert.ErrorIs(t, err, sweep.ErrBadSetting)
+	_, err = sweep.Apply("small.yaml", source(t), []sweep.Setting{{Key: "a..b", Value: "1"}})
+	assert.ErrorIs(t, err, sweep.ErrBadSetting)
+}

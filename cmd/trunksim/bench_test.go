@@ -10,7 +10,7 @@ import (
 func BenchmarkRunRollout(b *testing.B) {
 	b.ReportAllocs()
 	for range b.N {
-		if code := run([]string{"run", "testdata/rollout.yaml", "-o", "json"}, io.Discard, io.Discard); code != exitOK {
+		if code := run([]string{"run", "testdata/rollout.yaml", "-o", "json"}, nil, io.Discard, io.Discard); code != exitOK {
 			b.Fatalf("exit %d", code)
 		}
 	}
@@ -21,7 +21,7 @@ func BenchmarkRunRollout(b *testing.B) {
 func BenchmarkPlanDefaultTypes(b *testing.B) {
 	b.ReportAllocs()
 	for range b.N {
-		if code := run([]string{"plan", "--sg-pods", "1000", "-o", "json"}, io.Discard, io.Discard); code != exitOK {
+		if code := run([]string{"plan", "--sg-pods", "1000", "-o", "json"}, nil, io.Discard, io.Discard); code != exitOK {
 			b.Fatalf("exit %d", code)
 		}
 	}

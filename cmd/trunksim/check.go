@@ -32,12 +32,12 @@ Flags:
 `
 
 // runCheck implements `trunksim check`.
-func runCheck(args []string, stdout, stderr io.Writer) int {
+func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	const name = "trunksim check"
 	fs := newFlagSet(name)
 	format := newChoice("text", "text", "json")
 	fs.Var(format, "o", "report `format`: text or json")
-	sc, _, status := loadScenario(fs, name, checkUsage, args, stdout, stderr)
+	sc, _, status := loadScenario(fs, name, checkUsage, args, stdin, stdout, stderr)
 	if status >= 0 {
 		return status
 	}

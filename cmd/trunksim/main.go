@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -27,6 +28,8 @@ Commands:
   plan     how many nodes N security-group pods need, and how long their rollout takes
   check    whether security-group pods keep DNS, probes and their traffic (exit 1 on errors)
   sweep    run a scenario over seeds and a grid of settings on all cores, in shards
+  diff     run two scenarios, or one with other settings, and compare their reports
+  version  the version of trunksim and of the Go it was built with
   help     help on a command
 
 Examples:
@@ -35,20 +38,25 @@ Examples:
   trunksim plan --sg-pods 500 --types m5.large,m5.xlarge
   trunksim check cluster.yaml
   trunksim sweep rollout.yaml --seeds 1-100 --set controller.userClientQPS=12,24
+  trunksim diff rollout.yaml --set controller.userClientQPS=24
+  trunksim run rollout.yaml --slo 'p99<=2m' --slo pending==0
 
 Exit status: 0 success; 1 the command failed (a bad scenario, a failed run,
-an unknown instance type); 2 usage error.
+a broken --slo bound, an unknown instance type); 2 usage error.
 
 Run 'trunksim help <command>' or 'trunksim <command> --help' for more.
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
+
+// commands are the names run dispatches, for help.
+var commands = []string{"limits", "run", "plan", "check", "sweep", "diff", "version"}
 
 // run dispatches a command line (without the program name) and returns
 // the exit status.
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, mainUsage)
 		return exitUsage
@@ -58,18 +66,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "limits":
 		return runLimits(rest, stdout, stderr)
 	case "run":
-		return runRun(rest, stdout, stderr)
+		return runRun(rest, stdin, stdout, stderr)
 	case "plan":
 		return runPlan(rest, stdout, stderr)
 	case "check":
-		return runCheck(rest, stdout, stderr)
+		return runCheck(rest, stdin, stdout, stderr)
 	case "sweep":
 		return runSweep(rest, stdout, stderr)
+	case "diff":
+		return runDiff(rest, stdin, stdout, stderr)
+	case "version", "--version", "-version":
+		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if cmd == "help" && len(rest) > 0 {
-			switch rest[0] {
-			case "limits", "run", "plan", "check", "sweep":
-				return run([]string{rest[0], "--help"}, stdout, stderr)
+			if slices.Contains(commands, rest[0]) {
+				return run([]string{rest[0], "--help"}, stdin, stdout, stderr)
 			}
 			fmt.Fprintf(stderr, "trunksim help: unknown command %q\n\n%s", rest[0], mainUsage)
 			return exitUsage

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,10 +14,15 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// runCLI runs the command line in-process.
+// runCLI runs the command line in-process, with nothing on stdin.
 func runCLI(args ...string) (code int, stdout, stderr string) {
+	return runCLIWithInput("", args...)
+}
+
+// runCLIWithInput runs the command line in-process with stdin as input.
+func runCLIWithInput(stdin string, args ...string) (code int, stdout, stderr string) {
 	var out, errOut bytes.Buffer
-	code = run(args, &out, &errOut)
+	code = run(args, strings.NewReader(stdin), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 

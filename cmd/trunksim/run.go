@@ -16,45 +16,70 @@ import (
 
 	"github.com/trunksim/trunksim/scenario"
 	"github.com/trunksim/trunksim/sim"
+	"github.com/trunksim/trunksim/sim/slo"
 )
 
-const runUsage = `usage: trunksim run SCENARIO.yaml [-o text|json] [--seed N] [--trace FILE] [--plot FILE.svg]
+const runUsage = `usage: trunksim run SCENARIO.yaml [-o text|json] [--seed N] [--trace FILE] [--plot FILE.svg] [--slo BOUND]...
 
 Runs a scenario file to its end (its until, or until nothing is in flight)
 and reports what happened: pods running and pending, start-up latency, EC2
 calls, branch and trunk ENIs, warnings, and the assumptions the result
-rests on. Flags may come before or after the file.
+rests on. The file - is standard input. Flags may come before or after the
+file.
+
+--slo bounds a figure of the report: p50, p90, p99 or max start-up latency
+of security-group pods, lastReady (durations such as 90s or 2m), or a
+count of running, pending, failed, leaked, calls, throttled or errors;
+with <=, <, >=, > or ==. A run that breaks a bound exits 1 and says which
+bound and by how much, so a pipeline can gate on it.
 
 Examples:
   trunksim run rollout.yaml
   trunksim run rollout.yaml -o json --seed 7 --trace rollout.trace.jsonl
   trunksim run rollout.yaml --plot rollout.svg
+  trunksim run rollout.yaml --slo 'p99<=2m' --slo pending==0
 
 Flags:
 `
 
-// runRun implements `trunksim run`.
-func runRun(args []string, stdout, stderr io.Writer) int {
-	const name = "trunksim run"
-	fs := newFlagSet(name)
-	format := newChoice("text", "text", "json")
-	fs.Var(format, "o", "report `format`: text or json")
-	var seed *uint64
+// stdinName names standard input in errors and reports.
+const stdinName = "<stdin>"
+
+// seedFlag defines --seed on fs; the pointer it returns points to nil
+// until the flag is given.
+func seedFlag(fs *flag.FlagSet) **uint64 {
+	seed := new(*uint64)
 	fs.Func("seed", "use `N` as the seed instead of the scenario's", func(s string) error {
 		v, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
 			return fmt.Errorf("want a non-negative integer")
 		}
-		seed = &v
+		*seed = &v
 		return nil
 	})
+	return seed
+}
+
+// runRun implements `trunksim run`.
+func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	const name = "trunksim run"
+	fs := newFlagSet(name)
+	format := newChoice("text", "text", "json")
+	fs.Var(format, "o", "report `format`: text or json")
+	seed := seedFlag(fs)
 	tracePath := fs.String("trace", "", "write the run's trace to `FILE`, one JSON object per line")
 	plotPath := fs.String("plot", "", "draw pods and branch ENIs over time and the start-up latency distribution to `FILE` (SVG)")
-	sc, file, status := loadScenario(fs, name, runUsage, args, stdout, stderr)
+	var bounds []slo.Bound
+	fs.Func("slo", "exit 1 unless the report keeps `BOUND`, such as p99<=2m or pending==0; repeatable", func(s string) error {
+		b, err := slo.Parse(s)
+		bounds = append(bounds, b)
+		return err
+	})
+	sc, file, status := loadScenario(fs, name, runUsage, args, stdin, stdout, stderr)
 	if status >= 0 {
 		return status
 	}
-	opts := scenario.Options{Seed: seed}
+	opts := scenario.Options{Seed: *seed}
 	var traceFile *os.File
 	var traceBuf *bufio.Writer
 	var err error
@@ -95,19 +120,26 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	// A run that stopped with an error still has a report worth reading.
-	{
-		if format.value == "json" {
-			err = writeJSON(stdout, report)
-		} else {
-			err = writeRunText(stdout, sc, report)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", name, err)
-			return exitFailure
+	results, kept := slo.CheckAll(report, bounds)
+	if format.value == "json" {
+		err = writeJSON(stdout, report)
+	} else {
+		err = writeRunText(stdout, sc, report, results)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return exitFailure
+	}
+	for _, r := range results {
+		if !r.Held {
+			fmt.Fprintf(stderr, "%s: %s: %s\n", name, sc.File, r)
 		}
 	}
 	if runErr != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, runErr)
+		return exitFailure
+	}
+	if !kept {
 		return exitFailure
 	}
 	return exitOK
@@ -144,7 +176,8 @@ func showProgress(stderr io.Writer, s *sim.Sim) func() {
 // loadScenario parses a command line that names one scenario file, and
 // loads the file. status is -1 on success, else the exit status, with the
 // reason already written to stderr.
-func loadScenario(fs *flag.FlagSet, name, usage string, args []string, stdout, stderr io.Writer) (sc *scenario.Scenario, file string, status int) {
+// The file "-" is stdin.
+func loadScenario(fs *flag.FlagSet, name, usage string, args []string, stdin io.Reader, stdout, stderr io.Writer) (sc *scenario.Scenario, file string, status int) {
 	files, status := parseCommand(fs, usage, args, stdout, stderr)
 	if status >= 0 {
 		return nil, "", status
@@ -152,7 +185,13 @@ func loadScenario(fs *flag.FlagSet, name, usage string, args []string, stdout, s
 	if len(files) != 1 {
 		return nil, "", usageError(stderr, name, "want exactly one scenario file, got %d", len(files))
 	}
-	sc, err := scenario.Load(files[0])
+	var err error
+	if files[0] == "-" {
+		files[0] = stdinName
+		sc, err = scenario.Read(stdinName, stdin)
+	} else {
+		sc, err = scenario.Load(files[0])
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return nil, "", exitFailure
@@ -219,7 +258,7 @@ func byCount[N int | float64](m map[string]N) []counted {
 // writeRunText writes the report for people: the numbers that decide
 // whether the rollout worked first, then the machinery, then what went
 // wrong and what the figures assume.
-func writeRunText(w io.Writer, sc *scenario.Scenario, r sim.Report) error {
+func writeRunText(w io.Writer, sc *scenario.Scenario, r sim.Report, bounds []slo.Result) error {
 	b := &strings.Builder{}
 	line := func(label, format string, args ...any) {
 		fmt.Fprintf(b, "%-16s %s\n", label, fmt.Sprintf(format, args...))
@@ -278,6 +317,12 @@ func writeRunText(w io.Writer, sc *scenario.Scenario, r sim.Report) error {
 		b.WriteString("\nPods not running at the end, by reason\n")
 		for _, c := range reasons {
 			fmt.Fprintf(b, "  - %s: %s\n", plural(int(c.n), "pod"), c.name)
+		}
+	}
+	if len(bounds) > 0 {
+		b.WriteString("\nService levels\n")
+		for _, res := range bounds {
+			fmt.Fprintf(b, "  - %s\n", res)
 		}
 	}
 	if len(r.Assumptions) > 0 {

@@ -150,3 +150,45 @@ func TestRunGolden(t *testing.T) {
 		})
 	}
 }
+
+// A broken bound exits 1 and names itself and the miss on stderr; kept
+// bounds exit 0; both are listed in the text report.
+func TestRunSLO(t *testing.T) {
+	code, stdout, stderr := runCLI("run", "testdata/rollout.yaml", "--slo", "p99<=1m", "--slo", "pending==0")
+	assert.Equal(t, exitFailure, code)
+	assert.Equal(t, "trunksim run: testdata/rollout.yaml: p99 = 1m0.324s, breaks p99<=1m0s by 324ms\n", stderr)
+	assert.Contains(t, stdout, "Service levels\n  - p99 = 1m0.324s, breaks p99<=1m0s by 324ms\n  - pending = 0, within pending==0\n")
+
+	code, _, stderr = runCLI("run", "testdata/rollout.yaml", "--slo", "p99<=2m", "--slo", "leaked==0", "-o", "json")
+	assert.Equal(t, exitOK, code, stderr)
+	assert.Empty(t, stderr)
+
+	code, _, stderr = runCLI("run", "testdata/rollout.yaml", "--slo", "p98<=2m")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, `unknown metric "p98"`)
+}
+
+func TestRunReadsStdin(t *testing.T) {
+	src, err := os.ReadFile("testdata/rollout.yaml")
+	require.NoError(t, err)
+	code, stdout, stderr := runCLIWithInput(string(src), "run", "-", "-o", "json")
+	require.Equal(t, exitOK, code, stderr)
+	want := runJSON(t, "testdata/rollout.yaml", "-o", "json")
+	var got map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got))
+	assert.Equal(t, want, got)
+
+	code, _, stderr = runCLIWithInput("seed: 1\nnodeGroups: 3\n", "run", "-")
+	assert.Equal(t, exitFailure, code)
+	assert.Contains(t, stderr, "<stdin>:2: nodeGroups")
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		code, stdout, stderr := runCLI(args...)
+		require.Equal(t, exitOK, code, stderr)
+		assert.Regexp(t, `^trunksim \S+( commit [0-9a-f]+( with local changes)?)? go\S+ \w+/\w+\n$`, stdout, args)
+	}
+	code, _, _ := runCLI("version", "extra")
+	assert.Equal(t, exitUsage, code)
+}

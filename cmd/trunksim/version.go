@@ -1,0 +1,56 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+)
+
+const versionUsage = `usage: trunksim version
+
+Prints trunksim's module version (or "(devel)" when built from a checkout),
+the commit it was built from when known, and the Go release and platform.
+'trunksim --version' does the same.
+
+Flags:
+`
+
+// runVersion implements `trunksim version`.
+func runVersion(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("trunksim version")
+	rest, status := parseCommand(fs, versionUsage, args, stdout, stderr)
+	if status >= 0 {
+		return status
+	}
+	if len(rest) > 0 {
+		return usageError(stderr, "trunksim version", "unexpected argument %q", rest[0])
+	}
+	fmt.Fprintln(stdout, versionLine(debug.ReadBuildInfo()))
+	return exitOK
+}
+
+// versionLine says which trunksim this is, from the build information the
+// Go linker records.
+func versionLine(info *debug.BuildInfo, ok bool) string {
+	version, commit, dirty := "(unknown)", "", false
+	if ok {
+		version = info.Main.Version
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+	}
+	line := "trunksim " + version
+	if commit != "" {
+		line += " commit " + commit[:min(12, len(commit))]
+		if dirty {
+			line += " with local changes"
+		}
+	}
+	return line + " " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
+}
