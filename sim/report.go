@@ -33,6 +33,13 @@ type parts struct {
 	controller.Parts
 }
 
+// mean returns the parts divided by n, in seconds to the millisecond.
+func (ps parts) mean(n float64) Breakdown {
+	mean := func(d time.Duration) float64 { return round3(d.Seconds() / n) }
+	return Breakdown{mean(ps.scheduling), mean(ps.Capacity), mean(ps.Queue),
+		mean(ps.ClientWait), mean(ps.Calls), mean(ps.Retries), mean(ps.APIServer), mean(ps.kubelet)}
+}
+
 func (m *metrics) noteReady(p *pod, cp controller.Parts) {
 	m.lastReady = max(m.lastReady, p.ready)
 	if !p.needsBranch {
@@ -164,10 +171,7 @@ func (s *Sim) Report() Report {
 	}
 	r.StartupLatencySeconds = percentiles(s.m.ready)
 	if n := float64(len(s.m.ready)); n > 0 {
-		ps := s.m.partSum
-		mean := func(d time.Duration) float64 { return round3(d.Seconds() / n) }
-		r.StartupBreakdownSeconds = Breakdown{mean(ps.scheduling), mean(ps.Capacity), mean(ps.Queue),
-			mean(ps.ClientWait), mean(ps.Calls), mean(ps.Retries), mean(ps.APIServer), mean(ps.kubelet)}
+		r.StartupBreakdownSeconds = s.m.partSum.mean(n)
 	}
 	r.EC2 = EC2Report{Calls: s.ec2.Calls(), Throttled: s.ec2.Throttled(), Errors: s.ec2.Errors()}
 	cs := s.ctl.Stats()

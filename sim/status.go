@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/cni"
@@ -24,6 +25,16 @@ type PodStatus struct {
 	// Annotation is the vpc.amazonaws.com/pod-eni annotation the
 	// controller wrote, "" until then.
 	Annotation string
+	// Created is when the pod was created, Scheduled when it was bound
+	// to Node, and Ready when its network became ready (the CNI's ADD
+	// succeeded); Scheduled and Ready are zero until then, which Node and
+	// NetworkReady tell apart from an instant zero.
+	Created, Scheduled, Ready time.Duration
+	NetworkReady              bool
+	// Startup is a running security-group pod's start-up latency, Ready -
+	// Created, by part; its parts add up to that latency. It is zero for
+	// other pods, and for pods whose controller record is gone (deleted).
+	Startup Breakdown
 }
 
 // ENIDetails is one entry of the vpc.amazonaws.com/pod-eni annotation,
@@ -71,9 +82,15 @@ func (s *Sim) Pods() []PodStatus {
 
 func (s *Sim) podStatus(pi int32) PodStatus {
 	p := s.pods[pi]
-	st := PodStatus{Namespace: p.ns(), Name: p.name(), Phase: p.phase, NeedsBranch: p.needsBranch, Reason: s.reasonOf(pi)}
+	st := PodStatus{Namespace: p.ns(), Name: p.name(), Phase: p.phase, NeedsBranch: p.needsBranch, Reason: s.reasonOf(pi), Created: p.created}
 	if p.node >= 0 {
-		st.Node = s.nodes[p.node].name
+		st.Node, st.Scheduled = s.nodes[p.node].name, p.bound
+	}
+	if p.phase == Running || p.phase == Succeeded {
+		st.Ready, st.NetworkReady = p.ready, true
+		if p.needsBranch && p.phase == Running {
+			st.Startup = parts{p.scheduling, p.kubelet, s.ctl.Parts(controller.PodID(pi))}.mean(1)
+		}
 	}
 	if eni, vlan, _, ok := s.ctl.Annotation(controller.PodID(pi)); ok && p.annotatedOK {
 		st.Annotation = s.annotation(eni, vlan)

@@ -28,6 +28,7 @@ Commands:
   plan     how many nodes N security-group pods need, and how long their rollout takes
   check    whether security-group pods keep DNS, probes and their traffic (exit 1 on errors)
   sweep    run a scenario over seeds and a grid of settings on all cores, in shards
+  explain  why a pod was slow or is pending, with remedies measured by re-running
   diff     run two scenarios, or one with other settings, and compare their reports
   version  the version of trunksim and of the Go it was built with
   help     help on a command
@@ -38,6 +39,7 @@ Examples:
   trunksim plan --sg-pods 500 --types m5.large,m5.xlarge
   trunksim check cluster.yaml
   trunksim sweep rollout.yaml --seeds 1-100 --set controller.userClientQPS=12,24
+  trunksim explain rollout.yaml --slowest
   trunksim diff rollout.yaml --set controller.userClientQPS=24
   trunksim run rollout.yaml --slo 'p99<=2m' --slo pending==0
 
@@ -52,7 +54,7 @@ func main() {
 }
 
 // commands are the names run dispatches, for help.
-var commands = []string{"limits", "run", "plan", "check", "sweep", "diff", "version"}
+var commands = []string{"limits", "run", "plan", "check", "sweep", "explain", "diff", "version"}
 
 // run dispatches a command line (without the program name) and returns
 // the exit status.
@@ -75,6 +77,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runSweep(rest, stdout, stderr)
 	case "diff":
 		return runDiff(rest, stdin, stdout, stderr)
+	case "explain":
+		return runExplain(rest, stdin, stdout, stderr)
 	case "version", "--version", "-version":
 		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
