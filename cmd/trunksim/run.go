@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,7 +20,7 @@ import (
 	"github.com/trunksim/trunksim/sim/slo"
 )
 
-const runUsage = `usage: trunksim run SCENARIO.yaml [-o text|json] [--seed N] [--trace FILE] [--plot FILE.svg] [--slo BOUND]...
+const runUsage = `usage: trunksim run SCENARIO.yaml [-o text|json] [--seed N] [--trace FILE] [--plot FILE.svg] [--html FILE.html] [--slo BOUND]...
 
 Runs a scenario file to its end (its until, or until nothing is in flight)
 and reports what happened: pods running and pending, start-up latency, EC2
@@ -37,6 +38,7 @@ Examples:
   trunksim run rollout.yaml
   trunksim run rollout.yaml -o json --seed 7 --trace rollout.trace.jsonl
   trunksim run rollout.yaml --plot rollout.svg
+  trunksim run rollout.yaml --html rollout.html
   trunksim run rollout.yaml --slo 'p99<=2m' --slo pending==0
 
 Flags:
@@ -69,6 +71,7 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	seed := seedFlag(fs)
 	tracePath := fs.String("trace", "", "write the run's trace to `FILE`, one JSON object per line")
 	plotPath := fs.String("plot", "", "draw pods and branch ENIs over time and the start-up latency distribution to `FILE` (SVG)")
+	htmlPath := fs.String("html", "", "write the report as one self-contained web page to `FILE`: plots, pods, events, check findings")
 	var bounds []slo.Bound
 	fs.Func("slo", "exit 1 unless the report keeps `BOUND`, such as p99<=2m or pending==0; repeatable", func(s string) error {
 		b, err := slo.Parse(s)
@@ -80,35 +83,30 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return status
 	}
 	opts := scenario.Options{Seed: *seed}
-	var traceFile *os.File
-	var traceBuf *bufio.Writer
+	var trace *pendingFile
 	var err error
 	if *tracePath != "" {
-		if traceFile, err = os.Create(*tracePath); err != nil {
+		if trace, err = createPending(*tracePath); err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			return exitFailure
 		}
-		traceBuf = bufio.NewWriter(traceFile)
-		opts.Trace = traceBuf
+		defer trace.abort()
+		opts.Trace = trace
 	}
 	s, err := sc.Build(opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitFailure
 	}
-	if *plotPath != "" {
+	if *plotPath != "" || *htmlPath != "" {
 		s.RecordSeries()
 	}
 	stopProgress := showProgress(stderr, s)
 	runErr := sc.Play(s)
 	stopProgress()
 	report := s.Report()
-	if traceFile != nil {
-		err := traceBuf.Flush()
-		if cerr := traceFile.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+	if trace != nil {
+		if err := trace.commit(); err != nil {
 			fmt.Fprintf(stderr, "%s: writing the trace: %v\n", name, err)
 			return exitFailure
 		}
@@ -121,6 +119,12 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	// A run that stopped with an error still has a report worth reading.
 	results, kept := slo.CheckAll(report, bounds)
+	if *htmlPath != "" {
+		if err := writeFile(*htmlPath, func(w io.Writer) error { return writeHTML(w, sc, s, report, results) }); err != nil {
+			fmt.Fprintf(stderr, "%s: writing the page: %v\n", name, err)
+			return exitFailure
+		}
+	}
 	if format.value == "json" {
 		err = writeJSON(stdout, report)
 	} else {
@@ -200,15 +204,65 @@ func loadScenario(fs *flag.FlagSet, name, usage string, args []string, stdin io.
 }
 
 func writePlotFile(path, title string, s *sim.Sim) error {
-	f, err := os.Create(path)
+	return writeFile(path, func(w io.Writer) error { return writePlot(w, title, s.Series(), s.StartupLatencies()) })
+}
+
+// writeFile writes a file whole or not at all (see pendingFile).
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := createPending(path)
 	if err != nil {
 		return err
 	}
-	err = writePlot(f, title, s.Series(), s.StartupLatencies())
-	if cerr := f.Close(); err == nil {
+	defer f.abort()
+	if err := write(f); err != nil {
+		return err
+	}
+	return f.commit()
+}
+
+// pendingFile is an output file written to a temporary file beside it
+// and renamed over it by commit, so an interrupted or failed run leaves
+// no half file that a later reader or merge would take.
+type pendingFile struct {
+	*bufio.Writer
+	f    *os.File
+	path string
+	done bool
+}
+
+func createPending(path string) (*pendingFile, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return nil, err
+	}
+	// CreateTemp makes the file private; outputs are reports, not secrets.
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	return &pendingFile{Writer: bufio.NewWriter(f), f: f, path: path}, nil
+}
+
+// commit flushes the file and puts it in place.
+func (p *pendingFile) commit() error {
+	err := p.Flush()
+	if cerr := p.f.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = os.Rename(p.f.Name(), p.path)
+	}
+	p.done = err == nil
 	return err
+}
+
+// abort removes the temporary file unless commit put it in place.
+func (p *pendingFile) abort() {
+	if !p.done {
+		p.f.Close()
+		os.Remove(p.f.Name())
+	}
 }
 
 func writeJSON(w io.Writer, v any) error {
