@@ -31,6 +31,7 @@ Commands:
   explain  why a pod was slow or is pending, with remedies measured by re-running
   diff     run two scenarios, or one with other settings, and compare their reports
   version  the version of trunksim and of the Go it was built with
+  completion  a completion script for bash, zsh or fish
   help     help on a command
 
 Examples:
@@ -54,7 +55,7 @@ func main() {
 }
 
 // commands are the names run dispatches, for help.
-var commands = []string{"limits", "run", "plan", "check", "sweep", "explain", "diff", "version"}
+var commands = []string{"limits", "run", "plan", "check", "sweep", "explain", "diff", "version", "completion"}
 
 // run dispatches a command line (without the program name) and returns
 // the exit status.
@@ -79,6 +80,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runDiff(rest, stdin, stdout, stderr)
 	case "explain":
 		return runExplain(rest, stdin, stdout, stderr)
+	case "completion":
+		return runCompletion(rest, stdout, stderr)
 	case "version", "--version", "-version":
 		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
