@@ -18,7 +18,7 @@ import (
 	"github.com/trunksim/trunksim/sweep"
 )
 
-const sweepUsage = `usage: trunksim sweep SCENARIO.yaml [--seeds LIST] [--set KEY=V1,V2]... [--shard I/N] [--workers N] [-o table|jsonl|json]
+const sweepUsage = `usage: trunksim sweep SCENARIO.yaml [--seeds LIST] [--set KEY=V1,V2]... [--shard I/N|auto/N] [--workers N] [-o table|jsonl|json] [--out FILE]
        trunksim sweep merge [-o table|jsonl|json] FILE...
 
 Runs a scenario many times on all cores: once for every combination of the
@@ -31,8 +31,11 @@ nodeGroups.workers.count (a list element by its name), workloads[0].replicas.
 A sweep too big for one machine is split into shards: run --shard i/n for
 each i from 0 to n-1, anywhere, with -o jsonl, then 'trunksim sweep merge'
 their files, which gives what one machine running the whole sweep would
-have printed. In a Kubernetes Indexed Job with completions n:
-  trunksim sweep s.yaml --seeds 1-10000 --shard $JOB_COMPLETION_INDEX/n -o jsonl > /out/$JOB_COMPLETION_INDEX.jsonl
+have printed. In a Kubernetes Indexed Job with completions n, --shard auto/n
+takes i from $JOB_COMPLETION_INDEX (deploy/sweep-job.yaml is such a Job):
+  trunksim sweep s.yaml --seeds 1-10000 --shard auto/n -o jsonl --out /results/shard-$(JOB_COMPLETION_INDEX).jsonl
+--out writes the file whole or not at all, so a shard that was stopped
+leaves nothing for merge to take.
 
 Exit status 1 means the sweep could not start, the shards do not merge, or
 a run stopped with an error (its result says why; the output is complete).
@@ -90,10 +93,18 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		return nil
 	})
 	var shard sweep.Shard
-	fs.Func("shard", "run only shard `I/N` of the sweep (0 <= I < N)", func(s string) (err error) {
+	fs.Func("shard", "run only shard `I/N` of the sweep (0 <= I < N); auto/N takes I from $"+jobIndexEnv+", as a Kubernetes Indexed Job sets it", func(s string) (err error) {
+		if n, ok := strings.CutPrefix(s, "auto/"); ok {
+			i, set := os.LookupEnv(jobIndexEnv)
+			if !set {
+				return fmt.Errorf("auto/%s: $%s is not set", n, jobIndexEnv)
+			}
+			s = i + "/" + n
+		}
 		shard, err = sweep.ParseShard(s)
 		return err
 	})
+	outPath := fs.String("out", "", "write the results to `FILE` instead of standard output, whole or not at all")
 	workers := fs.Int("workers", 0, "run on `N` cores (0: all of them); the results are the same")
 	files, status := parseCommand(fs, sweepHelp(), args, stdout, stderr)
 	if status >= 0 {
@@ -119,10 +130,34 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitFailure
 	}
-	out := newResultWriter(format.value, stdout)
+	w := stdout
+	var file *pendingFile
+	if *outPath != "" {
+		if file, err = createPending(*outPath); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			return exitFailure
+		}
+		defer file.abort()
+		w = file
+	}
+	out := newResultWriter(format.value, w)
 	err = sw.Run(context.Background(), shard, *workers, out.write)
-	return out.finish(name, err, stderr)
+	status = out.finish(name, err, stderr)
+	// Results of runs that failed are results too: the file is whole
+	// unless the sweep itself stopped.
+	if file != nil && err == nil {
+		if err := file.commit(); err != nil {
+			fmt.Fprintf(stderr, "%s: writing %s: %v\n", name, *outPath, err)
+			return exitFailure
+		}
+	}
+	return status
 }
+
+// jobIndexEnv is the variable a Kubernetes Indexed Job sets to the pod's
+// completion index (kubernetes pkg/controller/job, batch/v1 Job
+// completionMode Indexed).
+const jobIndexEnv = "JOB_COMPLETION_INDEX"
 
 // runSweepMerge implements `trunksim sweep merge`.
 func runSweepMerge(args []string, stdout, stderr io.Writer) int {

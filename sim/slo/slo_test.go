@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -144,7 +145,8 @@ func TestStringParsesBack(t *testing.T) {
 		op := slo.Op(rapid.IntRange(int(slo.AtMost), int(slo.Equal)).Draw(t, "op"))
 		var limit float64
 		if m.IsTime() {
-			limit = float64(rapid.Int64Range(0, 1e9).Draw(t, "ms")) / 1e3
+			// As Parse makes it: a duration's seconds.
+			limit = (time.Duration(rapid.Int64Range(0, 1e9).Draw(t, "ms")) * time.Millisecond).Seconds()
 		} else {
 			limit = float64(rapid.Uint32().Draw(t, "count"))
 		}
