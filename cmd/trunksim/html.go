@@ -159,7 +159,7 @@ func writeHTML(w io.Writer, sc *scenario.Scenario, s *sim.Sim, r sim.Report, bou
 		p.Pending = append(p.Pending, namedCount{c.name, int(c.n)})
 	}
 	var svg bytes.Buffer
-	if err := writePlot(&svg, sc.File, s.Series(), s.StartupLatencies()); err != nil {
+	if err := writePlot(&svg, sc.File, s.Series(), s.StartupLatencies(), markers(sc)); err != nil {
 		return err
 	}
 	// The plot is our own SVG, built from numbers and escaped labels.

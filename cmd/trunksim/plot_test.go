@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,4 +56,33 @@ func TestRunPlotToAnUnwritablePathFails(t *testing.T) {
 	code, _, stderr := runCLI("run", smoke, "--plot", filepath.Join(t.TempDir(), "no", "such", "dir.svg"))
 	assert.Equal(t, exitFailure, code)
 	assert.Contains(t, stderr, "writing the plot")
+}
+
+// Count axes tick whole numbers, at most maxTicks of them, and cover
+// the data; time axes tick round durations written as m:ss or h:mm.
+func TestPlotAxes(t *testing.T) {
+	for _, v := range []float64{0.5, 1, 3, 7, 12, 27, 99, 101, 1000, 1234, 99999} {
+		a := countAxis(v)
+		assert.GreaterOrEqual(t, a.max, v, "covers %v", v)
+		assert.Equal(t, math.Trunc(a.step), a.step, "whole step for %v", v)
+		assert.LessOrEqual(t, a.max/a.step, float64(maxTicks), "ticks for %v", v)
+	}
+	for _, tc := range []struct {
+		v      float64
+		step   float64
+		labels string
+	}{
+		{20, 5, "0:00 0:05 0:10 0:15 0:20"},
+		{130, 30, "0:00 0:30 1:00 1:30 2:00 2:30"},
+		{1737, 300, "0:00 5:00 10:00 15:00 20:00 25:00 30:00"},
+		{5 * 3600, 3600, "0:00 1:00 2:00 3:00 4:00 5:00"},
+	} {
+		a := timeAxis(tc.v)
+		assert.Equal(t, tc.step, a.step, "step for %v", tc.v)
+		var labels []string
+		for x := 0.0; x <= a.max; x += a.step {
+			labels = append(labels, a.label(x))
+		}
+		assert.Equal(t, tc.labels, strings.Join(labels, " "), "labels for %v", tc.v)
+	}
 }

@@ -78,7 +78,7 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		bounds = append(bounds, b)
 		return err
 	})
-	sc, file, status := loadScenario(fs, name, runUsage, args, stdin, stdout, stderr)
+	sc, _, status := loadScenario(fs, name, runUsage, args, stdin, stdout, stderr)
 	if status >= 0 {
 		return status
 	}
@@ -112,7 +112,7 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if *plotPath != "" {
-		if err := writePlotFile(*plotPath, file, s); err != nil {
+		if err := writePlotFile(*plotPath, sc, s); err != nil {
 			fmt.Fprintf(stderr, "%s: writing the plot: %v\n", name, err)
 			return exitFailure
 		}
@@ -203,8 +203,8 @@ func loadScenario(fs *flag.FlagSet, name, usage string, args []string, stdin io.
 	return sc, files[0], -1
 }
 
-func writePlotFile(path, title string, s *sim.Sim) error {
-	return writeFile(path, func(w io.Writer) error { return writePlot(w, title, s.Series(), s.StartupLatencies()) })
+func writePlotFile(path string, sc *scenario.Scenario, s *sim.Sim) error {
+	return writeFile(path, func(w io.Writer) error { return writePlot(w, sc.File, s.Series(), s.StartupLatencies(), markers(sc)) })
 }
 
 // writeFile writes a file whole or not at all (see pendingFile).
