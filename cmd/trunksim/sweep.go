@@ -113,6 +113,9 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if len(files) != 1 {
 		return usageError(stderr, name, "want exactly one scenario file, got %d", len(files))
 	}
+	if *workers < 0 {
+		return usageError(stderr, name, "--workers %d: want 0 (every core) or more", *workers)
+	}
 	var seedList []uint64
 	if *seeds != "" {
 		var err error

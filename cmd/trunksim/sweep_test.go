@@ -89,6 +89,7 @@ func TestSweepRefusesBadInput(t *testing.T) {
 		{sweepScenario, "--shard", "3/3"},
 		{sweepScenario, "--set", "controller.userClientQPS"},
 		{sweepScenario, "-o", "yaml"},
+		{sweepScenario, "--workers", "-1"},
 		{"merge"},
 	}
 	for _, args := range usage {
