@@ -26,7 +26,32 @@ var (
 	// given to parse one, is not a declared value. Returned wrapped in a
 	// [*ValueError].
 	ErrInvalidValue = errors.New("limits: invalid value")
+	// ErrUnknownRelease means [ForRelease] has no table for that
+	// controller release. Returned wrapped in an [*UnknownReleaseError].
+	ErrUnknownRelease = errors.New("limits: unknown controller release")
 )
+
+// UnknownReleaseError reports a controller release with no table, and the
+// releases that have one.
+type UnknownReleaseError struct {
+	// Release is the name asked for, exactly as given.
+	Release string
+	// Known lists every release [ForRelease] accepts, in version order.
+	Known []string
+}
+
+// Error reads, for example, `limits: unknown controller release "v1.9.0"
+// (known: v1.7.19, v1.7.20, ..., master)`.
+func (e *UnknownReleaseError) Error() string { return "limits: " + e.Message() }
+
+// Message is the error text without the "limits: " prefix, for command-line
+// output.
+func (e *UnknownReleaseError) Message() string {
+	return "unknown controller release " + strconv.Quote(e.Release) + " (known: " + strings.Join(e.Known, ", ") + ")"
+}
+
+// Unwrap returns [ErrUnknownRelease].
+func (e *UnknownReleaseError) Unwrap() error { return ErrUnknownRelease }
 
 // UnknownTypeError reports a name the table does not hold, with the closest
 // names it does hold.
