@@ -154,10 +154,10 @@ func TestParseMaxPods(t *testing.T) {
 	assert.Equal(t, f, again)
 
 	for src, want := range map[string]string{
-		"m5.large\n":             `x.txt:1: want "instance-type max-pods"`,
-		"m5.large 0\n":           "x.txt:1: max pods \"0\" is not an integer",
+		"m5.large\n":              `x.txt:1: want "instance-type max-pods"`,
+		"m5.large 0\n":            "x.txt:1: max pods \"0\" is not an integer",
 		"m5.large 29\nm5.large 3": `x.txt:2: instance type "m5.large" appears more than once`,
-		"# only comments\n":      "x.txt: no instance types",
+		"# only comments\n":       "x.txt: no instance types",
 	} {
 		_, err := parseMaxPods("x.txt", []byte(src))
 		require.Error(t, err, src)
