@@ -31,7 +31,16 @@ func (e *ConfigError) Error() string {
 func (e *ConfigError) Unwrap() error { return ErrBadConfig }
 
 // Preset names a set of controller defaults.
+//
+// Deprecated: use Release.
 type Preset = controller.Preset
+
+// Release is a resource-controller release (controller.version).
+type Release = controller.Release
+
+// ReleaseDefaults is what differs between releases, declared once per
+// release in package controller.
+type ReleaseDefaults = controller.ReleaseDefaults
 
 // The presets.
 const (
@@ -207,12 +216,21 @@ type Config struct {
 // scenario file does not write: the instance-type table, the run's
 // bounds, the host-network pods and the faults.
 func (c Config) withDefaults() (Config, error) {
+	// The release (or the deprecated preset) decides the defaults that
+	// differ between releases.
+	modelled := c.Controller.Modelled()
 	for i := range settingTable {
-		// The preset is first in the table, so the defaults after it see it.
-		settingTable[i].v.fill(&c, c.Controller.Preset)
+		settingTable[i].v.fill(&c, modelled.Defaults())
 	}
 	if c.Limits == nil {
 		c.Limits = limits.Default()
+		if c.Controller.Release.IsValid() {
+			tbl, err := limits.ForRelease(c.Controller.Release.String())
+			if err != nil {
+				return c, &ConfigError{"Controller.Release", c.Controller.Release, err.Error()}
+			}
+			c.Limits = tbl
+		}
 	}
 	if c.MaxEvents == 0 {
 		c.MaxEvents = 50_000_000
