@@ -9,9 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/cni"
+	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/reach"
 	"github.com/trunksim/trunksim/sim"

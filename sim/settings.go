@@ -525,10 +525,10 @@ type release struct {
 	min Version
 }
 
-func (release) kind() SettingKind    { return KindVersion }
+func (release) kind() SettingKind             { return KindVersion }
 func (release) fill(*Config, ReleaseDefaults) {}
 func (release) def(ReleaseDefaults) string    { return "" }
-func (release) names() []string      { return nil }
+func (release) names() []string               { return nil }
 
 func (f release) get(c *Config) any {
 	if v := *f.at(c); v != (Version{}) {
