@@ -135,3 +135,35 @@ func (e *ValueError) Error() string {
 
 // Unwrap returns [ErrInvalidValue].
 func (e *ValueError) Unwrap() error { return ErrInvalidValue }
+
+// NotInReleaseError reports an instance type that a controller release's
+// table lacks although a newer release's table has it. The controller of
+// that release finds no limits for such a node, so it never gives it a
+// trunk.
+type NotInReleaseError struct {
+	// Type is the instance type's name.
+	Type string
+	// Release is the release whose table lacks it.
+	Release string
+	// Newest is the newest release whose table has it.
+	Newest string
+}
+
+// Error reads, for example, `limits: instance type "r9g.large" is not in
+// the instance table of resource-controller release v1.7.19; release
+// v1.8.2 has it`.
+func (e *NotInReleaseError) Error() string { return "limits: " + e.Message() }
+
+// Message is the error text without the "limits: " prefix.
+func (e *NotInReleaseError) Message() string {
+	table := "resource-controller release " + e.Release
+	if e.Release == "" {
+		table = "the given table"
+	}
+	return fmt.Sprintf("instance type %q is not in the instance table of %s; release %s has it (controller.version: %s)",
+		e.Type, table, e.Newest, e.Newest)
+}
+
+// Unwrap returns [ErrUnknownType] and [ErrNotTrunkCompatible]: the table
+// does not know the type, so the node cannot hold a trunk.
+func (e *NotInReleaseError) Unwrap() []error { return []error{ErrUnknownType, ErrNotTrunkCompatible} }

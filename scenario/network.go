@@ -8,6 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/reach"
 )
 
@@ -378,6 +379,12 @@ func (sc *Scenario) Cluster() reach.Cluster {
 		Calico:         sc.Network.Calico,
 		Policies:       append([]branch.Policy(nil), sc.SecurityGroupPolicies...),
 		DNS:            sc.DNS,
+	}
+	// The check judges with the table the run uses.
+	if sc.Controller.Release.IsValid() {
+		if tbl, err := limits.ForRelease(sc.Controller.Release.String()); err == nil {
+			c.Limits = tbl
+		}
 	}
 	for _, g := range sc.SecurityGroups {
 		c.Groups = append(c.Groups, reach.Group{ID: g.ID, Name: g.Name,

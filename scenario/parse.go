@@ -671,6 +671,12 @@ func (d *decoder) instanceType(dst *string) func(*yaml.Node, string) error {
 		if err != nil {
 			return err
 		}
+		// A type some release's table has is accepted even if the modelled
+		// release lacks it: such a node joins without a trunk, as upstream.
+		if _, known := limits.NewestReleaseWith(s); known {
+			*dst = s
+			return nil
+		}
 		if _, err := limits.Default().Lookup(s); err != nil {
 			n, _ = d.resolve(n, p)
 			var unknown *limits.UnknownTypeError

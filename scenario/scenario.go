@@ -68,7 +68,9 @@ type Scenario struct {
 type NodeGroup struct {
 	// Name names the group and prefixes its nodes' names.
 	Name string
-	// InstanceType is an EC2 instance type in limits.Default().
+	// InstanceType is an EC2 instance type in some controller release's
+	// table (limits.NewestReleaseWith); one the modelled release lacks
+	// joins without a trunk.
 	InstanceType string
 	// Count is how many nodes join at time zero; it may be 0 for a group
 	// that only addNode events fill.

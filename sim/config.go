@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/trunksim/trunksim/cni"
@@ -282,3 +283,12 @@ func (c Config) withDefaults() (Config, error) {
 // positive reports whether x is a finite number above zero: NaN and the
 // infinities would turn rates and delays into nonsense rather than errors.
 func positive(x float64) bool { return x > 0 && !math.IsInf(x, 1) }
+
+// Config returns the configuration s runs with, defaults filled in, so a
+// caller can see what a release or preset chose (the instance table's
+// Release among them). The faults slice is the caller's own.
+func (s *Sim) Config() Config {
+	c := s.cfg
+	c.EC2.Faults = slices.Clone(c.EC2.Faults)
+	return c
+}
