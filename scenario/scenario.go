@@ -84,6 +84,12 @@ type NodeGroup struct {
 	SecurityGroups []branch.SecurityGroupID
 	// Subnet is the nodes' subnet; a zero Kind means private.
 	Subnet reach.Subnet
+	// MaxPods is kubelet's max pods for nodes of InstanceType when the
+	// modelled controller release's table lacks that type and the VPC
+	// CNI's eni-max-pods.txt does not list it (sim.NodeSpec.MaxPods);
+	// zero means the CNI's figure. A type the table has takes its max
+	// pods from the table, and a MaxPods for it is an error.
+	MaxPods int
 }
 
 // Network is the VPC and the settings that decide how traffic leaves it.
