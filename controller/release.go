@@ -25,6 +25,13 @@ const (
 	ReleaseMaster
 )
 
+// DefaultRelease is the release a configuration that sets neither Release
+// nor Preset models. Zero keeps the behaviour from before releases were
+// modelled: the upstream preset (v1.7.19's defaults) and the simulator's
+// default instance table, with the report naming the preset. Setting it
+// to ReleaseV1_8_2 makes the newest release the default.
+const DefaultRelease Release = 0
+
 // ReleaseDefaults is everything that differs between the releases the
 // simulator models, declared once per release in releaseDefaults: the
 // settings table takes its per-release defaults from here, and a

@@ -217,6 +217,11 @@ type Config struct {
 // scenario file does not write: the instance-type table, the run's
 // bounds, the host-network pods and the faults.
 func (c Config) withDefaults() (Config, error) {
+	// A configuration that chooses neither a release nor a preset models
+	// controller.DefaultRelease (none today: the upstream preset).
+	if c.Controller.Release == 0 && c.Controller.Preset == 0 {
+		c.Controller.Release = controller.DefaultRelease
+	}
 	// The release (or the deprecated preset) decides the defaults that
 	// differ between releases.
 	modelled := c.Controller.Modelled()

@@ -568,9 +568,14 @@ type releaseName struct {
 
 func (releaseName) kind() SettingKind             { return KindEnum }
 func (releaseName) fill(*Config, ReleaseDefaults) {}
-func (releaseName) def(ReleaseDefaults) string    { return "" }
-func (f releaseName) isSet(c *Config) bool        { return *f.at(c) != 0 }
-func (f releaseName) raw(c *Config) any           { return *f.at(c) }
+func (releaseName) def(ReleaseDefaults) string {
+	if controller.DefaultRelease.IsValid() {
+		return controller.DefaultRelease.String()
+	}
+	return ""
+}
+func (f releaseName) isSet(c *Config) bool { return *f.at(c) != 0 }
+func (f releaseName) raw(c *Config) any    { return *f.at(c) }
 func (f releaseName) bad(c *Config, _, _ int64) bool {
 	v := *f.at(c)
 	return v != 0 && !v.IsValid()
