@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -197,5 +198,38 @@ func TestRunReleaseUsage(t *testing.T) {
 			assert.Equal(t, 2, run(tt.args, &stderr))
 			assert.Contains(t, stderr.String(), tt.want)
 		})
+	}
+}
+
+// Each release's table in the committed data is exactly that release's
+// pkg/aws/vpc/limits.go, read from the module cache when it is there (the
+// test never downloads; a release missing from the cache is skipped).
+func TestReleasesMatchModuleCache(t *testing.T) {
+	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
+	if err != nil || strings.TrimSpace(string(out)) == "" {
+		t.Skip("no module cache")
+	}
+	cache := strings.TrimSpace(string(out))
+	f, err := decodeReleases(readFile(t, "../../limits/data/releases.json"))
+	require.NoError(t, err)
+	base, err := decodeData(readFile(t, dataPath))
+	require.NoError(t, err)
+	checked := 0
+	for ti, table := range f.Tables[1:] {
+		for _, release := range table.Releases {
+			path := filepath.Join(cache, controllerModule+"@"+release, "pkg", "aws", "vpc", "limits.go")
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Logf("%s not in the module cache; skipped", release)
+				continue
+			}
+			parsed, err := parseUpstream(path, src)
+			require.NoError(t, err, release)
+			assert.Equal(t, parsed.Records, f.composed(base.InstanceTypes, ti+1), release)
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Skip("no release in the module cache")
 	}
 }
