@@ -156,11 +156,11 @@ func (e *NotInReleaseError) Error() string { return "limits: " + e.Message() }
 
 // Message is the error text without the "limits: " prefix.
 func (e *NotInReleaseError) Message() string {
-	table := "resource-controller release " + e.Release
+	table := "the instance table of resource-controller release " + e.Release
 	if e.Release == "" {
-		table = "the given table"
+		table = "the given instance table"
 	}
-	return fmt.Sprintf("instance type %q is not in the instance table of %s; release %s has it (controller.version: %s)",
+	return fmt.Sprintf("instance type %q is not in %s; release %s has it (controller.version: %s)",
 		e.Type, table, e.Newest, e.Newest)
 }
 

@@ -202,3 +202,12 @@ func TestUnknownReleaseErrorMessage(t *testing.T) {
 	assert.Equal(t, `limits: unknown controller release "v2" (known: v1, master)`, err.Error())
 	assert.True(t, errors.Is(err, limits.ErrUnknownRelease))
 }
+
+func TestNotInReleaseError(t *testing.T) {
+	err := &limits.NotInReleaseError{Type: "r9g.large", Release: "v1.7.19", Newest: "v1.8.2"}
+	assert.Equal(t, `limits: instance type "r9g.large" is not in the instance table of resource-controller release v1.7.19; release v1.8.2 has it (controller.version: v1.8.2)`, err.Error())
+	assert.ErrorIs(t, err, limits.ErrUnknownType)
+	assert.ErrorIs(t, err, limits.ErrNotTrunkCompatible)
+	err.Release = ""
+	assert.Contains(t, err.Message(), "is not in the given instance table; release v1.8.2 has it")
+}
