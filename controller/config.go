@@ -33,7 +33,13 @@ func (p Preset) String() string {
 // Every default is upstream's, cited on the field.
 type Config struct {
 	// Preset chooses the defaults below; zero means PresetUpstream.
+	//
+	// Deprecated: set Release instead; upstream is v1.7.19 and
+	// raised-limits is v1.8.0's defaults. Release, when set, wins.
 	Preset Preset
+	// Release chooses the release whose defaults (and, in the simulator,
+	// whose instance table) are modelled; zero leaves it to Preset.
+	Release Release
 	// UserClientQPS and UserClientBurst limit the EC2 "user" client, which
 	// makes every EC2 call but the trunk association ones (main.go
 	// --user-client-qps/--user-client-burst: 12 and 18).

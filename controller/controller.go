@@ -426,6 +426,9 @@ func (c *Controller) nodeJoined(ni NodeID, j *Join) {
 		return
 	}
 	err := j.Type.CanTrunk(j.OS)
+	if j.Unlisted != nil && j.OS != limits.OSWindows {
+		err = j.Unlisted
+	}
 	n.eligible = err == nil
 	switch {
 	case err == nil:

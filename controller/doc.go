@@ -43,4 +43,14 @@
 //
 // The model follows amazon-vpc-resource-controller-k8s v1.7.19; each
 // behaviour cites the upstream file it comes from.
+//
+// # Releases
+//
+// A [Release] (v1.7.19 to v1.8.2, and master at b8d4251) names what a
+// configuration models. What differs between releases is declared once
+// per release, in [ReleaseDefaults]: the EC2 user client and node-worker
+// defaults today, and the behaviour switches (such as whether the
+// NodeDelete job wipes a trunk's branches, master only), which a setting
+// reads from there. [Config.Preset] is the older, deprecated way to pick
+// defaults: upstream is v1.7.19 and raised-limits is v1.8.0's.
 package controller

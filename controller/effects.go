@@ -68,6 +68,12 @@ type Join struct {
 	// is on and the CNI supports the cluster's IP family, so it added the
 	// SecurityGroupsForPods feature to the node's CNINode.
 	WantsTrunk bool
+	// Unlisted, when set, says that the controller's instance table lacks
+	// the node's type (a [*limits.NotInReleaseError]): as upstream's
+	// IsInstanceSupported finds no limits for it, a Linux node gets an
+	// Unsupported event with this error and never a trunk. Type then
+	// holds the instance's EC2 figures from a newer release's table.
+	Unlisted error
 }
 
 // Input is one thing that happened, for Step. Which fields matter
@@ -321,6 +327,10 @@ func WhyNoTrunk(err error) string {
 	var ie *limits.IneligibleError
 	if errors.As(err, &ie) {
 		return ie.Type + " cannot hold a trunk ENI: " + ie.Detail()
+	}
+	var nr *limits.NotInReleaseError
+	if errors.As(err, &nr) {
+		return nr.Type + " cannot hold a trunk ENI: " + nr.Message()
 	}
 	return err.Error()
 }

@@ -73,3 +73,14 @@ func TestAllocs(t *testing.T) {
 	assert.Zero(t, testing.AllocsPerRun(100, func() { sinkCapacity = it.Capacity(true) }))
 	assert.Zero(t, testing.AllocsPerRun(100, func() { sinkErr = it.CanTrunk(limits.OSLinux) }))
 }
+
+func BenchmarkLookupRelease(b *testing.B) {
+	tbl, err := limits.ForRelease("v1.8.2")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for range b.N {
+		sinkType, sinkErr = tbl.Lookup("r9g.large")
+	}
+}

@@ -4,12 +4,35 @@
 //
 // # Data
 //
-// [Default] holds 1,164 instance types taken from the Amazon VPC resource
-// controller's pkg/aws/vpc/limits.go. The project owns its copy in
-// data/limits.json; zz_generated_table.go is generated from it by
-// internal/limitsgen (run go generate ./limits after editing the JSON). The
-// same tool turns a newer upstream limits.go into a fresh data/limits.json.
-// Nothing is read from disk at run time.
+// Each release of the Amazon VPC resource controller ships its own
+// pkg/aws/vpc/limits.go, and the tables differ in more than new types: for
+// example i4i.large holds a trunk (9 branches) only from v1.8.1, and from
+// v1.7.24 and v1.8.2 i7ie.48xlarge and i8ge.48xlarge have two network
+// cards, so only 8 and 12 device indexes are usable
+// ([InstanceType.DefaultCardInterfaces]). [ForRelease] returns the table of
+// one release (v1.7.19 and later, and "master" for commit b8d4251);
+// [Releases] lists them. [Default] is release [DefaultRelease]'s table,
+// 1,164 instance types.
+//
+// The project owns its copies. data/limits.json holds the v1.7.19 table;
+// data/releases.json holds, once each, the rows that later releases add or
+// change, with the releases that have each row, so releases sharing a table
+// (v1.7.20 and v1.7.22; v1.7.23 and v1.8.0; v1.7.24, v1.7.25 and v1.8.2)
+// cost nothing. data/eni-max-pods.txt is the VPC CNI's max pods per type
+// ([CNIMaxPods]), for nodes whose type a release's table lacks. The
+// zz_generated_*.go files are generated from these by internal/limitsgen
+// (go generate ./limits); nothing is read from disk at run time, and
+// neither tests nor builds need the network.
+//
+// When AWS ships a controller release (or a CNI release), run from the
+// repository root
+//
+//	go run ./internal/limitsgen -dir limits -add-release v1.8.3 -cni-release v1.23.3
+//
+// which downloads the modules with the go command, records the release's
+// table (as another name of an equal table, or as the rows that differ),
+// refreshes the max-pods data and regenerates the Go files. Either flag may
+// be left out.
 //
 // # Tables
 //

@@ -26,7 +26,32 @@ var (
 	// given to parse one, is not a declared value. Returned wrapped in a
 	// [*ValueError].
 	ErrInvalidValue = errors.New("limits: invalid value")
+	// ErrUnknownRelease means [ForRelease] has no table for that
+	// controller release. Returned wrapped in an [*UnknownReleaseError].
+	ErrUnknownRelease = errors.New("limits: unknown controller release")
 )
+
+// UnknownReleaseError reports a controller release with no table, and the
+// releases that have one.
+type UnknownReleaseError struct {
+	// Release is the name asked for, exactly as given.
+	Release string
+	// Known lists every release [ForRelease] accepts, in version order.
+	Known []string
+}
+
+// Error reads, for example, `limits: unknown controller release "v1.9.0"
+// (known: v1.7.19, v1.7.20, ..., master)`.
+func (e *UnknownReleaseError) Error() string { return "limits: " + e.Message() }
+
+// Message is the error text without the "limits: " prefix, for command-line
+// output.
+func (e *UnknownReleaseError) Message() string {
+	return "unknown controller release " + strconv.Quote(e.Release) + " (known: " + strings.Join(e.Known, ", ") + ")"
+}
+
+// Unwrap returns [ErrUnknownRelease].
+func (e *UnknownReleaseError) Unwrap() error { return ErrUnknownRelease }
 
 // UnknownTypeError reports a name the table does not hold, with the closest
 // names it does hold.
@@ -110,3 +135,35 @@ func (e *ValueError) Error() string {
 
 // Unwrap returns [ErrInvalidValue].
 func (e *ValueError) Unwrap() error { return ErrInvalidValue }
+
+// NotInReleaseError reports an instance type that a controller release's
+// table lacks although a newer release's table has it. The controller of
+// that release finds no limits for such a node, so it never gives it a
+// trunk.
+type NotInReleaseError struct {
+	// Type is the instance type's name.
+	Type string
+	// Release is the release whose table lacks it.
+	Release string
+	// Newest is the newest release whose table has it.
+	Newest string
+}
+
+// Error reads, for example, `limits: instance type "r9g.large" is not in
+// the instance table of resource-controller release v1.7.19; release
+// v1.8.2 has it`.
+func (e *NotInReleaseError) Error() string { return "limits: " + e.Message() }
+
+// Message is the error text without the "limits: " prefix.
+func (e *NotInReleaseError) Message() string {
+	table := "the instance table of resource-controller release " + e.Release
+	if e.Release == "" {
+		table = "the given instance table"
+	}
+	return fmt.Sprintf("instance type %q is not in %s; release %s has it (controller.version: %s)",
+		e.Type, table, e.Newest, e.Newest)
+}
+
+// Unwrap returns [ErrUnknownType] and [ErrNotTrunkCompatible]: the table
+// does not know the type, so the node cannot hold a trunk.
+func (e *NotInReleaseError) Unwrap() []error { return []error{ErrUnknownType, ErrNotTrunkCompatible} }

@@ -109,3 +109,23 @@ func ExampleTable_With() {
 	// original table has it: false
 	// limits: instance type "m99.large": BranchInterfaces is 0 but TrunkingCompatible is true
 }
+
+// A controller release's table differs from its predecessors' in more than
+// new types: i4i.large holds a trunk only from v1.8.1.
+func ExampleForRelease() {
+	for _, v := range []string{"v1.8.0", "v1.8.1"} {
+		tbl, err := limits.ForRelease(v)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		it, _ := tbl.Lookup("i4i.large")
+		fmt.Printf("%s: %d types, i4i.large %d branches\n", tbl.Release(), tbl.Len(), it.BranchInterfaces)
+	}
+	_, err := limits.ForRelease("v1.9.0")
+	fmt.Println(errors.Is(err, limits.ErrUnknownRelease))
+	// Output:
+	// v1.8.0: 1346 types, i4i.large 0 branches
+	// v1.8.1: 1401 types, i4i.large 9 branches
+	// true
+}

@@ -15,6 +15,8 @@ type Table struct {
 	// every value leaving the table is cloned.
 	types []InstanceType
 	index map[string]int
+	// release names the controller release the types come from, or "".
+	release string
 }
 
 // defaultTable is built on first use rather than at init, so that programs
@@ -22,11 +24,15 @@ type Table struct {
 var defaultTable = sync.OnceValue(func() *Table {
 	// The generated data passes NewTable in the package tests, so it is
 	// indexed here without validating it again.
-	return indexed(generatedTypes[:])
+	t := indexed(generatedTypes[:])
+	t.release = DefaultRelease
+	return t
 })
 
-// Default returns the table of every instance type in data/limits.json. It
-// is built once, on first use; every call returns the same table.
+// Default returns the table of every instance type in data/limits.json,
+// which is controller release [DefaultRelease]'s table; its
+// [Table.Release] says so. It is built once, on first use; every call
+// returns the same table. [ForRelease] gives the other releases' tables.
 func Default() *Table { return defaultTable() }
 
 // NewTable validates types with [InstanceType.Validate] and returns a table
@@ -76,7 +82,9 @@ func (t *Table) With(types ...InstanceType) (*Table, error) {
 	}
 	merged = append(merged, extra.types...)
 	slices.SortFunc(merged, func(a, b InstanceType) int { return strings.Compare(a.Name, b.Name) })
-	return indexed(merged), nil
+	out := indexed(merged)
+	out.release = t.Release()
+	return out, nil
 }
 
 // Len returns the number of instance types in t.

@@ -147,7 +147,11 @@ type groupState struct {
 
 func (g *groupState) add(s *sim.Sim, instanceType string) error {
 	name := g.group.Name + "-" + strconv.Itoa(g.next)
-	if err := s.AddNode(sim.NodeSpec{Name: name, InstanceType: instanceType, OS: g.group.OS, Labels: g.group.Labels}); err != nil {
+	spec := sim.NodeSpec{Name: name, InstanceType: instanceType, OS: g.group.OS, Labels: g.group.Labels}
+	if instanceType == g.group.InstanceType {
+		spec.MaxPods = g.group.MaxPods
+	}
+	if err := s.AddNode(spec); err != nil {
 		return err
 	}
 	g.next++

@@ -25,6 +25,12 @@
 //	events:
 //	  - {at: 5m, action: deleteNode, nodeGroup: ng}
 //
+// A node group's instanceType may be one the modelled controller release
+// (controller.version) lacks but a newer release has: as upstream, its
+// nodes join, get an Unsupported event and never a trunk, and their max
+// pods come from the VPC CNI's eni-max-pods.txt, or from the group's
+// maxPods when that file does not list the type either.
+//
 // Every setting is optional and defaults to upstream's value, as in
 // [sim.Config]; [sim.Settings] lists them, and docs/settings.md is that
 // list with each default, bound and meaning. Policies are written exactly as for a cluster. Durations
@@ -104,7 +110,7 @@
 // so nothing written is silently replaced. Every error is an [*Error] naming the file, the line
 // and the field, such as
 //
-//	smoke.yaml:7: nodeGroups[0].flavour: unknown field (want name, instanceType, count, os, labels, securityGroups or subnet)
+//	smoke.yaml:7: nodeGroups[0].flavour: unknown field (want name, instanceType, count, os, labels, securityGroups, subnet or maxPods)
 //
 // and wrapping a sentinel ([ErrUnknownField], [ErrInvalidValue], ...) for
 // errors.Is.

@@ -57,6 +57,9 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 			sub.add("cidr", str(g.Subnet.CIDR.String()))
 		}
 		m.addMapping("subnet", sub)
+		if g.MaxPods != 0 {
+			m.add("maxPods", integer(g.MaxPods))
+		}
 		groups = append(groups, m.Node)
 	}
 	root.list("nodeGroups", groups)

@@ -8,6 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/reach"
 )
 
@@ -329,6 +330,12 @@ func (d *decoder) reachCheck(workloads map[string]int) error {
 		if c := g.Subnet.CIDR; c.IsValid() && vpc.IsValid() && !inside(c) {
 			return d.invalidNear(fmt.Sprintf("nodeGroups[%d].subnet.cidr", i), "%v: not inside the VPC %v (network.vpcCIDR)", c, vpc)
 		}
+		if err := d.checkMaxPods(sc, i, g); err != nil {
+			return err
+		}
+	}
+	if err := d.checkEventTypes(sc); err != nil {
+		return err
 	}
 	for i, w := range sc.Workloads {
 		for _, list := range []struct {
@@ -379,6 +386,8 @@ func (sc *Scenario) Cluster() reach.Cluster {
 		Policies:       append([]branch.Policy(nil), sc.SecurityGroupPolicies...),
 		DNS:            sc.DNS,
 	}
+	// The check judges with the table the run uses.
+	c.Limits = releaseTable(sc)
 	for _, g := range sc.SecurityGroups {
 		c.Groups = append(c.Groups, reach.Group{ID: g.ID, Name: g.Name,
 			Ingress: append([]reach.Rule(nil), g.Ingress...), Egress: append([]reach.Rule(nil), g.Egress...)})
@@ -402,4 +411,67 @@ func (sc *Scenario) Cluster() reach.Cluster {
 			TalksTo: append([]reach.Traffic(nil), w.TalksTo...), ReceivesFrom: append([]reach.Traffic(nil), w.ReceivesFrom...)})
 	}
 	return c
+}
+
+// checkMaxPods judges a node group's maxPods against the modelled
+// release's table, as the simulator will, so that run and check judge the
+// file alike: a type the table has takes its max pods from the table, and
+// one it lacks needs the VPC CNI's figure or maxPods.
+func (d *decoder) checkMaxPods(sc *Scenario, i int, g NodeGroup) error {
+	tbl := releaseTable(sc)
+	path := fmt.Sprintf("nodeGroups[%d].maxPods", i)
+	_, err := tbl.Lookup(g.InstanceType)
+	switch {
+	case err == nil && g.MaxPods != 0:
+		return d.invalidNear(path, "%d: %s is in the instance table of controller release %s, which gives its max pods; maxPods is only for a type the release lacks", g.MaxPods, g.InstanceType, tbl.Release())
+	case err == nil || g.MaxPods != 0:
+		return nil
+	}
+	return d.needCNIMaxPods(fmt.Sprintf("nodeGroups[%d].instanceType", i), tbl, g.InstanceType, " or give the group's maxPods")
+}
+
+// checkEventTypes applies the same rule to addNode events that name a
+// type other than their group's, which maxPods does not cover.
+func (d *decoder) checkEventTypes(sc *Scenario) error {
+	tbl := releaseTable(sc)
+	groups := map[string]NodeGroup{}
+	for _, g := range sc.NodeGroups {
+		groups[g.Name] = g
+	}
+	for i, e := range sc.Events {
+		if e.Action != AddNode || e.InstanceType == "" {
+			continue
+		}
+		if g, ok := groups[e.NodeGroup]; ok && g.InstanceType == e.InstanceType {
+			continue
+		}
+		if _, err := tbl.Lookup(e.InstanceType); err == nil {
+			continue
+		}
+		if err := d.needCNIMaxPods(fmt.Sprintf("events[%d].instanceType", i), tbl, e.InstanceType, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// needCNIMaxPods refuses a type the table lacks when the VPC CNI's
+// eni-max-pods.txt does not list it either: nothing gives its max pods.
+func (d *decoder) needCNIMaxPods(path string, tbl *limits.Table, typ, orMaxPods string) error {
+	if _, ok := limits.CNIMaxPods(typ); ok {
+		return nil
+	}
+	newest, _ := limits.NewestReleaseWith(typ)
+	return d.invalidNear(path, "%q: not in the instance table of controller release %s, and the VPC CNI's %s gives no max pods for it; set controller.version: %s%s",
+		typ, tbl.Release(), limits.CNIMaxPodsSource(), newest, orMaxPods)
+}
+
+// releaseTable is the instance table of the release the scenario models.
+func releaseTable(sc *Scenario) *limits.Table {
+	if sc.Controller.Release.IsValid() {
+		if tbl, err := limits.ForRelease(sc.Controller.Release.String()); err == nil {
+			return tbl
+		}
+	}
+	return limits.Default()
 }

@@ -691,6 +691,12 @@ func (d *decoder) instanceType(dst *string) func(*yaml.Node, string) error {
 		if err != nil {
 			return err
 		}
+		// A type some release's table has is accepted even if the modelled
+		// release lacks it: such a node joins without a trunk, as upstream.
+		if _, known := limits.NewestReleaseWith(s); known {
+			*dst = s
+			return nil
+		}
 		if _, err := limits.Default().Lookup(s); err != nil {
 			n, _ = d.resolve(n, p)
 			var unknown *limits.UnknownTypeError
@@ -727,6 +733,7 @@ func (d *decoder) nodeGroup(n *yaml.Node, path string) (NodeGroup, error) {
 		{key: "labels", decode: d.labels(&g.Labels)},
 		{key: "securityGroups", decode: d.groupIDs(&g.SecurityGroups)},
 		{key: "subnet", decode: d.subnet(&g.Subnet)},
+		{key: "maxPods", decode: d.count(&g.MaxPods, 1)},
 	})
 	if g.OS == 0 {
 		g.OS = limits.OSLinux

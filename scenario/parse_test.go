@@ -11,6 +11,7 @@ import (
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/cni"
+	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/reach"
 	"github.com/trunksim/trunksim/sim"
@@ -59,7 +60,7 @@ func TestParseEveryKey(t *testing.T) {
 		Seed:      42,
 		Until:     2 * time.Hour,
 		Placement: sim.MostAllocated,
-		Controller: sim.Controller{Preset: sim.PresetRaisedLimits, UserClientQPS: 24.5, UserClientBurst: 36,
+		Controller: sim.Controller{Preset: sim.PresetRaisedLimits, Release: controller.ReleaseV1_8_1, UserClientQPS: 24.5, UserClientBurst: 36,
 			InstanceClientQPS: 6, InstanceClientBurst: 9, SharedEC2Client: true, APIServerQPS: 40, APIServerBurst: 60,
 			BranchWorkers: 10, NodeWorkers: 4, MaxRetries: 3, CoolDown: 45 * time.Second, SweepInterval: 15 * time.Second,
 			Resync: 10 * time.Minute, NodeDeleteDelay: 2 * time.Minute, GroupsPerInterface: 10},

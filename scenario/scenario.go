@@ -68,7 +68,9 @@ type Scenario struct {
 type NodeGroup struct {
 	// Name names the group and prefixes its nodes' names.
 	Name string
-	// InstanceType is an EC2 instance type in limits.Default().
+	// InstanceType is an EC2 instance type in some controller release's
+	// table (limits.NewestReleaseWith); one the modelled release lacks
+	// joins without a trunk.
 	InstanceType string
 	// Count is how many nodes join at time zero; it may be 0 for a group
 	// that only addNode events fill.
@@ -82,6 +84,12 @@ type NodeGroup struct {
 	SecurityGroups []branch.SecurityGroupID
 	// Subnet is the nodes' subnet; a zero Kind means private.
 	Subnet reach.Subnet
+	// MaxPods is kubelet's max pods for nodes of InstanceType when the
+	// modelled controller release's table lacks that type and the VPC
+	// CNI's eni-max-pods.txt does not list it (sim.NodeSpec.MaxPods);
+	// zero means the CNI's figure. A type the table has takes its max
+	// pods from the table, and a MaxPods for it is an error.
+	MaxPods int
 }
 
 // Network is the VPC and the settings that decide how traffic leaves it.

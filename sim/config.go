@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/trunksim/trunksim/cni"
@@ -31,7 +32,16 @@ func (e *ConfigError) Error() string {
 func (e *ConfigError) Unwrap() error { return ErrBadConfig }
 
 // Preset names a set of controller defaults.
+//
+// Deprecated: use Release.
 type Preset = controller.Preset
+
+// Release is a resource-controller release (controller.version).
+type Release = controller.Release
+
+// ReleaseDefaults is what differs between releases, declared once per
+// release in package controller.
+type ReleaseDefaults = controller.ReleaseDefaults
 
 // The presets.
 const (
@@ -207,12 +217,26 @@ type Config struct {
 // scenario file does not write: the instance-type table, the run's
 // bounds, the host-network pods and the faults.
 func (c Config) withDefaults() (Config, error) {
+	// A configuration that chooses neither a release nor a preset models
+	// controller.DefaultRelease (none today: the upstream preset).
+	if c.Controller.Release == 0 && c.Controller.Preset == 0 {
+		c.Controller.Release = controller.DefaultRelease
+	}
+	// The release (or the deprecated preset) decides the defaults that
+	// differ between releases.
+	modelled := c.Controller.Modelled()
 	for i := range settingTable {
-		// The preset is first in the table, so the defaults after it see it.
-		settingTable[i].v.fill(&c, c.Controller.Preset)
+		settingTable[i].v.fill(&c, modelled.Defaults())
 	}
 	if c.Limits == nil {
 		c.Limits = limits.Default()
+		if c.Controller.Release.IsValid() {
+			tbl, err := limits.ForRelease(c.Controller.Release.String())
+			if err != nil {
+				return c, &ConfigError{"Controller.Release", c.Controller.Release, err.Error()}
+			}
+			c.Limits = tbl
+		}
 	}
 	if c.MaxEvents == 0 {
 		c.MaxEvents = 50_000_000
@@ -264,3 +288,12 @@ func (c Config) withDefaults() (Config, error) {
 // positive reports whether x is a finite number above zero: NaN and the
 // infinities would turn rates and delays into nonsense rather than errors.
 func positive(x float64) bool { return x > 0 && !math.IsInf(x, 1) }
+
+// Config returns the configuration s runs with, defaults filled in, so a
+// caller can see what a release or preset chose (the instance table's
+// Release among them). The faults slice is the caller's own.
+func (s *Sim) Config() Config {
+	c := s.cfg
+	c.EC2.Faults = slices.Clone(c.EC2.Faults)
+	return c
+}

@@ -29,6 +29,15 @@
 //   - released branches cool down (60 s) and are deleted by a sweep every
 //     30 s per node; a deleted node's branches are wiped a minute later.
 //
+// Config.Controller.Release (scenario key controller.version) picks the
+// release modelled, its defaults and its instance table
+// (limits.ForRelease); unset, the upstream preset and limits.Default, the
+// v1.7.19 table, are used as before. A node whose instance type the table
+// lacks but a newer release's has still joins, as upstream: an Unsupported
+// event, never a trunk, max pods from the VPC CNI's eni-max-pods.txt
+// (limits.CNIMaxPods) or NodeSpec.MaxPods, and a warning naming the newest
+// release that knows the type.
+//
 // Where upstream gives no figure (EC2 call latency, trunk attach time), the
 // default is an assumption, and Report.Assumptions says so.
 //

@@ -20,8 +20,15 @@ func (s *Sim) AddNode(spec NodeSpec) error {
 		return &ObjectError{"node", spec.Name, ErrDuplicate}
 	}
 	typ, err := s.cfg.Limits.Lookup(spec.InstanceType)
-	if err != nil {
-		return &ObjectError{"node", spec.Name, err}
+	var unlisted error
+	maxPods := typ.MaxPods()
+	switch {
+	case err != nil:
+		if typ, maxPods, unlisted, err = s.unlistedType(spec); err != nil {
+			return &ObjectError{"node", spec.Name, err}
+		}
+	case spec.MaxPods != 0:
+		return &ObjectError{"node", spec.Name, fmt.Errorf("%w: MaxPods is %d, but %s is in the instance table of %s, which gives its max pods", ErrBadSpec, spec.MaxPods, typ.Name, s.tableName())}
 	}
 	os := spec.OS
 	if os == 0 {
@@ -31,7 +38,7 @@ func (s *Sim) AddNode(spec NodeSpec) error {
 		return &ObjectError{"node", spec.Name, fmt.Errorf("%w: unknown OS %d", ErrBadSpec, os)}
 	}
 	n := &node{name: spec.Name, typ: typ, os: os, labels: maps.Clone(spec.Labels), joined: s.Now(),
-		slots: typ.MaxPods() - s.cfg.HostNetworkPods}
+		slots: maxPods - s.cfg.HostNetworkPods, cniMaxPods: unlisted != nil && spec.MaxPods == 0}
 	ni := int32(len(s.nodes))
 	s.nodes = append(s.nodes, n)
 	s.nodeIndex[n.name] = ni
@@ -39,6 +46,9 @@ func (s *Sim) AddNode(spec NodeSpec) error {
 	s.m.nodes++
 
 	n.ineligible = typ.CanTrunk(os)
+	if unlisted != nil && os == limits.OSLinux {
+		n.ineligible = unlisted
+	}
 	wants := !s.cfg.CNI.DisablePodENI // else aws-node never adds the SecurityGroupsForPods feature
 	if wants && s.cfg.CNI.IPFamily == cni.IPv6 && !s.cfg.CNI.Version.Has(cni.FeatureIPv6Branches) {
 		wants = false
@@ -46,10 +56,52 @@ func (s *Sim) AddNode(spec NodeSpec) error {
 		s.event("Warning", "Unsupported", "node/"+n.name, whyNoTrunk(n.ineligible))
 	}
 	s.feed(controller.Input{Kind: controller.NodeJoined, Node: controller.NodeID(ni),
-		Join: &controller.Join{Name: n.name, Type: typ, OS: os, WantsTrunk: wants}})
+		Join: &controller.Join{Name: n.name, Type: typ, OS: os, WantsTrunk: wants, Unlisted: unlisted}})
 	s.refit(ni)
 	s.place()
 	return nil
+}
+
+// unlistedType handles a node whose instance type the modelled release's
+// table lacks. As upstream, such a node still joins: its EC2 figures
+// (interfaces, addresses) are those of the newest release's table that
+// has the type, it can never hold a trunk, and its max pods are
+// spec.MaxPods or else the VPC CNI's eni-max-pods.txt figure. A type no
+// release knows stays an unknown type, as a misspelt name is.
+func (s *Sim) unlistedType(spec NodeSpec) (typ limits.InstanceType, maxPods int, unlisted, err error) {
+	_, lookupErr := s.cfg.Limits.Lookup(spec.InstanceType)
+	newest, ok := limits.NewestReleaseWith(spec.InstanceType)
+	if !ok {
+		return typ, 0, nil, lookupErr
+	}
+	tbl, err := limits.ForRelease(newest)
+	if err != nil {
+		return typ, 0, nil, err
+	}
+	if typ, err = tbl.Lookup(spec.InstanceType); err != nil {
+		return typ, 0, nil, err
+	}
+	typ.TrunkingCompatible, typ.BranchInterfaces = false, 0
+	maxPods = spec.MaxPods
+	if maxPods == 0 {
+		if maxPods, ok = limits.CNIMaxPods(typ.Name); !ok {
+			return typ, 0, nil, fmt.Errorf("%w: MaxPods: instance type %s is not in the instance table of %s, and the VPC CNI's %s does not list it either; give the node's max pods (scenario: maxPods) or use controller release %s",
+				ErrBadSpec, typ.Name, s.tableName(), limits.CNIMaxPodsSource(), newest)
+		}
+	}
+	if maxPods < s.cfg.HostNetworkPods {
+		return typ, 0, nil, fmt.Errorf("%w: MaxPods is %d, fewer than the %d host-network pods", ErrBadSpec, maxPods, s.cfg.HostNetworkPods)
+	}
+	unlisted = &limits.NotInReleaseError{Type: typ.Name, Release: s.cfg.Limits.Release(), Newest: newest}
+	return typ, maxPods, unlisted, nil
+}
+
+// tableName names the instance table the run uses, for messages.
+func (s *Sim) tableName() string {
+	if r := s.cfg.Limits.Release(); r != "" {
+		return "controller release " + r
+	}
+	return "the given table"
 }
 
 // DeleteNode removes a node: its pods are deleted (their branches go to

@@ -9,6 +9,7 @@ import (
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/controller"
+	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/trunk"
 )
 
@@ -202,6 +203,15 @@ func (s *Sim) warnings() []string {
 	sort.Strings(keys)
 	for _, k := range keys {
 		w = append(w, fmt.Sprintf("%d node(s) %s: %s", len(reasons[k]), names(reasons[k]), k))
+	}
+	var fromCNI []string
+	for _, n := range s.nodes {
+		if n.cniMaxPods && !n.gone {
+			fromCNI = append(fromCNI, n.name)
+		}
+	}
+	if len(fromCNI) > 0 {
+		w = append(w, fmt.Sprintf("%d node(s) %s: max pods from the VPC CNI's %s, as %s lacks their type", len(fromCNI), names(fromCNI), limits.CNIMaxPodsSource(), s.tableName()))
 	}
 	if s.cfg.CNI.DisablePodENI {
 		w = append(w, "ENABLE_POD_ENI is false: no node asks for a trunk, so no pod gets a security group of its own")

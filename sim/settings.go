@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/fakeec2"
 	"github.com/trunksim/trunksim/trunk"
 )
@@ -149,7 +150,11 @@ func (s Setting) Bound() string {
 // Default returns the value New gives the setting under preset p, as a
 // scenario file writes it, such as "12" or "1m0s"; "" for the CNI
 // version, whose zero value means the newest behaviour modelled.
-func (s Setting) Default(p Preset) string { return s.v.def(p) }
+func (s Setting) Default(p Preset) string { return s.v.def(p.Release().Defaults()) }
+
+// DefaultForRelease returns the value New gives the setting when
+// controller.version is r.
+func (s Setting) DefaultForRelease(r Release) string { return s.v.def(r.Defaults()) }
 
 // Values returns an enum's names, the first being its default; nil for
 // other kinds.
@@ -203,18 +208,24 @@ func Settings() []Setting { return slices.Clone(settingTable[:]) }
 // same. Within a section it is the order of the scenario format.
 var settingTable = [...]Setting{
 	{Section: SectionController, Name: "preset", Field: "Controller.Preset", why: "unknown preset",
-		Doc:  "named set of controller defaults: upstream (v1.7.19) or raised-limits (upstream PR #675)",
+		Doc:  "deprecated name for a controller release's defaults: upstream is version v1.7.19, raised-limits is v1.8.0's defaults (upstream PR #675) with v1.7.19's instance table; version wins",
 		v:    enum[Preset]{func(c *Config) *Preset { return &c.Controller.Preset }, []Preset{PresetUpstream, PresetRaisedLimits}},
 		line: lineController, say: func(c *Config) string {
 			ctl := &c.Controller
+			if ctl.Release != 0 {
+				return fmt.Sprintf("controller release %s (defaults and instance table): user client %v QPS burst %d, instance client %v QPS burst %d, %d node workers, %d branch workers, cool-down %v", ctl.Release, ctl.UserClientQPS, ctl.UserClientBurst, ctl.InstanceClientQPS, ctl.InstanceClientBurst, ctl.NodeWorkers, ctl.BranchWorkers, ctl.CoolDown)
+			}
 			return fmt.Sprintf("controller preset %s: user client %v QPS burst %d, instance client %v QPS burst %d, %d branch workers, cool-down %v", ctl.Preset, ctl.UserClientQPS, ctl.UserClientBurst, ctl.InstanceClientQPS, ctl.InstanceClientBurst, ctl.BranchWorkers, ctl.CoolDown)
 		}},
+	{Section: SectionController, Name: "version", Field: "Controller.Release", why: "unknown controller release",
+		Doc: "resource-controller release modelled, its defaults and its instance table (pkg/aws/vpc/limits.go of that release); master is commit b8d4251; unset keeps the preset",
+		v:   releaseName{func(c *Config) *Release { return &c.Controller.Release }}},
 	{Section: SectionController, Name: "userClientQPS", Field: "Controller.UserClientQPS", Unit: "calls/s",
 		Doc: "rate of the EC2 user client, which makes every call but the trunk associations (main.go --user-client-qps)",
-		v:   byPreset(func(c *Config) *float64 { return &c.Controller.UserClientQPS }, 12, 24)},
+		v:   byRelease(func(c *Config) *float64 { return &c.Controller.UserClientQPS }, func(d ReleaseDefaults) float64 { return d.UserClientQPS })},
 	{Section: SectionController, Name: "userClientBurst", Field: "Controller.UserClientBurst", Unit: "calls", Min: 1,
 		Doc: "burst of the EC2 user client (main.go --user-client-burst)",
-		v:   byPreset(func(c *Config) *int { return &c.Controller.UserClientBurst }, 18, 36)},
+		v:   byRelease(func(c *Config) *int { return &c.Controller.UserClientBurst }, func(d ReleaseDefaults) int { return d.UserClientBurst })},
 	{Section: SectionController, Name: "instanceClientQPS", Field: "Controller.InstanceClientQPS", Unit: "calls/s",
 		Doc: "rate of the EC2 instance client, which makes Associate/DisassociateTrunkInterface (main.go --instance-client-qps)",
 		v:   of(func(c *Config) *float64 { return &c.Controller.InstanceClientQPS }, 12)},
@@ -235,7 +246,7 @@ var settingTable = [...]Setting{
 		v:   of(func(c *Config) *int { return &c.Controller.BranchWorkers }, 30)},
 	{Section: SectionController, Name: "nodeWorkers", Field: "Controller.NodeWorkers", Unit: "workers", Min: 1,
 		Doc: "node manager async workers (main.go --node-mgr-workers; 20 with upstream PR #675)",
-		v:   byPreset(func(c *Config) *int { return &c.Controller.NodeWorkers }, 10, 20)},
+		v:   byRelease(func(c *Config) *int { return &c.Controller.NodeWorkers }, func(d ReleaseDefaults) int { return d.NodeWorkers })},
 	{Section: SectionController, Name: "maxRetries", Field: "Controller.MaxRetries", Unit: "retries",
 		Doc: "requeues of a failed job before it waits for the resync (pkg/config/loader.go WorkQueueDefaultMaxRetries)",
 		v:   of(func(c *Config) *int { return &c.Controller.MaxRetries }, 5)},
@@ -332,8 +343,8 @@ var settingTable = [...]Setting{
 // and how it reads and writes.
 type value interface {
 	kind() SettingKind
-	fill(c *Config, p Preset) // sets the default when the field is zero
-	def(p Preset) string
+	fill(c *Config, d ReleaseDefaults) // sets the default when the field is zero
+	def(d ReleaseDefaults) string
 	names() []string
 	get(c *Config) any
 	set(c *Config, v any) error
@@ -347,21 +358,23 @@ type numeric interface {
 	time.Duration | float64 | int | uint64
 }
 
-// scalar is a numeric field with a default for each preset.
+// scalar is a numeric field with a fixed default, or one each release
+// declares (controller.ReleaseDefaults).
 type scalar[T numeric] struct {
-	at       func(*Config) *T
-	upstream T // under PresetUpstream (and an unknown preset, which New refuses)
-	raised   T // under PresetRaisedLimits
+	at    func(*Config) *T
+	fixed T
+	pick  func(ReleaseDefaults) T // nil for a fixed default
 }
 
-func of[T numeric](at func(*Config) *T, v T) scalar[T] { return scalar[T]{at, v, v} }
+func of[T numeric](at func(*Config) *T, v T) scalar[T] { return scalar[T]{at: at, fixed: v} }
 
-func byPreset[T numeric](at func(*Config) *T, upstream, raised T) scalar[T] {
-	return scalar[T]{at, upstream, raised}
+// byRelease takes the default from the release's declaration.
+func byRelease[T numeric](at func(*Config) *T, pick func(ReleaseDefaults) T) scalar[T] {
+	return scalar[T]{at: at, pick: pick}
 }
 
 func (f scalar[T]) kind() SettingKind {
-	switch any(f.upstream).(type) {
+	switch any(f.fixed).(type) {
 	case time.Duration:
 		return KindDuration
 	case float64:
@@ -372,27 +385,27 @@ func (f scalar[T]) kind() SettingKind {
 	return KindSeed
 }
 
-func (f scalar[T]) defFor(p Preset) T {
-	if p == PresetRaisedLimits {
-		return f.raised
+func (f scalar[T]) defFor(d ReleaseDefaults) T {
+	if f.pick != nil {
+		return f.pick(d)
 	}
-	return f.upstream
+	return f.fixed
 }
 
-func (f scalar[T]) fill(c *Config, p Preset) {
+func (f scalar[T]) fill(c *Config, d ReleaseDefaults) {
 	if v := f.at(c); *v == 0 {
-		*v = f.defFor(p)
+		*v = f.defFor(d)
 	}
 }
 
-func (f scalar[T]) def(p Preset) string {
-	switch v := any(f.defFor(p)).(type) {
+func (f scalar[T]) def(d ReleaseDefaults) string {
+	switch v := any(f.defFor(d)).(type) {
 	case time.Duration:
 		return v.String()
 	case float64:
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	}
-	return fmt.Sprint(f.defFor(p))
+	return fmt.Sprint(f.defFor(d))
 }
 
 func (scalar[T]) names() []string { return nil }
@@ -432,8 +445,8 @@ type toggle struct {
 }
 
 func (toggle) kind() SettingKind              { return KindBool }
-func (toggle) fill(*Config, Preset)           {}
-func (f toggle) def(Preset) string            { return strconv.FormatBool(f.negated) }
+func (toggle) fill(*Config, ReleaseDefaults)  {}
+func (f toggle) def(ReleaseDefaults) string   { return strconv.FormatBool(f.negated) }
 func (toggle) names() []string                { return nil }
 func (f toggle) get(c *Config) any            { return *f.at(c) != f.negated }
 func (f toggle) isSet(c *Config) bool         { return *f.at(c) }
@@ -461,13 +474,13 @@ type enum[E interface {
 
 func (enum[E]) kind() SettingKind { return KindEnum }
 
-func (f enum[E]) fill(c *Config, _ Preset) {
+func (f enum[E]) fill(c *Config, _ ReleaseDefaults) {
 	if v := f.at(c); *v == 0 {
 		*v = f.values[0]
 	}
 }
 
-func (f enum[E]) def(Preset) string { return f.values[0].String() }
+func (f enum[E]) def(ReleaseDefaults) string { return f.values[0].String() }
 
 func (f enum[E]) names() []string {
 	names := make([]string, len(f.values))
@@ -512,10 +525,10 @@ type release struct {
 	min Version
 }
 
-func (release) kind() SettingKind    { return KindVersion }
-func (release) fill(*Config, Preset) {}
-func (release) def(Preset) string    { return "" }
-func (release) names() []string      { return nil }
+func (release) kind() SettingKind             { return KindVersion }
+func (release) fill(*Config, ReleaseDefaults) {}
+func (release) def(ReleaseDefaults) string    { return "" }
+func (release) names() []string               { return nil }
 
 func (f release) get(c *Config) any {
 	if v := *f.at(c); v != (Version{}) {
@@ -544,4 +557,54 @@ func (f release) raw(c *Config) any { return *f.at(c) }
 func (f release) bad(c *Config, _, _ int64) bool {
 	v := *f.at(c)
 	return v != (Version{}) && !v.AtLeast(f.min)
+}
+
+// releaseName is the controller release field: an enum of the releases
+// whose zero value means "leave it to the preset", so it has no default
+// to fill in.
+type releaseName struct {
+	at func(*Config) *Release
+}
+
+func (releaseName) kind() SettingKind             { return KindEnum }
+func (releaseName) fill(*Config, ReleaseDefaults) {}
+func (releaseName) def(ReleaseDefaults) string {
+	if controller.DefaultRelease.IsValid() {
+		return controller.DefaultRelease.String()
+	}
+	return ""
+}
+func (f releaseName) isSet(c *Config) bool { return *f.at(c) != 0 }
+func (f releaseName) raw(c *Config) any    { return *f.at(c) }
+func (f releaseName) bad(c *Config, _, _ int64) bool {
+	v := *f.at(c)
+	return v != 0 && !v.IsValid()
+}
+
+func (releaseName) names() []string {
+	var names []string
+	for _, r := range controller.Releases() {
+		names = append(names, r.String())
+	}
+	return names
+}
+
+func (f releaseName) get(c *Config) any {
+	if v := *f.at(c); v != 0 {
+		return v.String()
+	}
+	return ""
+}
+
+func (f releaseName) set(c *Config, v any) error {
+	name, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("want a string, got a %T", v)
+	}
+	r, err := controller.ParseRelease(name)
+	if err != nil {
+		return err
+	}
+	*f.at(c) = r
+	return nil
 }

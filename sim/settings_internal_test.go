@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
+
+	"github.com/trunksim/trunksim/controller"
 )
 
 // text writes a value of the type Setting.Value returns as Default does.
@@ -43,7 +45,7 @@ func TestSettingsTableIsWellFormed(t *testing.T) {
 // SetValue takes what Value gives, and a value of another type is an
 // error rather than a panic.
 func TestSettingValueRoundTrips(t *testing.T) {
-	filled, err := Config{Seed: 7, CNI: CNI{Version: CNITrunkSlotHeld}}.withDefaults()
+	filled, err := Config{Seed: 7, CNI: CNI{Version: CNITrunkSlotHeld}, Controller: Controller{Release: controller.ReleaseV1_8_2}}.withDefaults()
 	require.NoError(t, err)
 	for _, s := range Settings() {
 		var c Config

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/sim"
 )
 
@@ -51,6 +52,8 @@ package scenario's documentation.
 		}
 		up, raised := code(s.Default(sim.PresetUpstream)), code(s.Default(sim.PresetRaisedLimits))
 		switch {
+		case up == "" && s.Kind() == sim.KindEnum:
+			up = "unset: the preset decides"
 		case up == "":
 			up = "the newest release"
 		case raised == up:
@@ -68,6 +71,41 @@ package scenario's documentation.
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s | %s | %s |\n",
 			s.Key(), kind, up, raised, bound, mark(s.Assumption), mark(s.Reach), s.Doc)
+	}
+	b.WriteString(releaseDefaults(settings))
+	return b.String()
+}
+
+// releaseDefaults tabulates the settings whose default depends on
+// controller.version, one row per release, from the one declaration each
+// release has (controller.ReleaseDefaults).
+func releaseDefaults(settings []sim.Setting) string {
+	var varying []sim.Setting
+	releases := controller.Releases()
+	for _, s := range settings {
+		for _, r := range releases[1:] {
+			if s.DefaultForRelease(r) != s.DefaultForRelease(releases[0]) {
+				varying = append(varying, s)
+				break
+			}
+		}
+	}
+	var b strings.Builder
+	b.WriteString("\n## Defaults by controller release\n\n")
+	b.WriteString("`controller.version` picks a release's defaults below and its instance table\n")
+	b.WriteString("(`limits.ForRelease`). The deprecated presets stand for releases: `upstream`\n")
+	b.WriteString("is v1.7.19 and `raised-limits` is v1.8.0's defaults with v1.7.19's table.\n\n")
+	b.WriteString("| release |")
+	for _, s := range varying {
+		b.WriteString(" `" + s.Key() + "` |")
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---|", len(varying)) + "\n")
+	for _, r := range releases {
+		b.WriteString("| " + r.String() + " |")
+		for _, s := range varying {
+			b.WriteString(" " + s.DefaultForRelease(r) + " |")
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
 }

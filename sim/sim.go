@@ -43,6 +43,11 @@ type NodeSpec struct {
 	InstanceType string
 	OS           limits.OS // zero means Linux
 	Labels       map[string]string
+	// MaxPods is kubelet's max pods for a node whose instance type the
+	// modelled controller release's table lacks; zero means the VPC CNI's
+	// eni-max-pods.txt figure (limits.CNIMaxPods). It must be zero for a
+	// type the table has, whose max pods come from the table.
+	MaxPods int
 }
 
 // PodSpec describes a pod being created.
@@ -87,6 +92,9 @@ type node struct {
 	ready      bool  // the controller advertises pod-eni for it (as of its last NodeChanged)
 	advertises bool  // ready and not gone, as Sim.advertising counts it
 	ineligible error // why the node cannot hold a trunk, as the CNI sees it
+	// cniMaxPods is set when the node's max pods come from the VPC CNI's
+	// eni-max-pods.txt because the release's table lacks its type.
+	cniMaxPods bool
 
 	inUse, cooling int // last counts seen by noteTrunk
 	slots          int // kubelet max pods less the host-network pods

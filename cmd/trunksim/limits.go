@@ -7,21 +7,25 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/trunksim/trunksim/limits"
 )
 
-const limitsUsage = `usage: trunksim limits [TYPE...] [-o table|json]
+const limitsUsage = `usage: trunksim limits [TYPE...] [-o table|json] [--controller-version V]
 
 Shows what EC2 instance types offer security groups for pods: whether a node
 can hold a trunk ENI, how many branch ENIs (pods with their own security
 groups) it carries, kubelet's max pods, and how many pods get an IP with and
-without a trunk. With no TYPE, every type in the table is listed.
+without a trunk. With no TYPE, every type in the table is listed. The table
+is that of a resource-controller release (--controller-version, default
+` + limits.DefaultRelease + `); the output says which.
 
 Examples:
   trunksim limits m5.large c5.xlarge t3.large
   trunksim limits -o json m5.large
+  trunksim limits --controller-version v1.8.2 i4i.large r9g.large
 
 Flags:
 `
@@ -47,6 +51,8 @@ func runLimits(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	format := outputFormat("table")
 	fs.Var(&format, "o", "output `format`: table or json")
+	release := fs.String("controller-version", limits.DefaultRelease,
+		"resource-controller `release` whose instance table to use: "+strings.Join(limits.Releases(), ", "))
 	fs.Usage = func() {
 		fmt.Fprint(stderr, limitsUsage)
 		fs.PrintDefaults()
@@ -59,7 +65,16 @@ func runLimits(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	tbl := limits.Default()
+	tbl, err := limits.ForRelease(*release)
+	if err != nil {
+		var unknown *limits.UnknownReleaseError
+		msg := err.Error()
+		if errors.As(err, &unknown) {
+			msg = unknown.Message()
+		}
+		fmt.Fprintf(stderr, "trunksim limits: --controller-version: %s\n", msg)
+		return 2
+	}
 	var types []limits.InstanceType
 	if len(names) == 0 {
 		types = tbl.All()
@@ -87,11 +102,12 @@ func runLimits(args []string, stdout, stderr io.Writer) int {
 	rows := make([]limitsRow, len(types))
 	for i, it := range types {
 		rows[i] = newLimitsRow(it)
+		rows[i].ControllerRelease = tbl.Release()
 	}
 	if format == "json" {
 		err = writeLimitsJSON(stdout, rows)
 	} else {
-		err = writeLimitsTable(stdout, rows, len(names) > 0)
+		err = writeLimitsTable(stdout, rows, len(names) > 0, tbl.Release())
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "trunksim limits: %v\n", err)
@@ -142,6 +158,10 @@ type limitsRow struct {
 	PodsWithTrunk         *int   `json:"podsWithTrunk,omitempty"`
 	BindingLimitWithTrunk string `json:"bindingLimitWithTrunk,omitempty"`
 	TrunkIneligibleReason string `json:"trunkIneligibleReason,omitempty"`
+	// ControllerRelease names the resource-controller release whose
+	// table the figures come from, on every row so that the output stays
+	// an array.
+	ControllerRelease string `json:"controllerRelease"`
 
 	capacity limits.Capacity
 	refusal  *limits.IneligibleError
@@ -180,6 +200,22 @@ func writeLimitsJSON(w io.Writer, rows []limitsRow) error {
 	return enc.Encode(rows)
 }
 
+// releaseLine says whose table the figures are, and which releases share
+// it.
+func releaseLine(release string) string {
+	line := "Instance table of resource-controller release " + release
+	if same := limits.SameTable(release); len(same) > 1 {
+		line += " (the same table ships in " + strings.Join(same, ", ") + ")"
+	}
+	if source, at := limits.ReleaseSource(release); source != "" {
+		line += "; from " + source
+		if at != "" {
+			line += ", generated " + at
+		}
+	}
+	return line + "."
+}
+
 // limitWords names a binding limit in the table.
 var limitWords = map[limits.Limit]string{
 	limits.LimitMaxPods:  "max pods",
@@ -196,7 +232,7 @@ PODS is what a node with a trunk runs: min(MAX PODS, 2 + IP PODS + BRANCH PODS),
 
 // writeLimitsTable prints the table, a line per type explaining its trunk
 // (only ineligible types when listing everything), and a legend.
-func writeLimitsTable(w io.Writer, rows []limitsRow, named bool) error {
+func writeLimitsTable(w io.Writer, rows []limitsRow, named bool, release string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "\t\t\t\t\twithout trunk\twith trunk")
 	fmt.Fprintln(tw, "TYPE\tENIS\tIPV4/ENI\tTRUNK\tMAX PODS\tIP PODS\tIP PODS\tBRANCH PODS\tPODS\tBINDS")
@@ -234,6 +270,7 @@ func writeLimitsTable(w io.Writer, rows []limitsRow, named bool) error {
 	if !named {
 		fmt.Fprintf(w, "%d of %d instance types can hold a trunk ENI.\n", eligible, len(rows))
 	}
+	fmt.Fprintln(w, releaseLine(release))
 	fmt.Fprintln(w)
 	_, err := io.WriteString(w, limitsLegend)
 	return err

@@ -158,3 +158,55 @@ func TestLimitsUsage(t *testing.T) {
 		})
 	}
 }
+
+// The --controller-version flag selects a release's table, and both
+// output formats name it.
+func TestLimitsControllerVersionGolden(t *testing.T) {
+	types := []string{"i4i.large", "i7ie.48xlarge", "i8ge.48xlarge", "r9g.large", "c8ib.large"}
+	code, stdout, stderr := runLimitsForTest(t, append([]string{"--controller-version", "v1.8.2"}, types...)...)
+	require.Equal(t, 0, code, stderr)
+	golden(t, "limits-v1.8.2.txt", stdout)
+	code, stdout, stderr = runLimitsForTest(t, append([]string{"--controller-version", "v1.8.2", "-o", "json"}, types...)...)
+	require.Equal(t, 0, code, stderr)
+	golden(t, "limits-v1.8.2.json", stdout)
+}
+
+func TestLimitsControllerVersion(t *testing.T) {
+	tests := []struct {
+		release, summary string
+	}{
+		{"v1.7.19", "1060 of 1164 instance types can hold a trunk ENI.\n"},
+		{"master", "1060 of 1164 instance types can hold a trunk ENI.\n"},
+		{"v1.7.22", "1186 of 1290 instance types can hold a trunk ENI.\n"},
+		{"v1.7.23", "1242 of 1346 instance types can hold a trunk ENI.\n"},
+		{"v1.8.1", "1298 of 1401 instance types can hold a trunk ENI.\n"},
+		{"v1.8.2", "1320 of 1423 instance types can hold a trunk ENI.\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.release, func(t *testing.T) {
+			code, stdout, stderr := runLimitsForTest(t, "--controller-version", tt.release)
+			require.Equal(t, 0, code, stderr)
+			assert.Contains(t, stdout, tt.summary)
+			assert.Contains(t, stdout, "Instance table of resource-controller release "+tt.release)
+		})
+	}
+	// The default is the v1.7.19 table, and JSON rows say so.
+	code, stdout, _ := runLimitsForTest(t, "-o", "json", "m5.large")
+	require.Equal(t, 0, code)
+	var rows []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &rows))
+	assert.Equal(t, "v1.7.19", rows[0]["controllerRelease"])
+
+	// A type only a newer release knows is unknown to an older table.
+	code, _, stderr := runLimitsForTest(t, "--controller-version", "v1.8.1", "r9g.large")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, `unknown instance type "r9g.large"`)
+}
+
+func TestLimitsUnknownControllerVersion(t *testing.T) {
+	code, stdout, stderr := runLimitsForTest(t, "--controller-version", "v1.9.0", "m5.large")
+	assert.Equal(t, 2, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, `trunksim limits: --controller-version: unknown controller release "v1.9.0" (known: v1.7.19, v1.7.20, v1.7.22, v1.7.23, v1.7.24, v1.7.25, v1.8.0, v1.8.1, v1.8.2, master)
+`, stderr)
+}

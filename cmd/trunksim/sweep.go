@@ -61,10 +61,13 @@ func sweepHelp() string {
 			kind = strings.Join(values, "|")
 		}
 		def := s.Default(sim.PresetUpstream)
-		if def == "" {
+		raised := s.Default(sim.PresetRaisedLimits)
+		switch {
+		case def == "" && s.Kind() == sim.KindEnum:
+			def = "unset: the preset decides"
+		case def == "":
 			def = "the newest release"
-		}
-		if raised := s.Default(sim.PresetRaisedLimits); raised != def {
+		case raised != def:
 			def += " (" + sim.PresetRaisedLimits.String() + ": " + raised + ")"
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Key(), kind, def)

@@ -23,8 +23,13 @@ func run(args []string, stderr io.Writer) int {
 	commit := fs.String("source-commit", "", "upstream `commit` to record in the data file, with -from-upstream")
 	out := fs.String("out", "", "write the Go table to `file`")
 	jsonOut := fs.String("json", "", "write the data file to `file`")
+	var rel releaseFlags
+	rel.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: limitsgen (-in data.json | -from-upstream limits.go) [-out table.go] [-json data.json]")
+		fmt.Fprintln(stderr, "       limitsgen -releases releases.json -releases-out releases.go")
+		fmt.Fprintln(stderr, "       limitsgen -max-pods eni-max-pods.txt -max-pods-out maxpods.go")
+		fmt.Fprintln(stderr, "       limitsgen -dir limits [-add-release vX.Y.Z [-from-upstream limits.go]] [-cni-release vX.Y.Z]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -38,9 +43,21 @@ func run(args []string, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	switch {
-	case fs.NArg() > 0:
+	if fs.NArg() > 0 {
 		return usage(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
+	}
+	if rel.any() {
+		rel.base, rel.upstream = *in, *upstream
+		if msg := rel.validate(*out, *jsonOut, *commit); msg != "" {
+			return usage(msg)
+		}
+		if err := rel.run(); err != nil {
+			fmt.Fprintln(stderr, "limitsgen:", err)
+			return 1
+		}
+		return 0
+	}
+	switch {
 	case (*in == "") == (*upstream == ""):
 		return usage("give exactly one of -in and -from-upstream")
 	case *out == "" && *jsonOut == "":
