@@ -3,12 +3,15 @@ package sim
 import (
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/controller"
+	"github.com/trunksim/trunksim/fakeec2"
 	"github.com/trunksim/trunksim/trunk"
 )
 
@@ -205,6 +208,7 @@ func (s *Sim) warnings() []string {
 	if n := len(s.leakedENIs()); n > 0 {
 		w = append(w, fmt.Sprintf("%d branch ENI(s) left in EC2 that no trunk tracks (leaked; upstream's cluster cleaner deletes them 30-60 min later)", n))
 	}
+	w = append(w, s.missingGroupWarnings()...)
 	if s.m.sandboxFailures > 0 {
 		w = append(w, fmt.Sprintf("%d FailedCreatePodSandBox attempts while pods waited for their branch ENI annotation (normal in small numbers)", s.m.sandboxFailures))
 	}
@@ -285,4 +289,35 @@ func percentiles(ds []time.Duration) Percentiles {
 
 func round3(x float64) float64 {
 	return float64(int64(x*1000+0.5)) / 1000
+}
+
+// missingGroupWarnings says, for each security group EC2 refused because
+// it does not exist, which policies name it and how many pods wait on
+// it, in group order.
+func (s *Sim) missingGroupWarnings() []string {
+	waiting := map[branch.SecurityGroupID]int{}
+	for pi, p := range s.pods {
+		if p.phase != Pending || p.node < 0 || !p.needsBranch {
+			continue
+		}
+		_, err := s.ctl.PodWait(controller.PodID(pi))
+		if ae := fakeec2.AsAPIError(err); ae != nil {
+			if id, ok := ae.MissingGroup(); ok {
+				waiting[id]++
+			}
+		}
+	}
+	ids := slices.SortedFunc(maps.Keys(waiting), branch.SecurityGroupID.Compare)
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		var named []string
+		for _, q := range s.policies {
+			if slices.Contains(q.Groups, id) {
+				named = append(named, q.Namespace+"/"+q.Name)
+			}
+		}
+		out = append(out, fmt.Sprintf("security group %v, named by policy %s, does not exist: CreateNetworkInterface fails with %s and %d pod(s) stay ContainerCreating",
+			id, strings.Join(named, ", "), fakeec2.CodeSecurityGroupNotFound, waiting[id]))
+	}
+	return out
 }

@@ -307,6 +307,19 @@ func (s *Sim) AddPolicy(p branch.Policy) error {
 	return nil
 }
 
+// AddSecurityGroup declares a security group that exists in the VPC.
+// Once any group is declared, EC2 answers CreateNetworkInterface for a
+// group that is not with InvalidSecurityGroupID.NotFound, as it does for
+// a group that does not exist: the controller retries, and the pod stays
+// ContainerCreating. With no group declared, every group a policy names
+// is taken to exist.
+func (s *Sim) AddSecurityGroup(id branch.SecurityGroupID) error {
+	if err := s.ec2.AddSecurityGroup(id); err != nil {
+		return &ObjectError{"security group", id.String(), fmt.Errorf("%w: %w", ErrBadSpec, err)}
+	}
+	return nil
+}
+
 // RemovePolicy deletes a SecurityGroupPolicy.
 func (s *Sim) RemovePolicy(namespace, name string) error {
 	for i, q := range s.policies {
