@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -64,4 +65,43 @@ func TestDeclaredGroupsAreTheOnesThatExist(t *testing.T) {
 	require.ErrorIs(t, err, sim.ErrBadSpec)
 	var oe *sim.ObjectError
 	require.ErrorAs(t, err, &oe)
+}
+
+// Upstream: EC2 refuses an interface with more groups than its quota with
+// SecurityGroupsPerInterfaceLimitExceeded (EC2 API reference, error
+// codes; 5 by default). The resource controller v1.8.2 frees the VLAN it
+// assigned when CreateNetworkInterface fails
+// (pkg/provider/branch/trunk/trunk.go CreateAndAssociateBranchENIs,
+// freeVlanId), emits BranchAllocationFailed and returns the error
+// (pkg/provider/branch/provider.go), and its worker retries five times
+// (pkg/worker/worker.go, pkg/config/loader.go WorkQueueDefaultMaxRetries)
+// and then leaves the pod to the resync. The pod stays Pending
+// (ContainerCreating), not failed, and the attempts that failed never had
+// an ENI, so none counts as in use.
+func TestTooManyGroupsStaysContainerCreatingAndRetriesAtTheResync(t *testing.T) {
+	s, err := sim.New(sim.Config{})
+	require.NoError(t, err)
+	groups := make([]branch.SecurityGroupID, 6)
+	for i := range groups {
+		groups[i] = branch.MustParseSecurityGroupID(fmt.Sprintf("sg-0d00000%d", i+1))
+	}
+	require.NoError(t, s.AddPolicy(branch.Policy{Namespace: "default", Name: "web",
+		PodSelector: &branch.LabelSelector{MatchLabels: map[string]string{"app": "web"}}, Groups: groups}))
+	require.NoError(t, s.AddNode(sim.NodeSpec{Name: "n0", InstanceType: "m5.large"}))
+	createWeb(t, s, 0, 2)
+	require.NoError(t, s.RunUntil(10*time.Minute))
+	r := s.Report()
+	assert.Equal(t, 12, r.Events["BranchAllocationFailed"], "six attempts for each pod")
+	assert.Equal(t, 2, r.Pods.Pending)
+	assert.Zero(t, r.Pods.Failed, "a dropped pod has not failed")
+	assert.Zero(t, r.BranchENIs.PeakInUse, "failed attempts had no ENI")
+	assert.Zero(t, r.BranchENIs.Created)
+	for reason, n := range r.PendingReasons {
+		assert.Equal(t, 2, n)
+		assert.Contains(t, reason, sim.CodeTooManyGroups)
+		assert.Contains(t, reason, "next try at the resync")
+	}
+	require.NoError(t, s.RunUntil(31*time.Minute))
+	assert.Equal(t, 24, s.Report().Events["BranchAllocationFailed"], "the resync tries again, six times each")
+	require.NoError(t, s.Check())
 }

@@ -54,7 +54,9 @@ func (m *metrics) noteReady(p *pod, cp controller.Parts) {
 func (s *Sim) noteTrunk(n *node, t *trunk.Trunk) {
 	inUse, cooling := 0, 0
 	if t != nil {
-		inUse, cooling = t.InUse(), t.Cooling()
+		// Branch ENIs in use are the ones bound to pods: a reservation
+		// whose CreateNetworkInterface fails never had an ENI.
+		inUse, cooling = t.Bound(), t.Cooling()
 	}
 	m := &s.m
 	m.inUse += inUse - n.inUse
@@ -94,8 +96,11 @@ type PodCounts struct {
 	SecurityGroupPods int `json:"securityGroupPods"`
 	Running           int `json:"running"`
 	Pending           int `json:"pending"`
-	Failed            int `json:"failed"`
-	Succeeded         int `json:"succeeded"`
+	// Failed is kept for the report's contract and is always zero: no
+	// pod reaches phase Failed in the model, and one whose branch
+	// allocation was dropped until the resync is Pending.
+	Failed    int `json:"failed"`
+	Succeeded int `json:"succeeded"`
 }
 
 // Percentiles of a distribution in seconds.
@@ -157,11 +162,10 @@ func (s *Sim) Report() Report {
 		case Succeeded:
 			r.Pods.Succeeded++
 		case Pending:
-			if s.ctl.Dropped(controller.PodID(pi)) {
-				r.Pods.Failed++
-			} else {
-				r.Pods.Pending++
-			}
+			// A pod whose attempts were dropped is still Pending,
+			// ContainerCreating, and the resync retries it
+			// (pkg/worker/worker.go): it has not failed.
+			r.Pods.Pending++
 			r.PendingReasons[s.reasonOf(int32(pi))]++
 		}
 	}

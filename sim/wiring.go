@@ -67,6 +67,8 @@ func (s *Sim) applyOne(e *controller.Effect) {
 			s.cancel(s.sweepTimers[e.Node]) // a tick that has run is cancelled to no effect
 		}
 	case controller.Annotate:
+		// The branch was bound just before the patch: count it in use.
+		s.noteTrunk(s.nodes[e.Node], s.ctl.Trunk(e.Node))
 		s.pods[e.Pod].annotatedOK = true
 		s.kubeletAfterAnnotation(int32(e.Pod))
 	case controller.NodeChanged:
