@@ -155,7 +155,8 @@ type groupState struct {
 
 func (g *groupState) add(s *sim.Sim, instanceType string) error {
 	name := g.group.Name + "-" + strconv.Itoa(g.next)
-	if err := s.AddNode(sim.NodeSpec{Name: name, InstanceType: instanceType, OS: g.group.OS, Labels: g.group.Labels}); err != nil {
+	if err := s.AddNode(sim.NodeSpec{Name: name, InstanceType: instanceType, OS: g.group.OS, Labels: g.group.Labels,
+		SecurityGroups: g.group.SecurityGroups}); err != nil {
 		return err
 	}
 	g.next++

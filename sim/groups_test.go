@@ -105,3 +105,36 @@ func TestTooManyGroupsStaysContainerCreatingAndRetriesAtTheResync(t *testing.T) 
 	assert.Equal(t, 24, s.Report().Events["BranchAllocationFailed"], "the resync tries again, six times each")
 	require.NoError(t, s.Check())
 }
+
+// Upstream: resource controller v1.8.2. When a pod that asked for a
+// branch matches no SecurityGroupPolicy by the time its job runs,
+// pkg/provider/branch/provider.go CreateAndAnnotateResources records
+// SecurityGroupRequested as a Warning ("will get the instance security
+// group"), and pkg/provider/branch/trunk/trunk.go
+// CreateAndAssociateBranchENIs creates the branch with
+// CurrentInstanceSecurityGroups: the instance's own groups.
+func TestBranchForAPodNoPolicyMatchesGetsTheInstanceGroups(t *testing.T) {
+	nodeSG := branch.MustParseSecurityGroupID("sg-0e000001")
+	s, err := sim.New(sim.Config{})
+	require.NoError(t, err)
+	var trace strings.Builder
+	s.SetTrace(&trace)
+	require.NoError(t, s.AddPolicy(webPolicy()))
+	require.NoError(t, s.AddNode(sim.NodeSpec{Name: "n0", InstanceType: "m5.large", SecurityGroups: []branch.SecurityGroupID{nodeSG}}))
+	createWeb(t, s, 0, 1) // the webhook gives it the pod-eni request now
+	require.NoError(t, s.RemovePolicy("default", "web"))
+	require.NoError(t, s.Run())
+	r := s.Report()
+	require.Equal(t, 1, r.Pods.Running)
+	var groups []branch.GroupSet
+	for _, e := range s.EC2().Interfaces() {
+		if e.Kind == sim.BranchInterface {
+			groups = append(groups, e.Groups)
+		}
+	}
+	assert.Equal(t, []branch.GroupSet{branch.NewGroupSet(nodeSG)}, groups)
+	assert.Contains(t, trace.String(), `"event":"SecurityGroupRequested","object":"pod/default/web-0","detail":"Warning: no SecurityGroupPolicy matches; using the instance's security groups"`)
+
+	err = s.AddNode(sim.NodeSpec{Name: "n1", InstanceType: "m5.large", SecurityGroups: []branch.SecurityGroupID{{}}})
+	require.ErrorIs(t, err, sim.ErrBadSpec)
+}

@@ -320,8 +320,12 @@ func (s *Sim) missingGroupWarnings() []string {
 				named = append(named, q.Namespace+"/"+q.Name)
 			}
 		}
-		out = append(out, fmt.Sprintf("security group %v, named by policy %s, does not exist: CreateNetworkInterface fails with %s and %d pod(s) stay ContainerCreating",
-			id, strings.Join(named, ", "), fakeec2.CodeSecurityGroupNotFound, waiting[id]))
+		by := "named by policy " + strings.Join(named, ", ")
+		if len(named) == 0 {
+			by = "an instance's group, given to pods no policy matches"
+		}
+		out = append(out, fmt.Sprintf("security group %v, %s, does not exist: CreateNetworkInterface fails with %s and %d pod(s) stay ContainerCreating",
+			id, by, fakeec2.CodeSecurityGroupNotFound, waiting[id]))
 	}
 	return out
 }

@@ -43,6 +43,11 @@ type NodeSpec struct {
 	InstanceType string
 	OS           limits.OS // zero means Linux
 	Labels       map[string]string
+	// SecurityGroups are the instance's own groups, on its primary ENI. A
+	// branch for a pod that no policy matches any more gets them (RC
+	// pkg/provider/branch/trunk/trunk.go CreateAndAssociateBranchENIs);
+	// none means the branch is made with no groups named.
+	SecurityGroups []branch.SecurityGroupID
 }
 
 // PodSpec describes a pod being created.
@@ -81,6 +86,7 @@ type node struct {
 	typ    limits.InstanceType
 	os     limits.OS
 	labels map[string]string
+	groups branch.GroupSet // the instance's security groups
 	joined time.Duration
 	gone   bool
 
