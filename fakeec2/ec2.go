@@ -76,9 +76,14 @@ const (
 	CodeAssociationNotFound = "InvalidAssociationID.NotFound"
 	CodeTooManyGroups       = "SecurityGroupsPerInterfaceLimitExceeded"
 	CodeGroupNotFound       = "InvalidGroup.NotFound"
-	CodeNoFreeAddresses     = "InsufficientFreeAddressesInSubnet"
-	CodeInternal            = "InternalError"
-	CodeUnavailable         = "ServiceUnavailable"
+	// CodeSecurityGroupNotFound is CreateNetworkInterface's answer when a
+	// group it is given does not exist (EC2 API reference, "Error codes":
+	// the specified security group does not exist). Its *APIError names
+	// the group in Group.
+	CodeSecurityGroupNotFound = "InvalidSecurityGroupID.NotFound"
+	CodeNoFreeAddresses       = "InsufficientFreeAddressesInSubnet"
+	CodeInternal              = "InternalError"
+	CodeUnavailable           = "ServiceUnavailable"
 )
 
 // ErrEC2 is wrapped by every *APIError.
@@ -90,9 +95,24 @@ var ErrEC2 = errors.New("EC2 error")
 type APIError struct {
 	API  API
 	Code string
+	// Group is the security group that does not exist, set only on a
+	// CodeSecurityGroupNotFound answer; see [APIError.MissingGroup].
+	Group branch.SecurityGroupID
 }
 
-func (e *APIError) Error() string { return e.API.String() + ": " + e.Code }
+func (e *APIError) Error() string {
+	if e.Group.IsValid() {
+		return e.API.String() + ": " + e.Code + ": security group " + e.Group.String() + " does not exist"
+	}
+	return e.API.String() + ": " + e.Code
+}
+
+// MissingGroup returns the security group EC2 said does not exist, and
+// whether the answer was that one: callers tell it apart by this, not by
+// comparing codes.
+func (e *APIError) MissingGroup() (branch.SecurityGroupID, bool) {
+	return e.Group, e.Group.IsValid()
+}
 
 // Unwrap returns ErrEC2.
 func (e *APIError) Unwrap() error { return ErrEC2 }
@@ -319,6 +339,10 @@ type EC2 struct {
 	// its ID spells.
 	attachedAt map[uint64]time.Duration
 
+	// groups are the security groups that exist, once any is added: until
+	// then every group a call names is taken to exist.
+	groups map[branch.SecurityGroupID]struct{}
+
 	slow      time.Duration
 	throttles [numAPI]APIError // the RequestLimitExceeded answers, made once
 	calls     [numAPI]int
@@ -339,7 +363,7 @@ func New(cfg Config, rng *rand.Rand) (*EC2, error) {
 	cfg.Faults = append([]Fault(nil), cfg.Faults...)
 	e := &EC2{cfg: cfg, rng: rng, attachedAt: make(map[uint64]time.Duration)}
 	for a := API(1); a < numAPI; a++ {
-		e.throttles[a] = APIError{a, CodeThrottled}
+		e.throttles[a] = APIError{API: a, Code: CodeThrottled}
 		if a.Mutating() {
 			e.buckets[a] = rate.NewLimiter(rate.Limit(cfg.MutatingRefill), cfg.MutatingBucket)
 		} else {
@@ -472,7 +496,7 @@ func (e *EC2) admit(now time.Duration, a API) error {
 			continue
 		}
 		e.errors++
-		return &APIError{a, f.Code}
+		return &APIError{API: a, Code: f.Code}
 	}
 	return nil
 }
@@ -482,7 +506,46 @@ func (e *EC2) Slowdown() time.Duration { return e.slow }
 
 func (e *EC2) fail(a API, code string) error {
 	e.errors++
-	return &APIError{a, code}
+	return &APIError{API: a, Code: code}
+}
+
+// AddSecurityGroup records that a security group exists. From the first
+// one added on, CreateNetworkInterface refuses a group not added with
+// CodeSecurityGroupNotFound; an EC2 that was never told of any group
+// takes every group to exist, as it always did.
+func (e *EC2) AddSecurityGroup(id branch.SecurityGroupID) error {
+	if !id.IsValid() {
+		return fmt.Errorf("fakeec2: security group %v: %w", id, branch.ErrMalformedID)
+	}
+	if e.groups == nil {
+		e.groups = make(map[branch.SecurityGroupID]struct{})
+	}
+	e.groups[id] = struct{}{}
+	return nil
+}
+
+// GroupExists reports whether CreateNetworkInterface takes group id: it
+// was added, or no group ever was.
+func (e *EC2) GroupExists(id branch.SecurityGroupID) bool {
+	if e.groups == nil {
+		return true
+	}
+	_, ok := e.groups[id]
+	return ok
+}
+
+// missingGroup returns the first of groups, in canonical order, that does
+// not exist.
+func (e *EC2) missingGroup(groups branch.GroupSet) (branch.SecurityGroupID, bool) {
+	if e.groups == nil {
+		return branch.SecurityGroupID{}, false
+	}
+	for id := range groups.All() {
+		if !e.GroupExists(id) {
+			return id, true
+		}
+	}
+	return branch.SecurityGroupID{}, false
 }
 
 // Describe makes a Describe* call that reads nothing beyond its cost: it
@@ -509,6 +572,13 @@ func (e *EC2) CreateNetworkInterface(now time.Duration, kind InterfaceKind, inst
 func (e *EC2) create(now time.Duration, kind InterfaceKind, instance string, trunkID branch.ENIID, groups branch.GroupSet, vlan branch.VLAN, quota int) (branch.ENIID, uint64, error) {
 	if err := e.admit(now, CreateNetworkInterface); err != nil {
 		return branch.ENIID{}, 0, err
+	}
+	// The groups are looked up before they are counted: an assumption, as
+	// EC2 documents no order between the two checks, taken so that a run
+	// and the reachability check (package reach) name the same problem.
+	if id, ok := e.missingGroup(groups); ok {
+		e.errors++
+		return branch.ENIID{}, 0, &APIError{API: CreateNetworkInterface, Code: CodeSecurityGroupNotFound, Group: id}
 	}
 	if groups.Len() > quota {
 		return branch.ENIID{}, 0, e.fail(CreateNetworkInterface, CodeTooManyGroups)

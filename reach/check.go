@@ -122,7 +122,7 @@ func (k *checker) coreDNS(home int) []Endpoint {
 	var out []Endpoint
 	if name := k.c.DNS.CoreDNS; name != "" {
 		r := k.byName[name]
-		if !r.runs {
+		if !r.runs || r.unjudged {
 			return nil
 		}
 		for _, g := range r.hosts {
@@ -140,7 +140,7 @@ func (k *checker) coreDNS(home int) []Endpoint {
 
 func (k *checker) judgeAll() error {
 	for _, r := range k.wl {
-		if r.groups == nil || !r.runs {
+		if r.groups == nil || !r.runs || r.unjudged {
 			continue
 		}
 		for _, h := range r.hosts {
@@ -188,7 +188,7 @@ func (k *checker) judgeWorkload(r *resolved, h int) error {
 		switch {
 		case t.Workload != "":
 			target := k.byName[t.Workload]
-			if !target.runs {
+			if !target.runs || target.unjudged {
 				continue
 			}
 			for _, g := range target.hosts {
@@ -362,6 +362,17 @@ func (k *checker) configFindings() {
 					"vpc.amazonaws.com/pod-eni, so its pods stay Pending",
 				Fixes:   []Fix{setEnvFix(awsNode, "ENABLE_POD_ENI", "true", " (nodes then ask the resource controller for a trunk ENI)")},
 				Sources: []string{srcPodENI}})
+		case len(k.m.groups) == 0:
+			// A cluster that declares no groups says nothing of which
+			// exist; `trunksim run` takes every group a policy names to
+			// exist, and so does the check, but it has no rules to judge
+			// the pods' flows by.
+			r.unjudged = true
+			out = append(out, Finding{Severity: Warning, Code: CodeGroupsNotDeclared, Workload: name,
+				Summary: name + ": its security groups " + groupList(r.groups) + " (from " + strings.Join(r.policies, ", ") + ") are not declared, " +
+					"so whether they exist and what its pods can reach are not checked",
+				Fixes:   []Fix{otherFix("declare the VPC's security groups and their rules under securityGroups")},
+				Sources: []string{srcNotFound}})
 		case k.missingGroup(r) != (branch.SecurityGroupID{}):
 			r.runs = false
 			id := k.missingGroup(r)
@@ -512,4 +523,9 @@ func (k *checker) notes() []string {
 	notes = append(notes, "Not modelled: network ACLs, route tables beyond the subnet kind, prefix-list rules, ICMP types, "+
 		"IPv6, Fargate, custom networking, kube-proxy in ipvs mode, Kubernetes network policies.")
 	return notes
+}
+
+// groupList writes groups as a run's report does, such as "[sg-1, sg-2]".
+func groupList(ids []branch.SecurityGroupID) string {
+	return branch.NewGroupSet(ids...).String()
 }

@@ -116,6 +116,9 @@ type resolved struct {
 	policies []string
 	hosts    []int // node group indices
 	runs     bool
+	// unjudged is set when the pods run but their flows cannot be
+	// judged: the cluster declares no groups (CodeGroupsNotDeclared).
+	unjudged bool
 }
 
 // aggregate collects the placements of one flow finding.

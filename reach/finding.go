@@ -54,6 +54,10 @@ const (
 	// CodeTooManyGroups: the pods' merged groups exceed the groups per
 	// interface quota.
 	CodeTooManyGroups Code = "too-many-groups"
+	// CodeGroupsNotDeclared: the cluster declares no security groups, so
+	// neither whether the pods' groups exist nor their flows can be
+	// judged; a run takes the groups to exist, and so does the check.
+	CodeGroupsNotDeclared Code = "groups-not-declared"
 	// CodeDNS: the pods cannot reach CoreDNS on UDP 53.
 	CodeDNS Code = "dns"
 	// CodeNodeLocalDNS: the pods cannot reach NodeLocal DNSCache, or it
@@ -96,32 +100,34 @@ func (c Code) rank() int {
 		return 2
 	case CodeTooManyGroups:
 		return 3
-	case CodeDNS:
+	case CodeGroupsNotDeclared:
 		return 4
-	case CodeNodeLocalDNS:
+	case CodeDNS:
 		return 5
-	case CodeProbe:
+	case CodeNodeLocalDNS:
 		return 6
-	case CodeTalk:
+	case CodeProbe:
 		return 7
-	case CodeCaller:
+	case CodeTalk:
 		return 8
-	case CodeReceive:
+	case CodeCaller:
 		return 9
-	case CodeInternet:
+	case CodeReceive:
 		return 10
-	case CodeDNSTCP:
+	case CodeInternet:
 		return 11
-	case CodeStandardModeIgnored:
+	case CodeDNSTCP:
 		return 12
-	case CodeCalicoStrict:
+	case CodeStandardModeIgnored:
 		return 13
-	case CodeNodeGroupWithoutGroups:
+	case CodeCalicoStrict:
 		return 14
-	case CodePolicyUnused:
+	case CodeNodeGroupWithoutGroups:
 		return 15
+	case CodePolicyUnused:
+		return 16
 	}
-	return 16
+	return 17
 }
 
 // FixKind is what a [Fix] changes. The zero value is not a kind.

@@ -63,6 +63,14 @@ func (sc *Scenario) Build(opts Options) (*sim.Sim, error) {
 			return nil, sc.errorAt(fmt.Sprintf("serviceAccounts[%d]", i), err)
 		}
 	}
+	// Declared groups are the VPC's: EC2 refuses a policy's group that is
+	// not among them, as `check` reports it. A file that declares none
+	// says nothing of which exist, and every group is taken to.
+	for i, g := range sc.SecurityGroups {
+		if err := s.AddSecurityGroup(g.ID); err != nil {
+			return nil, sc.errorAt(fmt.Sprintf("securityGroups[%d]", i), err)
+		}
+	}
 	for i, p := range sc.SecurityGroupPolicies {
 		if err := s.AddPolicy(p); err != nil {
 			return nil, sc.errorAt(fmt.Sprintf("securityGroupPolicies[%d]", i), err)
@@ -147,7 +155,8 @@ type groupState struct {
 
 func (g *groupState) add(s *sim.Sim, instanceType string) error {
 	name := g.group.Name + "-" + strconv.Itoa(g.next)
-	spec := sim.NodeSpec{Name: name, InstanceType: instanceType, OS: g.group.OS, Labels: g.group.Labels}
+	spec := sim.NodeSpec{Name: name, InstanceType: instanceType, OS: g.group.OS, Labels: g.group.Labels,
+		SecurityGroups: g.group.SecurityGroups}
 	if instanceType == g.group.InstanceType {
 		spec.MaxPods = g.group.MaxPods
 	}

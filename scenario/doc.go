@@ -93,7 +93,11 @@
 // fromPort and toPort for tcp and udp only, and exactly one of cidr and
 // securityGroup. Groups that rules, node groups and traffic name must be
 // declared under securityGroups; groups that policies name need not be,
-// since a missing one is what the check reports. A securityGroups entry
+// since a missing one is what the check reports. A file that declares its
+// groups runs as EC2 would: a policy naming a group it does not declare
+// fails CreateNetworkInterface with InvalidSecurityGroupID.NotFound, and
+// the report names the group and the policy. A file that declares none
+// takes every group to exist, in a run and in the check. A securityGroups entry
 // without egress gets EC2's default outbound rule; `egress: []` means
 // none. [Scenario.Cluster] hands all of it to the check.
 //

@@ -70,7 +70,7 @@ func TestParseEveryKey(t *testing.T) {
 				{API: sim.CreateNetworkInterface, Code: sim.CodeNoFreeAddresses, Probability: 0.25, From: time.Minute, Until: 3 * time.Minute},
 				{API: sim.DeleteNetworkInterface, Code: sim.CodeInternal, Probability: 1},
 			}},
-		Kubelet: sim.Kubelet{RetryPeriod: 5 * time.Second, RetryJitter: 0.25, SyncOnAnnotation: true},
+		Kubelet: sim.Kubelet{RetryPeriod: 5 * time.Second, RetryJitter: 0.25, SyncOnAnnotation: true, AWSNodeLag: 1500 * time.Millisecond},
 		CNI: cni.Config{DisablePodENI: true, EnforcingMode: cni.Standard, DisableTCPEarlyDemux: true,
 			Version: cni.Version{Major: 1, Minor: 18}, IPFamily: cni.IPv6},
 		Network: Network{VPCCIDR: netip.MustParsePrefix("10.0.0.0/16"), RulesPerGroup: 50, ExternalSNAT: true, Calico: true},

@@ -88,14 +88,16 @@ func (d *decoder) settingFields(section sim.Section) []field {
 
 // setting decodes a value of s's kind into d.cfg. A value written must
 // not be zero, since zero would mean the default: counts are at least 1,
-// durations and numbers greater than zero.
+// durations and numbers greater than zero; but a duration whose default
+// is zero (kubelet.awsNodeLag) may be written as zero, which is its
+// default.
 func (d *decoder) setting(s sim.Setting) func(*yaml.Node, string) error {
 	return func(n *yaml.Node, p string) error {
 		var v any
 		var err error
 		switch s.Kind() {
 		case sim.KindDuration:
-			v, err = d.durationValue(n, p, true)
+			v, err = d.durationValue(n, p, !zeroByDefault(s))
 		case sim.KindNumber:
 			v, err = d.positiveValue(n, p)
 		case sim.KindCount:
@@ -193,4 +195,10 @@ func settingValue(v any) *yaml.Node {
 	// An enum's name or a version; anything else is written as text too,
 	// and Marshal's own Parse then refuses it.
 	return str(fmt.Sprint(v))
+}
+
+// zeroByDefault reports whether a duration setting is zero under every
+// preset, so that writing zero asks for what the default gives.
+func zeroByDefault(s sim.Setting) bool {
+	return s.Default(sim.PresetUpstream) == "0s" && s.Default(sim.PresetRaisedLimits) == "0s"
 }

@@ -106,7 +106,10 @@ func drawBad(t *rapid.T, s sim.Setting) (string, error) {
 	var bad []string
 	switch s.Kind() {
 	case sim.KindDuration:
-		bad = []string{"0s", "-1s", "9000h", "5", "5 minutes"}
+		bad = []string{"-1s", "9000h", "5", "5 minutes"}
+		if !zeroByDefault(s) { // zero is the default of those that are zero by default
+			bad = append(bad, "0s")
+		}
 	case sim.KindNumber:
 		bad = []string{"0", "-2", ".nan", ".inf"}
 	case sim.KindCount:

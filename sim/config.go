@@ -178,9 +178,25 @@ type Kubelet struct {
 	RetryPeriod time.Duration
 	RetryJitter float64
 	// SyncOnAnnotation makes the kubelet retry as soon as the controller
-	// annotates the pod, instead of waiting out its back-off. Off by default:
-	// it is a reading of pod_workers.go, not a documented behaviour.
+	// annotates the pod, instead of waiting out its back-off: the patch is a
+	// pod update to the kubelet (kubernetes pkg/kubelet/config/config.go
+	// podsDifferSemantically compares annotations), and UpdatePod
+	// (pkg/kubelet/pod_workers.go) wakes an idle pod worker at once; the
+	// back-off only schedules the next resync. Off by default so that runs
+	// recorded before it keep their figures.
 	SyncOnAnnotation bool
+	// AWSNodeLag is how long after the controller's patch aws-node sees the
+	// annotation: ipamd's AddNetwork reads the pod from a controller-runtime
+	// cache of the node's pods (CNI pkg/ipamd/rpc_handler.go, ipamd.go
+	// GetPod, pkg/k8sapi/k8sutils.go), fed by a watch, not by a GET. A
+	// sandbox attempt before then fails ("failed to get Branch ENI
+	// resource") and the kubelet backs off again from that attempt
+	// (pod_workers.go completeWork; util/queue/work_queue.go Enqueue
+	// replaces the pending retry). The kubelet's own watch and the runtime's
+	// steps before the ADD take no time here, so the lag is how much later
+	// aws-node's watch delivers the patch than a woken kubelet reaches the
+	// CNI. Zero means none. An assumption: upstream gives no figure.
+	AWSNodeLag time.Duration
 }
 
 // CNI holds the aws-node settings that change what the controller sees.

@@ -36,9 +36,12 @@ const (
 	CodeAssociationNotFound = fakeec2.CodeAssociationNotFound
 	CodeTooManyGroups       = fakeec2.CodeTooManyGroups
 	CodeGroupNotFound       = fakeec2.CodeGroupNotFound
-	CodeNoFreeAddresses     = fakeec2.CodeNoFreeAddresses
-	CodeInternal            = fakeec2.CodeInternal
-	CodeUnavailable         = fakeec2.CodeUnavailable
+	// CodeSecurityGroupNotFound is the answer for a group that was not
+	// declared (see [Sim.AddSecurityGroup]).
+	CodeSecurityGroupNotFound = fakeec2.CodeSecurityGroupNotFound
+	CodeNoFreeAddresses       = fakeec2.CodeNoFreeAddresses
+	CodeInternal              = fakeec2.CodeInternal
+	CodeUnavailable           = fakeec2.CodeUnavailable
 )
 
 // ErrEC2 is wrapped by every *APIError.

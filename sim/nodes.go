@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 
+	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/limits"
@@ -37,8 +38,14 @@ func (s *Sim) AddNode(spec NodeSpec) error {
 	if os != limits.OSLinux && os != limits.OSWindows {
 		return &ObjectError{"node", spec.Name, fmt.Errorf("%w: unknown OS %d", ErrBadSpec, os)}
 	}
+	for _, id := range spec.SecurityGroups {
+		if !id.IsValid() {
+			return &ObjectError{"node", spec.Name, fmt.Errorf("%w: the zero security group ID", ErrBadSpec)}
+		}
+	}
 	n := &node{name: spec.Name, typ: typ, os: os, labels: maps.Clone(spec.Labels), joined: s.Now(),
-		slots: maxPods - s.cfg.HostNetworkPods, cniMaxPods: unlisted != nil && spec.MaxPods == 0}
+		slots: maxPods - s.cfg.HostNetworkPods, cniMaxPods: unlisted != nil && spec.MaxPods == 0,
+		groups: branch.NewGroupSet(spec.SecurityGroups...)}
 	ni := int32(len(s.nodes))
 	s.nodes = append(s.nodes, n)
 	s.nodeIndex[n.name] = ni

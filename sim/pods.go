@@ -322,23 +322,45 @@ func (s *Sim) bind(pi, ni int32) {
 }
 
 // kubeletAfterAnnotation, called as the pod is annotated, finds the
-// kubelet's first sandbox attempt at or after the annotation: the CNI's ADD fails at once without it
-// (pkg/ipamd/rpc_handler.go), and the pod worker retries every
-// RetryPeriod stretched by up to RetryJitter (kubernetes
-// pkg/kubelet/pod_workers.go). The failed attempts are counted, not
-// scheduled, as they change nothing else.
+// kubelet's first sandbox attempt that succeeds: one at or after aws-node
+// sees the annotation, AWSNodeLag after the patch. Before then the CNI's
+// ADD fails at once (pkg/ipamd/rpc_handler.go) and the pod worker tries
+// again RetryPeriod stretched by up to RetryJitter later (kubernetes
+// pkg/kubelet/pod_workers.go completeWork). The failed attempts are
+// counted, not scheduled, as they change nothing else.
 func (s *Sim) kubeletAfterAnnotation(pi int32) {
 	p := s.pods[pi]
 	k := s.cfg.Kubelet
 	annotated := s.Now()
+	seen := annotated + k.AWSNodeLag
 	// The simulator's tightest loop: one draw per failed attempt.
-	at, failed := s.rngK.retriesUntil(p.bound, annotated, float64(k.RetryPeriod), k.RetryJitter)
+	at, failed := s.rngK.retriesUntil(p.bound, seen, float64(k.RetryPeriod), k.RetryJitter)
 	if k.SyncOnAnnotation {
-		at = annotated
+		at, failed = s.kubeletWakes(p, annotated, seen)
 	}
 	s.m.sandboxFailures += failed
 	p.kubelet = at - annotated
 	s.after(at-s.Now(), s.evKubelet, uint64(pi))
+}
+
+// kubeletWakes returns the first sandbox attempt that succeeds when the
+// patch wakes the pod worker and how many failed before it. The patch is
+// a pod update (kubernetes pkg/kubelet/config/config.go
+// podsDifferSemantically compares annotations) and UpdatePod
+// (pkg/kubelet/pod_workers.go) wakes the idle worker at once, so the
+// kubelet tries at the patch; the back-off retry it had queued is drawn
+// but never runs. If aws-node has not seen the annotation yet, that
+// attempt fails too, and its failure queues a fresh back-off from the
+// patch (pkg/kubelet/util/queue/work_queue.go Enqueue replaces the pod's
+// entry): nothing wakes the kubelet when aws-node's cache catches up.
+func (s *Sim) kubeletWakes(p *pod, annotated, seen time.Duration) (time.Duration, int) {
+	k := s.cfg.Kubelet
+	_, failed := s.rngK.retriesUntil(p.bound, annotated, float64(k.RetryPeriod), k.RetryJitter)
+	if annotated >= seen {
+		return annotated, failed
+	}
+	at, more := s.rngK.retriesUntil(annotated, seen, float64(k.RetryPeriod), k.RetryJitter)
+	return at, failed + more
 }
 
 // kubeletReady is the sandbox attempt that finds the annotation.

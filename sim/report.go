@@ -3,12 +3,15 @@ package sim
 import (
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/controller"
+	"github.com/trunksim/trunksim/fakeec2"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/trunk"
 )
@@ -59,7 +62,9 @@ func (m *metrics) noteReady(p *pod, cp controller.Parts) {
 func (s *Sim) noteTrunk(n *node, t *trunk.Trunk) {
 	inUse, cooling := 0, 0
 	if t != nil {
-		inUse, cooling = t.InUse(), t.Cooling()
+		// Branch ENIs in use are the ones bound to pods: a reservation
+		// whose CreateNetworkInterface fails never had an ENI.
+		inUse, cooling = t.Bound(), t.Cooling()
 	}
 	m := &s.m
 	m.inUse += inUse - n.inUse
@@ -99,8 +104,11 @@ type PodCounts struct {
 	SecurityGroupPods int `json:"securityGroupPods"`
 	Running           int `json:"running"`
 	Pending           int `json:"pending"`
-	Failed            int `json:"failed"`
-	Succeeded         int `json:"succeeded"`
+	// Failed is kept for the report's contract and is always zero: no
+	// pod reaches phase Failed in the model, and one whose branch
+	// allocation was dropped until the resync is Pending.
+	Failed    int `json:"failed"`
+	Succeeded int `json:"succeeded"`
 }
 
 // Percentiles of a distribution in seconds.
@@ -162,11 +170,10 @@ func (s *Sim) Report() Report {
 		case Succeeded:
 			r.Pods.Succeeded++
 		case Pending:
-			if s.ctl.Dropped(controller.PodID(pi)) {
-				r.Pods.Failed++
-			} else {
-				r.Pods.Pending++
-			}
+			// A pod whose attempts were dropped is still Pending,
+			// ContainerCreating, and the resync retries it
+			// (pkg/worker/worker.go): it has not failed.
+			r.Pods.Pending++
 			r.PendingReasons[s.reasonOf(int32(pi))]++
 		}
 	}
@@ -219,6 +226,7 @@ func (s *Sim) warnings() []string {
 	if n := len(s.leakedENIs()); n > 0 {
 		w = append(w, fmt.Sprintf("%d branch ENI(s) left in EC2 that no trunk tracks (leaked; upstream's cluster cleaner deletes them 30-60 min later)", n))
 	}
+	w = append(w, s.missingGroupWarnings()...)
 	if s.m.sandboxFailures > 0 {
 		w = append(w, fmt.Sprintf("%d FailedCreatePodSandBox attempts while pods waited for their branch ENI annotation (normal in small numbers)", s.m.sandboxFailures))
 	}
@@ -299,4 +307,39 @@ func percentiles(ds []time.Duration) Percentiles {
 
 func round3(x float64) float64 {
 	return float64(int64(x*1000+0.5)) / 1000
+}
+
+// missingGroupWarnings says, for each security group EC2 refused because
+// it does not exist, which policies name it and how many pods wait on
+// it, in group order.
+func (s *Sim) missingGroupWarnings() []string {
+	waiting := map[branch.SecurityGroupID]int{}
+	for pi, p := range s.pods {
+		if p.phase != Pending || p.node < 0 || !p.needsBranch {
+			continue
+		}
+		_, err := s.ctl.PodWait(controller.PodID(pi))
+		if ae := fakeec2.AsAPIError(err); ae != nil {
+			if id, ok := ae.MissingGroup(); ok {
+				waiting[id]++
+			}
+		}
+	}
+	ids := slices.SortedFunc(maps.Keys(waiting), branch.SecurityGroupID.Compare)
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		var named []string
+		for _, q := range s.policies {
+			if slices.Contains(q.Groups, id) {
+				named = append(named, q.Namespace+"/"+q.Name)
+			}
+		}
+		by := "named by policy " + strings.Join(named, ", ")
+		if len(named) == 0 {
+			by = "an instance's group, given to pods no policy matches"
+		}
+		out = append(out, fmt.Sprintf("security group %v, %s, does not exist: CreateNetworkInterface fails with %s and %d pod(s) stay ContainerCreating",
+			id, by, fakeec2.CodeSecurityGroupNotFound, waiting[id]))
+	}
+	return out
 }

@@ -306,14 +306,17 @@ var settingTable = [...]Setting{
 		v:    of(func(c *Config) *time.Duration { return &c.Kubelet.RetryPeriod }, 10*time.Second),
 		line: lineKubeletRetry, say: func(c *Config) string {
 			k := &c.Kubelet
-			return fmt.Sprintf("kubelet retries a failed sandbox every %v stretched by up to %.0f%% (kubelet backOffPeriod and jitter); sync on annotation: %v", k.RetryPeriod, k.RetryJitter*100, k.SyncOnAnnotation)
+			return fmt.Sprintf("kubelet retries a failed sandbox every %v stretched by up to %.0f%% (kubelet backOffPeriod and jitter); sync on annotation: %v", k.RetryPeriod, k.RetryJitter*100, k.SyncOnAnnotation) + awsNodeLagSaid(k.AWSNodeLag)
 		}},
 	{Section: SectionKubelet, Name: "retryJitter", Field: "Kubelet.RetryJitter", Unit: "of the period",
 		Doc: "how far each back-off is stretched at most (pod_workers.go workerBackOffPeriodJitterFactor)",
 		v:   of(func(c *Config) *float64 { return &c.Kubelet.RetryJitter }, 0.5)},
 	{Section: SectionKubelet, Name: "syncOnAnnotation", Field: "Kubelet.SyncOnAnnotation", Assumption: true,
-		Doc: "the kubelet retries as soon as the pod is annotated instead of waiting out its back-off (a reading of pod_workers.go)",
+		Doc: "the kubelet retries as soon as the pod is annotated instead of waiting out its back-off, as upstream does (kubernetes pkg/kubelet/config/config.go podsDifferSemantically, pod_workers.go UpdatePod); false is the simulator's own default, kept so recorded runs do not move",
 		v:   toggle{at: func(c *Config) *bool { return &c.Kubelet.SyncOnAnnotation }}},
+	{Section: SectionKubelet, Name: "awsNodeLag", Field: "Kubelet.AWSNodeLag", Assumption: true,
+		Doc: "how long after the controller's patch aws-node's pod cache holds the pod-eni annotation; a sandbox attempt before then fails (CNI pkg/ipamd/rpc_handler.go reads the cache)",
+		v:   of(func(c *Config) *time.Duration { return &c.Kubelet.AWSNodeLag }, 0)},
 
 	{Section: SectionCNI, Name: "enablePodENI", Field: "CNI.DisablePodENI", Reach: true,
 		Doc: "ENABLE_POD_ENI; false shows a cluster that forgot it: no node asks for a trunk",
@@ -607,4 +610,13 @@ func (f releaseName) set(c *Config, v any) error {
 	}
 	*f.at(c) = r
 	return nil
+}
+
+// awsNodeLagSaid is the kubelet line's words for aws-node's lag, none
+// when there is no lag, so reports without one read as they always did.
+func awsNodeLagSaid(lag time.Duration) string {
+	if lag == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; aws-node sees the annotation %v after the patch (assumption: upstream gives no figure)", lag)
 }

@@ -48,6 +48,11 @@ type NodeSpec struct {
 	// eni-max-pods.txt figure (limits.CNIMaxPods). It must be zero for a
 	// type the table has, whose max pods come from the table.
 	MaxPods int
+	// SecurityGroups are the instance's own groups, on its primary ENI. A
+	// branch for a pod that no policy matches any more gets them (RC
+	// pkg/provider/branch/trunk/trunk.go CreateAndAssociateBranchENIs);
+	// none means the branch is made with no groups named.
+	SecurityGroups []branch.SecurityGroupID
 }
 
 // PodSpec describes a pod being created.
@@ -86,6 +91,7 @@ type node struct {
 	typ    limits.InstanceType
 	os     limits.OS
 	labels map[string]string
+	groups branch.GroupSet // the instance's security groups
 	joined time.Duration
 	gone   bool
 
@@ -312,6 +318,19 @@ func (s *Sim) AddPolicy(p branch.Policy) error {
 	s.policies = append(s.policies, p.Clone())
 	s.policyVersion++
 	s.tr.rec(s.Now(), "PolicyAdded", "policy/"+key, "")
+	return nil
+}
+
+// AddSecurityGroup declares a security group that exists in the VPC.
+// Once any group is declared, EC2 answers CreateNetworkInterface for a
+// group that is not with InvalidSecurityGroupID.NotFound, as it does for
+// a group that does not exist: the controller retries, and the pod stays
+// ContainerCreating. With no group declared, every group a policy names
+// is taken to exist.
+func (s *Sim) AddSecurityGroup(id branch.SecurityGroupID) error {
+	if err := s.ec2.AddSecurityGroup(id); err != nil {
+		return &ObjectError{"security group", id.String(), fmt.Errorf("%w: %w", ErrBadSpec, err)}
+	}
 	return nil
 }
 

@@ -16,9 +16,17 @@ import (
 type lister struct{ s *Sim }
 
 // SecurityGroups resolves the pod's groups as the controller's informer
-// caches would give them now.
+// caches would give them now. When no policy matches any more, the
+// branch gets the instance's groups (RC v1.8.2
+// pkg/provider/branch/trunk/trunk.go CreateAndAssociateBranchENIs uses
+// CurrentInstanceSecurityGroups for an empty list).
 func (l lister) SecurityGroups(p controller.PodID) (branch.GroupSet, string, bool) {
-	r := l.s.resolve(l.s.pods[p])
+	pd := l.s.pods[p]
+	r := l.s.resolve(pd)
+	if r.ids == nil && pd.node >= 0 {
+		g := l.s.nodes[pd.node].groups
+		return g, "", false
+	}
 	return r.set, r.names, r.ids != nil
 }
 
@@ -67,6 +75,8 @@ func (s *Sim) applyOne(e *controller.Effect) {
 			s.cancel(s.sweepTimers[e.Node]) // a tick that has run is cancelled to no effect
 		}
 	case controller.Annotate:
+		// The branch was bound just before the patch: count it in use.
+		s.noteTrunk(s.nodes[e.Node], s.ctl.Trunk(e.Node))
 		s.pods[e.Pod].annotatedOK = true
 		s.kubeletAfterAnnotation(int32(e.Pod))
 	case controller.NodeChanged:

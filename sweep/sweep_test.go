@@ -331,7 +331,7 @@ func TestEverySettingIsASweepKey(t *testing.T) {
 	require.NoError(t, err)
 	_, err = sweep.New("small.yaml", source(t), nil, []sweep.Axis{a})
 	require.ErrorIs(t, err, scenario.ErrUnknownField)
-	assert.ErrorContains(t, err, "want retryPeriod, retryJitter or syncOnAnnotation")
+	assert.ErrorContains(t, err, "want retryPeriod, retryJitter, syncOnAnnotation or awsNodeLag")
 }
 
 func TestApplyIsThePointsScenario(t *testing.T) {

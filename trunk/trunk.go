@@ -131,6 +131,19 @@ func (t *Trunk) Limit() int { return t.limit }
 // InUse counts reserved and bound branches.
 func (t *Trunk) InUse() int { return t.inUse }
 
+// Bound counts the branches that exist and are bound to their pods:
+// [Trunk.InUse] less the reservations, whose CreateNetworkInterface has
+// not answered, or has failed and will be unreserved.
+func (t *Trunk) Bound() int {
+	n := 0
+	for i := range t.slots {
+		if t.slots[i].state == bound {
+			n++
+		}
+	}
+	return n
+}
+
 // Cooling counts the delete queue, cooling or not.
 func (t *Trunk) Cooling() int { return t.queue.len() }
 

@@ -1,0 +1,94 @@
+package fakeec2_test
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/fakeec2"
+)
+
+var (
+	sgKnown   = branch.MustParseSecurityGroupID("sg-0a000001")
+	sgUnknown = branch.MustParseSecurityGroupID("sg-0a000002")
+)
+
+func newEC2(t *testing.T) *fakeec2.EC2 {
+	t.Helper()
+	e, err := fakeec2.New(fakeec2.Config{NoAccountThrottling: true}, rand.New(rand.NewPCG(1, 2)))
+	require.NoError(t, err)
+	return e
+}
+
+func createBranch(e *fakeec2.EC2, groups ...branch.SecurityGroupID) (branch.ENIID, error) {
+	return e.CreateNetworkInterface(time.Second, fakeec2.BranchInterface, "node-1", branch.ENIID{},
+		branch.NewGroupSet(groups...), 1, 5)
+}
+
+// Upstream: EC2 API reference, "Error codes for the Amazon EC2 API":
+// InvalidSecurityGroupID.NotFound, the specified security group does not
+// exist. CreateNetworkInterface with such a group creates nothing, and
+// the answer names the group as a typed field, so callers need not
+// compare codes.
+func TestCreateNetworkInterfaceWithAGroupThatDoesNotExistIsNotFound(t *testing.T) {
+	e := newEC2(t)
+	require.NoError(t, e.AddSecurityGroup(sgKnown))
+	_, err := createBranch(e, sgKnown, sgUnknown)
+	require.ErrorIs(t, err, fakeec2.ErrEC2)
+	ae := fakeec2.AsAPIError(err)
+	require.NotNil(t, ae)
+	assert.Equal(t, fakeec2.CodeSecurityGroupNotFound, ae.Code)
+	assert.False(t, ae.Retryable(), "the SDK does not retry it; the controller's workqueue does")
+	id, ok := ae.MissingGroup()
+	assert.True(t, ok)
+	assert.Equal(t, sgUnknown, id)
+	assert.Contains(t, err.Error(), "sg-0a000002")
+	assert.Equal(t, 0, e.Len(), "a refused call creates nothing")
+	assert.Equal(t, 1, e.Errors())
+
+	eni, err := createBranch(e, sgKnown)
+	require.NoError(t, err)
+	assert.True(t, eni.IsValid())
+}
+
+// An EC2 that was told of no group takes every group to exist, as the
+// simulator always did; other answers name no group.
+func TestEC2WithNoGroupsDeclaredTakesEveryGroupToExist(t *testing.T) {
+	e := newEC2(t)
+	assert.True(t, e.GroupExists(sgUnknown))
+	_, err := createBranch(e, sgUnknown)
+	require.NoError(t, err)
+
+	many := make([]branch.SecurityGroupID, 6)
+	for i := range many {
+		many[i] = branch.MustParseSecurityGroupID("sg-0b00000" + string(rune('1'+i)))
+	}
+	_, err = createBranch(e, many...)
+	ae := fakeec2.AsAPIError(err)
+	require.NotNil(t, ae)
+	assert.Equal(t, fakeec2.CodeTooManyGroups, ae.Code)
+	_, ok := ae.MissingGroup()
+	assert.False(t, ok)
+}
+
+// A group that does not exist is named even when there are also too many:
+// the groups are looked up first (an assumption; EC2 documents no order),
+// as the reachability check reports it.
+func TestMissingGroupIsReportedBeforeTooManyGroups(t *testing.T) {
+	e := newEC2(t)
+	many := []branch.SecurityGroupID{sgUnknown}
+	for i := range 5 {
+		id := branch.MustParseSecurityGroupID("sg-0c00000" + string(rune('1'+i)))
+		require.NoError(t, e.AddSecurityGroup(id))
+		many = append(many, id)
+	}
+	_, err := createBranch(e, many...)
+	id, ok := fakeec2.AsAPIError(err).MissingGroup()
+	assert.True(t, ok)
+	assert.Equal(t, sgUnknown, id)
+	require.ErrorIs(t, e.AddSecurityGroup(branch.SecurityGroupID{}), branch.ErrMalformedID)
+}
