@@ -28,6 +28,45 @@ func (p Preset) String() string {
 	return fmt.Sprintf("Preset(%d)", uint8(p))
 }
 
+// NodeDeletion is what the controller does with a deleted node's branch
+// ENIs.
+type NodeDeletion uint8
+
+const (
+	// NodeDeletionWipe is master b8d4251 (PR #574, in no release): the
+	// NodeDelete job deletes every branch of the trunk, in use or cooling,
+	// without waiting out the cool-down, then drops the trunk from the
+	// cache (provider.go DeleteNode, trunk.go DeleteAllBranchENIs).
+	NodeDeletionWipe NodeDeletion = 1 + iota
+	// NodeDeletionRelease is every release through v1.8.2: the NodeDelete
+	// job only drops the trunk from the cache (provider.go DeleteNode), so
+	// the branches, left available once the instance's trunk goes with it,
+	// and those still cooling, are deleted by the cluster ENI cleaner
+	// (pkg/aws/ec2/api/cleanup/eni_cleanup.go), which runs at start and
+	// every 30 minutes and deletes an interface on its second sighting.
+	NodeDeletionRelease
+)
+
+var nodeDeletionNames = [...]string{NodeDeletionWipe: "wipe", NodeDeletionRelease: "release"}
+
+// String returns the name scenario files use.
+func (d NodeDeletion) String() string {
+	if d != 0 && int(d) < len(nodeDeletionNames) {
+		return nodeDeletionNames[d]
+	}
+	return fmt.Sprintf("NodeDeletion(%d)", uint8(d))
+}
+
+// ParseNodeDeletion reads a NodeDeletion's name.
+func ParseNodeDeletion(s string) (NodeDeletion, error) {
+	for i, n := range nodeDeletionNames {
+		if n != "" && n == s {
+			return NodeDeletion(i), nil
+		}
+	}
+	return 0, &SettingError{Field: "NodeDeletion", Value: s}
+}
+
 // Config holds the resource controller's settings. For the simulator, zero
 // fields take the preset's value (sim.Config); New takes them as given.
 // Every default is upstream's, cited on the field.
@@ -73,6 +112,9 @@ type Config struct {
 	// NodeDeleteDelay is how long after a node is deleted its branches are
 	// wiped (pkg/provider/branch/provider.go NodeDeleteRequeueRequestDelay: 1 min).
 	NodeDeleteDelay time.Duration
+	// NodeDeletion says what the NodeDelete job does NodeDeleteDelay after
+	// a node is deleted; zero means NodeDeletionWipe.
+	NodeDeletion NodeDeletion
 	// GroupsPerInterface is the EC2 quota of security groups per interface
 	// (5 by default, up to 16 when raised); more fails CreateNetworkInterface.
 	GroupsPerInterface int
@@ -99,6 +141,7 @@ func (c *Config) validate() error {
 		{c.Resync <= 0, "Resync", c.Resync},
 		{c.NodeDeleteDelay < 0, "NodeDeleteDelay", c.NodeDeleteDelay},
 		{c.GroupsPerInterface < 1, "GroupsPerInterface", c.GroupsPerInterface},
+		{c.NodeDeletion > NodeDeletionRelease, "NodeDeletion", c.NodeDeletion},
 	}
 	for _, k := range checks {
 		if k.bad {

@@ -62,13 +62,22 @@ func (c *Controller) sweepDone(ni NodeID) {
 	c.kickSweep(ni)
 }
 
-// wipe is the NodeDelete job's start: every branch left on the trunk,
-// cool-down or not (manager.go DeleteNode, provider.go DeleteNode,
-// trunk.go DeleteAllBranchENIs).
+// wipe is the NodeDelete job: with NodeDeletionWipe, every branch left
+// on the trunk, cool-down or not (master b8d4251: manager.go DeleteNode,
+// provider.go DeleteNode, trunk.go DeleteAllBranchENIs); with
+// NodeDeletionRelease, only the trunk's removal from the cache.
 func (c *Controller) wipe(ni NodeID) {
 	n := &c.nodes[ni]
 	n.wipeSet = false
 	if n.trunk == nil {
+		return
+	}
+	if c.cfg.NodeDeletion == NodeDeletionRelease {
+		// provider.go DeleteNode (v1.8.2): the trunk leaves the cache and
+		// nothing is deleted; a sweep under way stops at its next ENI.
+		n.trunk, n.advertised = nil, false
+		c.nodeChanged(ni)
+		c.cancelSweep(ni)
 		return
 	}
 	left := n.trunk.Wipe()

@@ -99,6 +99,7 @@ const (
 	tSweep                          // a node's ProcessDeleteQueue tick
 	tWipe                           // a deleted node's branches are wiped
 	tResync                         // the informers' periodic resync
+	tClean                          // the cluster ENI cleaner's next run
 )
 
 func timer(k timerKind, i int32) Timer { return Timer(uint64(k)<<32 | uint64(uint32(i))) }
@@ -113,7 +114,7 @@ func (t Timer) Cancellable() bool { return t.kind() == tSweep }
 
 // String names the wake-up, for traces and tests.
 func (t Timer) String() string {
-	names := [...]string{"", "step", "submit", "call", "answer", "retry", "sweep", "wipe", "resync"}
+	names := [...]string{"", "step", "submit", "call", "answer", "retry", "sweep", "wipe", "resync", "clean"}
 	if k := t.kind(); k > 0 && int(k) < len(names) {
 		return names[k] + "/" + strconv.Itoa(int(t.index()))
 	}

@@ -271,4 +271,5 @@ func (c *Controller) restart() {
 			c.startInit(NodeID(i))
 		}
 	}
+	c.startCleaner() // its memory of what it saw is lost with the process
 }
