@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"github.com/trunksim/trunksim/controller"
 	"slices"
 	"strconv"
 	"strings"
@@ -251,6 +252,9 @@ var settingTable = [...]Setting{
 	{Section: SectionController, Name: "nodeDeleteDelay", Field: "Controller.NodeDeleteDelay",
 		Doc: "how long after a node is deleted its branches are wiped (pkg/provider/branch/provider.go NodeDeleteRequeueRequestDelay)",
 		v:   of(func(c *Config) *time.Duration { return &c.Controller.NodeDeleteDelay }, time.Minute)},
+	{Section: SectionController, Name: "nodeDeletion", Field: "Controller.NodeDeletion",
+		Doc: "what the NodeDelete job does a nodeDeleteDelay after a node is deleted: wipe deletes every branch on its trunk (master b8d4251, PR #574, in no release); release only drops the trunk from the cache, as every release through v1.8.2 does (pkg/provider/branch/provider.go DeleteNode), leaving the branches to the cluster ENI cleaner, which deletes an available interface on its second sighting, 30 min apart (pkg/aws/ec2/api/cleanup/eni_cleanup.go)",
+		v:   enum[controller.NodeDeletion]{func(c *Config) *controller.NodeDeletion { return &c.Controller.NodeDeletion }, []controller.NodeDeletion{controller.NodeDeletionWipe, controller.NodeDeletionRelease}}},
 	{Section: SectionController, Name: "groupsPerInterface", Field: "Controller.GroupsPerInterface", Unit: "groups", Min: 1, Max: 16, why: "EC2 allows 1 to 16", Reach: true,
 		Doc: "EC2 quota of security groups per interface (5 by default, up to 16 when raised)",
 		v:   of(func(c *Config) *int { return &c.Controller.GroupsPerInterface }, 5)},
