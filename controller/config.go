@@ -115,6 +115,14 @@ type Config struct {
 	// NodeDeletion says what the NodeDelete job does NodeDeleteDelay after
 	// a node is deleted; zero means NodeDeletionWipe.
 	NodeDeletion NodeDeletion
+	// OrphansUnassociated drops the association of the unclaimed branches a
+	// restart queues for deletion, so that they are deleted without a
+	// DisassociateTrunkInterface first, as upstream's are: InitTrunk
+	// queues them as ENIDetails with no association ID
+	// (pkg/provider/branch/trunk/trunk.go, v1.8.2), and deleteENI
+	// disassociates only when it has one. Off, the model disassociates
+	// them, as it always has.
+	OrphansUnassociated bool
 	// GroupsPerInterface is the EC2 quota of security groups per interface
 	// (5 by default, up to 16 when raised); more fails CreateNetworkInterface.
 	GroupsPerInterface int

@@ -193,7 +193,11 @@ func (c *Controller) restoreTrunk(ni NodeID, t *trunk.Trunk, listed []fakeec2.In
 	var orphans []trunk.Branch
 	for _, e := range listed {
 		if e.Trunk == n.trunkID && !claimed[e.ID] {
-			orphans = append(orphans, trunk.Branch{ENI: e.ID, VLAN: e.VLAN, Association: e.Association})
+			o := trunk.Branch{ENI: e.ID, VLAN: e.VLAN, Association: e.Association}
+			if c.cfg.OrphansUnassociated {
+				o.Association = "" // deleted without a Disassociate first
+			}
+			orphans = append(orphans, o)
 		}
 	}
 	return t.Restore(claims, orphans, c.now)

@@ -1,0 +1,21 @@
+package controller
+
+import "testing"
+
+// TestNodeDeletionAsReleased: pkg/provider/branch/provider.go DeleteNode
+// (amazon-vpc-resource-controller-k8s v1.8.2) only drops the trunk from
+// the cache; the branches are left to the cluster ENI cleaner.
+func TestNodeDeletionAsReleased(t *testing.T) { runScriptFile(t, "testdata/node-deleted-release.txt") }
+
+// TestClusterENICleaner: pkg/aws/ec2/api/cleanup/eni_cleanup.go and
+// pkg/aws/ec2/api/wrapper.go DescribeNetworkInterfacesPagesWithRetry
+// (v1.8.2): a run at start and 30 min after each, deletion on the second
+// sighting, the "Throttling" retry, a failed delete seen afresh.
+func TestClusterENICleaner(t *testing.T) { runScriptFile(t, "testdata/cleaner.txt") }
+
+// TestInitTrunkRebuildsOverTheLimit: pkg/provider/branch/trunk/trunk.go
+// InitTrunk (v1.8.2) rebuilds every branch it finds with no gate, and
+// queues the unclaimed ones with no association ID.
+func TestInitTrunkRebuildsOverTheLimit(t *testing.T) {
+	runScriptFile(t, "testdata/restart-over-limit.txt")
+}
