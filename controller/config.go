@@ -123,6 +123,13 @@ type Config struct {
 	// disassociates only when it has one. Off, the model disassociates
 	// them, as it always has.
 	OrphansUnassociated bool
+	// DeleteBackoffAsUpstream makes a failed DeleteNetworkInterface of the
+	// sweep or wipe take as long as upstream's helper: each back-off
+	// jittered by up to 10 %, and a last 8.1 s sleep after the fifth
+	// failure before the error is handled (pkg/aws/ec2/api/helper.go
+	// defaultBackOff, k8s.io/apimachinery wait.ExponentialBackoff), about
+	// 12.1 s of sleeps where the model otherwise takes 4 s.
+	DeleteBackoffAsUpstream bool
 	// GroupsPerInterface is the EC2 quota of security groups per interface
 	// (5 by default, up to 16 when raised); more fails CreateNetworkInterface.
 	GroupsPerInterface int

@@ -19,3 +19,8 @@ func TestClusterENICleaner(t *testing.T) { runScriptFile(t, "testdata/cleaner.tx
 func TestInitTrunkRebuildsOverTheLimit(t *testing.T) {
 	runScriptFile(t, "testdata/restart-over-limit.txt")
 }
+
+// TestDeleteNetworkInterfaceBackoff: pkg/aws/ec2/api/helper.go
+// DeleteNetworkInterface (v1.8.2) on defaultBackOff through client-go
+// retry.OnError (v0.33.0): five attempts and about 12.1 s of sleeps.
+func TestDeleteNetworkInterfaceBackoff(t *testing.T) { runScriptFile(t, "testdata/delete-backoff.txt") }

@@ -271,7 +271,7 @@ func (s *script) started() error {
 //	                     user-qps user-burst instance-qps instance-burst api-qps
 //	                     api-burst shared-client branch-workers node-workers
 //	                     max-retries cooldown sweep resync node-delete-delay groups-quota
-//	                     node-deletion=wipe|release orphans-unassociated
+//	                     node-deletion=wipe|release orphans-unassociated delete-backoff-as-upstream
 //	ec2 k=v...           fake EC2 settings, before the start: throttling=on|off
 //	                     latency attach-delay max-attempts mutating-bucket mutating-refill
 //	fault api= code= p= [from=] [until=] [delay=]   inject a fault
@@ -446,6 +446,7 @@ func (s *script) config(a kv) error {
 		a.getDur("sweep", &c.SweepInterval), a.getDur("resync", &c.Resync),
 		a.getDur("node-delete-delay", &c.NodeDeleteDelay), a.getInt("groups-quota", &c.GroupsPerInterface),
 		a.getNodeDeletion("node-deletion", &c.NodeDeletion), a.getBool("orphans-unassociated", &c.OrphansUnassociated),
+		a.getBool("delete-backoff-as-upstream", &c.DeleteBackoffAsUpstream),
 	} {
 		if e != nil {
 			return e
