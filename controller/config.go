@@ -130,6 +130,17 @@ type Config struct {
 	// defaultBackOff, k8s.io/apimachinery wait.ExponentialBackoff), about
 	// 12.1 s of sleeps where the model otherwise takes 4 s.
 	DeleteBackoffAsUpstream bool
+	// RestartSyncRace models the restart race of releases before v1.8.2:
+	// the pod datastore's "synced" condition, which node reconciles wait
+	// on, flips once the first LIST's resource version is known, before
+	// the listed pods are in the datastore (controllers/custom/
+	// custom_controller.go WaitForCacheSync, v1.8.1; fixed in v1.8.2 by
+	// waiting on HasSynced, PRs #707/#709). Each node's first rebuild after
+	// a restart then finds no pod claiming its branches, so it queues them
+	// all for deletion after the cool-down, running pods' included.
+	// Assumption: the datastore is empty at that moment, the worst case;
+	// upstream gives no figure for how much of it is filled.
+	RestartSyncRace bool
 	// GroupsPerInterface is the EC2 quota of security groups per interface
 	// (5 by default, up to 16 when raised); more fails CreateNetworkInterface.
 	GroupsPerInterface int

@@ -82,6 +82,7 @@ type node struct {
 	sweeping   bool // its sweep job is queued or running
 	wipeSet    bool // the wipe after its deletion is set
 	initing    bool
+	unsynced   bool // its rebuild after a restart sees no pods (RestartSyncRace)
 	wantsTrunk bool
 	eligible   bool
 	bound      []PodID

@@ -24,3 +24,10 @@ func TestInitTrunkRebuildsOverTheLimit(t *testing.T) {
 // DeleteNetworkInterface (v1.8.2) on defaultBackOff through client-go
 // retry.OnError (v0.33.0): five attempts and about 12.1 s of sleeps.
 func TestDeleteNetworkInterfaceBackoff(t *testing.T) { runScriptFile(t, "testdata/delete-backoff.txt") }
+
+// TestRestartDatastoreSyncRace: controllers/custom/custom_controller.go
+// WaitForCacheSync (v1.8.1: returns on the first LIST's resource version;
+// v1.8.2: waits on HasSynced) and pkg/provider/branch/trunk/trunk.go
+// InitTrunk: a rebuild before the datastore is filled queues running
+// pods' branches for deletion.
+func TestRestartDatastoreSyncRace(t *testing.T) { runScriptFile(t, "testdata/restart-sync-race.txt") }

@@ -272,6 +272,7 @@ func (s *script) started() error {
 //	                     api-burst shared-client branch-workers node-workers
 //	                     max-retries cooldown sweep resync node-delete-delay groups-quota
 //	                     node-deletion=wipe|release orphans-unassociated delete-backoff-as-upstream
+//	                     restart-sync-race
 //	ec2 k=v...           fake EC2 settings, before the start: throttling=on|off
 //	                     latency attach-delay max-attempts mutating-bucket mutating-refill
 //	fault api= code= p= [from=] [until=] [delay=]   inject a fault
@@ -447,6 +448,7 @@ func (s *script) config(a kv) error {
 		a.getDur("node-delete-delay", &c.NodeDeleteDelay), a.getInt("groups-quota", &c.GroupsPerInterface),
 		a.getNodeDeletion("node-deletion", &c.NodeDeletion), a.getBool("orphans-unassociated", &c.OrphansUnassociated),
 		a.getBool("delete-backoff-as-upstream", &c.DeleteBackoffAsUpstream),
+		a.getBool("restart-sync-race", &c.RestartSyncRace),
 	} {
 		if e != nil {
 			return e
