@@ -20,8 +20,10 @@
 // rate-limited EC2 user and instance clients and the Kubernetes client
 // (golang.org/x/time/rate driven in virtual time), the SDK retryer, each
 // node's trunk cache (package trunk) with its capacity gate, cool-down
-// queue and ProcessDeleteQueue sweep, the periodic resync, and the
-// rebuild after a restart from the pods' annotations and EC2's listing.
+// queue and ProcessDeleteQueue sweep, the periodic resync, the rebuild
+// after a restart from the pods' annotations and EC2's listing, and, with
+// NodeDeletionRelease, the cluster ENI cleaner that deletes the available
+// interfaces a deleted node leaves behind.
 // Its accessors (Trunk, Annotation, PodWait, Parts, Stats,
 // AppendKnownENIs) are for inspection and reports.
 //
@@ -42,5 +44,8 @@
 //     nothing once its buffers have grown.
 //
 // The model follows amazon-vpc-resource-controller-k8s v1.7.19; each
-// behaviour cites the upstream file it comes from.
+// behaviour cites the upstream file it comes from. Where releases up to
+// v1.8.2 and master differ, a setting chooses (Config.NodeDeletion,
+// OrphansUnassociated, DeleteBackoffAsUpstream, RestartSyncRace); the
+// defaults keep the model as it was.
 package controller

@@ -26,8 +26,9 @@ type InputKind uint8
 const (
 	// NodeJoined: a node joined (Node, Join).
 	NodeJoined InputKind = 1 + iota
-	// NodeDeleted: a node was deleted (Node); its branches are wiped a
-	// NodeDeleteDelay later.
+	// NodeDeleted: a node was deleted (Node); a NodeDeleteDelay later its
+	// trunk leaves the cache, and with NodeDeletionWipe its branches are
+	// wiped.
 	NodeDeleted
 	// PodBound: a pod that requests vpc.amazonaws.com/pod-eni was bound
 	// to a node (Pod, Node, UID).
