@@ -28,6 +28,45 @@ func (p Preset) String() string {
 	return fmt.Sprintf("Preset(%d)", uint8(p))
 }
 
+// NodeDeletion is what the controller does with a deleted node's branch
+// ENIs.
+type NodeDeletion uint8
+
+const (
+	// NodeDeletionWipe is master b8d4251 (PR #574, in no release): the
+	// NodeDelete job deletes every branch of the trunk, in use or cooling,
+	// without waiting out the cool-down, then drops the trunk from the
+	// cache (provider.go DeleteNode, trunk.go DeleteAllBranchENIs).
+	NodeDeletionWipe NodeDeletion = 1 + iota
+	// NodeDeletionRelease is every release through v1.8.2: the NodeDelete
+	// job only drops the trunk from the cache (provider.go DeleteNode), so
+	// the branches, left available once the instance's trunk goes with it,
+	// and those still cooling, are deleted by the cluster ENI cleaner
+	// (pkg/aws/ec2/api/cleanup/eni_cleanup.go), which runs at start and
+	// every 30 minutes and deletes an interface on its second sighting.
+	NodeDeletionRelease
+)
+
+var nodeDeletionNames = [...]string{NodeDeletionWipe: "wipe", NodeDeletionRelease: "release"}
+
+// String returns the name scenario files use.
+func (d NodeDeletion) String() string {
+	if d != 0 && int(d) < len(nodeDeletionNames) {
+		return nodeDeletionNames[d]
+	}
+	return fmt.Sprintf("NodeDeletion(%d)", uint8(d))
+}
+
+// ParseNodeDeletion reads a NodeDeletion's name.
+func ParseNodeDeletion(s string) (NodeDeletion, error) {
+	for i, n := range nodeDeletionNames {
+		if n != "" && n == s {
+			return NodeDeletion(i), nil
+		}
+	}
+	return 0, &SettingError{Field: "NodeDeletion", Value: s}
+}
+
 // Config holds the resource controller's settings. For the simulator, zero
 // fields take the preset's value (sim.Config); New takes them as given.
 // Every default is upstream's, cited on the field.
@@ -79,6 +118,35 @@ type Config struct {
 	// NodeDeleteDelay is how long after a node is deleted its branches are
 	// wiped (pkg/provider/branch/provider.go NodeDeleteRequeueRequestDelay: 1 min).
 	NodeDeleteDelay time.Duration
+	// NodeDeletion says what the NodeDelete job does NodeDeleteDelay after
+	// a node is deleted; zero means NodeDeletionWipe.
+	NodeDeletion NodeDeletion
+	// OrphansUnassociated drops the association of the unclaimed branches a
+	// restart queues for deletion, so that they are deleted without a
+	// DisassociateTrunkInterface first, as upstream's are: InitTrunk
+	// queues them as ENIDetails with no association ID
+	// (pkg/provider/branch/trunk/trunk.go, v1.8.2), and deleteENI
+	// disassociates only when it has one. Off, the model disassociates
+	// them, as it always has.
+	OrphansUnassociated bool
+	// DeleteBackoffAsUpstream makes a failed DeleteNetworkInterface of the
+	// sweep or wipe take as long as upstream's helper: each back-off
+	// jittered by up to 10 %, and a last 8.1 s sleep after the fifth
+	// failure before the error is handled (pkg/aws/ec2/api/helper.go
+	// defaultBackOff, k8s.io/apimachinery wait.ExponentialBackoff), about
+	// 12.1 s of sleeps where the model otherwise takes 4 s.
+	DeleteBackoffAsUpstream bool
+	// RestartSyncRace models the restart race of releases before v1.8.2:
+	// the pod datastore's "synced" condition, which node reconciles wait
+	// on, flips once the first LIST's resource version is known, before
+	// the listed pods are in the datastore (controllers/custom/
+	// custom_controller.go WaitForCacheSync, v1.8.1; fixed in v1.8.2 by
+	// waiting on HasSynced, PRs #707/#709). Each node's first rebuild after
+	// a restart then finds no pod claiming its branches, so it queues them
+	// all for deletion after the cool-down, running pods' included.
+	// Assumption: the datastore is empty at that moment, the worst case;
+	// upstream gives no figure for how much of it is filled.
+	RestartSyncRace bool
 	// GroupsPerInterface is the EC2 quota of security groups per interface
 	// (5 by default, up to 16 when raised); more fails CreateNetworkInterface.
 	GroupsPerInterface int
@@ -105,6 +173,7 @@ func (c *Config) validate() error {
 		{c.Resync <= 0, "Resync", c.Resync},
 		{c.NodeDeleteDelay < 0, "NodeDeleteDelay", c.NodeDeleteDelay},
 		{c.GroupsPerInterface < 1, "GroupsPerInterface", c.GroupsPerInterface},
+		{c.NodeDeletion > NodeDeletionRelease, "NodeDeletion", c.NodeDeletion},
 	}
 	for _, k := range checks {
 		if k.bad {

@@ -53,6 +53,8 @@ type Controller struct {
 	jobs                 []*job
 	freeJobs             []int32
 	branchPool, nodePool pool
+	cleanPool            pool    // the cluster ENI cleaner's one goroutine
+	clean                cleaner // see cleaner.go
 	user, instance, api  *rate.Limiter
 	droppedPods          []PodID         // dropped after their retries since the last resync
 	podErrs              map[PodID]error // why each pod's last attempt failed, for the few that did
@@ -80,6 +82,7 @@ type node struct {
 	sweeping   bool // its sweep job is queued or running
 	wipeSet    bool // the wipe after its deletion is set
 	initing    bool
+	unsynced   bool // its rebuild after a restart sees no pods (RestartSyncRace)
 	wantsTrunk bool
 	eligible   bool
 	bound      []PodID
@@ -167,7 +170,10 @@ type Stats struct {
 	BranchesCreated  int
 	BranchesDeleted  int
 	CapacityRequeues int
-	EC2Errors        int // EC2 answers that were errors, throttling included
+	// CleanerDeleted counts the interfaces the cluster ENI cleaner
+	// deleted (also counted in BranchesDeleted).
+	CleanerDeleted int
+	EC2Errors      int // EC2 answers that were errors, throttling included
 	// TrunkReady is, per trunk created, the time from its node joining to
 	// pod-eni being advertised.
 	TrunkReady []time.Duration
@@ -197,6 +203,8 @@ func New(cfg Config, opts Options) (*Controller, error) {
 	c.api = rate.NewLimiter(rate.Limit(cfg.APIServerQPS), cfg.APIServerBurst)
 	c.branchPool.size = cfg.BranchWorkers
 	c.nodePool.size = cfg.NodeWorkers
+	c.cleanPool.size = 1
+	c.clean.job = noJob
 	return c, nil
 }
 
@@ -205,6 +213,7 @@ func New(cfg Config, opts Options) (*Controller, error) {
 func (c *Controller) Start(now time.Duration, out []Effect) []Effect {
 	c.begin(now, out)
 	c.wakeIdle(c.cfg.Resync, timer(tResync, 0))
+	c.startCleaner()
 	return c.end()
 }
 
@@ -347,7 +356,7 @@ func (c *Controller) timerSet(t Timer) bool {
 		return c.knownNode(NodeID(i)) && c.nodes[i].sweepSet
 	case tWipe:
 		return c.knownNode(NodeID(i)) && c.nodes[i].wipeSet
-	case tResync:
+	case tResync, tClean:
 		return i == 0
 	}
 	return false
@@ -513,6 +522,8 @@ func (c *Controller) wokeUp(t Timer) {
 		c.wipe(NodeID(i))
 	case tResync:
 		c.resync()
+	case tClean:
+		c.cleanerWoke()
 	}
 }
 
@@ -530,7 +541,11 @@ func (c *Controller) configure(cfg Config) {
 	c.api.SetBurstAt(now, cfg.APIServerBurst)
 	c.branchPool.size, c.nodePool.size = cfg.BranchWorkers, cfg.NodeWorkers
 	cfg.SharedEC2Client = c.cfg.SharedEC2Client // the clients are made once
+	was := c.cleanerOn()
 	c.cfg = cfg
+	if !was && c.cleanerOn() {
+		c.startCleaner() // as a process started with the new settings would
+	}
 }
 
 // Config returns the settings the controller runs with.

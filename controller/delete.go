@@ -62,13 +62,22 @@ func (c *Controller) sweepDone(ni NodeID) {
 	c.kickSweep(ni)
 }
 
-// wipe is the NodeDelete job's start: every branch left on the trunk,
-// cool-down or not (manager.go DeleteNode, provider.go DeleteNode,
-// trunk.go DeleteAllBranchENIs).
+// wipe is the NodeDelete job: with NodeDeletionWipe, every branch left
+// on the trunk, cool-down or not (master b8d4251: manager.go DeleteNode,
+// provider.go DeleteNode, trunk.go DeleteAllBranchENIs); with
+// NodeDeletionRelease, only the trunk's removal from the cache.
 func (c *Controller) wipe(ni NodeID) {
 	n := &c.nodes[ni]
 	n.wipeSet = false
 	if n.trunk == nil {
+		return
+	}
+	if c.cfg.NodeDeletion == NodeDeletionRelease {
+		// provider.go DeleteNode (v1.8.2): the trunk leaves the cache and
+		// nothing is deleted; a sweep under way stops at its next ENI.
+		n.trunk, n.advertised = nil, false
+		c.nodeChanged(ni)
+		c.cancelSweep(ni)
 		return
 	}
 	left := n.trunk.Wipe()
@@ -151,9 +160,35 @@ func (c *Controller) deleteNext(j int32) {
 }
 
 // deleteRetries is how many times the helper retries a failed
-// DeleteNetworkInterface after the first attempt (pkg/aws/ec2/api/helper.go:
-// 5 attempts, 100 ms tripling, capped at 10 s).
+// DeleteNetworkInterface after the first attempt (pkg/aws/ec2/api/helper.go
+// defaultBackOff through client-go retry.OnError: 7 steps, but the sixth
+// delay, 24.3 s, is over the 10 s cap, which ends the steps; so 5 attempts).
 const deleteRetries = 4
+
+// deleteBackoff sleeps before the helper's next DeleteNetworkInterface
+// attempt: 100 ms tripling (helper.go defaultBackOff). With
+// DeleteBackoffAsUpstream each sleep is stretched by up to 10 % (its
+// Jitter) and the fifth failure is followed by the sleep wait.Backoff
+// takes before it finds its steps spent (8.1 s), after which the error is
+// handled: about 12.1 s of sleeps in all, rather than 4 s.
+func (c *Controller) deleteBackoff(j int32) {
+	jb := c.jobs[j]
+	jb.tries++
+	delay := 100 * time.Millisecond
+	for range jb.tries - 1 {
+		delay *= 3
+	}
+	delay = min(delay, 10*time.Second)
+	if c.cfg.DeleteBackoffAsUpstream {
+		delay += time.Duration(c.rng.Float64() * 0.1 * float64(delay))
+	}
+	if jb.tries > deleteRetries {
+		c.wake(delay, timer(tStep, j)) // back to deleteDone, with the same answer
+		return
+	}
+	jb.stage = dDisassociated
+	c.wake(delay, timer(tRetryCall, j))
+}
 
 // deleteDone handles a DeleteNetworkInterface answer. The helper retries
 // any error; NotFound counts as deleted.
@@ -161,14 +196,8 @@ func (c *Controller) deleteDone(j int32) {
 	jb := c.jobs[j]
 	ae := fakeec2.AsAPIError(jb.ans.Err)
 	ok := jb.ans.Err == nil || (ae != nil && ae.Code == fakeec2.CodeENINotFound)
-	if !ok && jb.tries < deleteRetries {
-		jb.tries++
-		jb.stage = dDisassociated
-		delay := 100 * time.Millisecond
-		for range jb.tries - 1 {
-			delay *= 3
-		}
-		c.wake(min(delay, 10*time.Second), timer(tRetryCall, j))
+	if !ok && jb.tries <= deleteRetries && (jb.tries < deleteRetries || c.cfg.DeleteBackoffAsUpstream) {
+		c.deleteBackoff(j)
 		return
 	}
 	if jb.kind == jobWipe {

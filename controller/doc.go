@@ -20,8 +20,10 @@
 // rate-limited EC2 user and instance clients and the Kubernetes client
 // (golang.org/x/time/rate driven in virtual time), the SDK retryer, each
 // node's trunk cache (package trunk) with its capacity gate, cool-down
-// queue and ProcessDeleteQueue sweep, the periodic resync, and the
-// rebuild after a restart from the pods' annotations and EC2's listing.
+// queue and ProcessDeleteQueue sweep, the periodic resync, the rebuild
+// after a restart from the pods' annotations and EC2's listing, and, with
+// NodeDeletionRelease, the cluster ENI cleaner that deletes the available
+// interfaces a deleted node leaves behind.
 // Its accessors (Trunk, Annotation, PodWait, Parts, Stats,
 // AppendKnownENIs) are for inspection and reports.
 //
@@ -49,8 +51,10 @@
 // A [Release] (v1.7.19 to v1.8.2, and master at b8d4251) names what a
 // configuration models. What differs between releases is declared once
 // per release, in [ReleaseDefaults]: the EC2 user client and node-worker
-// defaults today, and the behaviour switches (such as whether the
-// NodeDelete job wipes a trunk's branches, master only), which a setting
-// reads from there. [Config.Preset] is the older, deprecated way to pick
+// defaults, and the behaviour switches (what a node deletion does, whether
+// a restart's orphans are disassociated, the delete helper's backoff, the
+// restart's datastore race), which the settings Config.NodeDeletion,
+// OrphansUnassociated, DeleteBackoffAsUpstream and RestartSyncRace take
+// their defaults from. [Config.Preset] is the older, deprecated way to pick
 // defaults: upstream is v1.7.19 and raised-limits is v1.8.0's.
 package controller

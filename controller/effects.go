@@ -26,8 +26,9 @@ type InputKind uint8
 const (
 	// NodeJoined: a node joined (Node, Join).
 	NodeJoined InputKind = 1 + iota
-	// NodeDeleted: a node was deleted (Node); its branches are wiped a
-	// NodeDeleteDelay later.
+	// NodeDeleted: a node was deleted (Node); a NodeDeleteDelay later its
+	// trunk leaves the cache, and with NodeDeletionWipe its branches are
+	// wiped.
 	NodeDeleted
 	// PodBound: a pod that requests vpc.amazonaws.com/pod-eni was bound
 	// to a node (Pod, Node, UID).
@@ -105,6 +106,7 @@ const (
 	tSweep                          // a node's ProcessDeleteQueue tick
 	tWipe                           // a deleted node's branches are wiped
 	tResync                         // the informers' periodic resync
+	tClean                          // the cluster ENI cleaner's next run
 )
 
 func timer(k timerKind, i int32) Timer { return Timer(uint64(k)<<32 | uint64(uint32(i))) }
@@ -119,7 +121,7 @@ func (t Timer) Cancellable() bool { return t.kind() == tSweep }
 
 // String names the wake-up, for traces and tests.
 func (t Timer) String() string {
-	names := [...]string{"", "step", "submit", "call", "answer", "retry", "sweep", "wipe", "resync"}
+	names := [...]string{"", "step", "submit", "call", "answer", "retry", "sweep", "wipe", "resync", "clean"}
 	if k := t.kind(); k > 0 && int(k) < len(names) {
 		return names[k] + "/" + strconv.Itoa(int(t.index()))
 	}

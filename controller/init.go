@@ -148,7 +148,7 @@ func (c *Controller) endInit(j int32, err error) {
 	jb := c.jobs[j]
 	ni := jb.node
 	n := &c.nodes[ni]
-	n.initing = false
+	n.initing, n.unsynced = false, false
 	if err != nil {
 		if jb.eni.IsValid() && !jb.existing {
 			// helper.go rolls back a half-made trunk.
@@ -178,7 +178,11 @@ func (c *Controller) restoreTrunk(ni NodeID, t *trunk.Trunk, listed []fakeec2.In
 	}
 	var claims []trunk.Claim
 	claimed := make(map[branch.ENIID]bool)
-	for _, pi := range c.boundPods(ni) {
+	pods := c.boundPods(ni)
+	if n.unsynced {
+		pods = nil // the datastore is not filled yet
+	}
+	for _, pi := range pods {
 		p := c.pod(pi)
 		if !p.annotated || p.ended {
 			continue
@@ -193,7 +197,11 @@ func (c *Controller) restoreTrunk(ni NodeID, t *trunk.Trunk, listed []fakeec2.In
 	var orphans []trunk.Branch
 	for _, e := range listed {
 		if e.Trunk == n.trunkID && !claimed[e.ID] {
-			orphans = append(orphans, trunk.Branch{ENI: e.ID, VLAN: e.VLAN, Association: e.Association})
+			o := trunk.Branch{ENI: e.ID, VLAN: e.VLAN, Association: e.Association}
+			if c.cfg.OrphansUnassociated {
+				o.Association = "" // deleted without a Disassociate first
+			}
+			orphans = append(orphans, o)
 		}
 	}
 	return t.Restore(claims, orphans, c.now)
@@ -265,10 +273,12 @@ func (c *Controller) restart() {
 			continue
 		}
 		n.trunk, n.advertised, n.initing = nil, false, false
+		n.unsynced = c.cfg.RestartSyncRace
 		c.nodeChanged(NodeID(i))
 		c.cancelSweep(NodeID(i))
 		if n.wantsTrunk && n.eligible {
 			c.startInit(NodeID(i))
 		}
 	}
+	c.startCleaner() // its memory of what it saw is lost with the process
 }

@@ -15,6 +15,7 @@ const (
 	jobSweep                     // ProcessDeleteQueue for one node
 	jobWipe                      // NodeDelete: every branch, no cool-down
 	jobInit                      // node Init: find or create the trunk
+	jobClean                     // a run of the cluster ENI cleaner
 )
 
 // job is one unit of controller work in flight. Its steps run as
@@ -195,6 +196,8 @@ func (c *Controller) stepJob(j int32) {
 		c.stepWipe(j)
 	case jobInit:
 		c.stepInit(j)
+	case jobClean:
+		c.stepClean(j)
 	}
 }
 
@@ -252,9 +255,14 @@ func (c *Controller) callStart(j int32) {
 // writes every field the action reads (see fakeec2.Request), and only
 // those, so fields left from other calls do no harm.
 func (c *Controller) fillRequest(jb *job) {
-	n := &c.nodes[jb.node]
 	r := &c.req
 	r.API = jb.api
+	if jb.kind == jobClean {
+		c.fillCleanRequest(r, jb)
+		return
+	}
+	r.Available = 0
+	n := &c.nodes[jb.node]
 	switch r.API {
 	case fakeec2.CreateNetworkInterface:
 		r.Instance, r.Quota = n.name, c.cfg.GroupsPerInterface

@@ -271,6 +271,8 @@ func (s *script) started() error {
 //	                     user-qps user-burst instance-qps instance-burst api-qps
 //	                     api-burst shared-client branch-workers node-workers
 //	                     max-retries cooldown sweep resync node-delete-delay groups-quota
+//	                     node-deletion=wipe|release orphans-unassociated delete-backoff-as-upstream
+//	                     restart-sync-race
 //	ec2 k=v...           fake EC2 settings, before the start: throttling=on|off
 //	                     latency attach-delay max-attempts mutating-bucket mutating-refill
 //	fault api= code= p= [from=] [until=] [delay=]   inject a fault
@@ -278,6 +280,7 @@ func (s *script) started() error {
 //	show all | show <EffectKind>...                 which effects to print
 //	join node= name= type= [os=linux|windows] [trunk=yes|no]
 //	delete node=         NodeDeleted
+//	terminate node=      the fake EC2 terminates the node's instance
 //	bind pod= node= [uid=]                          PodBound (uid defaults to uid-<pod>)
 //	running pod=         PodRunning
 //	end pod=             PodEnded
@@ -312,6 +315,8 @@ func (s *script) exec(line string) error {
 		err = s.setShow(pos)
 	case "join", "delete", "bind", "running", "end", "restart":
 		err = s.input(verb, args)
+	case "terminate":
+		err = s.terminate(args)
 	case "run-until", "run-for", "run":
 		err = s.runCmd(verb, args, pos)
 	case "state":
@@ -385,6 +390,17 @@ func (a kv) getBool(k string, dst *bool) error {
 	return nil
 }
 
+func (a kv) getNodeDeletion(k string, dst *NodeDeletion) error {
+	if v, ok := a.str(k); ok {
+		d, err := ParseNodeDeletion(v)
+		if err != nil {
+			return fmt.Errorf("%s=%s: want wipe or release", k, v)
+		}
+		*dst = d
+	}
+	return nil
+}
+
 func (a kv) need(k string) (string, error) {
 	v, ok := a.str(k)
 	if !ok {
@@ -430,6 +446,9 @@ func (s *script) config(a kv) error {
 		a.getInt("max-retries", &c.MaxRetries), a.getDur("cooldown", &c.CoolDown),
 		a.getDur("sweep", &c.SweepInterval), a.getDur("resync", &c.Resync),
 		a.getDur("node-delete-delay", &c.NodeDeleteDelay), a.getInt("groups-quota", &c.GroupsPerInterface),
+		a.getNodeDeletion("node-deletion", &c.NodeDeletion), a.getBool("orphans-unassociated", &c.OrphansUnassociated),
+		a.getBool("delete-backoff-as-upstream", &c.DeleteBackoffAsUpstream),
+		a.getBool("restart-sync-race", &c.RestartSyncRace),
 	} {
 		if e != nil {
 			return e
@@ -607,6 +626,24 @@ func (s *script) input(verb string, a kv) error {
 	return s.h.err
 }
 
+// terminate has the fake EC2 end a node's instance, as the cloud does
+// once the node is deleted: its trunk goes, its branches stay available.
+func (s *script) terminate(a kv) error {
+	if err := s.started(); err != nil {
+		return err
+	}
+	n, err := a.id("node")
+	if err != nil {
+		return err
+	}
+	if !s.h.ctl.knownNode(NodeID(n)) {
+		return fmt.Errorf("terminate: unknown node %d", n)
+	}
+	s.h.ec2.TerminateInstance(s.h.ctl.nodes[n].name)
+	s.line(s.h.now, "terminate", fmt.Sprintf("node=%d instance terminated", n))
+	return nil
+}
+
 // stepExplicit steps an input a command gives and notes when it shows
 // nothing.
 func (s *script) stepExplicit(in Input) {
@@ -703,7 +740,7 @@ func describeInput(in *Input) string {
 	return in.Kind.String()
 }
 
-var jobNames = [...]string{"", "create", "sweep", "wipe", "init"}
+var jobNames = [...]string{"", "create", "sweep", "wipe", "init", "clean"}
 
 func (s *script) describeEffect(e *Effect, ans *fakeec2.Answer) string {
 	c := s.h.ctl
@@ -804,6 +841,14 @@ func describeRequest(r *fakeec2.Request) string {
 	case fakeec2.DisassociateTrunkInterface:
 		fmt.Fprintf(&b, " %s", r.Association)
 	case fakeec2.DescribeNetworkInterfaces:
+		if r.Available != 0 {
+			owner := "controller"
+			if r.Available == fakeec2.OwnerCNI {
+				owner = "cni"
+			}
+			fmt.Fprintf(&b, " available owner=%s page=%d", owner, r.Page)
+			break
+		}
 		fmt.Fprintf(&b, " %v", r.ENI)
 		if r.Instance != "" {
 			fmt.Fprintf(&b, " branches of %s", r.Instance)
@@ -828,6 +873,14 @@ func describeAnswer(r *fakeec2.Request, a *fakeec2.Answer) string {
 		fmt.Fprintf(&b, "%v", a.ENI)
 	case r.API == fakeec2.AssociateTrunkInterface:
 		b.WriteString(a.Association)
+	case r.API == fakeec2.DescribeNetworkInterfaces && r.Available != 0:
+		fmt.Fprintf(&b, "%d available", len(a.Branches))
+		for _, x := range a.Branches {
+			fmt.Fprintf(&b, " %v", x.ID)
+		}
+		if a.More {
+			b.WriteString(" more")
+		}
 	case r.API == fakeec2.DescribeNetworkInterfaces && r.Instance != "":
 		fmt.Fprintf(&b, "%d branches", len(a.Branches))
 		for _, x := range a.Branches {

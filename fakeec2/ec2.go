@@ -293,7 +293,8 @@ func (c Config) WithDefaults() Config {
 //	AssociateTrunkInterface           ENI, Trunk, VLAN
 //	DisassociateTrunkInterface        Association
 //	DeleteNetworkInterface            ENI
-//	DescribeNetworkInterfaces         ENI (a trunk: its attachment), Instance (its branches)
+//	DescribeNetworkInterfaces         ENI (a trunk: its attachment), Instance (its branches),
+//	                                  or Available, Page and PageSize (one page of the available interfaces)
 //	DescribeInstances, DescribeSubnets nothing
 type Request struct {
 	API         API
@@ -304,7 +305,34 @@ type Request struct {
 	VLAN        branch.VLAN
 	Quota       int // security groups allowed per interface
 	Association string
+	// Available, when set, makes DescribeNetworkInterfaces list the
+	// interfaces in status "available" whose owner tag is Available's, in
+	// ID order: page Page (from 0) of PageSize each (MaxResults; 1000 if
+	// zero).
+	Available Owner
+	Page      int
+	PageSize  int
 }
+
+// Owner is who tagged an interface as theirs
+// (node.k8s.amazonaws.com/managed-by or the cluster tags).
+type Owner uint8
+
+// The owners.
+const (
+	// OwnerController: the VPC resource controller, which tags every trunk
+	// and branch it creates (pkg/aws/ec2/api/helper.go
+	// CreateNetworkInterface). Every interface of the fake EC2 is the
+	// controller's.
+	OwnerController Owner = 1 + iota
+	// OwnerCNI: the VPC CNI, whose interfaces the fake EC2 does not hold.
+	OwnerCNI
+)
+
+// DefaultPageSize is the page a listing of available interfaces takes
+// when Request.PageSize is zero (resource controller
+// pkg/config/type.go DescribeNetworkInterfacesMaxResults: 1000).
+const DefaultPageSize = 1000
 
 // Answer is EC2's reply to one Request.
 type Answer struct {
@@ -318,8 +346,12 @@ type Answer struct {
 	// had reached "attached" by the time the answer left EC2.
 	Attached bool
 	// Branches is, for DescribeNetworkInterfaces of an instance, its
-	// branch interfaces in ID order.
+	// branch interfaces in ID order; for a listing of available
+	// interfaces, the page's.
 	Branches []Interface
+	// More is, for a listing of available interfaces, whether a page
+	// follows (a NextToken).
+	More bool
 	// Latency is how long the call took: Config.Latency plus any delay
 	// that slow-call faults added.
 	Latency time.Duration
@@ -411,14 +443,16 @@ func (e *EC2) Call(now time.Duration, r *Request, ans *Answer) {
 	if ans.Branches != nil {
 		ans.Branches = nil
 	}
-	ans.Attached = false
+	ans.Attached, ans.More = false, false
 	switch r.API {
 	case DescribeInstances, DescribeSubnets:
 		ans.Err = e.admit(now, r.API)
 	case DescribeNetworkInterfaces:
 		if ans.Err = e.admit(now, r.API); ans.Err == nil {
 			ans.Attached = e.attached(r.ENI, now+e.latency())
-			if r.Instance != "" {
+			if r.Available != 0 {
+				ans.Branches, ans.More = e.available(r.Available, r.Page, r.PageSize)
+			} else if r.Instance != "" {
 				ans.Branches = e.branches(r.Instance)
 			}
 		}
@@ -474,6 +508,34 @@ func (e *EC2) branches(instance string) []Interface {
 		}
 	}
 	return out
+}
+
+// available returns one page of the interfaces in status "available"
+// that owner tagged, and whether another follows: branches with no trunk
+// association, and trunks not attached.
+func (e *EC2) available(owner Owner, page, size int) ([]Interface, bool) {
+	if owner != OwnerController {
+		return nil, false
+	}
+	if size <= 0 {
+		size = DefaultPageSize
+	}
+	var out []Interface
+	skip := page * size
+	for r := range e.enis.all() {
+		if r.Kind == BranchInterface && r.Association != "" || r.Kind == TrunkInterface && r.Attached {
+			continue
+		}
+		if skip > 0 {
+			skip--
+			continue
+		}
+		if len(out) == size {
+			return out, true
+		}
+		out = append(out, r.Interface)
+	}
+	return out, false
 }
 
 // admit counts a call and decides whether EC2 throttles or faults it.

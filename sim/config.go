@@ -51,6 +51,19 @@ const (
 	PresetRaisedLimits = controller.PresetRaisedLimits
 )
 
+// NodeDeletion is what the controller does with a deleted node's branch
+// ENIs (Controller.NodeDeletion).
+type NodeDeletion = controller.NodeDeletion
+
+// The node deletions.
+const (
+	// NodeDeletionWipe deletes them all a minute later (master b8d4251).
+	NodeDeletionWipe = controller.NodeDeletionWipe
+	// NodeDeletionRelease leaves them to the cluster ENI cleaner, as every
+	// release through v1.8.2 does.
+	NodeDeletionRelease = controller.NodeDeletionRelease
+)
+
 // ParsePreset accepts "upstream" and "raised-limits".
 func ParsePreset(s string) (Preset, error) {
 	for _, p := range []Preset{PresetUpstream, PresetRaisedLimits} {

@@ -130,6 +130,7 @@ func (s *Sim) DeleteNode(name string) error {
 		}
 	}
 	s.ec2.TerminateInstance(n.name)
+	s.left.note(s.ec2, n.name, s.Now())
 	if s.ctl.Trunk(controller.NodeID(ni)) != nil {
 		s.m.trunksDeleted++
 	}

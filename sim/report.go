@@ -87,15 +87,18 @@ type Report struct {
 	// network became ready: creation to CNI ADD success.
 	StartupLatencySeconds Percentiles `json:"startupLatencySeconds"`
 	// StartupBreakdownSeconds is the mean of each part of that latency.
-	StartupBreakdownSeconds Breakdown      `json:"startupBreakdownSeconds"`
-	EC2                     EC2Report      `json:"ec2"`
-	BranchENIs              BranchReport   `json:"branchENIs"`
-	Trunks                  TrunkReport    `json:"trunks"`
-	Events                  map[string]int `json:"events"`
-	PendingReasons          map[string]int `json:"pendingReasons,omitempty"`
-	Warnings                []string       `json:"warnings"`
-	Assumptions             []string       `json:"assumptions"`
-	TraceSHA256             string         `json:"traceSHA256"`
+	StartupBreakdownSeconds Breakdown    `json:"startupBreakdownSeconds"`
+	EC2                     EC2Report    `json:"ec2"`
+	BranchENIs              BranchReport `json:"branchENIs"`
+	Trunks                  TrunkReport  `json:"trunks"`
+	// NodeDeletion is what node deletions left in EC2; absent when they
+	// left nothing.
+	NodeDeletion   *NodeDeletionReport `json:"nodeDeletion,omitempty"`
+	Events         map[string]int      `json:"events"`
+	PendingReasons map[string]int      `json:"pendingReasons,omitempty"`
+	Warnings       []string            `json:"warnings"`
+	Assumptions    []string            `json:"assumptions"`
+	TraceSHA256    string              `json:"traceSHA256"`
 }
 
 // PodCounts counts pods: Created over the run, the others at its end.
@@ -188,6 +191,7 @@ func (s *Sim) Report() Report {
 		CapacityRequeues: cs.CapacityRequeues}
 	r.Trunks = TrunkReport{Created: cs.TrunksCreated, Deleted: s.m.trunksDeleted, Unsupported: cs.Unsupported,
 		ReadyLatencySeconds: percentiles(cs.TrunkReady)}
+	r.NodeDeletion = s.nodeDeletionReport()
 	r.Events = s.tr.reasons()
 	r.Warnings = s.warnings()
 	r.Assumptions = s.assumptions()

@@ -167,8 +167,11 @@ type Sim struct {
 
 	effects     []controller.Effect // the buffer of the controller's steps
 	sweepTimers []scheduler.Timer   // by node: the sweep tick the controller may cancel
-	resyncTimer scheduler.Timer
-	message     []byte // scratch for an event's message
+	idleTimers  []scheduler.Timer   // the resync's and the ENI cleaner's wake-ups
+	// left holds the branch ENIs that deleted nodes left in EC2, and when
+	// their node was deleted, until they are deleted.
+	left    leftovers
+	message []byte // scratch for an event's message
 
 	pendingPods  []int32
 	fitBranch    fitTree   // where a pod needing a branch fits best
@@ -251,14 +254,28 @@ func (s *Sim) after(d time.Duration, fn scheduler.Func, arg uint64) scheduler.Ti
 func (s *Sim) cancel(t scheduler.Timer) { s.sched.Cancel(t) }
 
 // busy reports whether anything is in flight: any pending event other
-// than the resync. A queued job needs no event of its own, as it waits for
-// a worker whose job has one.
+// than the periodic ones (the resync, the ENI cleaner's next run). A
+// queued job needs no event of its own, as it waits for a worker whose
+// job has one.
 func (s *Sim) busy() bool {
 	n := s.sched.Len()
-	if s.sched.Pending(s.resyncTimer) {
-		n--
+	for _, t := range s.idleTimers {
+		if s.sched.Pending(t) {
+			n--
+		}
 	}
 	return n > 0
+}
+
+// noteIdle keeps a periodic wake-up's timer, dropping those that have run.
+func (s *Sim) noteIdle(t scheduler.Timer) {
+	keep := s.idleTimers[:0]
+	for _, u := range s.idleTimers {
+		if s.sched.Pending(u) {
+			keep = append(keep, u)
+		}
+	}
+	s.idleTimers = append(keep, t)
 }
 
 func (s *Sim) fail(err error) {

@@ -633,3 +633,33 @@ func TestSweepRequeuesAnIntervalAfterItEnds(t *testing.T) {
 	offset := (sweeps[1] - sweeps[0]) % (30 * time.Second)
 	assert.Equal(t, 200*time.Millisecond, offset)
 }
+
+// Upstream (v1.8.2): pkg/provider/branch/provider.go DeleteNode only drops
+// the trunk from the cache; the terminated instance's branches are left
+// available until pkg/aws/ec2/api/cleanup/eni_cleanup.go, run at start and
+// 30 min after each run (pkg/config/type.go ENICleanUpInterval), deletes
+// them on its second sighting. The report says how long they stayed.
+func TestNodeDeletionAsReleasedLeavesBranchesToTheCleaner(t *testing.T) {
+	cfg := sim.Config{Controller: sim.Controller{NodeDeletion: sim.NodeDeletionRelease}}
+	s := cluster(t, cfg, "m5.large", 1)
+	createWeb(t, s, 0, 5)
+	require.NoError(t, s.Run())
+	require.NoError(t, s.DeleteNode("n0"))
+	require.NoError(t, s.Run())
+	r := s.Report()
+	require.NotNil(t, r.NodeDeletion)
+	assert.Equal(t, 5, r.NodeDeletion.BranchENIs)
+	assert.Equal(t, 5, r.NodeDeletion.Remaining, "nothing deleted a minute later")
+	assert.True(t, r.NodeDeletion.LongestRemaining)
+	assert.Equal(t, 5, r.BranchENIs.Leaked)
+
+	require.NoError(t, s.RunUntil(s.Now()+61*time.Minute))
+	r = s.Report()
+	assert.Equal(t, 0, r.NodeDeletion.Remaining)
+	assert.Equal(t, 5, r.NodeDeletion.Deleted)
+	assert.Equal(t, 5, r.NodeDeletion.CleanerDeleted)
+	assert.Equal(t, 0, r.BranchENIs.Leaked)
+	assert.GreaterOrEqual(t, r.NodeDeletion.LongestSeconds, 30*60.0)
+	assert.Less(t, r.NodeDeletion.LongestSeconds, 61*60.0)
+	assert.False(t, r.NodeDeletion.LongestRemaining)
+}

@@ -58,6 +58,9 @@ func (s *Sim) applyOne(e *controller.Effect) {
 			break
 		}
 		s.ec2.Call(s.Now(), e.Request, e.Answer)
+		if s.left.live > 0 && e.Request.API == DeleteNetworkInterface && e.Answer.Err == nil {
+			s.left.gone(e.Request.ENI, s.Now())
+		}
 		s.after(e.Answer.Latency, s.evAnswer, uint64(e.Timer))
 	case controller.Wake:
 		t := s.after(e.At-s.Now(), s.evController, uint64(e.Timer))
@@ -68,8 +71,9 @@ func (s *Sim) applyOne(e *controller.Effect) {
 			s.sweepTimers[e.Node] = t
 		}
 	case controller.WakeIdle:
-		// The resync: it alone does not keep Run going (see busy).
-		s.resyncTimer = s.after(e.At-s.Now(), s.evController, uint64(e.Timer))
+		// The resync or the ENI cleaner: they alone do not keep Run
+		// going (see busy).
+		s.noteIdle(s.after(e.At-s.Now(), s.evController, uint64(e.Timer)))
 	case controller.Cancel:
 		if int(e.Node) < len(s.sweepTimers) {
 			s.cancel(s.sweepTimers[e.Node]) // a tick that has run is cancelled to no effect

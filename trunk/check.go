@@ -12,7 +12,8 @@ import (
 //   - in use + cooling stays within the limit, less any entries a failed
 //     deletion put back into the queue: as upstream, a branch being
 //     deleted does not count, so its slot may be taken before the deletion
-//     fails and the branch returns;
+//     fails and the branch returns; after a [Trunk.Restore] of more
+//     branches than the limit, within the number restored instead;
 //   - every reserved, bound, queued, deleting and leaked branch holds a
 //     VLAN ID in 1..120 that no other branch holds, and no other VLAN ID
 //     is marked used;
@@ -137,7 +138,10 @@ func (t *Trunk) Check() error {
 		}
 		lastFresh = v
 	}
-	if in, cooling := t.inUse, t.queue.len(); in+cooling-retried > t.limit {
+	if in, cooling := t.inUse, t.queue.len(); in+cooling-retried > max(t.limit, t.restored) {
+		if t.restored > t.limit {
+			return fail("%d in use + %d cooling (%d retried) exceeds the %d restored over limit %d", in, cooling, retried, t.restored, t.limit)
+		}
 		return fail("%d in use + %d cooling (%d retried) exceeds limit %d", in, cooling, retried, t.limit)
 	}
 

@@ -38,10 +38,15 @@ type Claim struct {
 // outside 1..120 ([ErrInvalidVLAN]), a pod claiming twice
 // ([ErrPodHasBranch]), two entries on one VLAN ID ([ErrVLANConflict]) and
 // one ENI listed twice ([ErrENIConflict]), naming both entries. Upstream
-// marks such VLANs silently; here they mean the inputs are wrong. More
-// entries than the limit give a [*CapacityError], since EC2 caps a
-// trunk's associations, and a time earlier than one already seen a
-// [*TimeError].
+// marks such VLANs silently; here they mean the inputs are wrong. A time
+// earlier than one already seen gives a [*TimeError].
+//
+// More entries than the limit are taken as they are, as upstream's
+// InitTrunk applies no gate (trunk.go, v1.8.2): a node can come back over
+// its limit when the limit it was filled under was higher, or when EC2
+// lists branches whose deletion never finished. The capacity gate then
+// holds new reservations until in use + cooling is below the limit again,
+// and [Trunk.Check] allows what Restore took, less nothing, until then.
 func (t *Trunk) Restore(claims []Claim, orphans []Branch, now time.Duration) error {
 	if t.inUse > 0 || t.queue.len() > 0 || t.deleting > 0 || len(t.leaked) > 0 {
 		return &OpError{Op: "Restore", Node: t.node, Err: ErrNotEmpty}
@@ -53,6 +58,7 @@ func (t *Trunk) Restore(claims []Claim, orphans []Branch, now time.Duration) err
 		return err
 	}
 	t.latest = now
+	t.restored = len(claims) + len(orphans)
 	for _, c := range claims {
 		t.vlans.take(c.VLAN)
 		*t.slot(c.VLAN) = slot{pod: c.Pod, association: c.Association, state: bound}
@@ -120,9 +126,6 @@ func (t *Trunk) validateRestore(claims []Claim, orphans []Branch) error {
 			return refuse(e, holder, ErrENIConflict)
 		}
 		byENI[e.eni] = e
-	}
-	if len(entries) > t.limit {
-		return &CapacityError{Node: t.node, InUse: len(claims), Cooling: len(orphans), Limit: t.limit}
 	}
 	return nil
 }

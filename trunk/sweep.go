@@ -114,6 +114,7 @@ func (t *Trunk) Wipe() []Branch {
 	t.queue = ring{}
 	t.deleting = 0
 	t.leaked = nil
+	t.restored = 0
 	t.vlans = newVLANSet()
 	return out
 }

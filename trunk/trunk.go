@@ -67,6 +67,10 @@ type Trunk struct {
 	// leaked lists branches forgotten after MaxDeleteRetries failures, in
 	// the order they were forgotten; their VLANs stay held.
 	leaked []branch.VLAN
+	// restored is how many branches the last Restore took, which may be
+	// more than the limit: in use + cooling may stay above the limit, but
+	// never above this, until the trunk is wiped.
+	restored int
 }
 
 // slot is one VLAN ID's branch and where it stands: a [Branch] less the

@@ -664,8 +664,6 @@ func TestRestoreRefusesConflicts(t *testing.T) {
 		{name: "orphan ENI claimed", claims: []Claim{a}, orphans: []Branch{{ENI: eni(1), VLAN: 2}}, want: ErrENIConflict, holder: "a"},
 		{name: "two orphans on one VLAN", orphans: []Branch{{ENI: eni(1), VLAN: 3}, {ENI: eni(2), VLAN: 3}}, want: ErrVLANConflict},
 		{name: "orphan VLAN out of range", orphans: []Branch{{ENI: eni(1), VLAN: 200}}, want: ErrInvalidVLAN},
-		{name: "more than the limit", claims: []Claim{a, {Pod: "b", ENI: eni(2), VLAN: 2}}, orphans: []Branch{{ENI: eni(3), VLAN: 3}}, want: ErrNoCapacity,
-			message: `trunk: node "node-1": no branch capacity left: 2 in use + 1 cooling, limit 2`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -937,4 +935,43 @@ func TestBranchLifecycleAllocatesNothing(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 	assert.Equal(t, "node \"node-1\": 1 in use, 0 cooling, 0 deleting, 0 leaked, limit 9", tr.String())
+}
+
+// TestInitTrunkOverTheLimit: upstream's InitTrunk applies no gate
+// (pkg/provider/branch/trunk/trunk.go, v1.8.2): every claimed branch EC2
+// still lists is rebuilt and every unclaimed one queued for deletion after
+// the cool-down, however many there are; the capacity gate (in use +
+// delete queue < limit, canCreateMore) then holds new reservations until
+// enough have gone.
+func TestInitTrunkOverTheLimit(t *testing.T) {
+	tr := newTrunk(t, 2)
+	claims := []Claim{{Pod: "a", ENI: eni(1), VLAN: 1}, {Pod: "b", ENI: eni(2), VLAN: 2}}
+	orphans := []Branch{{ENI: eni(3), VLAN: 3}}
+	require.NoError(t, tr.Restore(claims, orphans, time.Minute))
+	require.NoError(t, tr.Check())
+	assert.Equal(t, 2, tr.InUse())
+	assert.Equal(t, 1, tr.Cooling())
+	assert.Equal(t, 0, tr.Free())
+	_, err := tr.Reserve("c")
+	assert.ErrorIs(t, err, ErrNoCapacity)
+
+	// The orphan goes after its cool-down: still at the limit.
+	out := tr.Sweep(3*time.Minute, time.Minute)
+	require.Len(t, out, 1)
+	require.NoError(t, tr.Deleted(out[0].ENI))
+	require.NoError(t, tr.Check())
+	_, err = tr.Reserve("c")
+	assert.ErrorIs(t, err, ErrNoCapacity, "2 in use, limit 2")
+
+	// A pod ends: its branch cools, and the node stays full until it goes.
+	_, err = tr.Release("a", 3*time.Minute+time.Second)
+	require.NoError(t, err)
+	_, err = tr.Reserve("c")
+	assert.ErrorIs(t, err, ErrNoCapacity)
+	out = tr.Sweep(5*time.Minute, time.Minute)
+	require.Len(t, out, 1)
+	require.NoError(t, tr.Deleted(out[0].ENI))
+	_, err = tr.Reserve("c")
+	require.NoError(t, err, "1 in use: capacity is free again")
+	require.NoError(t, tr.Check())
 }

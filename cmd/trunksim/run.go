@@ -360,6 +360,14 @@ func writeRunText(w io.Writer, sc *scenario.Scenario, r sim.Report, bounds []slo
 	tr := r.Trunks
 	line("Trunk ENIs", "%d created, %d deleted, %s that cannot hold one; ready p50 %s, max %s after joining",
 		tr.Created, tr.Deleted, plural(tr.Unsupported, "node"), seconds(tr.ReadyLatencySeconds.P50), seconds(tr.ReadyLatencySeconds.Max))
+	if nd := r.NodeDeletion; nd != nil {
+		longest := "deleted after at most " + seconds(nd.LongestSeconds)
+		if nd.LongestRemaining {
+			longest = "the longest still there after " + seconds(nd.LongestSeconds)
+		}
+		line("Node deletion", "%d branch ENIs left in EC2 by deleted nodes (%s): %d deleted since (%d by the ENI cleaner), %d still there; %.1f ENI-minutes, %s",
+			nd.BranchENIs, nd.Mode, nd.Deleted, nd.CleanerDeleted, nd.Remaining, nd.ENIMinutes, longest)
+	}
 
 	if len(r.Warnings) > 0 {
 		b.WriteString("\nWarnings\n")

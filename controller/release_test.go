@@ -1,0 +1,33 @@
+package controller
+
+import "testing"
+
+// TestNodeDeletionAsReleased: pkg/provider/branch/provider.go DeleteNode
+// (amazon-vpc-resource-controller-k8s v1.8.2) only drops the trunk from
+// the cache; the branches are left to the cluster ENI cleaner.
+func TestNodeDeletionAsReleased(t *testing.T) { runScriptFile(t, "testdata/node-deleted-release.txt") }
+
+// TestClusterENICleaner: pkg/aws/ec2/api/cleanup/eni_cleanup.go and
+// pkg/aws/ec2/api/wrapper.go DescribeNetworkInterfacesPagesWithRetry
+// (v1.8.2): a run at start and 30 min after each, deletion on the second
+// sighting, the "Throttling" retry, a failed delete seen afresh.
+func TestClusterENICleaner(t *testing.T) { runScriptFile(t, "testdata/cleaner.txt") }
+
+// TestInitTrunkRebuildsOverTheLimit: pkg/provider/branch/trunk/trunk.go
+// InitTrunk (v1.8.2) rebuilds every branch it finds with no gate, and
+// queues the unclaimed ones with no association ID.
+func TestInitTrunkRebuildsOverTheLimit(t *testing.T) {
+	runScriptFile(t, "testdata/restart-over-limit.txt")
+}
+
+// TestDeleteNetworkInterfaceBackoff: pkg/aws/ec2/api/helper.go
+// DeleteNetworkInterface (v1.8.2) on defaultBackOff through client-go
+// retry.OnError (v0.33.0): five attempts and about 12.1 s of sleeps.
+func TestDeleteNetworkInterfaceBackoff(t *testing.T) { runScriptFile(t, "testdata/delete-backoff.txt") }
+
+// TestRestartDatastoreSyncRace: controllers/custom/custom_controller.go
+// WaitForCacheSync (v1.8.1: returns on the first LIST's resource version;
+// v1.8.2: waits on HasSynced) and pkg/provider/branch/trunk/trunk.go
+// InitTrunk: a rebuild before the datastore is filled queues running
+// pods' branches for deletion.
+func TestRestartDatastoreSyncRace(t *testing.T) { runScriptFile(t, "testdata/restart-sync-race.txt") }
