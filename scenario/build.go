@@ -147,7 +147,7 @@ type groupState struct {
 
 func (g *groupState) add(s *sim.Sim, instanceType string) error {
 	name := g.group.Name + "-" + strconv.Itoa(g.next)
-	if err := s.AddNode(sim.NodeSpec{Name: name, InstanceType: instanceType, OS: g.group.OS, Labels: g.group.Labels}); err != nil {
+	if err := s.AddNode(sim.NodeSpec{Name: name, InstanceType: instanceType, OS: g.group.OS, Labels: g.group.Labels, MaxPods: g.group.MaxPods}); err != nil {
 		return err
 	}
 	g.next++

@@ -75,6 +75,10 @@ type NodeGroup struct {
 	Count int
 	// OS is the nodes' operating system; Parse sets linux when omitted.
 	OS limits.OS
+	// MaxPods is kubelet's maxPods as the group's bootstrap sets it
+	// (eksctl maxPodsPerNode, nodeadm's kubelet config); zero means the
+	// EKS default for the type and networking mode.
+	MaxPods int
 	// Labels are the nodes' labels.
 	Labels map[string]string
 	// SecurityGroups are the groups on the nodes' ENIs, which ordinary

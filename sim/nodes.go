@@ -30,8 +30,12 @@ func (s *Sim) AddNode(spec NodeSpec) error {
 	if os != limits.OSLinux && os != limits.OSWindows {
 		return &ObjectError{"node", spec.Name, fmt.Errorf("%w: unknown OS %d", ErrBadSpec, os)}
 	}
+	if spec.MaxPods < 0 {
+		return &ObjectError{"node", spec.Name, fmt.Errorf("%w: negative max pods %d", ErrBadSpec, spec.MaxPods)}
+	}
+	net := s.cfg.CNI.Networking(os, spec.MaxPods)
 	n := &node{name: spec.Name, typ: typ, os: os, labels: maps.Clone(spec.Labels), joined: s.Now(),
-		slots: typ.MaxPods() - s.cfg.HostNetworkPods}
+		net: net, slots: s.podSlots(typ, net)}
 	ni := int32(len(s.nodes))
 	s.nodes = append(s.nodes, n)
 	s.nodeIndex[n.name] = ni
@@ -40,7 +44,13 @@ func (s *Sim) AddNode(spec NodeSpec) error {
 
 	n.ineligible = typ.CanTrunk(os)
 	wants := !s.cfg.CNI.DisablePodENI // else aws-node never adds the SecurityGroupsForPods feature
-	if wants && s.cfg.CNI.IPFamily == cni.IPv6 && !s.cfg.CNI.Version.Has(cni.FeatureIPv6Branches) {
+	if err := net.Validate(); err != nil {
+		// pkg/ipamd/ipamd.go isConfigValid: aws-node exits, so the node
+		// neither wires pods nor asks for a trunk.
+		wants, n.noIPs = false, true
+		n.ineligible = fmt.Errorf("the node cannot run pods: %w", err)
+		s.event("Warning", "Unsupported", "node/"+n.name, whyNoTrunk(n.ineligible))
+	} else if wants && s.cfg.CNI.IPFamily == cni.IPv6 && !s.cfg.CNI.Version.Has(cni.FeatureIPv6Branches) {
 		wants = false
 		n.ineligible = fmt.Errorf("CNI %v does not support security groups for pods in IPv6 clusters (from v1.16.0)", s.cfg.CNI.Version)
 		s.event("Warning", "Unsupported", "node/"+n.name, whyNoTrunk(n.ineligible))
@@ -77,6 +87,16 @@ func (s *Sim) DeleteNode(name string) error {
 	s.feed(controller.Input{Kind: controller.NodeDeleted, Node: controller.NodeID(ni)})
 	s.place()
 	return nil
+}
+
+// podSlots is kubelet's max pods for a node of type typ under net, less
+// the host-network pods, which Windows nodes do not run.
+func (s *Sim) podSlots(typ limits.InstanceType, net limits.Networking) int {
+	host := s.cfg.HostNetworkPods
+	if net.OS == limits.OSWindows {
+		host = 0
+	}
+	return max(0, typ.MaxPodsFor(net)-host)
 }
 
 // whyNoTrunk says in plain words why a node cannot hold a trunk, without

@@ -22,10 +22,13 @@ func (s *Sim) CreatePod(spec PodSpec) error {
 	if spec.Lifetime < 0 {
 		return &ObjectError{"pod", key, fmt.Errorf("%w: negative lifetime %v", ErrBadSpec, spec.Lifetime)}
 	}
+	if spec.OS != 0 && !spec.OS.IsValid() {
+		return &ObjectError{"pod", key, fmt.Errorf("%w: unknown OS %d", ErrBadSpec, spec.OS)}
+	}
 	if _, ok := s.podIndex[key]; ok {
 		return &ObjectError{"pod", key, ErrDuplicate}
 	}
-	s.createPod(key, len(spec.Namespace), s.internLabels(spec.Labels), spec.ServiceAccount, spec.Lifetime)
+	s.createPod(key, len(spec.Namespace), s.internLabels(spec.Labels), spec.ServiceAccount, spec.Lifetime, spec.OS == limits.OSWindows)
 	return nil
 }
 
@@ -34,8 +37,10 @@ const podBlockSize = 256
 
 // createPod creates a valid pod whose key, namespace/name with the
 // namespace key[:nsLen], is not taken, with interned labels, and returns
-// its index.
-func (s *Sim) createPod(key string, nsLen int, labels *labelSet, sa string, lifetime time.Duration) int32 {
+// its index. A Windows pod never asks for a branch: the webhook sorts it
+// out by its nodeSelector before matching policies (pod_webhook.go
+// WhichPod).
+func (s *Sim) createPod(key string, nsLen int, labels *labelSet, sa string, lifetime time.Duration, windows bool) int32 {
 	if sa == "" {
 		sa = "default"
 	}
@@ -46,18 +51,23 @@ func (s *Sim) createPod(key string, nsLen int, labels *labelSet, sa string, life
 	}
 	p := &s.podBlock[0]
 	s.podBlock = s.podBlock[1:]
-	*p = pod{key: key, nsLen: int32(nsLen), labels: labels, sa: sa, lifetime: lifetime,
+	*p = pod{key: key, nsLen: int32(nsLen), labels: labels, sa: sa, lifetime: lifetime, windows: windows,
 		phase: Pending, node: -1, workload: -1, created: s.Now(), plainKey: plain(key)}
 	pi := int32(len(s.pods))
 	s.pods = append(s.pods, p)
 	s.podIndex[key] = pi
 	s.m.created++
 	defer s.sample()
-	p.needsBranch = s.resolve(p).ids != nil
+	p.needsBranch = !windows && s.resolve(p).ids != nil
 	if p.needsBranch {
 		s.m.sgPods++
 	}
-	s.recPod("PodCreated", p, boolWord(p.needsBranch, "pod-eni requested", "ordinary"))
+	created := boolWord(p.needsBranch, "pod-eni requested", "ordinary")
+	if windows {
+		s.windowsPods++
+		created = "windows"
+	}
+	s.recPod("PodCreated", p, created)
 	s.pendingPods = append(s.pendingPods, pi)
 	s.untold++
 	s.place()
@@ -164,13 +174,14 @@ func (s *Sim) placeNow(uint64) {
 	// Whether a pod fits depends only on whether it needs a branch, and
 	// binding only takes capacity; so once a pod of each kind has failed,
 	// every later one fails too, and the rest of the queue stays as it is.
-	var failed [2]bool
+	// With no Windows pod ever created, that class has failed already.
+	failed := [podClasses]bool{classWindows: s.windowsPods == 0}
 	for i, pi := range pending {
 		p := s.pods[pi]
 		if p.phase != Pending {
 			continue
 		}
-		class := b2i(p.needsBranch)
+		class := p.class()
 		if failed[class] {
 			s.tellUnfit(p)
 			kept = append(kept, pi)
@@ -182,7 +193,7 @@ func (s *Sim) placeNow(uint64) {
 			s.unscheduled[class] = why
 			s.tellUnfit(p)
 			kept = append(kept, pi)
-			if failed[0] && failed[1] && s.untold == 0 {
+			if failed[classIP] && failed[classBranch] && failed[classWindows] && s.untold == 0 {
 				kept = append(kept, pending[i+1:]...)
 				break
 			}
@@ -208,15 +219,8 @@ func (s *Sim) tellUnfit(p *pod) {
 	p.toldUnfit = true
 	s.untold--
 	t := s.podEvent("Warning", "FailedScheduling", p)
-	t.text(s.unscheduled[b2i(p.needsBranch)])
+	t.text(s.unscheduled[p.class()])
 	t.end(true)
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // reasonOf says why a pending pod is not running: for an unscheduled pod,
@@ -228,7 +232,7 @@ func (s *Sim) reasonOf(pi int32) string {
 	case p.phase != Pending:
 		return ""
 	case p.node < 0:
-		return s.unscheduled[b2i(p.needsBranch)]
+		return s.unscheduled[p.class()]
 	case !p.needsBranch:
 		return "" // an ordinary pod runs as soon as it is bound
 	}
@@ -250,8 +254,11 @@ func (s *Sim) reasonOf(pi int32) string {
 // ties go to the node added first (see fitTree).
 func (s *Sim) pickNode(p *pod) (int32, string) {
 	t := &s.fitIP
-	if p.needsBranch {
+	switch p.class() {
+	case classBranch:
 		t = &s.fitBranch
+	case classWindows:
+		t = &s.fitWindows
 	}
 	if ni := t.best(); ni >= 0 {
 		return ni, ""
@@ -265,18 +272,44 @@ func (s *Sim) pickNode(p *pod) (int32, string) {
 	case p.needsBranch:
 		return -1, "Insufficient vpc.amazonaws.com/pod-eni: every node's branch slots are taken"
 	}
+	if p.windows {
+		return -1, "no Windows node has a free pod slot and secondary IP"
+	}
 	return -1, "no node has a free pod slot and secondary IP"
 }
 
-// ipSlots is how many secondary IPs the node's interfaces give ordinary
-// pods: (interfaces - 1 for the trunk, when it costs one) x (IPv4 per
-// interface - 1), as limits.InstanceType.IPPods computes it.
+// The classes of pods the scheduler places, each in a tree of its own.
+const (
+	classIP      = iota // an ordinary Linux pod, which needs a secondary IP
+	classBranch         // a pod asking for pod-eni
+	classWindows        // a Windows pod, which needs one of the primary ENI's IPs
+	podClasses
+)
+
+// class returns the pod's class.
+func (p *pod) class() int {
+	switch {
+	case p.windows:
+		return classWindows
+	case p.needsBranch:
+		return classBranch
+	}
+	return classIP
+}
+
+// ipSlots is how many IPs the node gives ordinary pods under its
+// networking mode, as limits.InstanceType.IPPodsOn counts them over the
+// interfaces that carry pod IPs, less one for the trunk when it costs
+// one; none when aws-node refuses the mode.
 func (s *Sim) ipSlots(n *node) int {
-	enis := n.typ.DefaultCardInterfaces()
+	if n.noIPs {
+		return 0
+	}
+	enis := n.typ.PodENIs(n.net, false)
 	if s.trunkTakesIPs(n) {
 		enis--
 	}
-	return enis * (n.typ.IPv4PerInterface - 1)
+	return n.typ.IPPodsOn(n.net, enis)
 }
 
 // trunkTakesIPs reports whether one of the node's interfaces is lost to

@@ -43,6 +43,10 @@ type NodeSpec struct {
 	InstanceType string
 	OS           limits.OS // zero means Linux
 	Labels       map[string]string
+	// MaxPods is kubelet's maxPods as the node group's bootstrap sets it
+	// (eksctl maxPodsPerNode, nodeadm's kubelet config); zero means the
+	// EKS default (limits.InstanceType.MaxPodsFor).
+	MaxPods int
 }
 
 // PodSpec describes a pod being created.
@@ -50,6 +54,11 @@ type PodSpec struct {
 	Namespace, Name string
 	Labels          map[string]string
 	ServiceAccount  string // zero means "default"
+	// OS is the kubernetes.io/os of the pod's nodeSelector; zero means
+	// Linux. A Windows pod runs only on Windows nodes, never asks for a
+	// branch ENI (pod_webhook.go gives Windows pods no pod-eni) and takes
+	// one of the primary ENI's secondary IPs.
+	OS limits.OS
 	// Lifetime, when positive, makes the pod complete (phase Succeeded)
 	// this long after its network is ready, like a Job's pod.
 	Lifetime time.Duration
@@ -87,6 +96,8 @@ type node struct {
 	ready      bool  // the controller advertises pod-eni for it (as of its last NodeChanged)
 	advertises bool  // ready and not gone, as Sim.advertising counts it
 	ineligible error // why the node cannot hold a trunk, as the CNI sees it
+	net        limits.Networking
+	noIPs      bool // aws-node refuses the networking mode, so no pod gets an IP
 
 	inUse, cooling int // last counts seen by noteTrunk
 	slots          int // kubelet max pods less the host-network pods
@@ -107,6 +118,7 @@ type pod struct {
 
 	phase       Phase
 	needsBranch bool
+	windows     bool // the pod's nodeSelector asks for Windows
 	annotatedOK bool // the controller's annotation is there for the kubelet
 	plainKey    bool // the key has nothing a JSON string escapes
 	toldUnfit   bool // a FailedScheduling event was recorded for it
@@ -157,12 +169,14 @@ type Sim struct {
 	message     []byte // scratch for an event's message
 
 	pendingPods  []int32
-	fitBranch    fitTree   // where a pod needing a branch fits best
-	fitIP        fitTree   // where an ordinary pod fits best
-	advertising  int       // nodes advertising pod-eni
-	pendingSpare []int32   // reused as pendingPods during a placement pass
-	unscheduled  [2]string // why the last pass placed no ordinary [0] or branch [1] pod
-	untold       int       // pending pods with no FailedScheduling event yet
+	fitBranch    fitTree            // where a pod needing a branch fits best
+	fitIP        fitTree            // where an ordinary pod fits best
+	fitWindows   fitTree            // where a Windows pod fits best
+	windowsPods  int                // Windows pods ever created
+	advertising  int                // nodes advertising pod-eni
+	pendingSpare []int32            // reused as pendingPods during a placement pass
+	unscheduled  [podClasses]string // why the last pass placed no pod of each class
+	untold       int                // pending pods with no FailedScheduling event yet
 	placePass    bool
 
 	failure  error

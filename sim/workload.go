@@ -5,6 +5,8 @@ import (
 	"maps"
 	"strconv"
 	"time"
+
+	"github.com/trunksim/trunksim/limits"
 )
 
 // WorkloadSpec describes a Deployment-like set of identical pods.
@@ -18,6 +20,9 @@ type WorkloadSpec struct {
 	// Lifetime, when positive, makes each pod complete this long after it
 	// runs (a Job's pods); completed pods are not replaced.
 	Lifetime time.Duration
+	// OS is the kubernetes.io/os of the pods' nodeSelector, as
+	// PodSpec.OS; zero means Linux.
+	OS limits.OS
 }
 
 type workload struct {
@@ -99,7 +104,7 @@ func (s *Sim) newReplica(wi int32) {
 		s.fail(&ObjectError{"pod", key, ErrDuplicate})
 		return
 	}
-	pi := s.createPod(key, len(w.spec.Namespace), w.labels, w.spec.ServiceAccount, w.spec.Lifetime)
+	pi := s.createPod(key, len(w.spec.Namespace), w.labels, w.spec.ServiceAccount, w.spec.Lifetime, w.spec.OS == limits.OSWindows)
 	s.pods[pi].workload, s.pods[pi].revision = wi, w.revision
 	w.pods = append(w.pods, pi)
 }

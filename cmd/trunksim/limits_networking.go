@@ -10,11 +10,6 @@ import (
 	"github.com/trunksim/trunksim/limits"
 )
 
-// prefixDelegationSince is the first VPC CNI release with
-// ENABLE_PREFIX_DELEGATION: amazon-eks-ami's AL2 max-pods-calculator.sh
-// treats 1.9 and later as supporting it.
-var prefixDelegationSince = cni.Version{Major: 1, Minor: 9, Patch: 0}
-
 // networkingFlags are the flags of `trunksim limits` that choose the
 // networking mode; the zero values give the default arithmetic.
 type networkingFlags struct {
@@ -46,16 +41,12 @@ func (f *networkingFlags) set() bool {
 // whether a trunk can be had at all: IPv6 clusters get branch ENIs from
 // CNI v1.16.0. The release also decides whether prefix delegation exists
 // (v1.9.0) and whether the trunk carries secondary addresses (before
-// v1.16.4).
+// v1.16.4), as cni.Config.Networking says.
 func (f *networkingFlags) networking() (limits.Networking, bool, error) {
 	v := cni.Version(f.version)
-	n := limits.Networking{
-		IPv6:             cni.IPFamily(f.family) == cni.IPv6,
-		CustomNetworking: f.customNetworking,
-		PrefixDelegation: f.prefixDelegation && v.AtLeast(prefixDelegationSince),
-		MaxPods:          f.maxPods,
-		TrunkCarriesIPs:  !v.Has(cni.FeatureTrunkExcluded),
-	}
+	c := cni.Config{IPFamily: cni.IPFamily(f.family), CustomNetworking: f.customNetworking,
+		PrefixDelegation: f.prefixDelegation, Version: v}
+	n := c.Networking(0, f.maxPods)
 	if err := n.Validate(); err != nil {
 		return n, false, err
 	}
