@@ -105,4 +105,11 @@ func (s *Sim) refit(ni int32) {
 		return
 	}
 	s.fitIP.set(ni, ipScore)
+	if s.hostNetPods > 0 {
+		var hostScore uint64
+		if free := n.slots - n.pods; !n.gone && !n.noIPs && free > 0 {
+			hostScore = fitScore(s.cfg.Placement, ni, free)
+		}
+		s.fitHost.set(ni, hostScore)
+	}
 }

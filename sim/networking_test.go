@@ -174,3 +174,30 @@ func TestNetworkingModesProperties(t *testing.T) {
 		}
 	})
 }
+
+// Upstream: controller v1.8.2 webhooks/core/pod_webhook.go WhichPod skips
+// host-network pods, so they never ask for a branch; they use the node's
+// address, so they take a kubelet pod slot (kubelet counts every pod) but
+// no secondary IP: on an m5.large with a trunk, 18 ordinary pods and 9
+// host-network ones fill the 27 slots.
+func TestHostNetworkPodsTakeASlotButNoIP(t *testing.T) {
+	s := cluster(t, sim.Config{}, "m5.large", 1)
+	createPlain(t, s, 0, 30, 0)
+	for i := range 12 {
+		require.NoError(t, s.CreatePod(sim.PodSpec{Namespace: "default", Name: fmt.Sprintf("host-%d", i),
+			Labels: map[string]string{"app": "web"}, HostNetwork: true}))
+	}
+	require.NoError(t, s.Run())
+	r := s.Report()
+	assert.Equal(t, 27, r.Pods.Running)
+	assert.Zero(t, r.Pods.SecurityGroupPods, "the web policy matches, but host-network pods get no branch")
+	assert.Zero(t, r.BranchENIs.Created)
+	st, ok := s.Pod("default", "host-11")
+	require.True(t, ok)
+	assert.Contains(t, st.Reason, "no Linux node has a free pod slot")
+
+	err := s.CreatePod(sim.PodSpec{Namespace: "default", Name: "hp", OS: limits.OSWindows, HostNetwork: true})
+	assert.ErrorIs(t, err, sim.ErrBadSpec)
+	err = s.AddWorkload(sim.WorkloadSpec{Namespace: "default", Name: "hw", OS: limits.OSWindows, HostNetwork: true, Replicas: 1})
+	assert.ErrorIs(t, err, sim.ErrBadSpec)
+}

@@ -22,13 +22,29 @@ func (s *Sim) CreatePod(spec PodSpec) error {
 	if spec.Lifetime < 0 {
 		return &ObjectError{"pod", key, fmt.Errorf("%w: negative lifetime %v", ErrBadSpec, spec.Lifetime)}
 	}
-	if spec.OS != 0 && !spec.OS.IsValid() {
-		return &ObjectError{"pod", key, fmt.Errorf("%w: unknown OS %d", ErrBadSpec, spec.OS)}
+	if err := checkPodKind(spec.OS, spec.HostNetwork); err != nil {
+		return &ObjectError{"pod", key, err}
 	}
 	if _, ok := s.podIndex[key]; ok {
 		return &ObjectError{"pod", key, ErrDuplicate}
 	}
-	s.createPod(key, len(spec.Namespace), s.internLabels(spec.Labels), spec.ServiceAccount, spec.Lifetime, spec.OS == limits.OSWindows)
+	s.createPod(key, len(spec.Namespace), s.internLabels(spec.Labels), spec.ServiceAccount, spec.Lifetime, podKind{windows: spec.OS == limits.OSWindows, hostNet: spec.HostNetwork})
+	return nil
+}
+
+// podKind is what a pod's spec says about where it runs and how it is
+// wired, besides its labels.
+type podKind struct{ windows, hostNet bool }
+
+// checkPodKind refuses an undeclared OS and a Windows host-network pod,
+// which is not modelled.
+func checkPodKind(os limits.OS, hostNet bool) error {
+	switch {
+	case os != 0 && !os.IsValid():
+		return fmt.Errorf("%w: unknown OS %d", ErrBadSpec, os)
+	case os == limits.OSWindows && hostNet:
+		return fmt.Errorf("%w: Windows host-network (HostProcess) pods are not modelled", ErrBadSpec)
+	}
 	return nil
 }
 
@@ -37,10 +53,10 @@ const podBlockSize = 256
 
 // createPod creates a valid pod whose key, namespace/name with the
 // namespace key[:nsLen], is not taken, with interned labels, and returns
-// its index. A Windows pod never asks for a branch: the webhook sorts it
-// out by its nodeSelector before matching policies (pod_webhook.go
+// its index. A Windows or host-network pod never asks for a branch: the
+// webhook sorts them out before matching policies (pod_webhook.go
 // WhichPod).
-func (s *Sim) createPod(key string, nsLen int, labels *labelSet, sa string, lifetime time.Duration, windows bool) int32 {
+func (s *Sim) createPod(key string, nsLen int, labels *labelSet, sa string, lifetime time.Duration, kind podKind) int32 {
 	if sa == "" {
 		sa = "default"
 	}
@@ -51,19 +67,27 @@ func (s *Sim) createPod(key string, nsLen int, labels *labelSet, sa string, life
 	}
 	p := &s.podBlock[0]
 	s.podBlock = s.podBlock[1:]
-	*p = pod{key: key, nsLen: int32(nsLen), labels: labels, sa: sa, lifetime: lifetime, windows: windows,
+	*p = pod{key: key, nsLen: int32(nsLen), labels: labels, sa: sa, lifetime: lifetime, windows: kind.windows, hostNet: kind.hostNet,
 		phase: Pending, node: -1, workload: -1, created: s.Now(), plainKey: plain(key)}
 	pi := int32(len(s.pods))
 	s.pods = append(s.pods, p)
 	s.podIndex[key] = pi
 	s.m.created++
 	defer s.sample()
-	p.needsBranch = !windows && s.resolve(p).ids != nil
+	p.needsBranch = !kind.windows && !kind.hostNet && s.resolve(p).ids != nil
 	if p.needsBranch {
 		s.m.sgPods++
 	}
 	created := boolWord(p.needsBranch, "pod-eni requested", "ordinary")
-	if windows {
+	switch {
+	case kind.hostNet:
+		created = "host network"
+		if s.hostNetPods++; s.hostNetPods == 1 {
+			for ni := range s.nodes {
+				s.refit(int32(ni)) // the host-network tree starts now
+			}
+		}
+	case kind.windows:
 		s.windowsPods++
 		created = "windows"
 	}
@@ -138,9 +162,10 @@ func (s *Sim) terminate(pi int32, phase Phase, why endReason) {
 			return ph != Pending && ph != Running
 		})
 	}
-	if p.needsBranch {
+	switch p.class() {
+	case classBranch:
 		n.branchPods--
-	} else {
+	case classIP, classWindows:
 		n.ipPods--
 	}
 	s.refit(p.node)
@@ -175,7 +200,7 @@ func (s *Sim) placeNow(uint64) {
 	// binding only takes capacity; so once a pod of each kind has failed,
 	// every later one fails too, and the rest of the queue stays as it is.
 	// With no Windows pod ever created, that class has failed already.
-	failed := [podClasses]bool{classWindows: s.windowsPods == 0}
+	failed := [podClasses]bool{classWindows: s.windowsPods == 0, classHost: s.hostNetPods == 0}
 	for i, pi := range pending {
 		p := s.pods[pi]
 		if p.phase != Pending {
@@ -193,7 +218,7 @@ func (s *Sim) placeNow(uint64) {
 			s.unscheduled[class] = why
 			s.tellUnfit(p)
 			kept = append(kept, pi)
-			if failed[classIP] && failed[classBranch] && failed[classWindows] && s.untold == 0 {
+			if failed == [podClasses]bool{true, true, true, true} && s.untold == 0 {
 				kept = append(kept, pending[i+1:]...)
 				break
 			}
@@ -259,6 +284,8 @@ func (s *Sim) pickNode(p *pod) (int32, string) {
 		t = &s.fitBranch
 	case classWindows:
 		t = &s.fitWindows
+	case classHost:
+		t = &s.fitHost
 	}
 	if ni := t.best(); ni >= 0 {
 		return ni, ""
@@ -272,8 +299,11 @@ func (s *Sim) pickNode(p *pod) (int32, string) {
 	case p.needsBranch:
 		return -1, "Insufficient vpc.amazonaws.com/pod-eni: every node's branch slots are taken"
 	}
-	if p.windows {
+	switch p.class() {
+	case classWindows:
 		return -1, "no Windows node has a free pod slot and secondary IP"
+	case classHost:
+		return -1, "no Linux node has a free pod slot"
 	}
 	return -1, "no node has a free pod slot and secondary IP"
 }
@@ -283,12 +313,15 @@ const (
 	classIP      = iota // an ordinary Linux pod, which needs a secondary IP
 	classBranch         // a pod asking for pod-eni
 	classWindows        // a Windows pod, which needs one of the primary ENI's IPs
+	classHost           // a Linux host-network pod, which needs only a pod slot
 	podClasses
 )
 
 // class returns the pod's class.
 func (p *pod) class() int {
 	switch {
+	case p.hostNet:
+		return classHost
 	case p.windows:
 		return classWindows
 	case p.needsBranch:
@@ -337,9 +370,10 @@ func (s *Sim) bind(pi, ni int32) {
 	p.scheduling = p.bound - p.created
 	n.pods++
 	n.bound = append(n.bound, pi)
-	if p.needsBranch {
+	switch p.class() {
+	case classBranch:
 		n.branchPods++
-	} else {
+	case classIP, classWindows:
 		n.ipPods++
 	}
 	s.refit(ni)

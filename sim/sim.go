@@ -62,6 +62,11 @@ type PodSpec struct {
 	// Lifetime, when positive, makes the pod complete (phase Succeeded)
 	// this long after its network is ready, like a Job's pod.
 	Lifetime time.Duration
+	// HostNetwork is spec.hostNetwork: the pod uses the node's own
+	// address, so it takes a kubelet pod slot but no pod IP, and the
+	// webhook never gives it a branch ENI (pod_webhook.go WhichPod).
+	// Only Linux host-network pods are modelled.
+	HostNetwork bool
 }
 
 // Phase is a pod's lifecycle phase as the simulator tracks it.
@@ -119,6 +124,7 @@ type pod struct {
 	phase       Phase
 	needsBranch bool
 	windows     bool // the pod's nodeSelector asks for Windows
+	hostNet     bool // spec.hostNetwork
 	annotatedOK bool // the controller's annotation is there for the kubelet
 	plainKey    bool // the key has nothing a JSON string escapes
 	toldUnfit   bool // a FailedScheduling event was recorded for it
@@ -173,6 +179,8 @@ type Sim struct {
 	fitIP        fitTree            // where an ordinary pod fits best
 	fitWindows   fitTree            // where a Windows pod fits best
 	windowsPods  int                // Windows pods ever created
+	fitHost      fitTree            // where a host-network pod fits best, once there is one
+	hostNetPods  int                // host-network pods ever created
 	advertising  int                // nodes advertising pod-eni
 	pendingSpare []int32            // reused as pendingPods during a placement pass
 	unscheduled  [podClasses]string // why the last pass placed no pod of each class
