@@ -136,7 +136,7 @@ func TestAwsNodeRefusesIPv6WithCustomNetworking(t *testing.T) {
 	assert.Zero(t, r.Trunks.Created)
 	assert.Equal(t, 2, r.Events["Unsupported"])
 	for _, n := range s.Nodes() {
-		assert.Contains(t, n.Ineligible, "cannot run pods", n.Name)
+		assert.Contains(t, n.Ineligible, "so the node runs no pods", n.Name)
 	}
 }
 

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 
@@ -48,7 +49,7 @@ func (s *Sim) AddNode(spec NodeSpec) error {
 		// pkg/ipamd/ipamd.go isConfigValid: aws-node exits, so the node
 		// neither wires pods nor asks for a trunk.
 		wants, n.noIPs = false, true
-		n.ineligible = fmt.Errorf("the node cannot run pods: %w", err)
+		n.ineligible = refusedMode(os, err)
 		s.event("Warning", "Unsupported", "node/"+n.name, whyNoTrunk(n.ineligible))
 	} else if wants && s.cfg.CNI.IPFamily == cni.IPv6 && !s.cfg.CNI.Version.Has(cni.FeatureIPv6Branches) {
 		wants = false
@@ -87,6 +88,21 @@ func (s *Sim) DeleteNode(name string) error {
 	s.feed(controller.Input{Kind: controller.NodeDeleted, Node: controller.NodeID(ni)})
 	s.place()
 	return nil
+}
+
+// refusedMode words why a node's networking mode leaves it without pods
+// (aws-node refuses it on Linux; EKS does not support it on Windows),
+// without the limits package's prefix.
+func refusedMode(os limits.OS, err error) error {
+	who := "aws-node does not start, so the node runs no pods"
+	if os == limits.OSWindows {
+		who = "EKS does not support the mode on Windows, so the node runs no pods"
+	}
+	var ve *limits.ValueError
+	if errors.As(err, &ve) {
+		return fmt.Errorf("%s: %s (want %s)", who, ve.Input, ve.Valid)
+	}
+	return fmt.Errorf("%s: %w", who, err)
 }
 
 // podSlots is kubelet's max pods for a node of type typ under net, less
