@@ -1,6 +1,10 @@
 package cni
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/trunksim/trunksim/limits"
+)
 
 // EnforcingMode is the CNI's POD_SECURITY_GROUP_ENFORCING_MODE, which
 // decides whether a branch pod's node-local traffic leaves the node.
@@ -63,4 +67,35 @@ type Config struct {
 	Version Version
 	// IPFamily is the cluster's IP family; zero means IPv4.
 	IPFamily IPFamily
+	// CustomNetworking is AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG=true, pods in
+	// the subnets of ENIConfigs: the primary ENI carries no pod addresses
+	// (pkg/ipamd/datastore/data_store.go GetAllocatableENIs). IPv4 only
+	// (pkg/ipamd/ipamd.go isConfigValid).
+	CustomNetworking bool
+	// PrefixDelegation is ENABLE_PREFIX_DELEGATION=true: every address slot
+	// of an ENI holds a /28 prefix, on Nitro and bare-metal types, from
+	// v1.9.0 ([FeaturePrefixDelegation]). IPv6 clusters always use
+	// prefixes, whatever it says.
+	PrefixDelegation bool
+}
+
+// Networking returns how a node running os, whose bootstrap sets kubelet's
+// maxPods (0 for the EKS default), gives its pods addresses under c. A
+// Windows node runs no aws-node, so custom networking and prefix
+// delegation do not apply to it (the IP family does, and EKS supports
+// only IPv4 there: [limits.Networking.Validate] refuses IPv6);
+// the release decides whether prefix delegation exists and whether the
+// trunk still carries addresses (before v1.16.4, [FeatureTrunkExcluded]).
+func (c Config) Networking(os limits.OS, maxPods int) limits.Networking {
+	if os == limits.OSWindows {
+		return limits.Networking{OS: os, IPv6: c.IPFamily == IPv6, MaxPods: maxPods}
+	}
+	return limits.Networking{
+		OS:               os,
+		IPv6:             c.IPFamily == IPv6,
+		CustomNetworking: c.CustomNetworking,
+		PrefixDelegation: c.PrefixDelegation && c.Version.Has(FeaturePrefixDelegation),
+		MaxPods:          maxPods,
+		TrunkCarriesIPs:  !c.Version.Has(FeatureTrunkExcluded),
+	}
 }

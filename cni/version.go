@@ -82,7 +82,8 @@ var (
 // a release number whose meaning lives in a comment.
 type Feature uint8
 
-// The features, oldest first.
+// The features, oldest first, then those modelled later in the order
+// they were added (their values never change).
 const (
 	// FeaturePodENI is ENABLE_POD_ENI, and with it security groups for
 	// pods at all: from v1.7.0 (CNI README).
@@ -104,6 +105,11 @@ const (
 	// it the slot was held even on types that never get a trunk (issue
 	// #3094, fixed by PR #3250, pkg/ipamd/ipamd.go hasRoomForEni).
 	FeatureTrunkSlotHeld
+	// FeaturePrefixDelegation is ENABLE_PREFIX_DELEGATION, /28 prefixes
+	// instead of single secondary addresses: from v1.9.0 (amazon-eks-ami's
+	// AL2 max-pods-calculator.sh treats 1.9 and later as supporting it;
+	// the EKS guide asks for 1.9.0 or later).
+	FeaturePrefixDelegation
 )
 
 // Since returns the first release with f, or the zero Version for an
@@ -128,6 +134,8 @@ func (f Feature) since() (Version, bool) {
 		return Version{1, 16, 4}, true
 	case FeatureTrunkSlotHeld:
 		return Version{1, 20, 4}, true
+	case FeaturePrefixDelegation:
+		return Version{1, 9, 0}, true
 	}
 	return Version{}, false
 }
@@ -145,6 +153,8 @@ func (f Feature) String() string {
 		return "trunk-excluded"
 	case FeatureTrunkSlotHeld:
 		return "trunk-slot-held"
+	case FeaturePrefixDelegation:
+		return "prefix-delegation"
 	}
 	return fmt.Sprintf("Feature(%d)", uint8(f))
 }

@@ -156,7 +156,7 @@ func TestVersionAtLeastIsTheTotalOrderOfTheNumbers(t *testing.T) {
 // features lists every declared Feature.
 var features = []cni.Feature{
 	cni.FeaturePodENI, cni.FeatureStandardMode, cni.FeatureIPv6Branches,
-	cni.FeatureTrunkExcluded, cni.FeatureTrunkSlotHeld,
+	cni.FeatureTrunkExcluded, cni.FeatureTrunkSlotHeld, cni.FeaturePrefixDelegation,
 }
 
 func TestFeatureSince(t *testing.T) {
@@ -175,6 +175,7 @@ func TestFeatureSince(t *testing.T) {
 		{cni.FeatureTrunkExcluded, v(1, 16, 4)},
 		// Issue #3094, fixed by PR #3250, pkg/ipamd/ipamd.go hasRoomForEni.
 		{cni.FeatureTrunkSlotHeld, v(1, 20, 4)},
+		{cni.FeaturePrefixDelegation, v(1, 9, 0)},
 	}
 	require.Len(t, cases, len(features), "every feature has a case")
 	for _, c := range cases {
@@ -201,6 +202,7 @@ func TestFeatureString(t *testing.T) {
 		{cni.FeatureIPv6Branches, "ipv6-branches"},
 		{cni.FeatureTrunkExcluded, "trunk-excluded"},
 		{cni.FeatureTrunkSlotHeld, "trunk-slot-held"},
+		{cni.FeaturePrefixDelegation, "prefix-delegation"},
 		{0, "Feature(0)"},
 		{200, "Feature(200)"},
 	}

@@ -156,11 +156,13 @@ type Capacity struct {
 	// Trunk reports whether the figures assume an attached trunk; false
 	// when a trunk was asked for but the type cannot hold one.
 	Trunk bool
-	// MaxPods is kubelet's max pods, from [InstanceType.MaxPods].
+	// MaxPods is kubelet's max pods, from [InstanceType.MaxPodsFor].
 	MaxPods int
-	// HostNetworkPods is [HostNetworkPods].
+	// HostNetworkPods is [InstanceType.HostNetworkPodsFor]: [HostNetworkPods]
+	// on Linux, 0 on Windows.
 	HostNetworkPods int
-	// IPPods is [InstanceType.IPPods] for Trunk.
+	// IPPods is [InstanceType.IPPodsFor] for Trunk; [IPv6PrefixAddresses]
+	// in an IPv6 cluster.
 	IPPods int
 	// BranchPods is [InstanceType.BranchPods] with a trunk and 0 without.
 	BranchPods int
@@ -192,26 +194,21 @@ type Capacity struct {
 }
 
 // Capacity computes the node's capacity with or without a trunk ENI (that
-// is, with security groups for pods on or off). For c5.xlarge with a trunk,
+// is, with security groups for pods on or off) under the default
+// networking, as [InstanceType.CapacityFor] with the zero [Networking]. For c5.xlarge with a trunk,
 // 2 host-network + 42 IP + 18 branch = 62 pod slots exceed its 58 max pods,
 // so Pods is 58 and kubelet max pods binds. With only pods that have no
 // security groups of their own, 42 get an IP while the scheduler places 56.
 func (it InstanceType) Capacity(withTrunk bool) Capacity {
-	trunk := withTrunk && it.TrunkingCompatible
-	c := Capacity{
-		Trunk:           trunk,
-		MaxPods:         it.MaxPods(),
-		HostNetworkPods: HostNetworkPods,
-		IPPods:          it.IPPods(trunk),
-	}
-	if trunk {
-		c.BranchPods = it.BranchPods()
-	}
+	return it.CapacityFor(Networking{}, withTrunk)
+}
+
+// fill derives the totals and binding limits from the pools.
+func (c *Capacity) fill() {
 	c.Pods, c.Binding = bound(c.MaxPods, c.HostNetworkPods+c.IPPods+c.BranchPods, LimitIPs)
 	podRoom := max(0, c.MaxPods-c.HostNetworkPods)
 	c.RegularPods, c.RegularBinding = bound(podRoom, c.IPPods, LimitIPs)
 	c.SecurityGroupPods, c.SecurityGroupBinding = bound(podRoom, c.BranchPods, LimitBranches)
-	return c
 }
 
 // bound returns the smaller of the max-pods room and the network's figure,
@@ -236,10 +233,16 @@ func (c Capacity) StrandedPods() int {
 func (c Capacity) String() string {
 	slots := c.HostNetworkPods + c.IPPods + c.BranchPods
 	sum := fmt.Sprintf("%d host-network + %d IP", c.HostNetworkPods, c.IPPods)
+	if c.IPPods >= IPv6PrefixAddresses {
+		sum = fmt.Sprintf("%d host-network + a /80 of IP", c.HostNetworkPods)
+	}
 	if c.Trunk {
 		sum += fmt.Sprintf(" + %d branch", c.BranchPods)
 	}
 	rel := "="
+	if c.IPPods >= IPv6PrefixAddresses {
+		return fmt.Sprintf("%s > %d max pods: %s", sum, c.MaxPods, c.Binding.describe())
+	}
 	switch {
 	case slots > c.MaxPods:
 		rel = ">"

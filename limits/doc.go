@@ -60,6 +60,17 @@
 // c5.xlarge has 2 host-network + 42 IP + 18 branch = 62 pod slots, more than
 // its 58 max pods, so kubelet's max pods binds.
 //
+// # Networking modes
+//
+// A [Networking] names the mode a node's pods are wired in: IPv6 (a /80 on
+// the primary ENI, so max pods binds), custom networking (the primary ENI
+// carries no pod IPs), prefix delegation (a /28 per address slot), Windows
+// (the primary ENI's secondary IPs), a kubelet maxPods set by the node's
+// bootstrap, and VPC CNI releases before v1.16.4. [InstanceType.CapacityFor]
+// and the other *For methods compute under it; the zero Networking gives
+// the figures above. With a trunk an m5.large runs 27 pods without security
+// groups of their own in IPv6, 18 in IPv4 and 9 under custom networking.
+//
 // # Errors
 //
 // Every error message starts with "limits: ". Sentinels ([ErrUnknownType],

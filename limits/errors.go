@@ -120,7 +120,8 @@ func (e *InvalidTypeError) Unwrap() error { return ErrInvalidType }
 // ValueError reports text that names no [Hypervisor] or [OS], or an
 // undeclared value passed as one.
 type ValueError struct {
-	// Kind is what was expected: "hypervisor" or "OS".
+	// Kind is what was expected: "hypervisor", "OS" or "networking" (a
+	// mode [Networking.Validate] refuses).
 	Kind string
 	// Input is the text given, or the String form of the bad value.
 	Input string

@@ -68,6 +68,7 @@
 //	nodeGroups:
 //	  - name: ng
 //	    ...
+//	    maxPods: 110                   # kubelet maxPods set by the bootstrap; omitted: eni-max-pods.txt
 //	    securityGroups: [sg-0a000001]
 //	    subnet: {kind: private, cidr: 10.0.1.0/24}   # private, public or isolated
 //	securityGroups:
@@ -114,7 +115,7 @@
 // so nothing written is silently replaced. Every error is an [*Error] naming the file, the line
 // and the field, such as
 //
-//	smoke.yaml:7: nodeGroups[0].flavour: unknown field (want name, instanceType, count, os, labels, securityGroups, subnet or maxPods)
+//	smoke.yaml:7: nodeGroups[0].flavour: unknown field (want name, instanceType, count, os, maxPods, labels, securityGroups or subnet)
 //
 // and wrapping a sentinel ([ErrUnknownField], [ErrInvalidValue], ...) for
 // errors.Is.

@@ -47,6 +47,9 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 		if g.OS != 0 && g.OS != limits.OSLinux {
 			m.add("os", str(g.OS.String()))
 		}
+		if g.MaxPods != 0 {
+			m.add("maxPods", integer(g.MaxPods))
+		}
 		m.labels("labels", g.Labels)
 		m.groupIDs("securityGroups", g.SecurityGroups)
 		sub := mapping()
@@ -57,9 +60,6 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 			sub.add("cidr", str(g.Subnet.CIDR.String()))
 		}
 		m.addMapping("subnet", sub)
-		if g.MaxPods != 0 {
-			m.add("maxPods", integer(g.MaxPods))
-		}
 		groups = append(groups, m.Node)
 	}
 	root.list("nodeGroups", groups)

@@ -413,18 +413,12 @@ func (sc *Scenario) Cluster() reach.Cluster {
 	return c
 }
 
-// checkMaxPods judges a node group's maxPods against the modelled
-// release's table, as the simulator will, so that run and check judge the
-// file alike: a type the table has takes its max pods from the table, and
-// one it lacks needs the VPC CNI's figure or maxPods.
+// checkMaxPods judges a node group's type against the modelled release's
+// table, as the simulator will, so that run and check judge the file
+// alike: a type the table lacks needs the VPC CNI's figure or maxPods.
 func (d *decoder) checkMaxPods(sc *Scenario, i int, g NodeGroup) error {
 	tbl := releaseTable(sc)
-	path := fmt.Sprintf("nodeGroups[%d].maxPods", i)
-	_, err := tbl.Lookup(g.InstanceType)
-	switch {
-	case err == nil && g.MaxPods != 0:
-		return d.invalidNear(path, "%d: %s is in the instance table of controller release %s, which gives its max pods; maxPods is only for a type the release lacks", g.MaxPods, g.InstanceType, tbl.Release())
-	case err == nil || g.MaxPods != 0:
+	if _, err := tbl.Lookup(g.InstanceType); err == nil || g.MaxPods != 0 {
 		return nil
 	}
 	return d.needCNIMaxPods(fmt.Sprintf("nodeGroups[%d].instanceType", i), tbl, g.InstanceType, " or give the group's maxPods")

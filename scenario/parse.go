@@ -730,10 +730,10 @@ func (d *decoder) nodeGroup(n *yaml.Node, path string) (NodeGroup, error) {
 			}
 			return nil
 		}},
+		{key: "maxPods", decode: d.count(&g.MaxPods, 1)},
 		{key: "labels", decode: d.labels(&g.Labels)},
 		{key: "securityGroups", decode: d.groupIDs(&g.SecurityGroups)},
 		{key: "subnet", decode: d.subnet(&g.Subnet)},
-		{key: "maxPods", decode: d.count(&g.MaxPods, 1)},
 	})
 	if g.OS == 0 {
 		g.OS = limits.OSLinux

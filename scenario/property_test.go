@@ -98,7 +98,9 @@ func genScenario(t *rapid.T) *Scenario {
 	sc.CNI = cni.Config{DisablePodENI: rapid.Bool().Draw(t, "nopodeni"),
 		EnforcingMode:        rapid.SampledFrom([]cni.EnforcingMode{0, cni.Strict, cni.Standard}).Draw(t, "mode"),
 		DisableTCPEarlyDemux: rapid.Bool().Draw(t, "demux"),
-		IPFamily:             rapid.SampledFrom([]cni.IPFamily{0, cni.IPv4, cni.IPv6}).Draw(t, "family")}
+		IPFamily:             rapid.SampledFrom([]cni.IPFamily{0, cni.IPv4, cni.IPv6}).Draw(t, "family"),
+		CustomNetworking:     rapid.Bool().Draw(t, "custom"),
+		PrefixDelegation:     rapid.Bool().Draw(t, "prefixes")}
 	if rapid.Bool().Draw(t, "version?") {
 		sc.CNI.Version = cni.Version{Major: 1, Minor: rapid.IntRange(7, 25).Draw(t, "minor"), Patch: rapid.IntRange(0, 9).Draw(t, "patch")}
 	}
@@ -120,7 +122,8 @@ func genScenario(t *rapid.T) *Scenario {
 	for _, g := range groups {
 		ng := NodeGroup{Name: g, InstanceType: rapid.SampledFrom(types).Draw(t, "type"),
 			Count: rapid.IntRange(0, 5).Draw(t, "count"), OS: rapid.SampledFrom([]limits.OS{limits.OSLinux, limits.OSWindows}).Draw(t, "os"),
-			Labels: genLabels().Draw(t, "nodeLabels")}
+			MaxPods: rapid.SampledFrom([]int{0, 0, 1, 110}).Draw(t, "maxPods"),
+			Labels:  genLabels().Draw(t, "nodeLabels")}
 		if len(sgIDs) > 0 {
 			quota := sc.Controller.GroupsPerInterface
 			if quota == 0 {

@@ -77,6 +77,12 @@ type NodeGroup struct {
 	Count int
 	// OS is the nodes' operating system; Parse sets linux when omitted.
 	OS limits.OS
+	// MaxPods is kubelet's maxPods as the group's bootstrap sets it
+	// (eksctl maxPodsPerNode, nodeadm's kubelet config); zero means the
+	// EKS default for the type and networking mode, or, for a type the
+	// modelled controller release's table lacks, the VPC CNI's
+	// eni-max-pods.txt figure (sim.NodeSpec.MaxPods).
+	MaxPods int
 	// Labels are the nodes' labels.
 	Labels map[string]string
 	// SecurityGroups are the groups on the nodes' ENIs, which ordinary
@@ -84,12 +90,6 @@ type NodeGroup struct {
 	SecurityGroups []branch.SecurityGroupID
 	// Subnet is the nodes' subnet; a zero Kind means private.
 	Subnet reach.Subnet
-	// MaxPods is kubelet's max pods for nodes of InstanceType when the
-	// modelled controller release's table lacks that type and the VPC
-	// CNI's eni-max-pods.txt does not list it (sim.NodeSpec.MaxPods);
-	// zero means the CNI's figure. A type the table has takes its max
-	// pods from the table, and a MaxPods for it is an error.
-	MaxPods int
 }
 
 // Network is the VPC and the settings that decide how traffic leaves it.

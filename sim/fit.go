@@ -1,5 +1,7 @@
 package sim
 
+import "github.com/trunksim/trunksim/limits"
+
 // fitTree finds the node a pod goes to without looking at every node: a
 // tournament tree over the nodes whose leaves hold each node's score and
 // whose inner entries hold the larger score of their two children. The
@@ -95,5 +97,19 @@ func (s *Sim) refit(ni int32) {
 		}
 	}
 	s.fitBranch.set(ni, branchScore)
+	// Linux pods never go to a Windows node, nor Windows pods to a Linux
+	// one: the kubernetes.io/os nodeSelector keeps them apart.
+	if n.os == limits.OSWindows {
+		s.fitIP.set(ni, 0)
+		s.fitWindows.set(ni, ipScore)
+		return
+	}
 	s.fitIP.set(ni, ipScore)
+	if s.hostNetPods > 0 {
+		var hostScore uint64
+		if free := n.slots - n.pods; !n.gone && !n.noIPs && free > 0 {
+			hostScore = fitScore(s.cfg.Placement, ni, free)
+		}
+		s.fitHost.set(ni, hostScore)
+	}
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 
@@ -20,16 +21,16 @@ func (s *Sim) AddNode(spec NodeSpec) error {
 	if _, ok := s.nodeIndex[spec.Name]; ok {
 		return &ObjectError{"node", spec.Name, ErrDuplicate}
 	}
+	if spec.MaxPods < 0 {
+		return &ObjectError{"node", spec.Name, fmt.Errorf("%w: negative max pods %d", ErrBadSpec, spec.MaxPods)}
+	}
 	typ, err := s.cfg.Limits.Lookup(spec.InstanceType)
 	var unlisted error
-	maxPods := typ.MaxPods()
-	switch {
-	case err != nil:
+	maxPods := spec.MaxPods // kubelet's override; zero means the EKS default for the mode
+	if err != nil {
 		if typ, maxPods, unlisted, err = s.unlistedType(spec); err != nil {
 			return &ObjectError{"node", spec.Name, err}
 		}
-	case spec.MaxPods != 0:
-		return &ObjectError{"node", spec.Name, fmt.Errorf("%w: MaxPods is %d, but %s is in the instance table of %s, which gives its max pods", ErrBadSpec, spec.MaxPods, typ.Name, s.tableName())}
 	}
 	os := spec.OS
 	if os == 0 {
@@ -43,8 +44,9 @@ func (s *Sim) AddNode(spec NodeSpec) error {
 			return &ObjectError{"node", spec.Name, fmt.Errorf("%w: the zero security group ID", ErrBadSpec)}
 		}
 	}
+	net := s.cfg.CNI.Networking(os, maxPods)
 	n := &node{name: spec.Name, typ: typ, os: os, labels: maps.Clone(spec.Labels), joined: s.Now(),
-		slots: maxPods - s.cfg.HostNetworkPods, cniMaxPods: unlisted != nil && spec.MaxPods == 0,
+		net: net, slots: s.podSlots(typ, net), cniMaxPods: unlisted != nil && spec.MaxPods == 0,
 		groups: branch.NewGroupSet(spec.SecurityGroups...)}
 	ni := int32(len(s.nodes))
 	s.nodes = append(s.nodes, n)
@@ -57,7 +59,13 @@ func (s *Sim) AddNode(spec NodeSpec) error {
 		n.ineligible = unlisted
 	}
 	wants := !s.cfg.CNI.DisablePodENI // else aws-node never adds the SecurityGroupsForPods feature
-	if wants && s.cfg.CNI.IPFamily == cni.IPv6 && !s.cfg.CNI.Version.Has(cni.FeatureIPv6Branches) {
+	if err := net.Validate(); err != nil {
+		// pkg/ipamd/ipamd.go isConfigValid: aws-node exits, so the node
+		// neither wires pods nor asks for a trunk.
+		wants, n.noIPs = false, true
+		n.ineligible = refusedMode(os, err)
+		s.event("Warning", "Unsupported", "node/"+n.name, whyNoTrunk(n.ineligible))
+	} else if wants && s.cfg.CNI.IPFamily == cni.IPv6 && !s.cfg.CNI.Version.Has(cni.FeatureIPv6Branches) {
 		wants = false
 		n.ineligible = fmt.Errorf("CNI %v does not support security groups for pods in IPv6 clusters (from v1.16.0)", s.cfg.CNI.Version)
 		s.event("Warning", "Unsupported", "node/"+n.name, whyNoTrunk(n.ineligible))
@@ -137,6 +145,31 @@ func (s *Sim) DeleteNode(name string) error {
 	s.feed(controller.Input{Kind: controller.NodeDeleted, Node: controller.NodeID(ni)})
 	s.place()
 	return nil
+}
+
+// refusedMode words why a node's networking mode leaves it without pods
+// (aws-node refuses it on Linux; EKS does not support it on Windows),
+// without the limits package's prefix.
+func refusedMode(os limits.OS, err error) error {
+	who := "aws-node does not start, so the node runs no pods"
+	if os == limits.OSWindows {
+		who = "EKS does not support the mode on Windows, so the node runs no pods"
+	}
+	var ve *limits.ValueError
+	if errors.As(err, &ve) {
+		return fmt.Errorf("%s: %s (want %s)", who, ve.Input, ve.Valid)
+	}
+	return fmt.Errorf("%s: %w", who, err)
+}
+
+// podSlots is kubelet's max pods for a node of type typ under net, less
+// the host-network pods, which Windows nodes do not run.
+func (s *Sim) podSlots(typ limits.InstanceType, net limits.Networking) int {
+	host := s.cfg.HostNetworkPods
+	if net.OS == limits.OSWindows {
+		host = 0
+	}
+	return max(0, typ.MaxPodsFor(net)-host)
 }
 
 // whyNoTrunk says in plain words why a node cannot hold a trunk, without

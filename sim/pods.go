@@ -22,10 +22,29 @@ func (s *Sim) CreatePod(spec PodSpec) error {
 	if spec.Lifetime < 0 {
 		return &ObjectError{"pod", key, fmt.Errorf("%w: negative lifetime %v", ErrBadSpec, spec.Lifetime)}
 	}
+	if err := checkPodKind(spec.OS, spec.HostNetwork); err != nil {
+		return &ObjectError{"pod", key, err}
+	}
 	if _, ok := s.podIndex[key]; ok {
 		return &ObjectError{"pod", key, ErrDuplicate}
 	}
-	s.createPod(key, len(spec.Namespace), s.internLabels(spec.Labels), spec.ServiceAccount, spec.Lifetime)
+	s.createPod(key, len(spec.Namespace), s.internLabels(spec.Labels), spec.ServiceAccount, spec.Lifetime, podKind{windows: spec.OS == limits.OSWindows, hostNet: spec.HostNetwork})
+	return nil
+}
+
+// podKind is what a pod's spec says about where it runs and how it is
+// wired, besides its labels.
+type podKind struct{ windows, hostNet bool }
+
+// checkPodKind refuses an undeclared OS and a Windows host-network pod,
+// which is not modelled.
+func checkPodKind(os limits.OS, hostNet bool) error {
+	switch {
+	case os != 0 && !os.IsValid():
+		return fmt.Errorf("%w: unknown OS %d", ErrBadSpec, os)
+	case os == limits.OSWindows && hostNet:
+		return fmt.Errorf("%w: Windows host-network (HostProcess) pods are not modelled", ErrBadSpec)
+	}
 	return nil
 }
 
@@ -34,8 +53,10 @@ const podBlockSize = 256
 
 // createPod creates a valid pod whose key, namespace/name with the
 // namespace key[:nsLen], is not taken, with interned labels, and returns
-// its index.
-func (s *Sim) createPod(key string, nsLen int, labels *labelSet, sa string, lifetime time.Duration) int32 {
+// its index. A Windows or host-network pod never asks for a branch: the
+// webhook sorts them out before matching policies (pod_webhook.go
+// WhichPod).
+func (s *Sim) createPod(key string, nsLen int, labels *labelSet, sa string, lifetime time.Duration, kind podKind) int32 {
 	if sa == "" {
 		sa = "default"
 	}
@@ -46,18 +67,31 @@ func (s *Sim) createPod(key string, nsLen int, labels *labelSet, sa string, life
 	}
 	p := &s.podBlock[0]
 	s.podBlock = s.podBlock[1:]
-	*p = pod{key: key, nsLen: int32(nsLen), labels: labels, sa: sa, lifetime: lifetime,
+	*p = pod{key: key, nsLen: int32(nsLen), labels: labels, sa: sa, lifetime: lifetime, windows: kind.windows, hostNet: kind.hostNet,
 		phase: Pending, node: -1, workload: -1, created: s.Now(), plainKey: plain(key)}
 	pi := int32(len(s.pods))
 	s.pods = append(s.pods, p)
 	s.podIndex[key] = pi
 	s.m.created++
 	defer s.sample()
-	p.needsBranch = s.resolve(p).ids != nil
+	p.needsBranch = !kind.windows && !kind.hostNet && s.resolve(p).ids != nil
 	if p.needsBranch {
 		s.m.sgPods++
 	}
-	s.recPod("PodCreated", p, boolWord(p.needsBranch, "pod-eni requested", "ordinary"))
+	created := boolWord(p.needsBranch, "pod-eni requested", "ordinary")
+	switch {
+	case kind.hostNet:
+		created = "host network"
+		if s.hostNetPods++; s.hostNetPods == 1 {
+			for ni := range s.nodes {
+				s.refit(int32(ni)) // the host-network tree starts now
+			}
+		}
+	case kind.windows:
+		s.windowsPods++
+		created = "windows"
+	}
+	s.recPod("PodCreated", p, created)
 	s.pendingPods = append(s.pendingPods, pi)
 	s.untold++
 	s.place()
@@ -128,9 +162,10 @@ func (s *Sim) terminate(pi int32, phase Phase, why endReason) {
 			return ph != Pending && ph != Running
 		})
 	}
-	if p.needsBranch {
+	switch p.class() {
+	case classBranch:
 		n.branchPods--
-	} else {
+	case classIP, classWindows:
 		n.ipPods--
 	}
 	s.refit(p.node)
@@ -164,13 +199,14 @@ func (s *Sim) placeNow(uint64) {
 	// Whether a pod fits depends only on whether it needs a branch, and
 	// binding only takes capacity; so once a pod of each kind has failed,
 	// every later one fails too, and the rest of the queue stays as it is.
-	var failed [2]bool
+	// With no Windows pod ever created, that class has failed already.
+	failed := [podClasses]bool{classWindows: s.windowsPods == 0, classHost: s.hostNetPods == 0}
 	for i, pi := range pending {
 		p := s.pods[pi]
 		if p.phase != Pending {
 			continue
 		}
-		class := b2i(p.needsBranch)
+		class := p.class()
 		if failed[class] {
 			s.tellUnfit(p)
 			kept = append(kept, pi)
@@ -182,7 +218,7 @@ func (s *Sim) placeNow(uint64) {
 			s.unscheduled[class] = why
 			s.tellUnfit(p)
 			kept = append(kept, pi)
-			if failed[0] && failed[1] && s.untold == 0 {
+			if failed == [podClasses]bool{true, true, true, true} && s.untold == 0 {
 				kept = append(kept, pending[i+1:]...)
 				break
 			}
@@ -208,15 +244,8 @@ func (s *Sim) tellUnfit(p *pod) {
 	p.toldUnfit = true
 	s.untold--
 	t := s.podEvent("Warning", "FailedScheduling", p)
-	t.text(s.unscheduled[b2i(p.needsBranch)])
+	t.text(s.unscheduled[p.class()])
 	t.end(true)
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // reasonOf says why a pending pod is not running: for an unscheduled pod,
@@ -228,7 +257,7 @@ func (s *Sim) reasonOf(pi int32) string {
 	case p.phase != Pending:
 		return ""
 	case p.node < 0:
-		return s.unscheduled[b2i(p.needsBranch)]
+		return s.unscheduled[p.class()]
 	case !p.needsBranch:
 		return "" // an ordinary pod runs as soon as it is bound
 	}
@@ -250,8 +279,13 @@ func (s *Sim) reasonOf(pi int32) string {
 // ties go to the node added first (see fitTree).
 func (s *Sim) pickNode(p *pod) (int32, string) {
 	t := &s.fitIP
-	if p.needsBranch {
+	switch p.class() {
+	case classBranch:
 		t = &s.fitBranch
+	case classWindows:
+		t = &s.fitWindows
+	case classHost:
+		t = &s.fitHost
 	}
 	if ni := t.best(); ni >= 0 {
 		return ni, ""
@@ -265,18 +299,50 @@ func (s *Sim) pickNode(p *pod) (int32, string) {
 	case p.needsBranch:
 		return -1, "Insufficient vpc.amazonaws.com/pod-eni: every node's branch slots are taken"
 	}
+	switch p.class() {
+	case classWindows:
+		return -1, "no Windows node has a free pod slot and secondary IP"
+	case classHost:
+		return -1, "no Linux node has a free pod slot"
+	}
 	return -1, "no node has a free pod slot and secondary IP"
 }
 
-// ipSlots is how many secondary IPs the node's interfaces give ordinary
-// pods: (interfaces - 1 for the trunk, when it costs one) x (IPv4 per
-// interface - 1), as limits.InstanceType.IPPods computes it.
+// The classes of pods the scheduler places, each in a tree of its own.
+const (
+	classIP      = iota // an ordinary Linux pod, which needs a secondary IP
+	classBranch         // a pod asking for pod-eni
+	classWindows        // a Windows pod, which needs one of the primary ENI's IPs
+	classHost           // a Linux host-network pod, which needs only a pod slot
+	podClasses
+)
+
+// class returns the pod's class.
+func (p *pod) class() int {
+	switch {
+	case p.hostNet:
+		return classHost
+	case p.windows:
+		return classWindows
+	case p.needsBranch:
+		return classBranch
+	}
+	return classIP
+}
+
+// ipSlots is how many IPs the node gives ordinary pods under its
+// networking mode, as limits.InstanceType.IPPodsOn counts them over the
+// interfaces that carry pod IPs, less one for the trunk when it costs
+// one; none when aws-node refuses the mode.
 func (s *Sim) ipSlots(n *node) int {
-	enis := n.typ.DefaultCardInterfaces()
+	if n.noIPs {
+		return 0
+	}
+	enis := n.typ.PodENIs(n.net, false)
 	if s.trunkTakesIPs(n) {
 		enis--
 	}
-	return enis * (n.typ.IPv4PerInterface - 1)
+	return n.typ.IPPodsOn(n.net, enis)
 }
 
 // trunkTakesIPs reports whether one of the node's interfaces is lost to
@@ -304,9 +370,10 @@ func (s *Sim) bind(pi, ni int32) {
 	p.scheduling = p.bound - p.created
 	n.pods++
 	n.bound = append(n.bound, pi)
-	if p.needsBranch {
+	switch p.class() {
+	case classBranch:
 		n.branchPods++
-	} else {
+	case classIP, classWindows:
 		n.ipPods++
 	}
 	s.refit(ni)

@@ -345,6 +345,12 @@ var settingTable = [...]Setting{
 	{Section: SectionCNI, Name: "ipFamily", Field: "CNI.IPFamily", why: "want IPv4 or IPv6", Reach: true,
 		Doc: "the cluster's IP family; IPv6 branch pods need CNI v1.16.0 or later",
 		v:   enum[IPFamily]{func(c *Config) *IPFamily { return &c.CNI.IPFamily }, []IPFamily{IPv4, IPv6}}},
+	{Section: SectionCNI, Name: "customNetworking", Field: "CNI.CustomNetworking",
+		Doc: "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG (ENIConfig): the primary ENI carries no pod IPs (pkg/ipamd/datastore/data_store.go GetAllocatableENIs); IPv4 only",
+		v:   toggle{at: func(c *Config) *bool { return &c.CNI.CustomNetworking }}},
+	{Section: SectionCNI, Name: "prefixDelegation", Field: "CNI.PrefixDelegation",
+		Doc: "ENABLE_PREFIX_DELEGATION: each ENI address slot holds a /28 of 16 pod IPs on Nitro and metal types, from CNI v1.9.0 (pkg/ipamd/ipamd.go GetIPv4Limit)",
+		v:   toggle{at: func(c *Config) *bool { return &c.CNI.PrefixDelegation }}},
 
 	{Section: SectionTop, Name: "seed", Field: "Seed",
 		Doc: "drives every random choice of a run (jitter, fault draws)",

@@ -43,10 +43,11 @@ type NodeSpec struct {
 	InstanceType string
 	OS           limits.OS // zero means Linux
 	Labels       map[string]string
-	// MaxPods is kubelet's max pods for a node whose instance type the
-	// modelled controller release's table lacks; zero means the VPC CNI's
-	// eni-max-pods.txt figure (limits.CNIMaxPods). It must be zero for a
-	// type the table has, whose max pods come from the table.
+	// MaxPods is kubelet's maxPods as the node group's bootstrap sets it
+	// (eksctl maxPodsPerNode, nodeadm's kubelet config); zero means the
+	// EKS default (limits.InstanceType.MaxPodsFor), or, for a type the
+	// modelled controller release's table lacks, the VPC CNI's
+	// eni-max-pods.txt figure (limits.CNIMaxPods).
 	MaxPods int
 	// SecurityGroups are the instance's own groups, on its primary ENI. A
 	// branch for a pod that no policy matches any more gets them (RC
@@ -60,9 +61,19 @@ type PodSpec struct {
 	Namespace, Name string
 	Labels          map[string]string
 	ServiceAccount  string // zero means "default"
+	// OS is the kubernetes.io/os of the pod's nodeSelector; zero means
+	// Linux. A Windows pod runs only on Windows nodes, never asks for a
+	// branch ENI (pod_webhook.go gives Windows pods no pod-eni) and takes
+	// one of the primary ENI's secondary IPs.
+	OS limits.OS
 	// Lifetime, when positive, makes the pod complete (phase Succeeded)
 	// this long after its network is ready, like a Job's pod.
 	Lifetime time.Duration
+	// HostNetwork is spec.hostNetwork: the pod uses the node's own
+	// address, so it takes a kubelet pod slot but no pod IP, and the
+	// webhook never gives it a branch ENI (pod_webhook.go WhichPod).
+	// Only Linux host-network pods are modelled.
+	HostNetwork bool
 }
 
 // Phase is a pod's lifecycle phase as the simulator tracks it.
@@ -101,6 +112,8 @@ type node struct {
 	// cniMaxPods is set when the node's max pods come from the VPC CNI's
 	// eni-max-pods.txt because the release's table lacks its type.
 	cniMaxPods bool
+	net        limits.Networking
+	noIPs      bool // aws-node refuses the networking mode, so no pod gets an IP
 
 	inUse, cooling int // last counts seen by noteTrunk
 	slots          int // kubelet max pods less the host-network pods
@@ -121,6 +134,8 @@ type pod struct {
 
 	phase       Phase
 	needsBranch bool
+	windows     bool // the pod's nodeSelector asks for Windows
+	hostNet     bool // spec.hostNetwork
 	annotatedOK bool // the controller's annotation is there for the kubelet
 	plainKey    bool // the key has nothing a JSON string escapes
 	toldUnfit   bool // a FailedScheduling event was recorded for it
@@ -174,12 +189,16 @@ type Sim struct {
 	message []byte // scratch for an event's message
 
 	pendingPods  []int32
-	fitBranch    fitTree   // where a pod needing a branch fits best
-	fitIP        fitTree   // where an ordinary pod fits best
-	advertising  int       // nodes advertising pod-eni
-	pendingSpare []int32   // reused as pendingPods during a placement pass
-	unscheduled  [2]string // why the last pass placed no ordinary [0] or branch [1] pod
-	untold       int       // pending pods with no FailedScheduling event yet
+	fitBranch    fitTree            // where a pod needing a branch fits best
+	fitIP        fitTree            // where an ordinary pod fits best
+	fitWindows   fitTree            // where a Windows pod fits best
+	windowsPods  int                // Windows pods ever created
+	fitHost      fitTree            // where a host-network pod fits best, once there is one
+	hostNetPods  int                // host-network pods ever created
+	advertising  int                // nodes advertising pod-eni
+	pendingSpare []int32            // reused as pendingPods during a placement pass
+	unscheduled  [podClasses]string // why the last pass placed no pod of each class
+	untold       int                // pending pods with no FailedScheduling event yet
 	placePass    bool
 
 	failure  error

@@ -160,6 +160,11 @@ type NodeStatus struct {
 	BranchesInUse, BranchesCooling int
 	// Pods bound to the node and not ended.
 	Pods int
+	// MaxPods is kubelet's max pods for the node under its networking
+	// mode (limits.InstanceType.MaxPodsFor), and PodIPs how many of its
+	// pods can get an IP now that its trunk is attached or awaited
+	// (limits.IPv6PrefixAddresses in an IPv6 cluster).
+	MaxPods, PodIPs int
 	// Ineligible says why the node cannot hold a trunk, "" if it can.
 	Ineligible string
 }
@@ -172,7 +177,8 @@ func (s *Sim) Nodes() []NodeStatus {
 			continue
 		}
 		id := controller.NodeID(ni)
-		st := NodeStatus{Name: n.name, InstanceType: n.typ.Name, Pods: n.pods}
+		st := NodeStatus{Name: n.name, InstanceType: n.typ.Name, Pods: n.pods,
+			MaxPods: n.typ.MaxPodsFor(n.net), PodIPs: s.ipSlots(n)}
 		if s.ctl.Advertised(id) {
 			st.Trunk = s.ctl.TrunkID(id).String()
 			st.PodENICapacity = n.typ.BranchInterfaces

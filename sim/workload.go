@@ -5,6 +5,8 @@ import (
 	"maps"
 	"strconv"
 	"time"
+
+	"github.com/trunksim/trunksim/limits"
 )
 
 // WorkloadSpec describes a Deployment-like set of identical pods.
@@ -18,6 +20,11 @@ type WorkloadSpec struct {
 	// Lifetime, when positive, makes each pod complete this long after it
 	// runs (a Job's pods); completed pods are not replaced.
 	Lifetime time.Duration
+	// OS is the kubernetes.io/os of the pods' nodeSelector, as
+	// PodSpec.OS; zero means Linux.
+	OS limits.OS
+	// HostNetwork gives the pods spec.hostNetwork, as PodSpec.HostNetwork.
+	HostNetwork bool
 }
 
 type workload struct {
@@ -44,6 +51,9 @@ func (s *Sim) AddWorkload(spec WorkloadSpec) error {
 		return &ObjectError{"workload", key, fmt.Errorf("%w: negative replicas %d", ErrBadSpec, spec.Replicas)}
 	case spec.Interval < 0 || spec.Lifetime < 0:
 		return &ObjectError{"workload", key, fmt.Errorf("%w: negative interval or lifetime", ErrBadSpec)}
+	}
+	if err := checkPodKind(spec.OS, spec.HostNetwork); err != nil {
+		return &ObjectError{"workload", key, err}
 	}
 	if _, ok := s.workloadIndex[key]; ok {
 		return &ObjectError{"workload", key, ErrDuplicate}
@@ -99,7 +109,7 @@ func (s *Sim) newReplica(wi int32) {
 		s.fail(&ObjectError{"pod", key, ErrDuplicate})
 		return
 	}
-	pi := s.createPod(key, len(w.spec.Namespace), w.labels, w.spec.ServiceAccount, w.spec.Lifetime)
+	pi := s.createPod(key, len(w.spec.Namespace), w.labels, w.spec.ServiceAccount, w.spec.Lifetime, podKind{windows: w.spec.OS == limits.OSWindows, hostNet: w.spec.HostNetwork})
 	s.pods[pi].workload, s.pods[pi].revision = wi, w.revision
 	w.pods = append(w.pods, pi)
 }

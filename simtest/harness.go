@@ -298,7 +298,7 @@ func (h *Harness) AddNode(group string) (string, error) {
 	g := h.groups[i]
 	name := fmt.Sprintf("%s-%d", g.spec.Name, g.next)
 	err := h.apply(func() error {
-		if err := h.sim.AddNode(sim.NodeSpec{Name: name, InstanceType: g.spec.InstanceType, OS: g.spec.OS, Labels: g.spec.Labels}); err != nil {
+		if err := h.sim.AddNode(sim.NodeSpec{Name: name, InstanceType: g.spec.InstanceType, OS: g.spec.OS, Labels: g.spec.Labels, MaxPods: g.spec.MaxPods}); err != nil {
 			return err
 		}
 		g.next++

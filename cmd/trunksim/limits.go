@@ -10,22 +10,29 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/limits"
 )
 
 const limitsUsage = `usage: trunksim limits [TYPE...] [-o table|json] [--controller-version V]
+        [--ip-family ipv4|ipv6] [--custom-networking] [--prefix-delegation] [--max-pods N] [--cni-version vX.Y.Z]
 
 Shows what EC2 instance types offer security groups for pods: whether a node
 can hold a trunk ENI, how many branch ENIs (pods with their own security
 groups) it carries, kubelet's max pods, and how many pods get an IP with and
 without a trunk. With no TYPE, every type in the table is listed. The table
 is that of a resource-controller release (--controller-version, default
-` + limits.DefaultRelease + `); the output says which.
+` + limits.DefaultRelease + `); the output says which. The networking flags
+compute the same figures for an IPv6 cluster, custom networking, prefix
+delegation, a kubelet maxPods set by the node's bootstrap, or an older VPC
+CNI release.
 
 Examples:
   trunksim limits m5.large c5.xlarge t3.large
   trunksim limits -o json m5.large
   trunksim limits --controller-version v1.8.2 i4i.large r9g.large
+  trunksim limits --ip-family ipv6 m5.large
+  trunksim limits --custom-networking --max-pods 20 m5.large
 
 Flags:
 `
@@ -53,6 +60,7 @@ func runLimits(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&format, "o", "output `format`: table or json")
 	release := fs.String("controller-version", limits.DefaultRelease,
 		"resource-controller `release` whose instance table to use: "+strings.Join(limits.Releases(), ", "))
+	modes := addNetworkingFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, limitsUsage)
 		fs.PrintDefaults()
@@ -62,6 +70,11 @@ func runLimits(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		return 2
+	}
+	net, trunks, err := modes.networking()
+	if err != nil {
+		fmt.Fprintf(stderr, "trunksim limits: %v\n", err)
 		return 2
 	}
 
@@ -101,13 +114,16 @@ func runLimits(args []string, stdout, stderr io.Writer) int {
 
 	rows := make([]limitsRow, len(types))
 	for i, it := range types {
-		rows[i] = newLimitsRow(it)
+		rows[i] = newLimitsRow(it, net, trunks)
 		rows[i].ControllerRelease = tbl.Release()
+		if modes.set() {
+			rows[i].withMode(modes.describe(net, trunks))
+		}
 	}
 	if format == "json" {
 		err = writeLimitsJSON(stdout, rows)
 	} else {
-		err = writeLimitsTable(stdout, rows, len(names) > 0, tbl.Release())
+		err = writeLimitsTable(stdout, rows, len(names) > 0, tbl.Release(), modes.set())
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "trunksim limits: %v\n", err)
@@ -162,12 +178,30 @@ type limitsRow struct {
 	// table the figures come from, on every row so that the output stays
 	// an array.
 	ControllerRelease string `json:"controllerRelease"`
+	// The networking mode and the ordinary pods with a trunk appear only
+	// when a networking flag is given, so the default output stays as it was.
+	Networking              *modeJSON `json:"networking,omitempty"`
+	RegularPodsWithTrunk    *int      `json:"regularPodsWithTrunk,omitempty"`
+	RegularBindingWithTrunk string    `json:"regularBindingWithTrunk,omitempty"`
 
 	capacity limits.Capacity
 	refusal  *limits.IneligibleError
+	// noTrunk says why the CNI release gives no trunk to a type that could
+	// hold one (IPv6 before v1.16.0).
+	noTrunk string
 }
 
-func newLimitsRow(it limits.InstanceType) limitsRow {
+// withMode adds the networking mode and the ordinary-pod figures.
+func (r *limitsRow) withMode(m *modeJSON) {
+	r.Networking = m
+	if r.PodsWithTrunk != nil {
+		regular := r.capacity.RegularPods
+		r.RegularPodsWithTrunk = &regular
+		r.RegularBindingWithTrunk = r.capacity.RegularBinding.String()
+	}
+}
+
+func newLimitsRow(it limits.InstanceType, net limits.Networking, trunks bool) limitsRow {
 	r := limitsRow{
 		InstanceType:          it.Name,
 		Interfaces:            it.Interfaces,
@@ -177,15 +211,19 @@ func newLimitsRow(it limits.InstanceType) limitsRow {
 		BranchInterfaces:      it.BranchInterfaces,
 		Hypervisor:            it.Hypervisor.String(),
 		BareMetal:             it.BareMetal,
-		MaxPods:               it.MaxPods(),
-		IPPodsWithoutTrunk:    it.IPPods(false),
-		IPPodsWithTrunk:       it.IPPods(true),
+		MaxPods:               it.MaxPodsFor(net),
+		IPPodsWithoutTrunk:    it.IPPodsFor(net, false),
+		IPPodsWithTrunk:       it.IPPodsFor(net, trunks),
 		BranchPods:            it.BranchPods(),
-		capacity:              it.Capacity(true),
+		capacity:              it.CapacityFor(net, trunks),
 	}
-	if errors.As(it.CanTrunk(limits.OSLinux), &r.refusal) {
+	switch {
+	case errors.As(it.CanTrunk(limits.OSLinux), &r.refusal):
 		r.TrunkIneligibleReason = r.refusal.Reason.String()
-	} else {
+	case !trunks:
+		r.TrunkIneligibleReason = "cni-release"
+		r.noTrunk = "the VPC CNI gives IPv6 pods branch ENIs only from " + cni.IPv6Branches.String()
+	default:
 		pods := r.capacity.Pods
 		r.PodsWithTrunk = &pods
 		r.BindingLimitWithTrunk = r.capacity.Binding.String()
@@ -232,18 +270,18 @@ PODS is what a node with a trunk runs: min(MAX PODS, 2 + IP PODS + BRANCH PODS),
 
 // writeLimitsTable prints the table, a line per type explaining its trunk
 // (only ineligible types when listing everything), and a legend.
-func writeLimitsTable(w io.Writer, rows []limitsRow, named bool, release string) error {
+func writeLimitsTable(w io.Writer, rows []limitsRow, named bool, release string, mode bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "\t\t\t\t\twithout trunk\twith trunk")
 	fmt.Fprintln(tw, "TYPE\tENIS\tIPV4/ENI\tTRUNK\tMAX PODS\tIP PODS\tIP PODS\tBRANCH PODS\tPODS\tBINDS")
 	for _, r := range rows {
-		trunk, withIP, branches, pods, binds := "yes", strconv.Itoa(r.IPPodsWithTrunk), strconv.Itoa(r.BranchPods),
+		trunk, withIP, branches, pods, binds := "yes", podsCell(r.IPPodsWithTrunk), strconv.Itoa(r.BranchPods),
 			strconv.Itoa(r.capacity.Pods), limitWords[r.capacity.Binding]
-		if r.refusal != nil {
+		if r.refusal != nil || r.noTrunk != "" {
 			trunk, withIP, branches, pods, binds = "no", "-", "-", "-", "-"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n",
-			r.InstanceType, r.DefaultCardInterfaces, r.IPv4PerInterface, trunk, r.MaxPods, r.IPPodsWithoutTrunk,
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n",
+			r.InstanceType, r.DefaultCardInterfaces, r.IPv4PerInterface, trunk, r.MaxPods, podsCell(r.IPPodsWithoutTrunk),
 			withIP, branches, pods, binds)
 	}
 	if err := tw.Flush(); err != nil {
@@ -256,11 +294,16 @@ func writeLimitsTable(w io.Writer, rows []limitsRow, named bool, release string)
 		switch {
 		case r.refusal != nil:
 			fmt.Fprintf(w, "%s cannot hold a trunk ENI: %s.\n", r.InstanceType, r.refusal.Detail())
+		case r.noTrunk != "":
+			fmt.Fprintf(w, "%s gets no trunk ENI: %s.\n", r.InstanceType, r.noTrunk)
 		case named:
 			eligible++
 			fmt.Fprintf(w, "%s with a trunk: %v", r.InstanceType, r.capacity)
 			if stranded := r.capacity.StrandedPods(); stranded > 0 {
 				fmt.Fprintf(w, "; with no branch pods, %d scheduled pods would wait for an IP", stranded)
+			}
+			if mode {
+				fmt.Fprintf(w, "; pods without security groups of their own: %d, %s", r.capacity.RegularPods, bindsWords(r.capacity.RegularBinding))
 			}
 			fmt.Fprintln(w, ".")
 		default:
@@ -272,6 +315,11 @@ func writeLimitsTable(w io.Writer, rows []limitsRow, named bool, release string)
 	}
 	fmt.Fprintln(w, releaseLine(release))
 	fmt.Fprintln(w)
+	if mode && len(rows) > 0 && rows[0].Networking != nil {
+		m := rows[0].Networking
+		fmt.Fprintf(w, "Networking: %s, custom networking %t, prefix delegation %t, max pods %s, CNI %s.\n",
+			m.IPFamily, m.CustomNetworking, m.PrefixDelegation, maxPodsWords(m.MaxPodsOverride), m.CNIVersion)
+	}
 	_, err := io.WriteString(w, limitsLegend)
 	return err
 }
