@@ -120,13 +120,16 @@ func TestUnlistedTypeJoinsUnsupported(t *testing.T) {
 	}
 	assert.Contains(t, r.Warnings, "1 node(s) [c8ib]: max pods from the VPC CNI's github.com/aws/amazon-vpc-cni-k8s@v1.23.2 misc/eni-max-pods.txt, as controller release v1.7.19 lacks their type")
 
-	// A type no release has is still refused, and MaxPods is only for
-	// unlisted types.
+	// A type no release has is still refused; on a listed type MaxPods is
+	// kubelet's override.
 	err = s.AddNode(sim.NodeSpec{Name: "x", InstanceType: "r99.large"})
 	require.ErrorIs(t, err, limits.ErrUnknownType)
-	err = s.AddNode(sim.NodeSpec{Name: "m5", InstanceType: "m5.large", MaxPods: 20})
-	require.ErrorIs(t, err, sim.ErrBadSpec)
-	assert.ErrorContains(t, err, "MaxPods is 20, but m5.large is in the instance table of controller release v1.7.19")
+	require.NoError(t, s.AddNode(sim.NodeSpec{Name: "m5", InstanceType: "m5.large", MaxPods: 20}))
+	for _, n := range s.Nodes() {
+		if n.Name == "m5" {
+			assert.Equal(t, 20, n.MaxPods)
+		}
+	}
 
 	// Under v1.8.2 the same type gets a trunk.
 	s, err = sim.New(sim.Config{Controller: sim.Controller{Release: controller.ReleaseV1_8_2}})
