@@ -119,23 +119,11 @@ type Config struct {
 	// wiped (pkg/provider/branch/provider.go NodeDeleteRequeueRequestDelay: 1 min).
 	NodeDeleteDelay time.Duration
 	// NodeDeletion says what the NodeDelete job does NodeDeleteDelay after
-	// a node is deleted; zero means NodeDeletionWipe.
+	// a node is deleted. For the simulator zero means the release's
+	// (ReleaseDefaults.NodeDeletion: NodeDeletionRelease for every
+	// release, NodeDeletionWipe for master); New takes zero as
+	// NodeDeletionWipe.
 	NodeDeletion NodeDeletion
-	// OrphansUnassociated drops the association of the unclaimed branches a
-	// restart queues for deletion, so that they are deleted without a
-	// DisassociateTrunkInterface first, as upstream's are: InitTrunk
-	// queues them as ENIDetails with no association ID
-	// (pkg/provider/branch/trunk/trunk.go, v1.8.2), and deleteENI
-	// disassociates only when it has one. Off, the model disassociates
-	// them, as it always has.
-	OrphansUnassociated bool
-	// DeleteBackoffAsUpstream makes a failed DeleteNetworkInterface of the
-	// sweep or wipe take as long as upstream's helper: each back-off
-	// jittered by up to 10 %, and a last 8.1 s sleep after the fifth
-	// failure before the error is handled (pkg/aws/ec2/api/helper.go
-	// defaultBackOff, k8s.io/apimachinery wait.ExponentialBackoff), about
-	// 12.1 s of sleeps where the model otherwise takes 4 s.
-	DeleteBackoffAsUpstream bool
 	// RestartSyncRace models the restart race of releases before v1.8.2:
 	// the pod datastore's "synced" condition, which node reconciles wait
 	// on, flips once the first LIST's resource version is known, before

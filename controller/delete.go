@@ -166,11 +166,10 @@ func (c *Controller) deleteNext(j int32) {
 const deleteRetries = 4
 
 // deleteBackoff sleeps before the helper's next DeleteNetworkInterface
-// attempt: 100 ms tripling (helper.go defaultBackOff). With
-// DeleteBackoffAsUpstream each sleep is stretched by up to 10 % (its
-// Jitter) and the fifth failure is followed by the sleep wait.Backoff
-// takes before it finds its steps spent (8.1 s), after which the error is
-// handled: about 12.1 s of sleeps in all, rather than 4 s.
+// attempt: 100 ms tripling, each sleep stretched by up to 10 % (helper.go
+// defaultBackOff and its Jitter); the fifth failure is followed by the
+// sleep wait.Backoff takes before it finds its steps spent (8.1 s), after
+// which the error is handled: about 12.1 s of sleeps in all.
 func (c *Controller) deleteBackoff(j int32) {
 	jb := c.jobs[j]
 	jb.tries++
@@ -179,9 +178,7 @@ func (c *Controller) deleteBackoff(j int32) {
 		delay *= 3
 	}
 	delay = min(delay, 10*time.Second)
-	if c.cfg.DeleteBackoffAsUpstream {
-		delay += time.Duration(c.rng.Float64() * 0.1 * float64(delay))
-	}
+	delay += time.Duration(c.rng.Float64() * 0.1 * float64(delay))
 	if jb.tries > deleteRetries {
 		c.wake(delay, timer(tStep, j)) // back to deleteDone, with the same answer
 		return
@@ -196,7 +193,7 @@ func (c *Controller) deleteDone(j int32) {
 	jb := c.jobs[j]
 	ae := fakeec2.AsAPIError(jb.ans.Err)
 	ok := jb.ans.Err == nil || (ae != nil && ae.Code == fakeec2.CodeENINotFound)
-	if !ok && jb.tries <= deleteRetries && (jb.tries < deleteRetries || c.cfg.DeleteBackoffAsUpstream) {
+	if !ok && jb.tries <= deleteRetries {
 		c.deleteBackoff(j)
 		return
 	}

@@ -197,11 +197,10 @@ func (c *Controller) restoreTrunk(ni NodeID, t *trunk.Trunk, listed []fakeec2.In
 	var orphans []trunk.Branch
 	for _, e := range listed {
 		if e.Trunk == n.trunkID && !claimed[e.ID] {
-			o := trunk.Branch{ENI: e.ID, VLAN: e.VLAN, Association: e.Association}
-			if c.cfg.OrphansUnassociated {
-				o.Association = "" // deleted without a Disassociate first
-			}
-			orphans = append(orphans, o)
+			// No association: upstream's InitTrunk queues orphans as
+			// ENIDetails without one, so deleteENI skips the Disassociate
+			// (pkg/provider/branch/trunk/trunk.go, v1.8.2).
+			orphans = append(orphans, trunk.Branch{ENI: e.ID, VLAN: e.VLAN})
 		}
 	}
 	return t.Restore(claims, orphans, c.now)

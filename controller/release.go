@@ -26,11 +26,9 @@ const (
 )
 
 // DefaultRelease is the release a configuration that sets neither Release
-// nor Preset models. Zero keeps the behaviour from before releases were
-// modelled: the upstream preset (v1.7.19's defaults) and the simulator's
-// default instance table, with the report naming the preset. Setting it
-// to ReleaseV1_8_2 makes the newest release the default.
-const DefaultRelease Release = 0
+// nor Preset models: the newest. When AWS ships a release, it gets a
+// declaration below and this constant moves to it.
+const DefaultRelease Release = ReleaseV1_8_2
 
 // ReleaseDefaults is everything that differs between the releases the
 // simulator models, declared once per release in releaseDefaults: the
@@ -46,26 +44,26 @@ type ReleaseDefaults struct {
 	UserClientQPS   float64
 	UserClientBurst int
 	NodeWorkers     int
-	// NodeDeleteWipesBranches reports whether the NodeDelete job a minute
-	// after a node is removed deletes every branch ENI of its trunk
-	// (master only, PR #574); releases only drop the trunk from the cache.
-	// It is declared here for the node-deletion setting to read; the
-	// simulator does not consult it yet.
-	NodeDeleteWipesBranches bool
+	// NodeDeletion is what the NodeDelete job a minute after a node is
+	// removed does: master wipes every branch ENI of its trunk (PR #574);
+	// every release only drops the trunk from the cache and leaves the
+	// branches to the cluster ENI cleaner (pkg/provider/branch/provider.go
+	// DeleteNode, pkg/aws/ec2/api/cleanup/eni_cleanup.go).
+	NodeDeletion NodeDeletion
 }
 
 // releaseDefaults declares each release once.
 var releaseDefaults = [...]ReleaseDefaults{
-	ReleaseV1_7_19: {Name: "v1.7.19", UserClientQPS: 12, UserClientBurst: 18, NodeWorkers: 10},
-	ReleaseV1_7_20: {Name: "v1.7.20", UserClientQPS: 12, UserClientBurst: 18, NodeWorkers: 10},
-	ReleaseV1_7_22: {Name: "v1.7.22", UserClientQPS: 12, UserClientBurst: 18, NodeWorkers: 10},
-	ReleaseV1_7_23: {Name: "v1.7.23", UserClientQPS: 24, UserClientBurst: 36, NodeWorkers: 20},
-	ReleaseV1_7_24: {Name: "v1.7.24", UserClientQPS: 24, UserClientBurst: 36, NodeWorkers: 20},
-	ReleaseV1_7_25: {Name: "v1.7.25", UserClientQPS: 24, UserClientBurst: 36, NodeWorkers: 20},
-	ReleaseV1_8_0:  {Name: "v1.8.0", UserClientQPS: 24, UserClientBurst: 36, NodeWorkers: 20},
-	ReleaseV1_8_1:  {Name: "v1.8.1", UserClientQPS: 24, UserClientBurst: 36, NodeWorkers: 20},
-	ReleaseV1_8_2:  {Name: "v1.8.2", UserClientQPS: 24, UserClientBurst: 36, NodeWorkers: 20},
-	ReleaseMaster:  {Name: "master", UserClientQPS: 12, UserClientBurst: 18, NodeWorkers: 10, NodeDeleteWipesBranches: true},
+	ReleaseV1_7_19: {Name: "v1.7.19", UserClientQPS: 12, UserClientBurst: 18, NodeWorkers: 10, NodeDeletion: NodeDeletionRelease},
+	ReleaseV1_7_20: {Name: "v1.7.20", UserClientQPS: 12, UserClientBurst: 18, NodeWorkers: 10, NodeDeletion: NodeDeletionRelease},
+	ReleaseV1_7_22: {Name: "v1.7.22", UserClientQPS: 12, UserClientBurst: 18, NodeWorkers: 10, NodeDeletion: NodeDeletionRelease},
+	ReleaseV1_7_23: {Name: "v1.7.23", UserClientQPS: 24, UserClientBurst: 36, NodeWorkers: 20, NodeDeletion: NodeDeletionRelease},
+	ReleaseV1_7_24: {Name: "v1.7.24", UserClientQPS: 24, UserClientBurst: 36, NodeWorkers: 20, NodeDeletion: NodeDeletionRelease},
+	ReleaseV1_7_25: {Name: "v1.7.25", UserClientQPS: 24, UserClientBurst: 36, NodeWorkers: 20, NodeDeletion: NodeDeletionRelease},
+	ReleaseV1_8_0:  {Name: "v1.8.0", UserClientQPS: 24, UserClientBurst: 36, NodeWorkers: 20, NodeDeletion: NodeDeletionRelease},
+	ReleaseV1_8_1:  {Name: "v1.8.1", UserClientQPS: 24, UserClientBurst: 36, NodeWorkers: 20, NodeDeletion: NodeDeletionRelease},
+	ReleaseV1_8_2:  {Name: "v1.8.2", UserClientQPS: 24, UserClientBurst: 36, NodeWorkers: 20, NodeDeletion: NodeDeletionRelease},
+	ReleaseMaster:  {Name: "master", UserClientQPS: 12, UserClientBurst: 18, NodeWorkers: 10, NodeDeletion: NodeDeletionWipe},
 }
 
 // presetRelease is the release each deprecated preset stands for.

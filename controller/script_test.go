@@ -446,9 +446,7 @@ func (s *script) config(a kv) error {
 		a.getInt("max-retries", &c.MaxRetries), a.getDur("cooldown", &c.CoolDown),
 		a.getDur("sweep", &c.SweepInterval), a.getDur("resync", &c.Resync),
 		a.getDur("node-delete-delay", &c.NodeDeleteDelay), a.getInt("groups-quota", &c.GroupsPerInterface),
-		a.getNodeDeletion("node-deletion", &c.NodeDeletion), a.getBool("orphans-unassociated", &c.OrphansUnassociated),
-		a.getBool("delete-backoff-as-upstream", &c.DeleteBackoffAsUpstream),
-		a.getBool("restart-sync-race", &c.RestartSyncRace),
+		a.getNodeDeletion("node-deletion", &c.NodeDeletion), a.getBool("restart-sync-race", &c.RestartSyncRace),
 	} {
 		if e != nil {
 			return e

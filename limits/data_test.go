@@ -73,38 +73,38 @@ func TestDefaultTableEqualsDataFile(t *testing.T) {
 	for _, r := range loadDataFile(t) {
 		want = append(want, toInstanceType(t, r))
 	}
-	got := limits.Default().All()
+	got := dataFileTable(t).All()
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("generated table differs from data/limits.json (-data +table); run go generate ./limits:\n%s", diff)
 	}
-	assert.Equal(t, len(want), limits.Default().Len())
+	assert.Equal(t, len(want), dataFileTable(t).Len())
 }
 
 func TestDefaultTablePassesValidation(t *testing.T) {
 	// Default skips validation for speed; this is what makes that safe.
-	tbl, err := limits.NewTable(limits.Default().All())
+	tbl, err := limits.NewTable(dataFileTable(t).All())
 	require.NoError(t, err)
-	assert.Equal(t, limits.Default().All(), tbl.All())
+	assert.Equal(t, dataFileTable(t).All(), tbl.All())
 }
 
 // Upstream: pkg/aws/vpc/limits.go (Limits). The snapshot lists 1,164 types,
 // 1,060 of them trunking compatible.
 func TestDefaultTableCounts(t *testing.T) {
 	compatible := 0
-	for _, it := range limits.Default().All() {
+	for _, it := range dataFileTable(t).All() {
 		if it.TrunkingCompatible {
 			compatible++
 		}
 	}
-	assert.Equal(t, 1164, limits.Default().Len())
+	assert.Equal(t, 1164, dataFileTable(t).Len())
 	assert.Equal(t, 1060, compatible)
-	assert.Equal(t, 104, limits.Default().Len()-compatible)
+	assert.Equal(t, 104, dataFileTable(t).Len()-compatible)
 }
 
 // Upstream: pkg/aws/vpc/limits_test.go (TestBranchInterfaceMatchSupportFlag)
 // checks compatible => branches > 0; the data also holds the converse.
 func TestBranchInterfaceMatchSupportFlag(t *testing.T) {
-	for _, it := range limits.Default().All() {
+	for _, it := range dataFileTable(t).All() {
 		assert.Equalf(t, it.TrunkingCompatible, it.BranchInterfaces > 0, "%s: compatible=%t branches=%d",
 			it.Name, it.TrunkingCompatible, it.BranchInterfaces)
 	}
@@ -114,7 +114,7 @@ func TestBranchInterfaceMatchSupportFlag(t *testing.T) {
 // TestDefaultNetworkCardIndex, TestInstanceInterfacesMatchNetworkCards). The
 // last one exempts three types upstream; in this snapshot none needs it.
 func TestNetworkCardsAreConsistent(t *testing.T) {
-	for _, it := range limits.Default().All() {
+	for _, it := range dataFileTable(t).All() {
 		require.NotEmptyf(t, it.NetworkCards, "%s has no network card", it.Name)
 		sum, defaultCard := 0, 0
 		for _, c := range it.NetworkCards {
@@ -132,7 +132,7 @@ func TestNetworkCardsAreConsistent(t *testing.T) {
 // VLAN 0 never assigned): no type may promise more branches than VLAN IDs.
 func TestBranchInterfacesFitVLANRange(t *testing.T) {
 	most := 0
-	for _, it := range limits.Default().All() {
+	for _, it := range dataFileTable(t).All() {
 		most = max(most, it.BranchInterfaces)
 	}
 	assert.Equal(t, limits.MaxBranchInterfaces, most, "the largest types use every VLAN ID")
@@ -141,7 +141,7 @@ func TestBranchInterfacesFitVLANRange(t *testing.T) {
 // Every type's figures, recomputed from the raw record with the formulas
 // written out once more in the simplest form.
 func TestEveryTypeFiguresMatchDataFile(t *testing.T) {
-	tbl := limits.Default()
+	tbl := dataFileTable(t)
 	for _, r := range loadDataFile(t) {
 		it, err := tbl.Lookup(r.InstanceType)
 		require.NoError(t, err)
@@ -163,4 +163,14 @@ func TestEveryTypeFiguresMatchDataFile(t *testing.T) {
 		assert.Equal(t, r.BranchInterfaces, it.BranchPods(), r.InstanceType)
 		assert.Equal(t, r.TrunkingCompatible, it.CanTrunk(limits.OSLinux) == nil, r.InstanceType)
 	}
+}
+
+// dataFileTable is the table of data/limits.json, resource-controller
+// v1.7.19's (the same as master b8d4251), which the tests here compare
+// with the data file; Default is the newest release's.
+func dataFileTable(t testing.TB) *limits.Table {
+	t.Helper()
+	tbl, err := limits.ForRelease("v1.7.19")
+	require.NoError(t, err)
+	return tbl
 }

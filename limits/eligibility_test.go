@@ -37,8 +37,6 @@ func TestCanTrunkRefusals(t *testing.T) {
 			"limits: m4.large cannot hold a trunk ENI: it runs on the Xen hypervisor, and trunk ENIs need the Nitro system"},
 		{"c4.xlarge", limits.OSLinux, limits.ReasonXen,
 			"limits: c4.xlarge cannot hold a trunk ENI: it runs on the Xen hypervisor, and trunk ENIs need the Nitro system"},
-		{"i4i.large", limits.OSLinux, limits.ReasonNotCompatible,
-			"limits: i4i.large cannot hold a trunk ENI: the instance type is not listed as trunking compatible"},
 		{"u-6tb1.56xlarge", limits.OSLinux, limits.ReasonNotCompatible,
 			"limits: u-6tb1.56xlarge cannot hold a trunk ENI: the instance type is not listed as trunking compatible"},
 	}
@@ -114,8 +112,9 @@ func TestCompatibilityFlagDecides(t *testing.T) {
 	assert.NoError(t, it.CanTrunk(limits.OSLinux))
 }
 
-// Every refusal in the data has one of three explanations: 29 burstable
-// types, 72 on Xen, and 3 simply not listed (i4i.large, u-6tb1.*).
+// Every refusal in the newest release's table has one of three
+// explanations: 29 burstable types, 72 on Xen, and 2 simply not listed
+// (u-6tb1.*); i4i.large, the third before v1.8.1, can trunk since.
 func TestReasonsOverTheWholeTable(t *testing.T) {
 	counts := map[limits.Reason]int{}
 	var notListed []string
@@ -135,8 +134,8 @@ func TestReasonsOverTheWholeTable(t *testing.T) {
 			assert.Equal(t, limits.HypervisorXen, it.Hypervisor, it.Name)
 		}
 	}
-	assert.Equal(t, map[limits.Reason]int{limits.ReasonBurstable: 29, limits.ReasonXen: 72, limits.ReasonNotCompatible: 3}, counts)
-	assert.Equal(t, []string{"i4i.large", "u-6tb1.112xlarge", "u-6tb1.56xlarge"}, notListed)
+	assert.Equal(t, map[limits.Reason]int{limits.ReasonBurstable: 29, limits.ReasonXen: 72, limits.ReasonNotCompatible: 2}, counts)
+	assert.Equal(t, []string{"u-6tb1.112xlarge", "u-6tb1.56xlarge"}, notListed)
 }
 
 func TestReasonString(t *testing.T) {

@@ -44,7 +44,7 @@ func ExampleTable_CanTrunk() {
 	// m5.large: can hold a trunk ENI
 	// t3.large: burstable t3 family instances are not trunking compatible (burstable)
 	// m4.large: it runs on the Xen hypervisor, and trunk ENIs need the Nitro system (xen)
-	// i4i.large: the instance type is not listed as trunking compatible (not-compatible)
+	// i4i.large: can hold a trunk ENI
 	// true
 }
 

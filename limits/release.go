@@ -6,8 +6,9 @@ import (
 	"sync"
 )
 
-// DefaultRelease is the controller release whose table [Default] returns.
-const DefaultRelease = "v1.7.19"
+// DefaultRelease is the controller release whose table [Default] returns:
+// the newest, v1.8.2. It moves when a newer release's table is added.
+const DefaultRelease = "v1.8.2"
 
 // releaseTable describes one distinct instance table of the generated data
 // and the releases that ship it.
@@ -42,7 +43,7 @@ var releaseTablesBuilt = sync.OnceValue(func() releaseIndex {
 	shared := make([]*Table, len(releaseTables))
 	for i := range releaseTables {
 		if i == 0 {
-			shared[i] = Default()
+			shared[i] = baseTable()
 			continue
 		}
 		shared[i] = composeRelease(i)

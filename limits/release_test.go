@@ -143,7 +143,7 @@ func TestForReleaseSharesTables(t *testing.T) {
 	assert.Equal(t, "v1.7.23", a.Release())
 	assert.Equal(t, "v1.8.0", b.Release())
 	assert.Equal(t, limits.DefaultRelease, limits.Default().Release())
-	assert.Equal(t, limits.Default().All(), mustRelease(t, "v1.7.19").All())
+	assert.Equal(t, limits.Default().All(), mustRelease(t, "v1.8.2").All())
 
 	with, err := b.With(limits.InstanceType{Name: "zz1.large", Interfaces: 1, IPv4PerInterface: 2,
 		NetworkCards: []limits.NetworkCard{{MaxInterfaces: 1}}, Hypervisor: limits.HypervisorNitro})

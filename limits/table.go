@@ -19,21 +19,26 @@ type Table struct {
 	release string
 }
 
-// defaultTable is built on first use rather than at init, so that programs
-// that never look a type up pay nothing.
-var defaultTable = sync.OnceValue(func() *Table {
+// baseTable is the table of data/limits.json (v1.7.19's), which the other
+// releases' tables are composed from. It is built on first use rather
+// than at init, so that programs that never look a type up pay nothing.
+var baseTable = sync.OnceValue(func() *Table {
 	// The generated data passes NewTable in the package tests, so it is
 	// indexed here without validating it again.
-	t := indexed(generatedTypes[:])
-	t.release = DefaultRelease
-	return t
+	return indexed(generatedTypes[:])
 })
 
-// Default returns the table of every instance type in data/limits.json,
-// which is controller release [DefaultRelease]'s table; its
-// [Table.Release] says so. It is built once, on first use; every call
-// returns the same table. [ForRelease] gives the other releases' tables.
-func Default() *Table { return defaultTable() }
+// Default returns controller release [DefaultRelease]'s table, the newest
+// release's; its [Table.Release] says so. It is built once, on first use;
+// every call returns the same table. [ForRelease] gives the other
+// releases' tables.
+func Default() *Table {
+	t, err := ForRelease(DefaultRelease)
+	if err != nil {
+		panic("limits: the default release has no table: " + err.Error()) // a generated-data bug; the package tests catch it
+	}
+	return t
+}
 
 // NewTable validates types with [InstanceType.Validate] and returns a table
 // of copies of them, so later changes to types do not reach the table. A

@@ -190,13 +190,20 @@ type Kubelet struct {
 	// workerBackOffPeriodJitterFactor: 0.5), so retries come every 10-15 s.
 	RetryPeriod time.Duration
 	RetryJitter float64
-	// SyncOnAnnotation makes the kubelet retry as soon as the controller
-	// annotates the pod, instead of waiting out its back-off: the patch is a
-	// pod update to the kubelet (kubernetes pkg/kubelet/config/config.go
-	// podsDifferSemantically compares annotations), and UpdatePod
-	// (pkg/kubelet/pod_workers.go) wakes an idle pod worker at once; the
-	// back-off only schedules the next resync. Off by default so that runs
-	// recorded before it keep their figures.
+	// BackOffOnly makes the kubelet wait out its back-off even when the
+	// controller annotates the pod. By default it retries at once, as
+	// upstream's does: the patch is a pod update to the kubelet (kubernetes
+	// pkg/kubelet/config/config.go podsDifferSemantically compares
+	// annotations), and UpdatePod (pkg/kubelet/pod_workers.go) wakes an
+	// idle pod worker at once; the back-off only schedules the next resync.
+	// BackOffOnly is how the simulator modelled the kubelet before; the
+	// scenario key is syncOnAnnotation, true by default.
+	BackOffOnly bool
+	// SyncOnAnnotation has no effect: the kubelet syncs on the annotation
+	// unless BackOffOnly is set.
+	//
+	// Deprecated: the wake-up is the default; set BackOffOnly for the
+	// back-off alone.
 	SyncOnAnnotation bool
 	// AWSNodeLag is how long after the controller's patch aws-node sees the
 	// annotation: ipamd's AddNetwork reads the pod from a controller-runtime

@@ -72,7 +72,7 @@ func TestSlowCallFaultsAddLatency(t *testing.T) {
 	fast := cluster(t, sim.Config{}, "m5.large", 1)
 	createWeb(t, fast, 0, 1)
 	require.NoError(t, fast.Run())
-	slow := cluster(t, sim.Config{Kubelet: sim.Kubelet{SyncOnAnnotation: true},
+	slow := cluster(t, sim.Config{Kubelet: sim.Kubelet{},
 		EC2: sim.EC2{Faults: []sim.Fault{{API: sim.AssociateTrunkInterface, Probability: 1, Delay: 20 * time.Second}}}}, "m5.large", 1)
 	createWeb(t, slow, 0, 1)
 	require.NoError(t, slow.Run())

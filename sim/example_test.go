@@ -43,7 +43,7 @@ func Example() {
 	}
 	// Output:
 	// running 9, pending 1
-	// start-up p50 17.9s, max 18.8s
+	// start-up p50 4.3s, max 4.3s
 	// EC2 CreateNetworkInterface calls: 10 (1 trunk + 9 branches)
 	// 1 pending: Insufficient vpc.amazonaws.com/pod-eni: every node's branch slots are taken
 }

@@ -45,8 +45,8 @@ func sandboxFailures(t *testing.T, r sim.Report) int {
 // sandbox is created as it is annotated and no start-up is spent waiting
 // for the kubelet.
 func TestKubeletWakesOnAnnotation(t *testing.T) {
-	backOff := nineWebPods(t, sim.Kubelet{})
-	woken := nineWebPods(t, sim.Kubelet{SyncOnAnnotation: true})
+	backOff := nineWebPods(t, sim.Kubelet{BackOffOnly: true})
+	woken := nineWebPods(t, sim.Kubelet{})
 	assert.Zero(t, woken.StartupBreakdownSeconds.KubeletRetry)
 	assert.Greater(t, backOff.StartupBreakdownSeconds.KubeletRetry, 0.0)
 	assert.Less(t, woken.StartupLatencySeconds.Max, backOff.StartupLatencySeconds.P50)
@@ -69,7 +69,7 @@ func TestKubeletWakesOnAnnotation(t *testing.T) {
 // aws-node's view is one more failure and a whole back-off more.
 func TestKubeletWokenBeforeAWSNodeSeesTheAnnotationBacksOffAgain(t *testing.T) {
 	lag := time.Second
-	r := nineWebPods(t, sim.Kubelet{SyncOnAnnotation: true, AWSNodeLag: lag})
+	r := nineWebPods(t, sim.Kubelet{AWSNodeLag: lag})
 	retry := r.StartupBreakdownSeconds.KubeletRetry
 	assert.GreaterOrEqual(t, retry, 10.0, "a full back-off after the patch")
 	assert.LessOrEqual(t, retry, 15.0)
@@ -82,7 +82,7 @@ func TestKubeletWokenBeforeAWSNodeSeesTheAnnotationBacksOffAgain(t *testing.T) {
 // annotation.
 func TestKubeletBackOffRetryWaitsForAWSNodeToSeeTheAnnotation(t *testing.T) {
 	lag := 30 * time.Second
-	r := nineWebPods(t, sim.Kubelet{AWSNodeLag: lag})
+	r := nineWebPods(t, sim.Kubelet{BackOffOnly: true, AWSNodeLag: lag})
 	retry := r.StartupBreakdownSeconds.KubeletRetry
 	assert.GreaterOrEqual(t, retry, lag.Seconds())
 	assert.Less(t, retry, lag.Seconds()+15)

@@ -402,7 +402,7 @@ func (s *Sim) kubeletAfterAnnotation(pi int32) {
 	seen := annotated + k.AWSNodeLag
 	// The simulator's tightest loop: one draw per failed attempt.
 	at, failed := s.rngK.retriesUntil(p.bound, seen, float64(k.RetryPeriod), k.RetryJitter)
-	if k.SyncOnAnnotation {
+	if !k.BackOffOnly {
 		at, failed = s.kubeletWakes(p, annotated, seen)
 	}
 	s.m.sandboxFailures += failed

@@ -44,11 +44,12 @@ func TestControllerReleaseDefaults(t *testing.T) {
 			assert.Contains(t, s.Report().Assumptions, findPrefix(s.Report().Assumptions, tt.assumption))
 		})
 	}
-	// Unset keeps today's default: the upstream preset, v1.7.19's table.
+	// Unset models the newest release: v1.8.2's defaults and table.
 	s, err := sim.New(sim.Config{})
 	require.NoError(t, err)
-	assert.Equal(t, "v1.7.19", s.Config().Limits.Release())
-	assert.Equal(t, 12.0, s.Config().Controller.UserClientQPS)
+	assert.Equal(t, "v1.8.2", s.Config().Limits.Release())
+	assert.Equal(t, 24.0, s.Config().Controller.UserClientQPS)
+	assert.Equal(t, sim.NodeDeletionRelease, s.Config().Controller.NodeDeletion)
 	// The release wins over the deprecated preset.
 	s, err = sim.New(sim.Config{Controller: sim.Controller{Preset: sim.PresetRaisedLimits, Release: controller.ReleaseV1_7_20}})
 	require.NoError(t, err)

@@ -6,24 +6,40 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/sim"
 )
 
 // Upstream: test/integration/scale/pod_scale_test.go — 1,000 pods
-// matching one policy must all run within 5.5 minutes.
+// matching one policy must all run within 5.5 minutes. At v1.7.19's
+// limits they do. At v1.8.2's (user client 24 QPS, burst 36) the
+// controller outruns EC2's own account throttling of
+// CreateNetworkInterface (bucket 50, 5 a second, as quoted in upstream
+// PR #675): calls use up the SDK's 3 attempts, jobs their 6, and in this
+// run one pod is dropped until the 30-minute resync. The model's
+// prediction, not upstream's test: the scale test has no assertion on
+// BranchAllocationFailed events.
 func TestUpstreamScaleTest(t *testing.T) {
-	for _, preset := range []sim.Preset{sim.PresetUpstream, sim.PresetRaisedLimits} {
-		t.Run(preset.String(), func(t *testing.T) {
-			s := cluster(t, sim.Config{Controller: sim.Controller{Preset: preset}}, "m5.4xlarge", 20)
+	for _, tc := range []struct {
+		release      controller.Release
+		running      int
+		failedEvents bool
+	}{
+		{controller.ReleaseV1_7_19, 1000, true},
+		{controller.ReleaseV1_8_2, 999, true},
+	} {
+		t.Run(tc.release.String(), func(t *testing.T) {
+			s := cluster(t, sim.Config{Controller: sim.Controller{Release: tc.release}}, "m5.4xlarge", 20)
 			require.NoError(t, s.Run())
 			start := s.Now()
 			createWeb(t, s, 0, 1000)
 			require.NoError(t, s.Run())
 			r := s.Report()
 			t.Logf("%s: last ready %.1fs after creation; p50 %.1fs p99 %.1fs; throttled %d; calls %v; events %v",
-				preset, r.LastReadySeconds-start.Seconds(), r.StartupLatencySeconds.P50, r.StartupLatencySeconds.P99, r.EC2.Throttled, r.EC2.Calls, r.Events)
-			t.Logf("breakdown %+v", r.StartupBreakdownSeconds)
-			require.Equal(t, 1000, r.Pods.Running)
+				tc.release, r.LastReadySeconds-start.Seconds(), r.StartupLatencySeconds.P50, r.StartupLatencySeconds.P99, r.EC2.Throttled, r.EC2.Calls, r.Events)
+			require.Equal(t, tc.running, r.Pods.Running)
+			assert.Equal(t, 1000-tc.running, r.Pods.Pending, "dropped, waiting for the resync")
+			assert.Equal(t, tc.failedEvents, r.Events["BranchAllocationFailed"] > 0)
 			assert.Less(t, r.LastReadySeconds-start.Seconds(), 330.0)
 		})
 	}

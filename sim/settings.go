@@ -264,13 +264,8 @@ var settingTable = [...]Setting{
 		v:   of(func(c *Config) *time.Duration { return &c.Controller.NodeDeleteDelay }, time.Minute)},
 	{Section: SectionController, Name: "nodeDeletion", Field: "Controller.NodeDeletion",
 		Doc: "what the NodeDelete job does a nodeDeleteDelay after a node is deleted: wipe deletes every branch on its trunk (master b8d4251, PR #574, in no release); release only drops the trunk from the cache, as every release through v1.8.2 does (pkg/provider/branch/provider.go DeleteNode), leaving the branches to the cluster ENI cleaner, which deletes an available interface on its second sighting, 30 min apart (pkg/aws/ec2/api/cleanup/eni_cleanup.go)",
-		v:   enum[controller.NodeDeletion]{func(c *Config) *controller.NodeDeletion { return &c.Controller.NodeDeletion }, []controller.NodeDeletion{controller.NodeDeletionWipe, controller.NodeDeletionRelease}}},
-	{Section: SectionController, Name: "orphansUnassociated", Field: "Controller.OrphansUnassociated",
-		Doc: "the unclaimed branches a restart queues for deletion are deleted without a DisassociateTrunkInterface first, as upstream's are (pkg/provider/branch/trunk/trunk.go InitTrunk queues them with no association ID); false keeps the extra call",
-		v:   toggle{at: func(c *Config) *bool { return &c.Controller.OrphansUnassociated }}},
-	{Section: SectionController, Name: "deleteBackoffAsUpstream", Field: "Controller.DeleteBackoffAsUpstream",
-		Doc: "a failed branch DeleteNetworkInterface takes as long as upstream's helper: back-offs of 100ms tripling jittered by up to 10%, and a last 8.1s sleep after the fifth failure, about 12.1s in all (pkg/aws/ec2/api/helper.go defaultBackOff); false keeps 4s with no jitter",
-		v:   toggle{at: func(c *Config) *bool { return &c.Controller.DeleteBackoffAsUpstream }}},
+		v: releaseEnum[controller.NodeDeletion]{enum[controller.NodeDeletion]{func(c *Config) *controller.NodeDeletion { return &c.Controller.NodeDeletion }, []controller.NodeDeletion{controller.NodeDeletionWipe, controller.NodeDeletionRelease}},
+			func(d ReleaseDefaults) controller.NodeDeletion { return d.NodeDeletion }}},
 	{Section: SectionController, Name: "restartSyncRace", Field: "Controller.RestartSyncRace",
 		Doc: "the restart race of releases before v1.8.2 (controllers/custom/custom_controller.go WaitForCacheSync; fixed by PRs #707/#709): each node's first rebuild after a restart sees no pods, so running pods' branches are queued for deletion; the empty datastore is an assumption (the worst case)",
 		v:   toggle{at: func(c *Config) *bool { return &c.Controller.RestartSyncRace }}},
@@ -318,14 +313,14 @@ var settingTable = [...]Setting{
 		v:    of(func(c *Config) *time.Duration { return &c.Kubelet.RetryPeriod }, 10*time.Second),
 		line: lineKubeletRetry, say: func(c *Config) string {
 			k := &c.Kubelet
-			return fmt.Sprintf("kubelet retries a failed sandbox every %v stretched by up to %.0f%% (kubelet backOffPeriod and jitter); sync on annotation: %v", k.RetryPeriod, k.RetryJitter*100, k.SyncOnAnnotation) + awsNodeLagSaid(k.AWSNodeLag)
+			return fmt.Sprintf("kubelet retries a failed sandbox every %v stretched by up to %.0f%% (kubelet backOffPeriod and jitter); sync on annotation: %v", k.RetryPeriod, k.RetryJitter*100, !k.BackOffOnly) + awsNodeLagSaid(k.AWSNodeLag)
 		}},
 	{Section: SectionKubelet, Name: "retryJitter", Field: "Kubelet.RetryJitter", Unit: "of the period",
 		Doc: "how far each back-off is stretched at most (pod_workers.go workerBackOffPeriodJitterFactor)",
 		v:   of(func(c *Config) *float64 { return &c.Kubelet.RetryJitter }, 0.5)},
-	{Section: SectionKubelet, Name: "syncOnAnnotation", Field: "Kubelet.SyncOnAnnotation", Assumption: true,
-		Doc: "the kubelet retries as soon as the pod is annotated instead of waiting out its back-off, as upstream does (kubernetes pkg/kubelet/config/config.go podsDifferSemantically, pod_workers.go UpdatePod); false is the simulator's own default, kept so recorded runs do not move",
-		v:   toggle{at: func(c *Config) *bool { return &c.Kubelet.SyncOnAnnotation }}},
+	{Section: SectionKubelet, Name: "syncOnAnnotation", Field: "Kubelet.BackOffOnly",
+		Doc: "the kubelet retries as soon as the pod is annotated instead of waiting out its back-off, as upstream does (kubernetes pkg/kubelet/config/config.go podsDifferSemantically, pod_workers.go UpdatePod); false waits out the 10-15s back-off, as the simulator did before",
+		v:   toggle{at: func(c *Config) *bool { return &c.Kubelet.BackOffOnly }, negated: true}},
 	{Section: SectionKubelet, Name: "awsNodeLag", Field: "Kubelet.AWSNodeLag", Assumption: true,
 		Doc: "how long after the controller's patch aws-node's pod cache holds the pod-eni annotation; a sandbox attempt before then fails (CNI pkg/ipamd/rpc_handler.go reads the cache)",
 		v:   of(func(c *Config) *time.Duration { return &c.Kubelet.AWSNodeLag }, 0)},
@@ -482,6 +477,23 @@ func (f toggle) set(c *Config, v any) error {
 	*f.at(c) = b != f.negated
 	return nil
 }
+
+// releaseEnum is an enum whose default is the release's.
+type releaseEnum[E interface {
+	~uint8
+	fmt.Stringer
+}] struct {
+	enum[E]
+	pick func(ReleaseDefaults) E
+}
+
+func (f releaseEnum[E]) fill(c *Config, d ReleaseDefaults) {
+	if v := f.at(c); *v == 0 {
+		*v = f.pick(d)
+	}
+}
+
+func (f releaseEnum[E]) def(d ReleaseDefaults) string { return f.pick(d).String() }
 
 // enum is a field of one of the simulator's enumerations, which start at
 // 1; values lists them all, the default first.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/cni"
+	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/sim"
 )
@@ -129,8 +130,11 @@ func TestNewTrunkCostsItsEC2Calls(t *testing.T) {
 	assert.Equal(t, 1, calls["CreateNetworkInterfacePermission"])
 	assert.Equal(t, 1, calls["AttachNetworkInterface"])
 	assert.Equal(t, 1, calls["ModifyNetworkInterfaceAttribute"])
-	// polls at 0 s, +1 s, +2 s: attached 2 s after the attach call.
-	assert.Equal(t, 3, calls["DescribeNetworkInterfaces"])
+	// polls at 0 s, +1 s, +2 s: attached 2 s after the attach call; and
+	// the cluster ENI cleaner's first run at start, which lists available
+	// interfaces by the CNI's tag and by the cluster's
+	// (pkg/aws/ec2/api/cleanup/eni_cleanup.go).
+	assert.Equal(t, 3+2, calls["DescribeNetworkInterfaces"])
 }
 
 // Upstream: pkg/provider/branch/provider.go IsInstanceSupported — a type
@@ -205,7 +209,7 @@ func TestVLANsAreLowestFreeFromOne(t *testing.T) {
 // cool-down) — a replacement pod on a full m5.large waits for the old
 // branch to cool down and be swept: one to two cool-down periods.
 func TestReplacementPodOnFullNodeWaitsForTheCoolDown(t *testing.T) {
-	s := cluster(t, sim.Config{Kubelet: sim.Kubelet{SyncOnAnnotation: true}}, "m5.large", 1)
+	s := cluster(t, sim.Config{Kubelet: sim.Kubelet{}}, "m5.large", 1)
 	createWeb(t, s, 0, 9)
 	require.NoError(t, s.Run())
 	require.Equal(t, 9, s.Report().Pods.Running)
@@ -320,11 +324,12 @@ func TestDeleteThatKeepsFailingIsForgottenAndLeaks(t *testing.T) {
 	assert.Contains(t, err.Error(), "leaked")
 }
 
-// Upstream: pkg/provider/branch/provider.go DeleteNode
+// Upstream, master only (b8d4251, PR #574, in no release):
+// pkg/provider/branch/provider.go DeleteNode
 // (NodeDeleteRequeueRequestDelay = 1 min) — a deleted node's branches are
 // all deleted a minute later, cool-down or not.
 func TestNodeDeletionWipesBranchesAfterOneMinute(t *testing.T) {
-	s := cluster(t, sim.Config{Controller: sim.Controller{CoolDown: 10 * time.Minute}}, "m5.large", 1)
+	s := cluster(t, sim.Config{Controller: sim.Controller{Release: controller.ReleaseMaster, CoolDown: 10 * time.Minute}}, "m5.large", 1)
 	createWeb(t, s, 0, 5)
 	require.NoError(t, s.Run())
 	at := s.Now()
@@ -360,10 +365,11 @@ func TestRestartRebuildsFromAnnotations(t *testing.T) {
 }
 
 // The last pod of a burst of N on ample nodes can be ready no earlier than
-// the user client's token bucket allows: (2N - B) / Q.
+// the user client's token bucket allows: (2N - B) / Q, at v1.7.19's 12 QPS
+// and burst 18.
 func TestBurstIsBoundByTheUserClientBucket(t *testing.T) {
 	cfg := sim.Config{EC2: sim.EC2{Latency: time.Nanosecond, NoAccountThrottling: true},
-		Kubelet: sim.Kubelet{SyncOnAnnotation: true}}
+		Controller: sim.Controller{Release: controller.ReleaseV1_7_19}}
 	s := cluster(t, cfg, "m5.24xlarge", 10)
 	require.NoError(t, s.Run())
 	start := s.Now() + 10*time.Second // the trunk inits' tokens refill
@@ -382,7 +388,7 @@ func TestBurstIsBoundByTheUserClientBucket(t *testing.T) {
 
 func TestSameSeedSameTraceAndReport(t *testing.T) {
 	run := func(seed uint64) (sim.Report, []byte) {
-		s := cluster(t, sim.Config{Seed: seed}, "m5.large", 3)
+		s := cluster(t, sim.Config{Seed: seed, Kubelet: sim.Kubelet{BackOffOnly: true}}, "m5.large", 3)
 		var buf bytes.Buffer
 		s.SetTrace(&buf)
 		createWeb(t, s, 0, 30)
@@ -489,7 +495,8 @@ func TestRollingUpdateKeepsItsBounds(t *testing.T) {
 // Upstream: pkg/provider/branch/trunk/trunk.go InitTrunk and
 // pkg/aws/ec2/instance.go LoadDetails — re-initialising an existing trunk
 // after a restart costs DescribeInstances twice, DescribeSubnets and two
-// DescribeNetworkInterfaces (attachment, then the branches by tag).
+// DescribeNetworkInterfaces (attachment, then the branches by tag); the
+// restarted cluster ENI cleaner lists available interfaces twice more.
 func TestReInitOfAnExistingTrunkCostsFiveCalls(t *testing.T) {
 	s := cluster(t, sim.Config{}, "m5.large", 1)
 	require.NoError(t, s.Run())
@@ -503,7 +510,7 @@ func TestReInitOfAnExistingTrunkCostsFiveCalls(t *testing.T) {
 			diff[k] = d
 		}
 	}
-	assert.Equal(t, map[string]int{"DescribeInstances": 2, "DescribeSubnets": 1, "DescribeNetworkInterfaces": 2}, diff)
+	assert.Equal(t, map[string]int{"DescribeInstances": 2, "DescribeSubnets": 1, "DescribeNetworkInterfaces": 2 + 2}, diff)
 	assert.Equal(t, 1, s.Report().Trunks.Created, "no second trunk")
 }
 

@@ -173,7 +173,7 @@ func TestFaultControllerRestartMidWorkLosesNothing(t *testing.T) {
 	h := start(t, []int{2}, policy("web", "web", sg2))
 	advance(t, h, 5*time.Second)
 	createPods(t, h, "web", 16)
-	advance(t, h, 500*time.Millisecond) // a few annotated, most in flight
+	advance(t, h, 200*time.Millisecond) // a few annotated, most in flight
 	annotated := 0
 	for _, p := range h.View().Pods {
 		if p.ENI.IsValid() {

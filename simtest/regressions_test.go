@@ -24,7 +24,7 @@ func TestFailedDeleteKeepsTheRestOfItsSweepBatch(t *testing.T) {
 	// The case as the harness printed it, shrunk: two creations fail after
 	// their ENI exists, and the sweep's first delete fails every attempt.
 	requireReplayClean(t, `
-until: 39.2s
+until: 1m30s
 ec2:
   faults:
     - {api: AssociateTrunkInterface, code: InternalError, probability: 1, from: 2µs, until: 14.000002s}

@@ -70,7 +70,7 @@ func TestLimitsJSONAllTypes(t *testing.T) {
 		TrunkIneligibleReason string `json:"trunkIneligibleReason"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(stdout), &rows))
-	require.Len(t, rows, 1164)
+	require.Len(t, rows, 1423)
 	reasons := map[string]int{}
 	for _, r := range rows {
 		assert.Equal(t, r.TrunkingCompatible, r.TrunkIneligibleReason == "", r.InstanceType)
@@ -79,7 +79,7 @@ func TestLimitsJSONAllTypes(t *testing.T) {
 			reasons[r.TrunkIneligibleReason]++
 		}
 	}
-	assert.Equal(t, map[string]int{"burstable": 29, "xen": 72, "not-compatible": 3}, reasons)
+	assert.Equal(t, map[string]int{"burstable": 29, "xen": 72, "not-compatible": 2}, reasons)
 }
 
 func TestLimitsTableExplains(t *testing.T) {
@@ -104,9 +104,9 @@ func TestLimitsTableExplains(t *testing.T) {
 func TestLimitsTableAllTypesSummarises(t *testing.T) {
 	code, stdout, stderr := runLimitsForTest(t)
 	require.Equal(t, 0, code, stderr)
-	assert.Contains(t, stdout, "1060 of 1164 instance types can hold a trunk ENI.\n")
+	assert.Contains(t, stdout, "1320 of 1423 instance types can hold a trunk ENI.\n")
 	assert.Contains(t, stdout, "m4.large cannot hold a trunk ENI: it runs on the Xen hypervisor, and trunk ENIs need the Nitro system.\n")
-	assert.Contains(t, stdout, "i4i.large cannot hold a trunk ENI: the instance type is not listed as trunking compatible.\n")
+	assert.Contains(t, stdout, "u-6tb1.56xlarge cannot hold a trunk ENI: the instance type is not listed as trunking compatible.\n")
 	assert.NotContains(t, stdout, "with a trunk: ", "per-type capacity lines only for named types")
 }
 
@@ -190,12 +190,12 @@ func TestLimitsControllerVersion(t *testing.T) {
 			assert.Contains(t, stdout, "Instance table of resource-controller release "+tt.release)
 		})
 	}
-	// The default is the v1.7.19 table, and JSON rows say so.
+	// The default is the newest release's table, and JSON rows say so.
 	code, stdout, _ := runLimitsForTest(t, "-o", "json", "m5.large")
 	require.Equal(t, 0, code)
 	var rows []map[string]any
 	require.NoError(t, json.Unmarshal([]byte(stdout), &rows))
-	assert.Equal(t, "v1.7.19", rows[0]["controllerRelease"])
+	assert.Equal(t, "v1.8.2", rows[0]["controllerRelease"])
 
 	// A type only a newer release knows is unknown to an older table.
 	code, _, stderr := runLimitsForTest(t, "--controller-version", "v1.8.1", "r9g.large")
