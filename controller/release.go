@@ -125,10 +125,13 @@ func (p Preset) Release() Release {
 }
 
 // Modelled returns the release c's defaults come from: Release when set,
-// else the preset's.
+// else the preset's, else DefaultRelease.
 func (c *Config) Modelled() Release {
-	if c.Release != 0 {
+	switch {
+	case c.Release != 0:
 		return c.Release
+	case c.Preset != 0:
+		return c.Preset.Release()
 	}
-	return c.Preset.Release()
+	return DefaultRelease
 }

@@ -254,7 +254,7 @@ type Config struct {
 // bounds, the host-network pods and the faults.
 func (c Config) withDefaults() (Config, error) {
 	// A configuration that chooses neither a release nor a preset models
-	// controller.DefaultRelease (none today: the upstream preset).
+	// controller.DefaultRelease, the newest.
 	if c.Controller.Release == 0 && c.Controller.Preset == 0 {
 		c.Controller.Release = controller.DefaultRelease
 	}
@@ -265,14 +265,16 @@ func (c Config) withDefaults() (Config, error) {
 		settingTable[i].v.fill(&c, modelled.Defaults())
 	}
 	if c.Limits == nil {
-		c.Limits = limits.Default()
+		// The deprecated presets both ran on v1.7.19's table.
+		table := controller.ReleaseV1_7_19
 		if c.Controller.Release.IsValid() {
-			tbl, err := limits.ForRelease(c.Controller.Release.String())
-			if err != nil {
-				return c, &ConfigError{"Controller.Release", c.Controller.Release, err.Error()}
-			}
-			c.Limits = tbl
+			table = c.Controller.Release
 		}
+		tbl, err := limits.ForRelease(table.String())
+		if err != nil {
+			return c, &ConfigError{"Controller.Release", c.Controller.Release, err.Error()}
+		}
+		c.Limits = tbl
 	}
 	if c.MaxEvents == 0 {
 		c.MaxEvents = 50_000_000

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trunksim/trunksim/controller"
+	"github.com/trunksim/trunksim/fakeec2"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/scenario"
 	"github.com/trunksim/trunksim/sim"
@@ -25,7 +27,8 @@ Explains one pod, or every pod still pending: its timeline from the trace
 latency as parts that add up to it, why it waited or is still waiting in
 the words of the real system, and remedies ranked by how much each would
 have saved. Every remedy is measured, by running the scenario again with
-that one change: the controller release with raised EC2 limits, the
+that one change: the newest controller release (when it models another),
+EC2's account rate limit doubled, the
 shortest cool-down, more nodes, a larger instance type, a rollout that
 replaces before it adds. The file - is standard input.
 
@@ -397,9 +400,20 @@ type candidate struct {
 // candidates lists the changes worth measuring for this scenario.
 func candidates(sc *scenario.Scenario) []candidate {
 	var out []candidate
-	if sc.Controller.Preset != sim.PresetRaisedLimits {
-		out = append(out, candidate{"the controller with raised EC2 limits (user client 24 QPS / burst 36, 20 node workers; upstream PR #675)",
-			[]sweep.Setting{{Key: "controller.preset", Value: "raised-limits"}}})
+	if newest := controller.DefaultRelease; sc.Controller.Modelled() != newest {
+		out = append(out, candidate{fmt.Sprintf("the newest controller release, %v (user client 24 QPS / burst 36, 20 node workers; upstream PR #675)", newest),
+			[]sweep.Setting{{Key: "controller.version", Value: newest.String()}}})
+	}
+	if e := sc.EC2; !e.NoAccountThrottling {
+		bucket, refill := e.MutatingBucket, e.MutatingRefill
+		if bucket == 0 {
+			bucket = fakeec2.DefaultMutatingBucket
+		}
+		if refill == 0 {
+			refill = fakeec2.DefaultMutatingRefill
+		}
+		out = append(out, candidate{fmt.Sprintf("EC2's account rate limit for mutating calls doubled (bucket %d, %v a second; AWS raises it on a Support request)", 2*bucket, 2*refill),
+			[]sweep.Setting{{Key: "ec2.mutatingBucket", Value: strconv.Itoa(2 * bucket)}, {Key: "ec2.mutatingRefill", Value: strconv.FormatFloat(2*refill, 'f', -1, 64)}}})
 	}
 	if c := sc.Controller.CoolDown; c == 0 || c > 30*time.Second {
 		out = append(out, candidate{"the shortest branch ENI cool-down, 30s (configmap amazon-vpc-cni branch-eni-cooldown)",

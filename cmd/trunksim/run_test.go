@@ -188,7 +188,7 @@ func TestVersion(t *testing.T) {
 	for _, args := range [][]string{{"version"}, {"--version"}} {
 		code, stdout, stderr := runCLI(args...)
 		require.Equal(t, exitOK, code, stderr)
-		assert.Regexp(t, `^trunksim \S+( commit [0-9a-f]+( with local changes)?)? go\S+ \w+/\w+\n$`, stdout, args)
+		assert.Regexp(t, `^trunksim \S+( commit [0-9a-f]+( with local changes)?)? go\S+ \w+/\w+\nmodels amazon-vpc-resource-controller-k8s v1\.8\.2 by default .*master.*\n$`, stdout, args)
 	}
 	code, _, _ := runCLI("version", "extra")
 	assert.Equal(t, exitUsage, code)

@@ -5,12 +5,18 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+	"strings"
+
+	"github.com/trunksim/trunksim/controller"
+	"github.com/trunksim/trunksim/limits"
 )
 
 const versionUsage = `usage: trunksim version
 
 Prints trunksim's module version (or "(devel)" when built from a checkout),
-the commit it was built from when known, and the Go release and platform.
+the commit it was built from when known, the Go release and platform, and
+the resource-controller release it models by default with the ones it
+can model.
 'trunksim --version' does the same.
 
 Flags:
@@ -27,6 +33,8 @@ func runVersion(args []string, stdout, stderr io.Writer) int {
 		return usageError(stderr, "trunksim version", "unexpected argument %q", rest[0])
 	}
 	fmt.Fprintln(stdout, versionLine(debug.ReadBuildInfo()))
+	fmt.Fprintf(stdout, "models amazon-vpc-resource-controller-k8s %v by default (controller.version: %s), instance tables of those releases, and the VPC CNI's eni-max-pods from %s\n",
+		controller.DefaultRelease, strings.Join(limits.Releases(), ", "), limits.CNIMaxPodsSource())
 	return exitOK
 }
 
