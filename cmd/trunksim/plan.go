@@ -10,11 +10,12 @@ import (
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/cni"
+	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/sim"
 )
 
-const planUsage = `usage: trunksim plan [--sg-pods N] [--pods N] [--types TYPE,...] [--preset NAME] [-o table|json]
+const planUsage = `usage: trunksim plan [--sg-pods N] [--pods N] [--types TYPE,...] [--controller-version V] [-o table|json]
 
 For each instance type, how many nodes run N pods with security groups of
 their own (one branch ENI each) and M ordinary pods (one secondary IP each),
@@ -27,7 +28,7 @@ limits. Types that cannot hold a trunk are listed with the reason.
 Examples:
   trunksim plan --sg-pods 500
   trunksim plan --sg-pods 300 --pods 900 --types m5.large,m5.xlarge,c5.2xlarge -o json
-  trunksim plan --sg-pods 1000 --preset raised-limits
+  trunksim plan --sg-pods 1000 --controller-version v1.7.19
 
 Flags:
 `
@@ -44,7 +45,10 @@ const planSeed = 1
 type planReport struct {
 	SecurityGroupPods int       `json:"sgPods"`
 	Pods              int       `json:"pods"`
+	// Preset is the deprecated --preset, "" unless given;
+	// ControllerRelease the release whose defaults the rollout used.
 	Preset            string    `json:"preset"`
+	ControllerRelease string    `json:"controllerRelease"`
 	Types             []planRow `json:"types"`
 }
 
@@ -94,8 +98,9 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 	sgPods := fs.Int("sg-pods", 100, "`N` pods with security groups of their own")
 	pods := fs.Int("pods", 0, "`N` ordinary pods besides them")
 	types := fs.String("types", defaultPlanTypes, "comma-separated instance `types` to compare")
-	preset := newChoice(sim.PresetUpstream.String(), sim.PresetUpstream.String(), sim.PresetRaisedLimits.String())
-	fs.Var(preset, "preset", "controller `preset` for the rollout: upstream or raised-limits")
+	release := fs.String("controller-version", controller.DefaultRelease.String(), "resource-controller `release` whose defaults and instance table to plan with")
+	preset := newChoice("", sim.PresetUpstream.String(), sim.PresetRaisedLimits.String())
+	fs.Var(preset, "preset", "deprecated: controller `preset` upstream (v1.7.19) or raised-limits (v1.8.0's defaults, v1.7.19's table); overrides --controller-version")
 	format := newChoice("table", "table", "json")
 	fs.Var(format, "o", "output `format`: table or json")
 	rest, status := parseCommand(fs, planUsage, args, stdout, stderr)
@@ -112,13 +117,18 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 	case *sgPods+*pods > 1_000_000:
 		return usageError(stderr, name, "at most 1000000 pods")
 	}
-	p, err := sim.ParsePreset(preset.value)
+	ctl, err := planController(*release, preset.value)
 	if err != nil {
 		return usageError(stderr, name, "%v", err)
 	}
-
-	report := planReport{SecurityGroupPods: *sgPods, Pods: *pods, Preset: p.String()}
-	tbl := limits.Default()
+	report := planReport{SecurityGroupPods: *sgPods, Pods: *pods, Preset: preset.value, ControllerRelease: ctl.Modelled().String()}
+	tbl, err := limits.ForRelease(ctl.Modelled().String())
+	if ctl.Preset != 0 {
+		tbl, err = limits.ForRelease(controller.ReleaseV1_7_19.String()) // the presets' table
+	}
+	if err != nil {
+		return usageError(stderr, name, "%v", err)
+	}
 	failed := false
 	for _, typeName := range strings.Split(*types, ",") {
 		typeName = strings.TrimSpace(typeName)
@@ -133,7 +143,7 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 			failed = true
 			continue
 		}
-		report.Types = append(report.Types, planType(it, *sgPods, *pods, p))
+		report.Types = append(report.Types, planType(it, *sgPods, *pods, ctl))
 	}
 	if failed {
 		return exitFailure
@@ -152,7 +162,7 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 
 // planType sizes a node group of type it for the pods and simulates the
 // rollout on it.
-func planType(it limits.InstanceType, sgPods, pods int, preset sim.Preset) planRow {
+func planType(it limits.InstanceType, sgPods, pods int, ctl sim.Controller) planRow {
 	// Without security-group pods there is no reason to turn the feature
 	// on, so the plan is for a cluster without trunks.
 	withTrunk := sgPods > 0
@@ -171,7 +181,7 @@ func planType(it limits.InstanceType, sgPods, pods int, preset sim.Preset) planR
 		return row
 	}
 	row.Nodes, row.Binding = nodesNeeded(c, sgPods, pods)
-	row.Rollout = simulateRollout(it.Name, row.Nodes, sgPods, pods, preset)
+	row.Rollout = simulateRollout(it.Name, row.Nodes, sgPods, pods, ctl)
 	return row
 }
 
@@ -210,13 +220,13 @@ var planGroup = branch.MustParseSecurityGroupID("sg-0123456789abcdef0")
 // simulateRollout runs nodes nodes of type typ until their trunks are
 // ready, then creates the pods at once and runs until all are placed and
 // ready, or nothing more happens.
-func simulateRollout(typ string, nodes, sgPods, pods int, preset sim.Preset) *planRollout {
+func simulateRollout(typ string, nodes, sgPods, pods int, ctl sim.Controller) *planRollout {
 	out := &planRollout{}
 	fail := func(err error) *planRollout {
 		out.Error = err.Error()
 		return out
 	}
-	s, err := sim.New(sim.Config{Seed: planSeed, Controller: sim.Controller{Preset: preset},
+	s, err := sim.New(sim.Config{Seed: planSeed, Controller: ctl,
 		CNI: cni.Config{DisablePodENI: sgPods == 0}})
 	if err != nil {
 		return fail(err)
@@ -264,8 +274,12 @@ func simulateRollout(typ string, nodes, sgPods, pods int, preset sim.Preset) *pl
 }
 
 func writePlanTable(w io.Writer, r planReport) error {
-	fmt.Fprintf(w, "Nodes for %s with security groups of their own and %s (controller preset %s).\n\n",
-		plural(r.SecurityGroupPods, "pod"), plural(r.Pods, "other pod"), r.Preset)
+	model := "controller release " + r.ControllerRelease
+	if r.Preset != "" {
+		model = "controller preset " + r.Preset
+	}
+	fmt.Fprintf(w, "Nodes for %s with security groups of their own and %s (%s).\n\n",
+		plural(r.SecurityGroupPods, "pod"), plural(r.Pods, "other pod"), model)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "\tper node\t\t\t\t\trollout")
 	fmt.Fprintln(tw, "TYPE\tBRANCH PODS\tIP PODS\tMAX PODS\tNODES\tBINDS\tLAST READY\tSTART-UP P50\tP99\tPENDING")
@@ -305,4 +319,18 @@ created at once: LAST READY is when the last pod's network was ready, START-UP
 the security-group pods' latency, PENDING the pods that never ran.
 `)
 	return err
+}
+
+// planController is the controller the rollouts model: the release, or
+// the deprecated preset when one is given.
+func planController(release, preset string) (sim.Controller, error) {
+	if preset != "" {
+		p, err := sim.ParsePreset(preset)
+		return sim.Controller{Preset: p}, err
+	}
+	r, err := controller.ParseRelease(release)
+	if err != nil {
+		return sim.Controller{}, fmt.Errorf("--controller-version: %w", err)
+	}
+	return sim.Controller{Release: r}, nil
 }
