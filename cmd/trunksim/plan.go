@@ -43,8 +43,8 @@ const planSeed = 1
 
 // planReport is the JSON form of `trunksim plan`.
 type planReport struct {
-	SecurityGroupPods int       `json:"sgPods"`
-	Pods              int       `json:"pods"`
+	SecurityGroupPods int `json:"sgPods"`
+	Pods              int `json:"pods"`
 	// Preset is the deprecated --preset, "" unless given;
 	// ControllerRelease the release whose defaults the rollout used.
 	Preset            string    `json:"preset"`
