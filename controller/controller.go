@@ -372,7 +372,12 @@ func (c *Controller) callAwaited(now time.Duration, t Timer) bool {
 	return jb.kind != 0 && jb.calling && jb.awaits == t && now >= jb.callAt+jb.ans.Latency
 }
 
-// emit appends an effect.
+// emit appends an effect. Every effect is appended here, kept out of
+// line: inlined, each of the many call sites would carry its own copy of
+// the append and its growth path, and the code the simulator runs per
+// pod would outgrow the processor's instruction cache.
+//
+//go:noinline
 func (c *Controller) emit(e Effect) { c.out = append(c.out, e) }
 
 // wake asks to be woken d from now. A job awaits one wake-up or answer
@@ -381,30 +386,32 @@ func (c *Controller) wake(d time.Duration, t Timer) {
 	if t.kind() <= tRetryCall {
 		c.jobs[t.index()].awaits = t
 	}
-	c.out = append(c.out, Effect{Kind: Wake, At: c.now + d, Timer: t})
+	c.emit(Effect{Kind: Wake, At: c.now + d, Timer: t})
 }
 
 func (c *Controller) wakeIdle(d time.Duration, t Timer) {
-	c.out = append(c.out, Effect{Kind: WakeIdle, At: c.now + d, Timer: t})
+	c.emit(Effect{Kind: WakeIdle, At: c.now + d, Timer: t})
 }
 
-func (c *Controller) nodeChanged(n NodeID) { c.out = append(c.out, Effect{Kind: NodeChanged, Node: n}) }
+func (c *Controller) nodeChanged(n NodeID) { c.emit(Effect{Kind: NodeChanged, Node: n}) }
 
 func (c *Controller) branchesChanged(n NodeID) {
-	c.out = append(c.out, Effect{Kind: BranchesChanged, Node: n})
+	c.emit(Effect{Kind: BranchesChanged, Node: n})
 }
 
 func (c *Controller) podEvent(p PodID, ev Event) {
-	c.out = append(c.out, Effect{Kind: Emit, Pod: p, Event: c.event(ev)})
+	c.emit(Effect{Kind: Emit, Pod: p, Event: c.event(ev)})
 }
 
 func (c *Controller) nodeEvent(n NodeID, ev Event) {
-	c.out = append(c.out, Effect{Kind: Emit, Node: n, Event: c.event(ev)})
+	c.emit(Effect{Kind: Emit, Node: n, Event: c.event(ev)})
 }
 
 // event keeps ev for the effects of this step. When the buffer is full a
 // new one is made rather than grown, so that the events already pointed
-// to stay where they are.
+// to stay where they are. It is kept out of line, as emit is.
+//
+//go:noinline
 func (c *Controller) event(ev Event) *Event {
 	if len(c.events) == cap(c.events) {
 		c.events = make([]Event, 0, max(8, 2*cap(c.events)))
