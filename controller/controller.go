@@ -22,6 +22,17 @@ type Lister interface {
 	SecurityGroups(pod PodID) (groups branch.GroupSet, names string, matched bool)
 }
 
+// NodePods is what a Lister may do besides: list the pods bound to a
+// node, as upstream's rebuild of a trunk lists them from its informer's
+// cache. A caller that keeps that list anyway spares the controller
+// keeping one of its own; without it, the controller finds a node's pods
+// by a pass over every pod it knows, at each rebuild.
+type NodePods interface {
+	// AppendPodsOn appends the pods bound to the node, in any order. It
+	// may include pods that do not request pod-eni, and pods that ended.
+	AppendPodsOn(n NodeID, dst []PodID) []PodID
+}
+
 // Options are what a Controller takes from its surroundings besides its
 // settings.
 type Options struct {
@@ -41,15 +52,15 @@ type Controller struct {
 	maxAttempts int
 	rng         *rand.Rand
 	lister      Lister
+	podsOn      NodePods // the lister's, when it can list a node's pods
 
 	now    time.Duration
 	out    []Effect
 	events []Event // the events of this step's effects
 
 	nodes                []node
-	podAt                []int32  // by PodID: 1 + the index of its record, 0 for a pod never bound
-	records              [][]pod  // the pod records, in blocks of podBlockSize
-	ended                []uint64 // by PodID, a bit for each pod that ended: pruning a node's pods reads these, not the records
+	podAt                []int32 // by PodID: 1 + the index of its record, 0 for a pod never bound
+	records              [][]pod // the pod records, in blocks of podBlockSize
 	jobs                 []*job
 	freeJobs             []int32
 	branchPool, nodePool pool
@@ -72,7 +83,6 @@ type node struct {
 	trunk      *trunk.Trunk // nil until Init succeeds
 	trunkID    branch.ENIID // what DescribeInstances shows once attached
 	sweepAt    time.Duration
-	live       int // bound pods not ended
 	known      bool
 	gone       bool
 	advertised bool // vpc.amazonaws.com/pod-eni advertised
@@ -82,7 +92,6 @@ type node struct {
 	initing    bool
 	wantsTrunk bool
 	eligible   bool
-	bound      []PodID
 	joined     time.Duration
 	os         limits.OS
 	typ        limits.InstanceType
@@ -113,9 +122,6 @@ type pod struct {
 
 // podBlockSize is how many pod records a block holds.
 const podBlockSize = 256
-
-// hasEnded reports whether the pod ended.
-func (c *Controller) hasEnded(pi PodID) bool { return c.ended[pi/64]&(1<<(pi%64)) != 0 }
 
 // pod returns the record of a pod known to the controller.
 func (c *Controller) pod(pi PodID) *pod {
@@ -183,6 +189,7 @@ func New(cfg Config, opts Options) (*Controller, error) {
 		return nil, &InputError{Input: Configured, Why: "Options.Lister is required"}
 	}
 	c := &Controller{cfg: cfg, maxAttempts: opts.MaxAttempts, rng: opts.Rand, lister: opts.Lister}
+	c.podsOn, _ = opts.Lister.(NodePods)
 	if c.maxAttempts <= 0 {
 		c.maxAttempts = fakeec2.DefaultMaxAttempts
 	}
@@ -450,9 +457,6 @@ func (c *Controller) podBound(pi PodID, ni NodeID, uid string) {
 	if int(pi) >= len(c.podAt) {
 		c.podAt = append(c.podAt, make([]int32, int(pi)+1-len(c.podAt))...)
 	}
-	if w := int(pi)/64 + 1; w > len(c.ended) {
-		c.ended = append(c.ended, make([]uint64, w-len(c.ended))...)
-	}
 	// Records are carved from blocks, found by an index rather than a
 	// pointer each, so that the collector has no pointer per pod to
 	// follow.
@@ -463,12 +467,6 @@ func (c *Controller) podBound(pi PodID, ni NodeID, uid string) {
 	}
 	c.records[b-1] = append(c.records[b-1], pod{uid: uid, node: ni, job: noJob})
 	c.podAt[pi] = int32((b-1)*podBlockSize + len(c.records[b-1]))
-	n := &c.nodes[ni]
-	n.live++
-	if len(n.bound) > 2*n.live+16 {
-		n.bound = slices.DeleteFunc(n.bound, c.hasEnded)
-	}
-	n.bound = append(n.bound, pi)
 	c.enqueueCreate(pi, 0)
 }
 
@@ -480,9 +478,7 @@ func (c *Controller) podEnded(pi PodID) {
 		return
 	}
 	p.ended = true
-	c.ended[pi/64] |= 1 << (pi % 64)
 	n := &c.nodes[p.node]
-	n.live--
 	if n.trunk == nil {
 		return
 	}
