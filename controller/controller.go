@@ -22,6 +22,17 @@ type Lister interface {
 	SecurityGroups(pod PodID) (groups branch.GroupSet, names string, matched bool)
 }
 
+// NodePods is what a Lister may do besides: list the pods bound to a
+// node, as upstream's rebuild of a trunk lists them from its informer's
+// cache. A caller that keeps that list anyway spares the controller
+// keeping one of its own; without it, the controller finds a node's pods
+// by a pass over every pod it knows, at each rebuild.
+type NodePods interface {
+	// AppendPodsOn appends the pods bound to the node, in any order. It
+	// may include pods that do not request pod-eni, and pods that ended.
+	AppendPodsOn(n NodeID, dst []PodID) []PodID
+}
+
 // Options are what a Controller takes from its surroundings besides its
 // settings.
 type Options struct {
@@ -41,15 +52,15 @@ type Controller struct {
 	maxAttempts int
 	rng         *rand.Rand
 	lister      Lister
+	podsOn      NodePods // the lister's, when it can list a node's pods
 
 	now    time.Duration
 	out    []Effect
 	events []Event // the events of this step's effects
 
 	nodes                []node
-	podAt                []int32  // by PodID: 1 + the index of its record, 0 for a pod never bound
-	records              [][]pod  // the pod records, in blocks of podBlockSize
-	ended                []uint64 // by PodID, a bit for each pod that ended: pruning a node's pods reads these, not the records
+	podAt                []int32 // by PodID: 1 + the index of its record, 0 for a pod never bound
+	records              [][]pod // the pod records, in blocks of podBlockSize
 	jobs                 []*job
 	freeJobs             []int32
 	branchPool, nodePool pool
@@ -74,7 +85,6 @@ type node struct {
 	trunk      *trunk.Trunk // nil until Init succeeds
 	trunkID    branch.ENIID // what DescribeInstances shows once attached
 	sweepAt    time.Duration
-	live       int // bound pods not ended
 	known      bool
 	gone       bool
 	advertised bool // vpc.amazonaws.com/pod-eni advertised
@@ -85,7 +95,6 @@ type node struct {
 	unsynced   bool // its rebuild after a restart sees no pods (RestartSyncRace)
 	wantsTrunk bool
 	eligible   bool
-	bound      []PodID
 	joined     time.Duration
 	os         limits.OS
 	typ        limits.InstanceType
@@ -116,9 +125,6 @@ type pod struct {
 
 // podBlockSize is how many pod records a block holds.
 const podBlockSize = 256
-
-// hasEnded reports whether the pod ended.
-func (c *Controller) hasEnded(pi PodID) bool { return c.ended[pi/64]&(1<<(pi%64)) != 0 }
 
 // pod returns the record of a pod known to the controller.
 func (c *Controller) pod(pi PodID) *pod {
@@ -189,6 +195,7 @@ func New(cfg Config, opts Options) (*Controller, error) {
 		return nil, &InputError{Input: Configured, Why: "Options.Lister is required"}
 	}
 	c := &Controller{cfg: cfg, maxAttempts: opts.MaxAttempts, rng: opts.Rand, lister: opts.Lister}
+	c.podsOn, _ = opts.Lister.(NodePods)
 	if c.maxAttempts <= 0 {
 		c.maxAttempts = fakeec2.DefaultMaxAttempts
 	}
@@ -381,7 +388,12 @@ func (c *Controller) callAwaited(now time.Duration, t Timer) bool {
 	return jb.kind != 0 && jb.calling && jb.awaits == t && now >= jb.callAt+jb.ans.Latency
 }
 
-// emit appends an effect.
+// emit appends an effect. Every effect is appended here, kept out of
+// line: inlined, each of the many call sites would carry its own copy of
+// the append and its growth path, and the code the simulator runs per
+// pod would outgrow the processor's instruction cache.
+//
+//go:noinline
 func (c *Controller) emit(e Effect) { c.out = append(c.out, e) }
 
 // wake asks to be woken d from now. A job awaits one wake-up or answer
@@ -390,30 +402,32 @@ func (c *Controller) wake(d time.Duration, t Timer) {
 	if t.kind() <= tRetryCall {
 		c.jobs[t.index()].awaits = t
 	}
-	c.out = append(c.out, Effect{Kind: Wake, At: c.now + d, Timer: t})
+	c.emit(Effect{Kind: Wake, At: c.now + d, Timer: t})
 }
 
 func (c *Controller) wakeIdle(d time.Duration, t Timer) {
-	c.out = append(c.out, Effect{Kind: WakeIdle, At: c.now + d, Timer: t})
+	c.emit(Effect{Kind: WakeIdle, At: c.now + d, Timer: t})
 }
 
-func (c *Controller) nodeChanged(n NodeID) { c.out = append(c.out, Effect{Kind: NodeChanged, Node: n}) }
+func (c *Controller) nodeChanged(n NodeID) { c.emit(Effect{Kind: NodeChanged, Node: n}) }
 
 func (c *Controller) branchesChanged(n NodeID) {
-	c.out = append(c.out, Effect{Kind: BranchesChanged, Node: n})
+	c.emit(Effect{Kind: BranchesChanged, Node: n})
 }
 
 func (c *Controller) podEvent(p PodID, ev Event) {
-	c.out = append(c.out, Effect{Kind: Emit, Pod: p, Event: c.event(ev)})
+	c.emit(Effect{Kind: Emit, Pod: p, Event: c.event(ev)})
 }
 
 func (c *Controller) nodeEvent(n NodeID, ev Event) {
-	c.out = append(c.out, Effect{Kind: Emit, Node: n, Event: c.event(ev)})
+	c.emit(Effect{Kind: Emit, Node: n, Event: c.event(ev)})
 }
 
 // event keeps ev for the effects of this step. When the buffer is full a
 // new one is made rather than grown, so that the events already pointed
-// to stay where they are.
+// to stay where they are. It is kept out of line, as emit is.
+//
+//go:noinline
 func (c *Controller) event(ev Event) *Event {
 	if len(c.events) == cap(c.events) {
 		c.events = make([]Event, 0, max(8, 2*cap(c.events)))
@@ -455,9 +469,6 @@ func (c *Controller) podBound(pi PodID, ni NodeID, uid string) {
 	if int(pi) >= len(c.podAt) {
 		c.podAt = append(c.podAt, make([]int32, int(pi)+1-len(c.podAt))...)
 	}
-	if w := int(pi)/64 + 1; w > len(c.ended) {
-		c.ended = append(c.ended, make([]uint64, w-len(c.ended))...)
-	}
 	// Records are carved from blocks, found by an index rather than a
 	// pointer each, so that the collector has no pointer per pod to
 	// follow.
@@ -468,12 +479,6 @@ func (c *Controller) podBound(pi PodID, ni NodeID, uid string) {
 	}
 	c.records[b-1] = append(c.records[b-1], pod{uid: uid, node: ni, job: noJob})
 	c.podAt[pi] = int32((b-1)*podBlockSize + len(c.records[b-1]))
-	n := &c.nodes[ni]
-	n.live++
-	if len(n.bound) > 2*n.live+16 {
-		n.bound = slices.DeleteFunc(n.bound, c.hasEnded)
-	}
-	n.bound = append(n.bound, pi)
 	c.enqueueCreate(pi, 0)
 }
 
@@ -485,9 +490,7 @@ func (c *Controller) podEnded(pi PodID) {
 		return
 	}
 	p.ended = true
-	c.ended[pi/64] |= 1 << (pi % 64)
 	n := &c.nodes[p.node]
-	n.live--
 	if n.trunk == nil {
 		return
 	}

@@ -33,7 +33,7 @@ func (c *Controller) kickSweep(ni NodeID) {
 		return // an earlier or equal tick is already set
 	}
 	n.sweepSet = true
-	c.out = append(c.out, Effect{Kind: Wake, At: at, Timer: timer(tSweep, int32(ni)), Node: ni})
+	c.emit(Effect{Kind: Wake, At: at, Timer: timer(tSweep, int32(ni)), Node: ni})
 }
 
 // cancelSweep drops the node's sweep tick, if one is set.

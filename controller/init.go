@@ -210,7 +210,17 @@ func (c *Controller) restoreTrunk(ni NodeID, t *trunk.Trunk, listed []fakeec2.In
 // perhaps with some that have ended: callers check. It is a copy, so
 // callers may change pods as they go.
 func (c *Controller) boundPods(ni NodeID) []PodID {
-	out := slices.Clone(c.nodes[ni].bound)
+	var out []PodID
+	if c.podsOn != nil {
+		out = c.podsOn.AppendPodsOn(ni, nil)
+	} else {
+		for pi, at := range c.podAt {
+			if at != 0 {
+				out = append(out, PodID(pi))
+			}
+		}
+	}
+	out = slices.DeleteFunc(out, func(pi PodID) bool { return !c.knownPod(pi) || c.pod(pi).node != ni })
 	slices.Sort(out)
 	return out
 }

@@ -30,6 +30,16 @@ func (l lister) SecurityGroups(p controller.PodID) (branch.GroupSet, string, boo
 	return r.set, r.names, r.ids != nil
 }
 
+// AppendPodsOn appends the pods bound to the node, as the controller's
+// pod informer cache lists them (see controller.NodePods): the Sim keeps
+// that list for the scheduler, so the controller keeps none.
+func (l lister) AppendPodsOn(n controller.NodeID, dst []controller.PodID) []controller.PodID {
+	for _, pi := range l.s.nodes[n].bound {
+		dst = append(dst, controller.PodID(pi))
+	}
+	return dst
+}
+
 // feed gives the controller one input now and applies its effects.
 // Applying an effect never feeds the controller in turn, so one buffer
 // serves every step.
