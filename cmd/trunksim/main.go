@@ -28,6 +28,7 @@ Commands:
   plan     how many nodes N security-group pods need, and how long their rollout takes
   check    whether security-group pods keep DNS, probes and their traffic (exit 1 on errors)
   sweep    run a scenario over seeds and a grid of settings on all cores, in shards
+  import   a scenario from kubectl's output of a real cluster
   explain  why a pod was slow or is pending, with remedies measured by re-running
   diff     run two scenarios, or one with other settings, and compare their reports
   version  the version of trunksim and of the Go it was built with
@@ -55,7 +56,7 @@ func main() {
 }
 
 // commands are the names run dispatches, for help.
-var commands = []string{"limits", "run", "plan", "check", "sweep", "explain", "diff", "version", "completion"}
+var commands = []string{"limits", "run", "plan", "check", "sweep", "import", "explain", "diff", "version", "completion"}
 
 // run dispatches a command line (without the program name) and returns
 // the exit status.
@@ -80,6 +81,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runDiff(rest, stdin, stdout, stderr)
 	case "explain":
 		return runExplain(rest, stdin, stdout, stderr)
+	case "import":
+		return runImport(rest, stdin, stdout, stderr)
 	case "completion":
 		return runCompletion(rest, stdout, stderr)
 	case "version", "--version", "-version":

@@ -1,0 +1,383 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/trunksim/trunksim/scenario"
+)
+
+// groupLabels name a node's group, first match wins: the managed node
+// group, the Karpenter NodePool.
+var groupLabels = []string{"eks.amazonaws.com/nodegroup", "karpenter.sh/nodepool"}
+
+// generatedLabels are the labels controllers add to their pods, which a
+// policy's selector is not written against.
+var generatedLabels = []string{"pod-template-hash", "controller-revision-hash", "statefulset.kubernetes.io/pod-name",
+	"apps.kubernetes.io/pod-index", "controller-uid", "job-name", "batch.kubernetes.io/controller-uid",
+	"batch.kubernetes.io/job-name", "batch.kubernetes.io/job-completion-index", "pod-template-generation"}
+
+type nodeGroup struct {
+	name, instanceType, os, groupLabel, groupValue string
+	count                                          int
+}
+
+type workload struct {
+	name, namespace, owner, serviceAccount string
+	labels                                 map[string]string
+	replicas, seen                         int
+	source                                 string
+}
+
+// Scenario writes the scenario that starts from the snapshot, as YAML with
+// comments saying where each part came from. It is checked with
+// scenario.Parse before it is returned, so it always loads.
+func (s *Snapshot) Scenario() ([]byte, error) {
+	groups, byNode, err := s.nodeGroups()
+	if err != nil {
+		return nil, err
+	}
+	workloads, err := s.workloads(byNode)
+	if err != nil {
+		return nil, err
+	}
+	b := &strings.Builder{}
+	var names []string
+	for _, src := range s.sources {
+		names = append(names, filepath.Base(src))
+	}
+	fmt.Fprintf(b, "# Imported from %s by trunksim import.\n", strings.Join(names, ", "))
+	b.WriteString("# Today's nodes and workloads start at time zero; add events (rolloutRestart,\n# deletePods, addNode, deleteNode) and run it.\nseed: 1\n")
+	s.writeSettings(b)
+	if len(groups) > 0 {
+		fmt.Fprintf(b, "# %d node(s), grouped by instance type, OS and node group or NodePool label.\nnodeGroups:\n", len(s.nodes))
+		for _, g := range groups {
+			fmt.Fprintf(b, "  - name: %s\n    instanceType: %s\n    count: %d\n", g.name, g.instanceType, g.count)
+			if g.os != "linux" {
+				fmt.Fprintf(b, "    os: %s\n", g.os)
+			}
+			if g.groupLabel != "" {
+				fmt.Fprintf(b, "    labels: {%s: %s}\n", g.groupLabel, quote(g.groupValue))
+			}
+		}
+	}
+	s.writeAccounts(b, workloads)
+	if len(s.policies) > 0 {
+		b.WriteString("# The SecurityGroupPolicies as written (status and server metadata dropped).\nsecurityGroupPolicies:\n")
+		for _, p := range s.policies {
+			if err := writePolicy(b, p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(workloads) > 0 {
+		b.WriteString("# Workloads from the pods' owners, with their controllers' replica counts.\nworkloads:\n")
+		for _, w := range workloads {
+			fmt.Fprintf(b, "  # %s, %d pod(s) seen in %s\n", w.owner, w.seen, filepath.Base(w.source))
+			fmt.Fprintf(b, "  - name: %s\n    namespace: %s\n    replicas: %d\n", w.name, w.namespace, w.replicas)
+			if len(w.labels) > 0 {
+				b.WriteString("    labels: " + flowMap(w.labels) + "\n")
+			}
+			if w.serviceAccount != "" && w.serviceAccount != "default" {
+				fmt.Fprintf(b, "    serviceAccount: %s\n", w.serviceAccount)
+			}
+		}
+	}
+	out := []byte(b.String())
+	if _, err := scenario.Parse("imported.yaml", out); err != nil {
+		return out, fmt.Errorf("the imported scenario does not load: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Snapshot) writeSettings(b *strings.Builder) {
+	var cni []string
+	if v, ok := s.cni["ENABLE_POD_ENI"]; ok {
+		cni = append(cni, "enablePodENI: "+strconv.FormatBool(v == "true"))
+	}
+	if v := s.cni["POD_SECURITY_GROUP_ENFORCING_MODE"]; v != "" {
+		cni = append(cni, "enforcingMode: "+strings.ToLower(v))
+	}
+	if s.cni["DISABLE_TCP_EARLY_DEMUX"] == "true" {
+		cni = append(cni, "disableTCPEarlyDemux: true")
+	}
+	if s.cni["AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"] == "true" {
+		cni = append(cni, "customNetworking: true")
+	}
+	if s.cni["ENABLE_PREFIX_DELEGATION"] == "true" {
+		cni = append(cni, "prefixDelegation: true")
+	}
+	if s.cni["ENABLE_IPv6"] == "true" {
+		cni = append(cni, "ipFamily: ipv6")
+	}
+	if strings.HasPrefix(s.cniImage, "v") && strings.Count(s.cniImage, ".") == 2 {
+		cni = append(cni, "version: "+s.cniImage)
+	}
+	if len(cni) > 0 {
+		b.WriteString("# From the aws-node DaemonSet's environment and image tag.\ncni:\n")
+		for _, l := range cni {
+			b.WriteString("  " + l + "\n")
+		}
+	}
+	if n, ok := atoi(s.cooldown); ok && n > 0 {
+		fmt.Fprintf(b, "# From the amazon-vpc-cni ConfigMap's branch-eni-cooldown (seconds).\ncontroller:\n  cooldown: %ds\n", n)
+	}
+}
+
+// nodeGroups groups the nodes and maps each node to its group.
+func (s *Snapshot) nodeGroups() ([]*nodeGroup, map[string]*nodeGroup, error) {
+	byKey := map[string]*nodeGroup{}
+	byNode := map[string]*nodeGroup{}
+	var order []*nodeGroup
+	for _, n := range s.nodes {
+		typ := n.Labels[corev1.LabelInstanceTypeStable]
+		if typ == "" {
+			typ = n.Labels[corev1.LabelInstanceType]
+		}
+		os := n.Labels[corev1.LabelOSStable]
+		if os == "" {
+			os = "linux"
+		}
+		g := &nodeGroup{instanceType: typ, os: os}
+		for _, l := range groupLabels {
+			if v := n.Labels[l]; v != "" {
+				g.groupLabel, g.groupValue = l, v
+				break
+			}
+		}
+		key := g.groupLabel + "=" + g.groupValue + " " + typ + " " + os
+		if have, ok := byKey[key]; ok {
+			g = have
+		} else {
+			byKey[key] = g
+			order = append(order, g)
+		}
+		g.count++
+		byNode[n.Name] = g
+	}
+	used := map[string]bool{}
+	for _, g := range order {
+		base := g.groupValue
+		if base == "" {
+			base = strings.ReplaceAll(g.instanceType, ".", "-")
+		}
+		name := dnsName(base)
+		for i := 2; used[name]; i++ {
+			name = dnsName(base) + "-" + strconv.Itoa(i)
+		}
+		used[name] = true
+		g.name = name
+	}
+	return order, byNode, nil
+}
+
+// workloads groups the live pods by owner.
+func (s *Snapshot) workloads(byNode map[string]*nodeGroup) ([]*workload, error) {
+	byOwner := map[string]*workload{}
+	var order []*workload
+	for _, p := range s.pods {
+		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed || p.DeletionTimestamp != nil {
+			continue
+		}
+		obj := "pod/" + p.Namespace + "/" + p.Name
+		if p.Spec.NodeName != "" && len(s.nodes) > 0 && byNode[p.Spec.NodeName] == nil {
+			return nil, &ObjectError{File: s.podSource[p.Namespace+"/"+p.Name], Object: obj, Field: "spec.nodeName",
+				Err: fmt.Errorf("%q: no such node in the input; give the nodes too, or none", p.Spec.NodeName)}
+		}
+		if p.Spec.HostNetwork {
+			continue // the simulator's host-network pods per node stand for these
+		}
+		key, kind, name := s.ownerOf(p)
+		w, ok := byOwner[key]
+		if !ok {
+			w = &workload{name: name, namespace: p.Namespace, owner: kind + " " + p.Namespace + "/" + name,
+				serviceAccount: p.Spec.ServiceAccountName, labels: ownLabels(p.Labels), replicas: -1,
+				source: s.podSource[p.Namespace+"/"+p.Name]}
+			if o, ok := s.owners[key]; ok && o.replicas >= 0 {
+				w.replicas = o.replicas
+			}
+			byOwner[key] = w
+			order = append(order, w)
+		}
+		w.seen++
+	}
+	used := map[string]bool{}
+	for _, w := range order {
+		if w.replicas < 0 {
+			w.replicas = w.seen
+		}
+		name := dnsName(w.name)
+		if used[name] {
+			name = dnsName(w.namespace + "-" + w.name)
+		}
+		for i := 2; used[name]; i++ {
+			name = dnsName(w.namespace+"-"+w.name) + "-" + strconv.Itoa(i)
+		}
+		used[name] = true
+		w.name = name
+	}
+	return order, nil
+}
+
+// ownerOf names the workload that keeps pod p: its Deployment through its
+// ReplicaSet, its StatefulSet, DaemonSet or Job, or the pod itself.
+func (s *Snapshot) ownerOf(p corev1.Pod) (key, kind, name string) {
+	for _, o := range p.OwnerReferences {
+		if o.Controller != nil && !*o.Controller {
+			continue
+		}
+		switch o.Kind {
+		case "ReplicaSet":
+			if dep, ok := s.rsOwner[p.Namespace+"/"+o.Name]; ok {
+				return dep, "Deployment", dep[strings.LastIndex(dep, "/")+1:]
+			}
+			// Without the ReplicaSet, its name less the template hash.
+			if i := strings.LastIndex(o.Name, "-"); i > 0 && p.Labels["pod-template-hash"] == o.Name[i+1:] {
+				dep := o.Name[:i]
+				return "Deployment/" + p.Namespace + "/" + dep, "Deployment", dep
+			}
+			return "ReplicaSet/" + p.Namespace + "/" + o.Name, "ReplicaSet", o.Name
+		case "StatefulSet", "DaemonSet", "Job":
+			return o.Kind + "/" + p.Namespace + "/" + o.Name, o.Kind, o.Name
+		}
+	}
+	return "Pod/" + p.Namespace + "/" + p.Name, "Pod", p.Name
+}
+
+func ownLabels(labels map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range labels {
+		if !slices.Contains(generatedLabels, k) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// dnsName makes s a DNS subdomain name, as scenario names must be.
+func dnsName(s string) string {
+	s = strings.ToLower(s)
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '.':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	out := strings.Trim(b.String(), "-.")
+	if out == "" {
+		out = "imported"
+	}
+	return out
+}
+
+func quote(s string) string {
+	b, _ := yaml.Marshal(s)
+	return strings.TrimSpace(string(b))
+}
+
+func flowMap(m map[string]string) string {
+	var parts []string
+	for _, k := range sortedKeys(m) {
+		parts = append(parts, quote(k)+": "+quote(m[k]))
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// writePolicy writes a policy as the API server stores it.
+func writePolicy(b *strings.Builder, p policy) error {
+	doc := map[string]any{
+		"apiVersion": p.APIVersion, "kind": p.Kind,
+		"metadata": map[string]any{"name": p.Name, "namespace": orDefault(p.Namespace)},
+	}
+	spec := map[string]any{"securityGroups": map[string]any{"groupIds": p.Spec.SecurityGroups.GroupIDs}}
+	if p.Spec.PodSelector != nil {
+		spec["podSelector"] = selector(p.Spec.PodSelector)
+	}
+	if p.Spec.ServiceAccountSelector != nil {
+		spec["serviceAccountSelector"] = selector(p.Spec.ServiceAccountSelector)
+	}
+	doc["spec"] = spec
+	var buf strings.Builder
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return errors.New("writing policy " + p.Name + ": " + err.Error())
+	}
+	lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
+	for i, l := range lines {
+		if i == 0 {
+			b.WriteString("  - " + l + "\n")
+		} else {
+			b.WriteString("    " + l + "\n")
+		}
+	}
+	return nil
+}
+
+func orDefault(ns string) string {
+	if ns == "" {
+		return "default"
+	}
+	return ns
+}
+
+func selector(s *metav1.LabelSelector) map[string]any {
+	out := map[string]any{}
+	if len(s.MatchLabels) > 0 {
+		out["matchLabels"] = s.MatchLabels
+	}
+	if len(s.MatchExpressions) > 0 {
+		var exprs []map[string]any
+		for _, e := range s.MatchExpressions {
+			x := map[string]any{"key": e.Key, "operator": string(e.Operator)}
+			if len(e.Values) > 0 {
+				x["values"] = e.Values
+			}
+			exprs = append(exprs, x)
+		}
+		out["matchExpressions"] = exprs
+	}
+	return out
+}
+
+// writeAccounts declares the service accounts the workloads run as, with
+// their labels when the input had the ServiceAccount (a policy's
+// serviceAccountSelector matches them).
+func (s *Snapshot) writeAccounts(b *strings.Builder, workloads []*workload) {
+	seen := map[string]bool{}
+	var lines []string
+	for _, w := range workloads {
+		if w.serviceAccount == "" || w.serviceAccount == "default" {
+			continue
+		}
+		key := w.namespace + "/" + w.serviceAccount
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		line := fmt.Sprintf("  - {name: %s, namespace: %s", w.serviceAccount, w.namespace)
+		labels, ok := s.accounts[key]
+		if len(labels) > 0 {
+			line += ", labels: " + flowMap(labels)
+		}
+		line += "}"
+		if !ok {
+			line += "  # not in the input: no labels"
+		}
+		lines = append(lines, line)
+	}
+	if len(lines) > 0 {
+		b.WriteString("# The service accounts the workloads run as.\nserviceAccounts:\n" + strings.Join(lines, "\n") + "\n")
+	}
+}
