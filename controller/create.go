@@ -148,8 +148,13 @@ func (c *Controller) annotate(j int32) {
 		// The pod went away while its branch was being made: the
 		// annotation fails and the ENI is queued for deletion at once.
 		c.podEvent(jb.pod, Event{Reason: BranchENIAnnotationFailed})
+		// If the pod ended after its branch was bound, PodEnded already
+		// queued the branch for its cool-down; the trunk holds nothing
+		// more to abort.
 		if n.trunk != nil {
-			c.abortBranch(jb)
+			if _, held := n.trunk.Pod(p.uid); held {
+				c.abortBranch(jb)
+			}
 		}
 		c.endCreate(j, nil)
 		return

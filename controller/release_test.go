@@ -31,3 +31,10 @@ func TestDeleteNetworkInterfaceBackoff(t *testing.T) { runScriptFile(t, "testdat
 // InitTrunk: a rebuild before the datastore is filled queues running
 // pods' branches for deletion.
 func TestRestartDatastoreSyncRace(t *testing.T) { runScriptFile(t, "testdata/restart-sync-race.txt") }
+
+// TestPodEndedBeforeItsAnnotation: a pod that ends between its branch's
+// association and its annotation leaves one queued branch, not an error
+// (pkg/provider/branch/trunk/trunk.go, v1.8.2).
+func TestPodEndedBeforeItsAnnotation(t *testing.T) {
+	runScriptFile(t, "testdata/pod-ended-before-annotation.txt")
+}

@@ -76,6 +76,7 @@ func genScenario(t *rapid.T) *Scenario {
 		return maybe(t, label+"?", func() time.Duration { return genDuration(label, t, 1) })
 	}
 	sc.Controller = sim.Controller{
+		//lint:ignore SA1019 the deprecated preset is still honoured for the files and programs that set it
 		Preset:        rapid.SampledFrom([]sim.Preset{0, sim.PresetUpstream, sim.PresetRaisedLimits}).Draw(t, "preset"),
 		UserClientQPS: pos("uqps"), UserClientBurst: cnt("uburst"), InstanceClientQPS: pos("iqps"), InstanceClientBurst: cnt("iburst"),
 		SharedEC2Client: rapid.Bool().Draw(t, "shared"), APIServerQPS: pos("aqps"), APIServerBurst: cnt("aburst"),

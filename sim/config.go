@@ -255,6 +255,7 @@ type Config struct {
 func (c Config) withDefaults() (Config, error) {
 	// A configuration that chooses neither a release nor a preset models
 	// controller.DefaultRelease, the newest.
+	//lint:ignore SA1019 the deprecated preset is still honoured for the files and programs that set it
 	if c.Controller.Release == 0 && c.Controller.Preset == 0 {
 		c.Controller.Release = controller.DefaultRelease
 	}

@@ -208,13 +208,15 @@ func Settings() []Setting { return slices.Clone(settingTable[:]) }
 // same. Within a section it is the order of the scenario format.
 var settingTable = [...]Setting{
 	{Section: SectionController, Name: "preset", Field: "Controller.Preset", why: "unknown preset",
-		Doc:  "deprecated name for a controller release's defaults: upstream is version v1.7.19, raised-limits is v1.8.0's defaults (upstream PR #675) with v1.7.19's instance table; version wins",
+		Doc: "deprecated name for a controller release's defaults: upstream is version v1.7.19, raised-limits is v1.8.0's defaults (upstream PR #675) with v1.7.19's instance table; version wins",
+		//lint:ignore SA1019 the deprecated preset is still honoured for the files and programs that set it
 		v:    enum[Preset]{func(c *Config) *Preset { return &c.Controller.Preset }, []Preset{PresetUpstream, PresetRaisedLimits}},
 		line: lineController, say: func(c *Config) string {
 			ctl := &c.Controller
 			if ctl.Release != 0 {
 				return fmt.Sprintf("controller release %s (defaults and instance table): user client %v QPS burst %d, instance client %v QPS burst %d, %d node workers, %d branch workers, cool-down %v", ctl.Release, ctl.UserClientQPS, ctl.UserClientBurst, ctl.InstanceClientQPS, ctl.InstanceClientBurst, ctl.NodeWorkers, ctl.BranchWorkers, ctl.CoolDown)
 			}
+			//lint:ignore SA1019 the deprecated preset is still honoured for the files and programs that set it
 			return fmt.Sprintf("controller preset %s: user client %v QPS burst %d, instance client %v QPS burst %d, %d branch workers, cool-down %v", ctl.Preset, ctl.UserClientQPS, ctl.UserClientBurst, ctl.InstanceClientQPS, ctl.InstanceClientBurst, ctl.BranchWorkers, ctl.CoolDown)
 		}},
 	{Section: SectionController, Name: "version", Field: "Controller.Release", why: "unknown controller release",

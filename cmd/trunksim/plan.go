@@ -123,6 +123,7 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 	}
 	report := planReport{SecurityGroupPods: *sgPods, Pods: *pods, Preset: preset.value, ControllerRelease: ctl.Modelled().String()}
 	tbl, err := limits.ForRelease(ctl.Modelled().String())
+	//lint:ignore SA1019 the deprecated preset is still honoured for the files and programs that set it
 	if ctl.Preset != 0 {
 		tbl, err = limits.ForRelease(controller.ReleaseV1_7_19.String()) // the presets' table
 	}

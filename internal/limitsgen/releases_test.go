@@ -98,9 +98,8 @@ func TestAddRelease(t *testing.T) {
 	assert.Equal(t, "zz9.xlarge", f.Rows[1].InstanceType)
 
 	// A third table that drops a type reuses the stored row.
-	shrunk := writeUpstream(t, dir, "shrunk.go", func(s string) string {
-		s = strings.Replace(readFile2(t, grown), `"aa1.medium": &VPCLimits{`, `"aa0.medium": &VPCLimits{`, 1)
-		return s
+	shrunk := writeUpstream(t, dir, "shrunk.go", func(string) string {
+		return strings.Replace(readFile2(t, grown), `"aa1.medium": &VPCLimits{`, `"aa0.medium": &VPCLimits{`, 1)
 	})
 	add("v1.2.0", shrunk)
 	f, err = decodeReleases(readFile(t, releases))
