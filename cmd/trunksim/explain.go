@@ -32,8 +32,9 @@ EC2's account rate limit doubled, the
 shortest cool-down, more nodes, a larger instance type, a rollout that
 replaces before it adds. The file - is standard input.
 
---slowest picks the security-group pod that took longest to get its
-network; --pending every pod pending at the end (at most --max in detail).
+--slowest picks, of the pods still there at the end, the security-group
+pod that took longest to get its network; --pending every pod pending at
+the end (at most --max in detail).
 
 Examples:
   trunksim explain rollout.yaml --slowest
