@@ -54,23 +54,15 @@ func (f *outputFormat) Set(s string) error {
 // runLimits implements `trunksim limits`. It returns 0 on success, 1 when a
 // named type is unknown, and 2 for a usage error.
 func runLimits(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("trunksim limits", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("trunksim limits")
 	format := outputFormat("table")
 	fs.Var(&format, "o", "output `format`: table or json")
 	release := fs.String("controller-version", limits.DefaultRelease,
 		"resource-controller `release` whose instance table to use: "+strings.Join(limits.Releases(), ", "))
 	modes := addNetworkingFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, limitsUsage)
-		fs.PrintDefaults()
-	}
-	names, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	names, status := parseCommand(fs, limitsUsage, args, stdout, stderr)
+	if status >= 0 {
+		return status
 	}
 	net, trunks, err := modes.networking()
 	if err != nil {

@@ -152,9 +152,15 @@ func TestLimitsUsage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			code, stdout, stderr := runLimitsForTest(t, tt.args...)
 			assert.Equal(t, tt.code, code)
+			if tt.code == 0 { // help goes to standard output
+				assert.Empty(t, stderr)
+				assert.Contains(t, stdout, tt.want)
+				assert.Contains(t, stdout, "Examples:")
+				return
+			}
 			assert.Empty(t, stdout)
 			assert.Contains(t, stderr, tt.want)
-			assert.Contains(t, stderr, "Examples:")
+			assert.Contains(t, stderr, "Run 'trunksim limits --help' for usage.")
 		})
 	}
 }
