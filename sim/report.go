@@ -224,6 +224,9 @@ func (s *Sim) warnings() []string {
 	if len(fromCNI) > 0 {
 		w = append(w, fmt.Sprintf("%d node(s) %s: max pods from the VPC CNI's %s, as %s lacks their type", len(fromCNI), names(fromCNI), limits.CNIMaxPodsSource(), s.tableName()))
 	}
+	if d := s.coolDownAsked; d > 0 {
+		w = append(w, fmt.Sprintf("controller.cooldown %v is below the controller's floor: it applies %v, as upstream clamps branch-eni-cooldown (pkg/provider/branch/cooldown/cooldown.go)", d, s.cfg.Controller.CoolDown))
+	}
 	if s.cfg.CNI.DisablePodENI {
 		w = append(w, "ENABLE_POD_ENI is false: no node asks for a trunk, so no pod gets a security group of its own")
 	}

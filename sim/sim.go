@@ -14,6 +14,7 @@ import (
 	"github.com/trunksim/trunksim/fakeec2"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/scheduler"
+	"github.com/trunksim/trunksim/trunk"
 )
 
 // Sentinel errors for bad calls; each is wrapped with the offending name.
@@ -159,6 +160,9 @@ func (p *pod) name() string { return p.key[p.nsLen+1:] }
 // many Sims in parallel instead.
 type Sim struct {
 	cfg   Config
+	// coolDownAsked is a configured cool-down below the floor, which the
+	// controller raised; the report says so.
+	coolDownAsked time.Duration
 	sched *scheduler.Scheduler
 	rngK  pcg // kubelet jitter
 	ec2   *FakeEC2
@@ -227,6 +231,9 @@ func New(cfg Config) (*Sim, error) {
 		accounts:  make(map[string]map[string]string),
 
 		workloadIndex: make(map[string]int32),
+	}
+	if d := cfg.Controller.CoolDown; d > 0 && d < trunk.MinCoolDown {
+		s.coolDownAsked = d
 	}
 	if s.ec2, err = fakeec2.New(c.EC2, rand.New(rand.NewPCG(c.Seed, 3))); err != nil {
 		return nil, err

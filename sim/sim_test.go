@@ -670,3 +670,15 @@ func TestNodeDeletionAsReleasedLeavesBranchesToTheCleaner(t *testing.T) {
 	assert.Less(t, r.NodeDeletion.LongestSeconds, 61*60.0)
 	assert.False(t, r.NodeDeletion.LongestRemaining)
 }
+
+// Upstream: pkg/provider/branch/cooldown/cooldown.go clamps a
+// branch-eni-cooldown below 30 s to 30 s; the report says it did.
+func TestCoolDownBelowTheFloorIsClampedAndReported(t *testing.T) {
+	s := cluster(t, sim.Config{Controller: sim.Controller{CoolDown: 10 * time.Second}}, "m5.large", 1)
+	require.NoError(t, s.Run())
+	assert.Equal(t, 30*time.Second, s.Config().Controller.CoolDown)
+	assert.Contains(t, s.Report().Warnings, "controller.cooldown 10s is below the controller's floor: it applies 30s, as upstream clamps branch-eni-cooldown (pkg/provider/branch/cooldown/cooldown.go)")
+	s = cluster(t, sim.Config{Controller: sim.Controller{CoolDown: 45 * time.Second}}, "m5.large", 1)
+	require.NoError(t, s.Run())
+	assert.NotContains(t, strings.Join(s.Report().Warnings, "\n"), "floor")
+}
