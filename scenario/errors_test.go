@@ -3,6 +3,7 @@ package scenario
 import (
 	"errors"
 	"strconv"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -189,4 +190,18 @@ func TestReadRefusesTooLarge(t *testing.T) {
 	sc, err := Read("<stdin>", strings.NewReader("seed: 3\n"))
 	require.NoError(t, err)
 	assert.Equal(t, "<stdin>", sc.File)
+}
+
+// An event or workload after until would never happen: refused, naming
+// the field, rather than dropped.
+func TestParseRefusesWhatComesAfterUntil(t *testing.T) {
+	src := "until: 5m\nnodeGroups:\n  - {name: a, instanceType: m5.large, count: 1}\nworkloads:\n  - {name: w, labels: {app: w}, replicas: 1, at: %s}\nevents:\n  - {at: %s, action: deleteNode, node: a-0}\n"
+	_, err := Parse("late.yaml", []byte(fmt.Sprintf(src, "1m", "6m")))
+	require.ErrorIs(t, err, ErrInvalidValue)
+	assert.Contains(t, err.Error(), "late.yaml:7: events[0].at: invalid value 6m0s is after until 5m0s: the event would never run")
+	_, err = Parse("late.yaml", []byte(fmt.Sprintf(src, "10m", "1m")))
+	require.ErrorIs(t, err, ErrInvalidValue)
+	assert.Contains(t, err.Error(), "workloads[0].at")
+	_, err = Parse("ok.yaml", []byte(fmt.Sprintf(src, "5m", "5m")))
+	require.NoError(t, err)
 }

@@ -998,6 +998,20 @@ func (d *decoder) event(n *yaml.Node, path string) (Event, error) {
 // crossCheck checks what spans sections: unique names and references.
 func (d *decoder) crossCheck() error {
 	sc := d.sc
+	if sc.Until > 0 {
+		// Something scheduled after until would never happen; saying so
+		// beats dropping it without a word.
+		for i, e := range sc.Events {
+			if e.At > sc.Until {
+				return d.invalidNear(fmt.Sprintf("events[%d].at", i), "%v is after until %v: the event would never run", e.At, sc.Until)
+			}
+		}
+		for i, w := range sc.Workloads {
+			if w.At > sc.Until {
+				return d.invalidNear(fmt.Sprintf("workloads[%d].at", i), "%v is after until %v: the workload would never be created", w.At, sc.Until)
+			}
+		}
+	}
 	groups := map[string]int{}
 	for i, g := range sc.NodeGroups {
 		if j, ok := groups[g.Name]; ok {

@@ -225,6 +225,15 @@ func genScenario(t *rapid.T) *Scenario {
 		}
 		sc.Events = append(sc.Events, e)
 	}
+	if sc.Until > 0 {
+		// Nothing may be scheduled after until, which Parse refuses.
+		for _, e := range sc.Events {
+			sc.Until = max(sc.Until, e.At)
+		}
+		for _, w := range sc.Workloads {
+			sc.Until = max(sc.Until, w.At)
+		}
+	}
 	return sc
 }
 
