@@ -2,8 +2,8 @@ package scenario
 
 import (
 	"errors"
-	"strconv"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 

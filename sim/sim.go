@@ -160,9 +160,6 @@ func (p *pod) name() string { return p.key[p.nsLen+1:] }
 // many Sims in parallel instead.
 type Sim struct {
 	cfg   Config
-	// coolDownAsked is a configured cool-down below the floor, which the
-	// controller raised; the report says so.
-	coolDownAsked time.Duration
 	sched *scheduler.Scheduler
 	rngK  pcg // kubelet jitter
 	ec2   *FakeEC2
@@ -205,9 +202,12 @@ type Sim struct {
 	untold       int                // pending pods with no FailedScheduling event yet
 	placePass    bool
 
-	failure  error
-	progress func(now time.Duration, events uint64)
-	series   []Sample
+	failure error
+	// coolDownAsked is a configured cool-down below the floor, which the
+	// controller raised; the report says so.
+	coolDownAsked time.Duration
+	progress      func(now time.Duration, events uint64)
+	series        []Sample
 
 	// Event handlers, made once so scheduling allocates nothing.
 	evController, evAnswer, evKubelet, evComplete, evReplica, evPlace scheduler.Func
