@@ -95,7 +95,7 @@ func genScenario(t *rapid.T) *Scenario {
 		}
 		sc.EC2.Faults = append(sc.EC2.Faults, f)
 	}
-	sc.Kubelet = sim.Kubelet{RetryPeriod: dur("retry"), RetryJitter: pos("jitter"), BackOffOnly: rapid.Bool().Draw(t, "backoff"), AWSNodeLag: dur("awsnodelag")}
+	sc.Kubelet = sim.Kubelet{RetryPeriod: maybe(t, "retry?", func() time.Duration { return genDuration("retry", t, time.Second) }), RetryJitter: pos("jitter"), BackOffOnly: rapid.Bool().Draw(t, "backoff"), AWSNodeLag: dur("awsnodelag")}
 	sc.CNI = cni.Config{DisablePodENI: rapid.Bool().Draw(t, "nopodeni"),
 		EnforcingMode:        rapid.SampledFrom([]cni.EnforcingMode{0, cni.Strict, cni.Standard}).Draw(t, "mode"),
 		DisableTCPEarlyDemux: rapid.Bool().Draw(t, "demux"),

@@ -48,7 +48,7 @@ func TestOwnKeysHaveTheirPlace(t *testing.T) {
 func drawSetting(t *rapid.T, s sim.Setting) any {
 	switch s.Kind() {
 	case sim.KindDuration:
-		return time.Duration(rapid.Int64Range(1, int64(MaxTime)).Draw(t, s.Key()))
+		return time.Duration(rapid.Int64Range(max(s.Min, 1), int64(MaxTime)).Draw(t, s.Key()))
 	case sim.KindNumber:
 		return rapid.Float64Range(1e-9, 1e9).Draw(t, s.Key())
 	case sim.KindCount:

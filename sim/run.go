@@ -38,7 +38,7 @@ func (s *Sim) Run() error {
 			break
 		}
 		if next > s.cfg.MaxTime {
-			return fmt.Errorf("sim: still busy at MaxTime %v", s.cfg.MaxTime)
+			return fmt.Errorf("sim: still busy at %v, the cap on simulated time (Config.MaxTime; a scenario's until sets an end of its own): pods are still waiting or branches cooling", s.cfg.MaxTime)
 		}
 		if err := s.step(); err != nil {
 			return err

@@ -310,7 +310,7 @@ var settingTable = [...]Setting{
 		Doc: "the SDK standard retryer's attempts per call (pkg/aws/ec2/api/wrapper.go MaxRetries)",
 		v:   of(func(c *Config) *int { return &c.EC2.MaxAttempts }, fakeec2.DefaultMaxAttempts)},
 
-	{Section: SectionKubelet, Name: "retryPeriod", Field: "Kubelet.RetryPeriod", Min: 1,
+	{Section: SectionKubelet, Name: "retryPeriod", Field: "Kubelet.RetryPeriod", Min: int64(time.Second), why: "must be at least 1s: the kubelet's pod workers resync once a second, and a shorter back-off only spins the simulation",
 		Doc:  "the pod worker's back-off after a failed sandbox creation (kubernetes pkg/kubelet/kubelet.go backOffPeriod)",
 		v:    of(func(c *Config) *time.Duration { return &c.Kubelet.RetryPeriod }, 10*time.Second),
 		line: lineKubeletRetry, say: func(c *Config) string {
