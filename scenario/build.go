@@ -260,3 +260,14 @@ func defaultRollout(replicas int) (surge, unavailable int) {
 	}
 	return surge, unavailable
 }
+
+// RunFile loads the scenario file at path and runs it: the library's one
+// call from a file to a report. A file that does not load is an error and
+// a zero report; a run that stopped with an error still has its report.
+func RunFile(path string, opts Options) (sim.Report, error) {
+	sc, err := Load(path)
+	if err != nil {
+		return sim.Report{}, err
+	}
+	return sc.Run(opts)
+}

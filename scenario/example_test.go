@@ -76,3 +76,15 @@ workloads: [{name: w, namespace: default, replicas: 2, at: 90s}]
 	//     replicas: 2
 	//     at: 1m30s
 }
+
+// One call from a scenario file to its report.
+func ExampleRunFile() {
+	r, err := scenario.RunFile("../examples/imported/scenario.yaml", scenario.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%d running, %d pending; start-up p50 %.1fs\n", r.Pods.Running, r.Pods.Pending, r.StartupLatencySeconds.P50)
+	// Output:
+	// 5 running, 0 pending; start-up p50 4.3s
+}
