@@ -32,17 +32,25 @@ func generateTable(f dataFile, source string) ([]byte, error) {
 	b.WriteString("// BareMetal.\n")
 	fmt.Fprintf(&b, "var generatedTypes = [%d]InstanceType{\n", len(records))
 	for _, r := range records {
-		fmt.Fprintf(&b, "\t{%s, %d, %d, %t, %d, %d, []NetworkCard{",
-			strconv.Quote(r.InstanceType), r.Interfaces, r.IPv4PerInterface, r.TrunkingCompatible,
-			r.BranchInterfaces, r.DefaultNetworkCardIndex)
-		for i, c := range r.NetworkCards {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "{%d, %d}", c.Index, c.MaxInterfaces)
-		}
-		fmt.Fprintf(&b, "}, %s, %t},\n", hypervisorConstants[r.Hypervisor], r.BareMetal)
+		b.WriteString("\t")
+		writeTypeLiteral(&b, r)
+		b.WriteString(",\n")
 	}
 	b.WriteString("}\n")
 	return format.Source(b.Bytes())
+}
+
+// writeTypeLiteral writes r as the elements of an InstanceType composite
+// literal, in braces, in the order the generated tables' comments give.
+func writeTypeLiteral(b *bytes.Buffer, r record) {
+	fmt.Fprintf(b, "{%s, %d, %d, %t, %d, %d, []NetworkCard{",
+		strconv.Quote(r.InstanceType), r.Interfaces, r.IPv4PerInterface, r.TrunkingCompatible,
+		r.BranchInterfaces, r.DefaultNetworkCardIndex)
+	for i, c := range r.NetworkCards {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(b, "{%d, %d}", c.Index, c.MaxInterfaces)
+	}
+	fmt.Fprintf(b, "}, %s, %t}", hypervisorConstants[r.Hypervisor], r.BareMetal)
 }

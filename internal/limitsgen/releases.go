@@ -297,17 +297,9 @@ func generateReleases(f releasesFile, source string) ([]byte, error) {
 		for _, t := range row.Tables {
 			mask |= 1 << tableIndex[t]
 		}
-		r := row.record
-		fmt.Fprintf(&b, "\t{%#04x, InstanceType{%s, %d, %d, %t, %d, %d, []NetworkCard{", mask,
-			strconv.Quote(r.InstanceType), r.Interfaces, r.IPv4PerInterface, r.TrunkingCompatible,
-			r.BranchInterfaces, r.DefaultNetworkCardIndex)
-		for i, c := range r.NetworkCards {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "{%d, %d}", c.Index, c.MaxInterfaces)
-		}
-		fmt.Fprintf(&b, "}, %s, %t}},\n", hypervisorConstants[r.Hypervisor], r.BareMetal)
+		fmt.Fprintf(&b, "\t{%#04x, InstanceType", mask)
+		writeTypeLiteral(&b, row.record)
+		b.WriteString("},\n")
 	}
 	b.WriteString("}\n")
 	return format.Source(b.Bytes())
