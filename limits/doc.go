@@ -11,8 +11,8 @@
 // cards, so only 8 and 12 device indexes are usable
 // ([InstanceType.DefaultCardInterfaces]). [ForRelease] returns the table of
 // one release (v1.7.19 and later, and "master" for commit b8d4251);
-// [Releases] lists them. [Default] is release [DefaultRelease]'s table,
-// 1,164 instance types.
+// [Releases] lists them. [Default] is release [DefaultRelease]'s table
+// (v1.8.2, 1,423 instance types).
 //
 // The project owns its copies. data/limits.json holds the v1.7.19 table;
 // data/releases.json holds, once each, the rows that later releases add or

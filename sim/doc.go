@@ -14,7 +14,7 @@
 // resource controller (package controller) what happens, applying the
 // effects it returns on the virtual clock; the controller's EC2 calls go
 // to a fake EC2 (package fakeec2). The controller model follows
-// amazon-vpc-resource-controller-k8s v1.7.19:
+// amazon-vpc-resource-controller-k8s v1.8.2 by default:
 //   - a trunk is initialised per eligible Linux node with the EC2 calls of
 //     pkg/aws/ec2/api/helper.go on the node manager's workers, and only then
 //     is vpc.amazonaws.com/pod-eni advertised (pkg/provider/branch/provider.go);
@@ -27,12 +27,16 @@
 //     every cool-down; errors are retried 5 times within a second and then
 //     left to the 30-minute resync;
 //   - released branches cool down (60 s) and are deleted by a sweep every
-//     30 s per node; a deleted node's branches are wiped a minute later.
+//     30 s per node; a deleted node's trunk leaves the cache a minute later
+//     and its branches are left to the cluster ENI cleaner, 30-60 minutes
+//     on (master, b8d4251, wipes them at the minute instead);
+//   - the kubelet retries a pod's sandbox as soon as the controller
+//     annotates it, and every 10-15 s after a failure.
 //
 // Config.Controller.Release (scenario key controller.version) picks the
 // release modelled, its defaults and its instance table
-// (limits.ForRelease); unset, the upstream preset and limits.Default, the
-// v1.7.19 table, are used as before. A node whose instance type the table
+// (limits.ForRelease); unset, controller.DefaultRelease (v1.8.2) and its
+// table. The deprecated presets keep v1.7.19's table. A node whose instance type the table
 // lacks but a newer release's has still joins, as upstream: an Unsupported
 // event, never a trunk, max pods from the VPC CNI's eni-max-pods.txt
 // (limits.CNIMaxPods) or NodeSpec.MaxPods, and a warning naming the newest
