@@ -43,7 +43,7 @@
 //   - On the hot path (a pod's Create job and its calls) Step allocates
 //     nothing once its buffers have grown.
 //
-// The model follows amazon-vpc-resource-controller-k8s v1.7.19; each
+// The model follows amazon-vpc-resource-controller-k8s v1.8.2; each
 // behaviour cites the upstream file it comes from.
 //
 // # Releases
