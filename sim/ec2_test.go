@@ -99,9 +99,11 @@ func TestSeriesRecordsPodsAndBranchesOverTime(t *testing.T) {
 		peakRunning = max(peakRunning, x.Running)
 		peakCooling = max(peakCooling, x.Cooling)
 		assert.LessOrEqual(t, x.InUse+x.Cooling, 9)
+		assert.LessOrEqual(t, x.SGRunning, x.Running)
+		assert.LessOrEqual(t, x.SGPending, x.Pending)
 	}
 	assert.Equal(t, 9, peakRunning)
 	assert.Equal(t, 1, peakCooling)
 	last := series[len(series)-1]
-	assert.Equal(t, sim.Sample{At: last.At, Running: 9, Pending: 0, InUse: 9, Cooling: 0}, last)
+	assert.Equal(t, sim.Sample{At: last.At, Running: 9, Pending: 0, SGRunning: 9, InUse: 9, Cooling: 0}, last)
 }

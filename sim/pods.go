@@ -138,8 +138,14 @@ func (s *Sim) terminate(pi int32, phase Phase, why endReason) {
 	s.recPod(phaseEvent(phase), p, why.String())
 	if p.phase == Running {
 		s.m.running--
+		if p.needsBranch {
+			s.m.sgRunning--
+		}
 	}
 	s.m.ended++
+	if p.needsBranch {
+		s.m.sgEnded++
+	}
 	defer s.sample()
 	p.phase = phase
 	if phase == Deleted {
@@ -444,6 +450,9 @@ func (s *Sim) ready(pi int32) {
 	p := s.pods[pi]
 	p.phase, p.ready = Running, s.Now()
 	s.m.running++
+	if p.needsBranch {
+		s.m.sgRunning++
+	}
 	defer s.sample()
 	if p.needsBranch {
 		s.feed(controller.Input{Kind: controller.PodRunning, Pod: controller.PodID(pi)})

@@ -25,6 +25,8 @@ type metrics struct {
 	trunksDeleted   int
 	inUse, cooling  int
 	running, ended  int // pods running now; pods completed or deleted
+	sgRunning       int // of them, pods with security groups of their own
+	sgEnded         int
 	peakInUse       int
 	peakCooling     int
 	sandboxFailures int

@@ -10,6 +10,9 @@ type Sample struct {
 	At      time.Duration
 	Running int // pods whose network is ready
 	Pending int // pods created and not yet running, completed or deleted
+	// SGRunning and SGPending count the pods with security groups of
+	// their own among Running and Pending.
+	SGRunning, SGPending int
 	InUse   int // branch ENIs in use (reserved ones included)
 	Cooling int // branch ENIs in the cool-down queue
 }
@@ -32,6 +35,7 @@ func (s *Sim) sample() {
 		return
 	}
 	x := Sample{At: s.Now(), Running: s.m.running, Pending: s.m.created - s.m.running - s.m.ended,
+		SGRunning: s.m.sgRunning, SGPending: s.m.sgPods - s.m.sgRunning - s.m.sgEnded,
 		InUse: s.m.inUse, Cooling: s.m.cooling}
 	if n := len(s.series); n > 0 {
 		last := &s.series[n-1]

@@ -23,9 +23,10 @@ const (
 	panelHeight = 220
 	marginLeft  = 70
 	marginRight = 20
-	marginTop   = 44
+	marginTop   = 58
 	marginBot   = 44
 	maxTicks    = 6
+	legendWidth = 125 // per legend entry, room for "own SGs running"
 )
 
 type line struct {
@@ -60,18 +61,22 @@ func writePlot(w io.Writer, title string, series []sim.Sample, latencies []time.
 	fmt.Fprintf(bw, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", plotWidth, height)
 	fmt.Fprintf(bw, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
 
-	running := line{"running", "#1b7837", nil}
-	pending := line{"pending", "#d6604d", nil}
+	sgRunning := line{"own SGs running", "#1b7837", nil}
+	sgPending := line{"own SGs pending", "#d6604d", nil}
+	running := line{"other running", "#7fbf7b", nil}
+	pending := line{"other pending", "#f4a582", nil}
 	inUse := line{"in use", "#2166ac", nil}
-	cooling := line{"cooling", "#f4a582", nil}
+	cooling := line{"cooling", "#fdb863", nil}
 	for _, x := range series {
 		t := x.At.Seconds()
-		running.points = append(running.points, [2]float64{t, float64(x.Running)})
-		pending.points = append(pending.points, [2]float64{t, float64(x.Pending)})
+		sgRunning.points = append(sgRunning.points, [2]float64{t, float64(x.SGRunning)})
+		sgPending.points = append(sgPending.points, [2]float64{t, float64(x.SGPending)})
+		running.points = append(running.points, [2]float64{t, float64(x.Running - x.SGRunning)})
+		pending.points = append(pending.points, [2]float64{t, float64(x.Pending - x.SGPending)})
 		inUse.points = append(inUse.points, [2]float64{t, float64(x.InUse)})
 		cooling.points = append(cooling.points, [2]float64{t, float64(x.Cooling)})
 	}
-	stepChart(bw, 0, title+": pods", "pods", []line{running, pending}, marks)
+	stepChart(bw, 0, title+": pods", "pods", []line{sgRunning, sgPending, running, pending}, marks)
 	stepChart(bw, 1, "branch ENIs", "ENIs", []line{inUse, cooling}, marks)
 	histogram(bw, 2, "start-up latency of security-group pods", "pods", latencies)
 	fmt.Fprintln(bw, "</svg>")
@@ -144,16 +149,17 @@ func timeUnit(a axis) string {
 }
 
 // frame draws a panel's title, legend, axes and ticks and returns its
-// plotting box. The legend sits on the title's line, clear of the data.
+// plotting box. The legend sits on a line of its own under the title,
+// clear of the data.
 func frame(w io.Writer, panel int, title, xLabel, yLabel string, x, y axis, legend []line) (x0, y0, pw, ph float64) {
 	top := float64(panel*(panelHeight+marginTop+marginBot) + marginTop)
 	x0, y0 = marginLeft, top+panelHeight
 	pw, ph = plotWidth-marginLeft-marginRight, panelHeight
-	fmt.Fprintf(w, `<text x="%d" y="%s" font-size="14" font-weight="bold">%s</text>`+"\n", marginLeft, num(top-16), escape(title))
+	fmt.Fprintf(w, `<text x="%d" y="%s" font-size="14" font-weight="bold">%s</text>`+"\n", marginLeft, num(top-32), escape(title))
 	for i, l := range legend {
-		lx := x0 + pw - float64(len(legend)-i)*85
+		lx := x0 + float64(i)*legendWidth
 		fmt.Fprintf(w, `<rect x="%s" y="%s" width="10" height="10" fill="%s"/><text x="%s" y="%s">%s</text>`+"\n",
-			num(lx), num(top-26), l.colour, num(lx+14), num(top-17), escape(l.label))
+			num(lx), num(top-20), l.colour, num(lx+14), num(top-11), escape(l.label))
 	}
 	fmt.Fprintf(w, `<path d="M%s %sV%sH%s" fill="none" stroke="#333"/>`+"\n", num(x0), num(top), num(y0), num(x0+pw))
 	for v := 0.0; v <= y.max+y.step/2; v += y.step {
