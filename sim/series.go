@@ -13,8 +13,8 @@ type Sample struct {
 	// SGRunning and SGPending count the pods with security groups of
 	// their own among Running and Pending.
 	SGRunning, SGPending int
-	InUse   int // branch ENIs in use (reserved ones included)
-	Cooling int // branch ENIs in the cool-down queue
+	InUse                int // branch ENIs in use (reserved ones included)
+	Cooling              int // branch ENIs in the cool-down queue
 }
 
 // RecordSeries makes the simulation keep a Sample at every moment its
