@@ -205,3 +205,32 @@ func TestParseRefusesWhatComesAfterUntil(t *testing.T) {
 	_, err = Parse("ok.yaml", []byte(fmt.Sprintf(src, "5m", "5m")))
 	require.NoError(t, err)
 }
+
+// A SecurityGroupPolicy exported with kubectl -o yaml, server metadata
+// and status included, loads as written.
+func TestPolicyAsKubectlPrintsItLoads(t *testing.T) {
+	src := `securityGroupPolicies:
+  - apiVersion: vpcresources.k8s.aws/v1beta1
+    kind: SecurityGroupPolicy
+    metadata:
+      annotations:
+        kubectl.kubernetes.io/last-applied-configuration: |
+          {"apiVersion":"vpcresources.k8s.aws/v1beta1"}
+      creationTimestamp: "2026-11-01T10:00:00Z"
+      generation: 1
+      managedFields:
+      - {apiVersion: vpcresources.k8s.aws/v1beta1, fieldsType: FieldsV1, manager: kubectl, operation: Update}
+      name: web
+      namespace: default
+      resourceVersion: "1002"
+      uid: 1b2c3d4e-0000-4000-8000-000000000002
+    spec:
+      podSelector: {matchLabels: {app: web}}
+      securityGroups: {groupIds: [sg-0123456789abcdef0]}
+    status: {}
+`
+	sc, err := Parse("exported.yaml", []byte(src))
+	require.NoError(t, err)
+	require.Len(t, sc.SecurityGroupPolicies, 1)
+	assert.Equal(t, "web", sc.SecurityGroupPolicies[0].Name)
+}

@@ -789,9 +789,18 @@ func (d *decoder) policy(n *yaml.Node, path string) (branch.Policy, error) {
 					_, err = d.stringMap(n, path, func(string) error { return nil }, func(string) error { return nil })
 					return err
 				}},
+				// What the API server writes and kubectl -o yaml prints: read
+				// and ignored, so a policy exported from a cluster loads as is.
+				{key: "uid", decode: ignoreValue}, {key: "resourceVersion", decode: ignoreValue},
+				{key: "generation", decode: ignoreValue}, {key: "creationTimestamp", decode: ignoreValue},
+				{key: "managedFields", decode: ignoreValue}, {key: "selfLink", decode: ignoreValue},
+				{key: "finalizers", decode: ignoreValue}, {key: "ownerReferences", decode: ignoreValue},
+				{key: "deletionTimestamp", decode: ignoreValue}, {key: "deletionGracePeriodSeconds", decode: ignoreValue},
+				{key: "generateName", decode: ignoreValue},
 			})
 			return err
 		}},
+		{key: "status", decode: ignoreValue},
 		{key: "spec", required: true, decode: func(n *yaml.Node, path string) error {
 			_, err := d.object(n, path, []field{
 				{key: "podSelector", decode: d.selector(&p.PodSelector)},
@@ -1086,3 +1095,7 @@ func (d *decoder) duplicate(path, first, what, name string) error {
 	return d.fail(&yaml.Node{Line: d.sc.lines[path]}, path,
 		fmt.Errorf("%w %s %q (first at %s, line %d)", ErrDuplicate, what, name, first, d.sc.lines[first]))
 }
+
+// ignoreValue accepts any value: for the server-written metadata of an
+// exported object, which changes nothing the simulator models.
+func ignoreValue(*yaml.Node, string) error { return nil }
