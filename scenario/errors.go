@@ -57,9 +57,21 @@ func (e *Error) Error() string {
 		s += ":" + strconv.Itoa(e.Line)
 	}
 	if e.Field != "" {
-		s += ": " + e.Field
+		s += ": " + clip(e.Field)
 	}
 	return s + ": " + e.Err.Error()
+}
+
+// clipAt is how much of a value or key an error quotes.
+const clipAt = 100
+
+// clip cuts text from the input to a prefix fit for an error message, so
+// that a 10 MB value gives a short error rather than a 10 MB one.
+func clip(s string) string {
+	if len(s) <= clipAt {
+		return s
+	}
+	return s[:clipAt] + "... (" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // Unwrap returns the underlying error.

@@ -234,3 +234,17 @@ func TestPolicyAsKubectlPrintsItLoads(t *testing.T) {
 	require.Len(t, sc.SecurityGroupPolicies, 1)
 	assert.Equal(t, "web", sc.SecurityGroupPolicies[0].Name)
 }
+
+// A huge value or key is quoted by a short prefix, not whole.
+func TestErrorsQuoteAShortPrefix(t *testing.T) {
+	long := strings.Repeat("x", 1<<20)
+	for _, src := range []string{
+		"nodeGroups:\n  - {name: a, instanceType: " + long + ", count: 1}\n",
+		"nodeGroups:\n  - name: a\n    instanceType: m5.large\n    count: 1\n    ? " + long + "\n    : 1\n",
+	} {
+		_, err := Parse("big.yaml", []byte(src))
+		require.Error(t, err)
+		assert.Less(t, len(err.Error()), 1000, "%.200s", err.Error())
+		assert.Contains(t, err.Error(), " bytes)")
+	}
+}

@@ -164,6 +164,11 @@ func (d *decoder) fail(n *yaml.Node, path string, err error) error {
 
 // invalid reports a bad value; cause, when not nil, is wrapped too.
 func (d *decoder) invalid(n *yaml.Node, path string, cause error, format string, args ...any) error {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = clip(s)
+		}
+	}
 	msg := ErrInvalidValue.Error() + " " + fmt.Sprintf(format, args...)
 	errs := []error{ErrInvalidValue}
 	if cause != nil {
