@@ -3,6 +3,7 @@ package sweep
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -193,6 +194,15 @@ func build(name string, source []byte, doc *yaml.Node, settings []Setting) (*sce
 	}
 	sc, err := scenario.Parse(name, out)
 	if err != nil {
+		if _, perr := scenario.Parse(name, source); perr != nil {
+			return nil, perr // the file itself is wrong: its own lines
+		}
+		// The settings made the error, and the lines are those of the
+		// edited document, not the file: name the field only.
+		var se *scenario.Error
+		if errors.As(err, &se) {
+			se.Line = 0
+		}
 		return nil, &ScenarioError{settings, err}
 	}
 	return sc, nil

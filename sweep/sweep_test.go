@@ -352,3 +352,18 @@ func TestApplyIsThePointsScenario(t *testing.T) {
 	_, err = sweep.Apply("small.yaml", source(t), []sweep.Setting{{Key: "a..b", Value: "1"}})
 	assert.ErrorIs(t, err, sweep.ErrBadSetting)
 }
+
+// An error a setting makes names the field, not a line of the edited
+// document, which the user never saw.
+func TestSettingErrorsNameNoLineOfTheEditedFile(t *testing.T) {
+	_, err := sweep.Apply("small.yaml", source(t), []sweep.Setting{{Key: "controller.userClientQPZ", Value: "12"}})
+	require.Error(t, err)
+	var se *scenario.Error
+	require.ErrorAs(t, err, &se)
+	assert.Zero(t, se.Line)
+	assert.Contains(t, err.Error(), "small.yaml: controller.userClientQPZ: unknown field")
+	// An error of the file itself keeps its line.
+	_, err = sweep.Apply("bad.yaml", []byte("seed: 1\nsede: 2\n"), []sweep.Setting{{Key: "controller.userClientQPS", Value: "12"}})
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, 2, se.Line)
+}
