@@ -169,7 +169,14 @@ func (d *decoder) invalid(n *yaml.Node, path string, cause error, format string,
 			args[i] = clip(s)
 		}
 	}
-	msg := ErrInvalidValue.Error() + " " + fmt.Sprintf(format, args...)
+	// A value goes after "invalid value "; a reason that is no value
+	// starts with ": ", as a policy's "must set podSelector ..." does.
+	msg := ErrInvalidValue.Error()
+	if text := fmt.Sprintf(format, args...); strings.HasPrefix(text, ":") {
+		msg += text
+	} else {
+		msg += " " + text
+	}
 	errs := []error{ErrInvalidValue}
 	if cause != nil {
 		errs = append(errs, cause)
@@ -844,7 +851,7 @@ func (d *decoder) policy(n *yaml.Node, path string) (branch.Policy, error) {
 	if err := p.Validate(); err != nil {
 		var pe *branch.PolicyError
 		if errors.As(err, &pe) && pe.Field != "" {
-			return p, d.invalidNear(join(path, pe.Field), "%s", pe.Why)
+			return p, d.invalidNear(join(path, pe.Field), ": %s", pe.Why)
 		}
 		return p, d.invalidAt(path, "%v", err)
 	}
