@@ -432,8 +432,8 @@ func candidates(sc *scenario.Scenario) []candidate {
 		}
 	}
 	for i, e := range sc.Events {
-		if e.Action != scenario.RolloutRestart {
-			continue
+		if e.Action != scenario.RolloutRestart || e.MaxSurge == 0 && e.MaxUnavailable > 0 {
+			continue // not a rollout, or one that already replaces before it adds
 		}
 		unavailable := max(1, e.MaxUnavailable)
 		if e.MaxSurge == 0 && e.MaxUnavailable == 0 {

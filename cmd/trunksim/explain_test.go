@@ -115,3 +115,16 @@ func TestExplainRefuses(t *testing.T) {
 		assert.Contains(t, stderr, tc.say, tc.args)
 	}
 }
+
+// explain and diff on the shipped examples, as the README shows them.
+func TestExamplesExplainAndDiffGolden(t *testing.T) {
+	code, stdout, stderr := runCLI("explain", "../../examples/rolling-update/scenario.yaml", "--slowest")
+	require.Equal(t, exitOK, code, stderr)
+	golden(t, "example-rolling-update-explain.txt", stdout)
+	code, stdout, stderr = runCLI("diff", "../../examples/scale-test/scenario.yaml", "../../examples/scale-test/v1.7.19.yaml")
+	require.Equal(t, exitOK, code, stderr)
+	golden(t, "example-scale-test-diff.txt", stdout)
+	code, stdout, stderr = runCLI("explain", "../../examples/imported/scenario.yaml", "--slowest", "-o", "json")
+	require.Equal(t, exitOK, code, stderr)
+	golden(t, "example-imported-explain.json", stdout)
+}
