@@ -135,6 +135,13 @@ type Config struct {
 	// Assumption: the datastore is empty at that moment, the worst case;
 	// upstream gives no figure for how much of it is filled.
 	RestartSyncRace bool
+	// NodeEventInterval is how often a node's object changes when nothing
+	// else happens to it: the kubelet reports its status at least every
+	// nodeStatusReportFrequency (kubernetes pkg/kubelet/apis/config/v1beta1
+	// defaults.go: 5 min). A node whose trunk init failed is initialised
+	// again on the next such event (pkg/node/manager/manager.go, v1.8.2).
+	// Zero means no retry but the resync's.
+	NodeEventInterval time.Duration
 	// GroupsPerInterface is the EC2 quota of security groups per interface
 	// (5 by default, up to 16 when raised); more fails CreateNetworkInterface.
 	GroupsPerInterface int
@@ -160,6 +167,7 @@ func (c *Config) validate() error {
 		{c.SweepInterval <= 0, "SweepInterval", c.SweepInterval},
 		{c.Resync <= 0, "Resync", c.Resync},
 		{c.NodeDeleteDelay < 0, "NodeDeleteDelay", c.NodeDeleteDelay},
+		{c.NodeEventInterval < 0, "NodeEventInterval", c.NodeEventInterval},
 		{c.GroupsPerInterface < 1, "GroupsPerInterface", c.GroupsPerInterface},
 		{c.NodeDeletion > NodeDeletionRelease, "NodeDeletion", c.NodeDeletion},
 	}

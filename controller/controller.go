@@ -91,6 +91,7 @@ type node struct {
 	sweepSet   bool // a sweep tick is set
 	sweeping   bool // its sweep job is queued or running
 	wipeSet    bool // the wipe after its deletion is set
+	retrySet   bool // a retry of its failed init on its next node event is set
 	initing    bool
 	unsynced   bool // its rebuild after a restart sees no pods (RestartSyncRace)
 	wantsTrunk bool
@@ -363,6 +364,8 @@ func (c *Controller) timerSet(t Timer) bool {
 		return c.knownNode(NodeID(i)) && c.nodes[i].sweepSet
 	case tWipe:
 		return c.knownNode(NodeID(i)) && c.nodes[i].wipeSet
+	case tNodeEvent:
+		return c.knownNode(NodeID(i)) && c.nodes[i].retrySet
 	case tResync, tClean:
 		return i == 0
 	}
@@ -527,6 +530,8 @@ func (c *Controller) wokeUp(t Timer) {
 		c.resync()
 	case tClean:
 		c.cleanerWoke()
+	case tNodeEvent:
+		c.nodeEventCame(NodeID(i))
 	}
 }
 

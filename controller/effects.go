@@ -107,6 +107,7 @@ const (
 	tWipe                           // a deleted node's branches are wiped
 	tResync                         // the informers' periodic resync
 	tClean                          // the cluster ENI cleaner's next run
+	tNodeEvent                      // a node's next status update, which retries a failed trunk init
 )
 
 func timer(k timerKind, i int32) Timer { return Timer(uint64(k)<<32 | uint64(uint32(i))) }

@@ -162,9 +162,28 @@ func (c *Controller) endInit(j int32, err error) {
 			c.nodeEvent(ni, Event{Reason: TrunkENICreationFailed, Err: err})
 		}
 		c.nodeEvent(ni, Event{Reason: NodeTrunkFailedInit, Err: err})
-		// manager.go performAsyncOperation: no requeue; the next resync retries.
+		// manager.go performAsyncOperation (v1.8.2) drops the node from
+		// its cache, "retried for init on next event": the node
+		// reconciler adds it again on the node's next update, which the
+		// kubelet's status report makes at least every NodeEventInterval;
+		// the resync retries too.
+		if d := c.cfg.NodeEventInterval; d > 0 && !n.gone && !n.retrySet {
+			n.retrySet = true
+			c.wakeIdle(d, timer(tNodeEvent, int32(ni)))
+		}
 	}
 	c.finish(j)
+}
+
+// nodeEventCame is a node's status update after its trunk init failed:
+// the node reconciler finds it missing from the manager's cache and
+// initialises it again (controllers/core/node_controller.go AddNode).
+func (c *Controller) nodeEventCame(ni NodeID) {
+	n := &c.nodes[ni]
+	n.retrySet = false
+	if n.known && !n.gone && n.trunk == nil && !n.initing && n.wantsTrunk && n.eligible {
+		c.startInit(ni)
+	}
 }
 
 // restoreTrunk rebuilds a trunk's state from the annotations of the
@@ -281,7 +300,7 @@ func (c *Controller) restart() {
 		if !n.known || n.gone {
 			continue
 		}
-		n.trunk, n.advertised, n.initing = nil, false, false
+		n.trunk, n.advertised, n.initing = nil, false, false // a retry set stays set: its timer still comes
 		n.unsynced = c.cfg.RestartSyncRace
 		c.nodeChanged(NodeID(i))
 		c.cancelSweep(NodeID(i))

@@ -38,3 +38,9 @@ func TestRestartDatastoreSyncRace(t *testing.T) { runScriptFile(t, "testdata/res
 func TestPodEndedBeforeItsAnnotation(t *testing.T) {
 	runScriptFile(t, "testdata/pod-ended-before-annotation.txt")
 }
+
+// TestFailedTrunkInitRetriedOnTheNextNodeEvent: pkg/node/manager/manager.go
+// (v1.8.2), "Node will be retried for init on next event".
+func TestFailedTrunkInitRetriedOnTheNextNodeEvent(t *testing.T) {
+	runScriptFile(t, "testdata/trunk-init-retry.txt")
+}

@@ -271,8 +271,7 @@ func (s *script) started() error {
 //	                     user-qps user-burst instance-qps instance-burst api-qps
 //	                     api-burst shared-client branch-workers node-workers
 //	                     max-retries cooldown sweep resync node-delete-delay groups-quota
-//	                     node-deletion=wipe|release orphans-unassociated delete-backoff-as-upstream
-//	                     restart-sync-race
+//	                     node-deletion=wipe|release restart-sync-race node-event-interval
 //	ec2 k=v...           fake EC2 settings, before the start: throttling=on|off
 //	                     latency attach-delay max-attempts mutating-bucket mutating-refill
 //	fault api= code= p= [from=] [until=] [delay=]   inject a fault
@@ -446,6 +445,7 @@ func (s *script) config(a kv) error {
 		a.getInt("max-retries", &c.MaxRetries), a.getDur("cooldown", &c.CoolDown),
 		a.getDur("sweep", &c.SweepInterval), a.getDur("resync", &c.Resync),
 		a.getDur("node-delete-delay", &c.NodeDeleteDelay), a.getInt("groups-quota", &c.GroupsPerInterface),
+		a.getDur("node-event-interval", &c.NodeEventInterval),
 		a.getNodeDeletion("node-deletion", &c.NodeDeletion), a.getBool("restart-sync-race", &c.RestartSyncRace),
 	} {
 		if e != nil {

@@ -63,7 +63,7 @@ func TestParseEveryKey(t *testing.T) {
 		Controller: sim.Controller{Preset: sim.PresetRaisedLimits, Release: controller.ReleaseV1_8_1, UserClientQPS: 24.5, UserClientBurst: 36,
 			InstanceClientQPS: 6, InstanceClientBurst: 9, SharedEC2Client: true, APIServerQPS: 40, APIServerBurst: 60,
 			BranchWorkers: 10, NodeWorkers: 4, MaxRetries: 3, CoolDown: 45 * time.Second, SweepInterval: 15 * time.Second,
-			Resync: 10 * time.Minute, NodeDeleteDelay: 2 * time.Minute, NodeDeletion: controller.NodeDeletionWipe, RestartSyncRace: true, GroupsPerInterface: 10},
+			Resync: 10 * time.Minute, NodeDeleteDelay: 2 * time.Minute, NodeEventInterval: 3 * time.Minute, NodeDeletion: controller.NodeDeletionWipe, RestartSyncRace: true, GroupsPerInterface: 10},
 		EC2: sim.EC2{Latency: 250 * time.Millisecond, AttachDelay: 5 * time.Second, NoAccountThrottling: true,
 			MutatingBucket: 100, MutatingRefill: 10, DescribeBucket: 200, DescribeRefill: 40, MaxAttempts: 5,
 			Faults: []sim.Fault{
