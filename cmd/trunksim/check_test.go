@@ -147,7 +147,7 @@ func TestCheckUsageAndFailures(t *testing.T) {
 		{"cluster the check does not model", []string{"check", ipv6}, exitFailure, "", "reach: not modelled: IPFamily"},
 		{"--help", []string{"check", "--help"}, exitOK, "trunksim check cluster.yaml -o json", ""},
 		{"help check", []string{"help", "check"}, exitOK, "guard a CI pipeline", ""},
-		{"listed in the main usage", []string{"help"}, exitOK, "check    whether security-group pods", ""},
+		{"listed in the main usage", []string{"help"}, exitOK, "check      whether security-group pods", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			code, stdout, stderr := runCLI(tt.args...)

@@ -23,17 +23,17 @@ groups for pods.
 usage: trunksim <command> [arguments]
 
 Commands:
-  limits   instance types' trunk, branch ENI and pod limits
-  run      run a scenario file and report what happened
-  plan     how many nodes N security-group pods need, and how long their rollout takes
-  check    whether security-group pods keep DNS, probes and their traffic (exit 1 on errors)
-  sweep    run a scenario over seeds and a grid of settings on all cores, in shards
-  import   a scenario from kubectl's output of a real cluster
-  explain  why a pod was slow or is pending, with remedies measured by re-running
-  diff     run two scenarios, or one with other settings, and compare their reports
-  version  the version of trunksim and of the Go it was built with
-  completion  a completion script for bash, zsh or fish
-  help     help on a command
+  limits     instance types' trunk, branch ENI and pod limits
+  run        run a scenario file and report what happened
+  plan       how many nodes N security-group pods need, and how long their rollout takes
+  check      whether security-group pods keep DNS, probes and their traffic (exit 1 on errors)
+  sweep      run a scenario over seeds and a grid of settings on all cores, in shards
+  import     a scenario from kubectl's output of a real cluster
+  explain    why a pod was slow or is pending, with remedies measured by re-running
+  diff       run two scenarios, or one with other settings, and compare their reports
+  version    the version of trunksim and of the Go it was built with
+  completion a completion script for bash, zsh or fish
+  help       help on a command
 
 Examples:
   trunksim limits m5.large c5.xlarge
