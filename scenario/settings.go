@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/sim"
 )
 
@@ -198,7 +199,12 @@ func settingValue(v any) *yaml.Node {
 }
 
 // zeroByDefault reports whether a duration setting is zero under every
-// preset, so that writing zero asks for what the default gives.
+// release, so that writing zero asks for what the default gives.
 func zeroByDefault(s sim.Setting) bool {
-	return s.Default(sim.PresetUpstream) == "0s" && s.Default(sim.PresetRaisedLimits) == "0s"
+	for _, r := range controller.Releases() {
+		if s.DefaultForRelease(r) != "0s" {
+			return false
+		}
+	}
+	return true
 }

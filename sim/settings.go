@@ -149,8 +149,14 @@ func (s Setting) Bound() string {
 
 // Default returns the value New gives the setting under preset p, as a
 // scenario file writes it, such as "12" or "1m0s"; "" for the CNI
-// version, whose zero value means the newest behaviour modelled.
-func (s Setting) Default(p Preset) string { return s.v.def(p.Release().Defaults()) }
+// version, whose zero value means the newest behaviour modelled. Preset
+// zero, no preset, gives controller.DefaultRelease's value.
+func (s Setting) Default(p Preset) string {
+	if p == 0 {
+		return s.DefaultForRelease(controller.DefaultRelease)
+	}
+	return s.v.def(p.Release().Defaults())
+}
 
 // DefaultForRelease returns the value New gives the setting when
 // controller.version is r.

@@ -195,3 +195,16 @@ func TestPropertyNewJudgesEverySettingByItsBound(t *testing.T) {
 	})
 	assert.True(t, slices.ContainsFunc(settings, func(s Setting) bool { return s.Kind() == KindSeed }))
 }
+
+// With no preset, a setting's default is the default release's, as New
+// fills it.
+func TestSettingDefaultWithoutPresetIsTheDefaultRelease(t *testing.T) {
+	c, err := Config{}.withDefaults()
+	require.NoError(t, err)
+	for _, s := range Settings() {
+		assert.Equal(t, s.DefaultForRelease(controller.DefaultRelease), s.Default(0), s.Key())
+		if s.Key() == "controller.userClientQPS" {
+			assert.Equal(t, s.Default(0), text(s.Value(&c)))
+		}
+	}
+}

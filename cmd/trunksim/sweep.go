@@ -14,6 +14,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/sim"
 	"github.com/trunksim/trunksim/sweep"
 )
@@ -60,15 +61,20 @@ func sweepHelp() string {
 		if values := s.Values(); values != nil {
 			kind = strings.Join(values, "|")
 		}
-		def := s.Default(sim.PresetUpstream)
-		raised := s.Default(sim.PresetRaisedLimits)
+		def := s.DefaultForRelease(controller.DefaultRelease)
 		switch {
 		case def == "" && s.Kind() == sim.KindEnum:
 			def = "unset: the preset decides"
 		case def == "":
 			def = "the newest release"
-		case raised != def:
-			def += " (" + sim.PresetRaisedLimits.String() + ": " + raised + ")"
+		default:
+			// The releases whose default differs, as docs/settings.md's
+			// table by release gives them.
+			for _, r := range []sim.Release{controller.ReleaseV1_7_19, controller.ReleaseMaster} {
+				if other := s.DefaultForRelease(r); other != def {
+					def += " (" + r.String() + ": " + other + ")"
+				}
+			}
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Key(), kind, def)
 	}

@@ -126,3 +126,12 @@ func TestSweepHelpListsEverySetting(t *testing.T) {
 		assert.Contains(t, help, "\n  "+s.Key()+" ", s.Key())
 	}
 }
+
+// sweep --help gives the default release's defaults, and the releases
+// whose differ.
+func TestSweepHelpGivesTheDefaultReleasesDefaults(t *testing.T) {
+	code, stdout, _ := runCLI("sweep", "--help")
+	require.Equal(t, exitOK, code)
+	assert.Regexp(t, `controller\.userClientQPS\s+number\s+24 \(v1\.7\.19: 12\) \(master: 12\)\n`, stdout)
+	assert.Regexp(t, `controller\.nodeDeletion\s+wipe\|release\s+release \(master: wipe\)\n`, stdout)
+}
