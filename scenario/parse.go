@@ -58,6 +58,17 @@ func Load(path string) (*Scenario, error) {
 // it name in errors (Load uses the path; the CLI uses "<stdin>" for -).
 // A larger input is an [*Error] wrapping [ErrTooLarge].
 func Read(name string, r io.Reader) (*Scenario, error) {
+	data, err := ReadBytes(name, r)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(name, data)
+}
+
+// ReadBytes reads an input to its end, at most [MaxBytes] of it, for a
+// caller that needs the bytes (to edit them, or to read objects from
+// them); a larger input is an [*Error] wrapping [ErrTooLarge].
+func ReadBytes(name string, r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
 	if err != nil {
 		return nil, err
@@ -65,7 +76,7 @@ func Read(name string, r io.Reader) (*Scenario, error) {
 	if len(data) > MaxBytes {
 		return nil, &Error{File: name, Err: fmt.Errorf("%w: more than %d MiB", ErrTooLarge, MaxBytes>>20)}
 	}
-	return Parse(name, data)
+	return data, nil
 }
 
 // Parse parses a scenario, naming it name in errors. It is strict: an

@@ -140,24 +140,14 @@ func (s *sources) get(file string) (name string, data []byte, err error) {
 			return file, nil, err
 		}
 		defer f.Close()
-		data, err = readScenario(file, f)
+		data, err = scenario.ReadBytes(file, f)
 		return file, data, err
 	}
 	if !s.read {
-		s.piped, err = readScenario(stdinName, s.stdin)
+		s.piped, err = scenario.ReadBytes(stdinName, s.stdin)
 		s.read = err == nil
 	}
 	return stdinName, s.piped, err
-}
-
-// readScenario reads r to its end, refusing more than scenario.MaxBytes
-// as scenario.Read does.
-func readScenario(name string, r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, scenario.MaxBytes+1))
-	if err == nil && len(data) > scenario.MaxBytes {
-		err = fmt.Errorf("%s: %w: more than %d MiB", name, scenario.ErrTooLarge, scenario.MaxBytes>>20)
-	}
-	return data, err
 }
 
 // diffRun loads file, applies settings, runs it and checks it.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/trunksim/trunksim/scenario"
 	"github.com/trunksim/trunksim/scenario/importer"
 )
 
@@ -74,7 +75,7 @@ func runImport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // readInto reads one input, at most scenario.MaxBytes of it.
 func readInto(snap *importer.Snapshot, file string, stdin io.Reader) error {
 	if file == "-" {
-		data, err := readScenario(stdinName, stdin)
+		data, err := scenario.ReadBytes(stdinName, stdin)
 		if err != nil {
 			return err
 		}
@@ -85,7 +86,7 @@ func readInto(snap *importer.Snapshot, file string, stdin io.Reader) error {
 		return err
 	}
 	defer f.Close()
-	data, err := readScenario(file, f)
+	data, err := scenario.ReadBytes(file, f)
 	if err != nil {
 		return err
 	}
