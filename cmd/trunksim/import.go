@@ -12,23 +12,28 @@ import (
 
 const importUsage = `usage: trunksim import FILE... [-o SCENARIO.yaml]
 
-Turns what kubectl prints about a cluster into a scenario that starts from
-it. Give it the output of
+Turns what kubectl and the AWS CLI print about a cluster into a scenario
+that starts from it. Give it the output of
 
-  kubectl get nodes,pods,deployments,replicasets,statefulsets,daemonsets,jobs,securitygrouppolicies -A -o yaml
+  kubectl get nodes,pods,deployments,replicasets,statefulsets,daemonsets,jobs,securitygrouppolicies,cninodes -A -o yaml
   kubectl -n kube-system get daemonset aws-node -o yaml
   kubectl -n kube-system get configmap amazon-vpc-cni -o yaml
 
-in any mix of files (YAML or JSON, kind: List or many documents; - is
+and optionally of aws ec2 describe-instances, describe-security-groups,
+describe-subnets, describe-vpcs and describe-network-interfaces (--output
+json), in any mix of files (YAML or JSON, kind: List or many documents; - is
 standard input). Nodes become node groups by instance type, OS and node
-group or NodePool label; pods become workloads by their owners, with the
-owners' replica counts; policies are kept as written; the CNI settings and
-the branch ENI cool-down come from aws-node and its ConfigMap. Nothing else
-is copied. Objects of other kinds are skipped with a warning on stderr.
+group or NodePool label, and by subnet and security groups when the EC2
+side is given; pods become workloads by their owners, with the owners'
+replica counts; policies are kept as written; the CNI settings and the
+branch ENI cool-down come from aws-node and its ConfigMap; security groups
+keep their rules, so trunksim check works on the result. Nothing else is
+copied. Objects of other kinds are skipped with a warning on stderr.
 
 Examples:
   kubectl get nodes,pods,deployments,securitygrouppolicies -A -o yaml > cluster.yaml
-  trunksim import cluster.yaml -o scenario.yaml && trunksim run scenario.yaml
+  aws ec2 describe-security-groups --output json > groups.json
+  trunksim import cluster.yaml groups.json -o scenario.yaml && trunksim run scenario.yaml
 
 Flags:
 `
@@ -52,10 +57,12 @@ func runImport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitFailure
 		}
 	}
+	data, err := snap.Scenario()
+	// Writing finds problems of its own (an instance missing from
+	// describe-instances, a policy's group missing), so warn after it.
 	for _, w := range snap.Warnings() {
 		fmt.Fprintf(stderr, "%s: warning: %s\n", name, w)
 	}
-	data, err := snap.Scenario()
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitFailure

@@ -11,10 +11,16 @@ import (
 
 func TestImportCommand(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "scenario.yaml")
-	code, stdout, stderr := runCLI("import", "../../examples/imported/kubectl/cluster.yaml", "../../examples/imported/kubectl/aws-node.yaml", "-o", out)
+	kubectl, err := filepath.Glob("../../examples/imported/kubectl/*.yaml")
+	require.NoError(t, err)
+	aws, err := filepath.Glob("../../examples/imported/aws/*.json")
+	require.NoError(t, err)
+	code, stdout, stderr := runCLI(append(append(append([]string{"import"}, kubectl...), aws...), "-o", out)...)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Empty(t, stdout)
 	assert.Contains(t, stderr, "warning: ../../examples/imported/kubectl/aws-node.yaml: service/kube-system/kube-dns (v1) skipped")
+	assert.Contains(t, stderr, "warning: node/ip-10-0-1-30.eu-west-1.compute.internal: its CNINode lacks the SecurityGroupsForPods feature",
+		"a warning found while writing is printed too")
 	got, err := os.ReadFile(out)
 	require.NoError(t, err)
 	want, err := os.ReadFile("../../examples/imported/scenario.yaml")

@@ -58,6 +58,24 @@ type policy struct {
 	} `json:"spec"`
 }
 
+// cniNode is the resource controller's CNINode (vpcresources.k8s.aws/v1alpha1,
+// apis/vpcresources/v1alpha1/cninode_types.go): aws-node adds the
+// SecurityGroupsForPods feature when it wants a trunk, and the controller
+// manages a trunk only on nodes that have it (pkg/node/manager,
+// isSelectedForManagement).
+type cniNode struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		Features []cniFeature `json:"features"`
+	} `json:"spec"`
+}
+
+type cniFeature struct {
+	Name  string `json:"name"`
+	Value string `json:"value,omitempty"`
+}
+
 // owned is a workload kind and its pod template's replica count.
 type owned struct {
 	kind, namespace, name string
@@ -77,18 +95,22 @@ type Snapshot struct {
 	cooldown  string
 	accounts  map[string]map[string]string // namespace/name -> labels, from ServiceAccount objects
 	sources   []string
-	warnings  []string
+	warnings  []string // from reading
+	noted     []string // from the last Scenario call
 	podSource map[string]string
+	ec2       ec2State
+	cniNodes  map[string]bool // node name -> its CNINode lists SecurityGroupsForPods
 }
 
 // New returns an empty snapshot.
 func New() *Snapshot {
 	return &Snapshot{owners: map[string]owned{}, rsOwner: map[string]string{}, cni: map[string]string{},
-		podSource: map[string]string{}, accounts: map[string]map[string]string{}}
+		podSource: map[string]string{}, accounts: map[string]map[string]string{}, ec2: newEC2State(), cniNodes: map[string]bool{}}
 }
 
-// Warnings are the objects skipped and the guesses made, in input order.
-func (s *Snapshot) Warnings() []string { return slices.Clone(s.warnings) }
+// Warnings are the objects skipped and the guesses made, in input order,
+// then what the last [Snapshot.Scenario] call found while writing.
+func (s *Snapshot) Warnings() []string { return slices.Concat(s.warnings, s.noted) }
 
 // Read adds the objects of one input, named name in errors: YAML or JSON,
 // one or more documents, each an object or a List of them.
@@ -120,7 +142,10 @@ func (s *Snapshot) add(file string, raw json.RawMessage) error {
 	if err := json.Unmarshal(raw, &head); err != nil {
 		return &ObjectError{File: file, Err: fmt.Errorf("not a Kubernetes object: %w", err)}
 	}
-	obj := strings.ToLower(head.Kind) + "/" + join(head.Metadata.Namespace, head.Metadata.Name)
+	obj := join(head.Metadata.Namespace, head.Metadata.Name)
+	if head.Kind != "" {
+		obj = strings.ToLower(head.Kind) + "/" + obj
+	}
 	bad := func(field string, err error) error {
 		return &ObjectError{File: file, Object: obj, Field: field, Err: err}
 	}
@@ -131,8 +156,10 @@ func (s *Snapshot) add(file string, raw json.RawMessage) error {
 		return nil
 	}
 	switch {
+	case head.Kind == "" && isEC2Output(raw):
+		return s.addEC2(file, raw)
 	case head.Kind == "":
-		return bad("kind", errors.New("missing: want a Kubernetes object with apiVersion and kind"))
+		return bad("kind", errors.New("missing: want a Kubernetes object with apiVersion and kind, or what an aws ec2 describe command prints"))
 	case strings.HasSuffix(head.Kind, "List"):
 		for _, item := range head.Items {
 			if err := s.add(file, item); err != nil {
@@ -169,6 +196,12 @@ func (s *Snapshot) add(file string, raw json.RawMessage) error {
 		s.policies = append(s.policies, p)
 	case "apps/v1 Deployment", "apps/v1 StatefulSet", "apps/v1 ReplicaSet", "batch/v1 Job", "apps/v1 DaemonSet":
 		return s.addOwner(file, gk, raw, bad)
+	case "vpcresources.k8s.aws/v1alpha1 CNINode":
+		var c cniNode
+		if err := decode(&c); err != nil {
+			return err
+		}
+		s.cniNodes[c.Name] = slices.ContainsFunc(c.Spec.Features, func(f cniFeature) bool { return f.Name == "SecurityGroupsForPods" })
 	case "v1 ServiceAccount":
 		var sa corev1.ServiceAccount
 		if err := decode(&sa); err != nil {

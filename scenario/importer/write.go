@@ -28,6 +28,10 @@ var generatedLabels = []string{"pod-template-hash", "controller-revision-hash", 
 type nodeGroup struct {
 	name, instanceType, os, groupLabel, groupValue string
 	count                                          int
+	// From describe-instances and describe-subnets, when given: the
+	// nodes' subnet and their primary interface's groups.
+	subnetID, subnetCIDR, zone string
+	groups                     []string
 }
 
 type workload struct {
@@ -41,6 +45,7 @@ type workload struct {
 // comments saying where each part came from. It is checked with
 // scenario.Parse before it is returned, so it always loads.
 func (s *Snapshot) Scenario() ([]byte, error) {
+	s.noted = nil
 	groups, byNode, err := s.nodeGroups()
 	if err != nil {
 		return nil, err
@@ -57,19 +62,20 @@ func (s *Snapshot) Scenario() ([]byte, error) {
 	fmt.Fprintf(b, "# Imported from %s by trunksim import.\n", strings.Join(names, ", "))
 	b.WriteString("# Today's nodes and workloads start at time zero; add events (rolloutRestart,\n# deletePods, addNode, deleteNode) and run it.\nseed: 1\n")
 	s.writeSettings(b)
+	s.writeNetwork(b, groups)
+	b.WriteString(s.interfaceSummary())
 	if len(groups) > 0 {
-		fmt.Fprintf(b, "# %d node(s), grouped by instance type, OS and node group or NodePool label.\nnodeGroups:\n", len(s.nodes))
+		by := "instance type, OS and node group or NodePool label"
+		if s.ec2.seen {
+			by += ", subnet and security groups"
+		}
+		fmt.Fprintf(b, "# %d node(s), grouped by %s.\nnodeGroups:\n", len(s.nodes), by)
 		for _, g := range groups {
-			fmt.Fprintf(b, "  - name: %s\n    instanceType: %s\n    count: %d\n", g.name, g.instanceType, g.count)
-			if g.os != "linux" {
-				fmt.Fprintf(b, "    os: %s\n", g.os)
-			}
-			if g.groupLabel != "" {
-				fmt.Fprintf(b, "    labels: {%s: %s}\n", g.groupLabel, quote(g.groupValue))
-			}
+			writeNodeGroup(b, g)
 		}
 	}
 	s.writeAccounts(b, workloads)
+	s.writeGroups(b, groups)
 	if len(s.policies) > 0 {
 		b.WriteString("# The SecurityGroupPolicies as written (status and server metadata dropped).\nsecurityGroupPolicies:\n")
 		for _, p := range s.policies {
@@ -153,7 +159,10 @@ func (s *Snapshot) nodeGroups() ([]*nodeGroup, map[string]*nodeGroup, error) {
 				break
 			}
 		}
-		key := g.groupLabel + "=" + g.groupValue + " " + typ + " " + os
+		if err := s.placeNode(n, g); err != nil {
+			return nil, nil, err
+		}
+		key := g.groupLabel + "=" + g.groupValue + " " + typ + " " + os + " " + g.subnetID + " " + strings.Join(g.groups, ",")
 		if have, ok := byKey[key]; ok {
 			g = have
 		} else {
@@ -164,10 +173,14 @@ func (s *Snapshot) nodeGroups() ([]*nodeGroup, map[string]*nodeGroup, error) {
 		byNode[n.Name] = g
 	}
 	used := map[string]bool{}
+	bases := map[string]int{}
 	for _, g := range order {
-		base := g.groupValue
-		if base == "" {
-			base = strings.ReplaceAll(g.instanceType, ".", "-")
+		bases[g.base()]++
+	}
+	for _, g := range order {
+		base := g.base()
+		if bases[base] > 1 && g.zone != "" {
+			base += "-" + g.zone
 		}
 		name := dnsName(base)
 		for i := 2; used[name]; i++ {
@@ -177,6 +190,56 @@ func (s *Snapshot) nodeGroups() ([]*nodeGroup, map[string]*nodeGroup, error) {
 		g.name = name
 	}
 	return order, byNode, nil
+}
+
+func (g *nodeGroup) base() string {
+	if g.groupValue != "" {
+		return g.groupValue
+	}
+	return strings.ReplaceAll(g.instanceType, ".", "-")
+}
+
+// placeNode fills in a node's subnet and security groups from the EC2
+// input, when it has the node's instance. An instance of another type than
+// the node's label is an inconsistent snapshot, reported, not guessed.
+func (s *Snapshot) placeNode(n corev1.Node, g *nodeGroup) error {
+	if len(s.ec2.instances) == 0 {
+		return nil
+	}
+	in, ok := s.ec2.instanceOf(n.Spec.ProviderID)
+	if !ok {
+		s.noted = append(s.noted, fmt.Sprintf("node/%s: its instance (spec.providerID %q) is not in describe-instances: no subnet or security groups for it", n.Name, n.Spec.ProviderID))
+		return nil
+	}
+	if in.InstanceType != "" && in.InstanceType != g.instanceType {
+		return &ObjectError{File: s.ec2.instanceFile[in.InstanceID], Object: "instance " + in.InstanceID, Field: "InstanceType",
+			Err: fmt.Errorf("%s, but node/%s's label says %s", in.InstanceType, n.Name, g.instanceType)}
+	}
+	for _, sg := range in.SecurityGroups {
+		g.groups = append(g.groups, sg.GroupID)
+	}
+	slices.Sort(g.groups)
+	g.subnetID = in.SubnetID
+	if sn, ok := s.ec2.subnets[in.SubnetID]; ok {
+		g.subnetCIDR, g.zone = sn.CidrBlock, sn.AvailabilityZone
+	}
+	return nil
+}
+
+func writeNodeGroup(b *strings.Builder, g *nodeGroup) {
+	fmt.Fprintf(b, "  - name: %s\n    instanceType: %s\n    count: %d\n", g.name, g.instanceType, g.count)
+	if g.os != "linux" {
+		fmt.Fprintf(b, "    os: %s\n", g.os)
+	}
+	if g.groupLabel != "" {
+		fmt.Fprintf(b, "    labels: {%s: %s}\n", g.groupLabel, quote(g.groupValue))
+	}
+	if len(g.groups) > 0 {
+		fmt.Fprintf(b, "    securityGroups: [%s]\n", strings.Join(g.groups, ", "))
+	}
+	if g.subnetCIDR != "" {
+		fmt.Fprintf(b, "    subnet: {cidr: %s}  # %s; describe-subnets does not say private, public or isolated: private assumed\n", g.subnetCIDR, g.zone)
+	}
 }
 
 // workloads groups the live pods by owner.
