@@ -73,7 +73,7 @@ func (sc *Scenario) Build(opts Options) (*sim.Sim, error) {
 	}
 	for i, p := range sc.SecurityGroupPolicies {
 		if err := s.AddPolicy(p); err != nil {
-			return nil, sc.errorAt(fmt.Sprintf("securityGroupPolicies[%d]", i), err)
+			return nil, sc.errorAt(sc.policyPath(i), err)
 		}
 	}
 	for i, g := range sc.NodeGroups {

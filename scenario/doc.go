@@ -25,6 +25,17 @@
 //	events:
 //	  - {at: 5m, action: deleteNode, nodeGroup: ng}
 //
+// securityGroupPolicies takes policies as kubectl prints them: a list of
+// them, or a kind: List (or SecurityGroupPolicyList) with items, nested in
+// any mix. Documents after the scenario's, each a policy or a List of
+// them, add to its policies, so a cluster's policies can follow a
+// scenario after a --- line:
+//
+//	(cat scenario.yaml; echo ---; kubectl get securitygrouppolicies -A -o yaml) | trunksim run -
+//
+// A policy read from a later document is named by where it was, such as
+// documents[1].items[3], in errors.
+//
 // A node group's instanceType may be one the modelled controller release
 // (controller.version) lacks but a newer release has: as upstream, its
 // nodes join, get an Unsupported event and never a trunk, and their max

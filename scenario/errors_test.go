@@ -39,7 +39,7 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 		{"empty file", "", 0, "", ErrSyntax, nil, "the file is empty"},
 		{"comments only", "# nothing\n", 0, "", ErrSyntax, nil, "the file is empty"},
 		{"null document", "---\n", 0, "", ErrSyntax, nil, "the file is empty"},
-		{"two documents", "seed: 1\n---\nseed: 2\n", 2, "", ErrSyntax, nil, "second YAML document"},
+		{"two documents", "seed: 1\n---\nseed: 2\n", 3, "", ErrSyntax, nil, "a second YAML document that is not a Kubernetes object"},
 		{"top level is a list", "- seed: 1\n", 1, "", ErrWrongType, nil, "want a mapping, got a list"},
 		{"unknown top-level key", "seed: 1\nsede: 2\n", 2, "sede", ErrUnknownField, nil, "want seed, until"},
 		{"unknown nested key", "nodeGroups:\n  - name: a\n    instanceType: m5.large\n    count: 1\n    flavour: x\n", 5, "nodeGroups[0].flavour", ErrUnknownField, nil, "want name, instanceType, count, os, maxPods, labels, securityGroups or subnet"},

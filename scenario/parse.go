@@ -90,13 +90,26 @@ func Parse(name string, data []byte) (*Scenario, error) {
 
 // parse is Parse with the value budget as a parameter, for tests.
 func parse(name string, data []byte, budget int) (*Scenario, error) {
-	root, err := parseYAML(name, data)
+	roots, err := parseYAML(name, data)
 	if err != nil {
 		return nil, err
 	}
 	d := &decoder{file: name, budget: budget, sc: &Scenario{File: name, lines: map[string]int{}}, settings: sim.Settings()}
-	if err := d.scenario(root); err != nil {
+	if err := d.scenario(roots[0]); err != nil {
 		return nil, err
+	}
+	// Documents after the scenario are objects as kubectl prints them:
+	// `kubectl get sgp -A -o yaml >> scenario.yaml` after a ---.
+	for i, doc := range roots[1:] {
+		path := fmt.Sprintf("documents[%d]", i+1)
+		d.sc.lines[path] = doc.Line
+		if doc.Kind != yaml.MappingNode || mappingValue(doc, "kind") == nil {
+			return nil, &Error{File: name, Line: doc.Line, Err: fmt.Errorf("%w: a second YAML document that is not a Kubernetes object; "+
+				"after the scenario a file holds only SecurityGroupPolicy objects and Lists of them", ErrSyntax)}
+		}
+		if err := d.policies(doc, path); err != nil {
+			return nil, err
+		}
 	}
 	if err := d.crossCheck(); err != nil {
 		return nil, err
@@ -106,12 +119,14 @@ func parse(name string, data []byte, budget int) (*Scenario, error) {
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// parseYAML returns the root value of the single document in data.
-func parseYAML(name string, data []byte) (root *yaml.Node, err error) {
+// parseYAML returns the root values of the documents in data: the
+// scenario, then any Kubernetes objects that follow it. Empty documents
+// after the first (a trailing ---) are dropped.
+func parseYAML(name string, data []byte) (roots []*yaml.Node, err error) {
 	// A parser bug must not take the caller down: bad input gets an error.
 	defer func() {
 		if r := recover(); r != nil {
-			root, err = nil, &Error{File: name, Err: fmt.Errorf("%w: the YAML parser failed: %v", ErrSyntax, r)}
+			roots, err = nil, &Error{File: name, Err: fmt.Errorf("%w: the YAML parser failed: %v", ErrSyntax, r)}
 		}
 	}()
 	syntax := func(err error) error {
@@ -123,25 +138,27 @@ func parseYAML(name string, data []byte) (root *yaml.Node, err error) {
 		return &Error{File: name, Err: fmt.Errorf("%w: %s", ErrSyntax, strings.TrimPrefix(msg, "yaml: "))}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
 		if errors.Is(err, io.EOF) {
-			return nil, &Error{File: name, Err: fmt.Errorf("%w: the file is empty", ErrSyntax)}
+			break
 		}
-		return nil, syntax(err)
+		if err != nil {
+			return nil, syntax(err)
+		}
+		if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || isNull(doc.Content[0]) {
+			if len(roots) == 0 {
+				return nil, &Error{File: name, Err: fmt.Errorf("%w: the file is empty", ErrSyntax)}
+			}
+			continue
+		}
+		roots = append(roots, doc.Content[0])
 	}
-	var next yaml.Node
-	switch err := dec.Decode(&next); {
-	case errors.Is(err, io.EOF):
-	case err != nil:
-		return nil, syntax(err)
-	default:
-		return nil, &Error{File: name, Line: next.Line, Err: fmt.Errorf("%w: a second YAML document; a scenario file holds one", ErrSyntax)}
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || isNull(doc.Content[0]) {
+	if len(roots) == 0 {
 		return nil, &Error{File: name, Err: fmt.Errorf("%w: the file is empty", ErrSyntax)}
 	}
-	return doc.Content[0], nil
+	return roots, nil
 }
 
 // decoder walks the YAML tree against the scenario format.
@@ -579,13 +596,7 @@ func (d *decoder) scenario(root *yaml.Node) error {
 				return err
 			})
 		}},
-		{key: "securityGroupPolicies", decode: func(n *yaml.Node, p string) error {
-			return d.list(n, p, func(_ int, item *yaml.Node, p string) error {
-				pol, err := d.policy(item, p)
-				sc.SecurityGroupPolicies = append(sc.SecurityGroupPolicies, pol)
-				return err
-			})
-		}},
+		{key: "securityGroupPolicies", decode: d.policies},
 		{key: "securityGroups", decode: func(n *yaml.Node, p string) error {
 			return d.list(n, p, func(_ int, item *yaml.Node, p string) error {
 				var g SecurityGroup
@@ -781,6 +792,58 @@ func (d *decoder) groupID(dst *branch.SecurityGroupID) func(*yaml.Node, string) 
 		}
 		return nil
 	}
+}
+
+// policies decodes SecurityGroupPolicy objects as kubectl prints them: a
+// list of them, a kind: List (or SecurityGroupPolicyList) holding them,
+// or one alone, nested in any mix.
+func (d *decoder) policies(n *yaml.Node, path string) error {
+	r, err := d.resolve(n, path)
+	if err != nil {
+		return err
+	}
+	switch {
+	case r.Kind == yaml.SequenceNode:
+		return d.list(n, path, func(_ int, item *yaml.Node, p string) error { return d.policies(item, p) })
+	case r.Kind == yaml.MappingNode && isList(r):
+		_, err := d.object(n, path, []field{
+			{key: "apiVersion", required: true, decode: func(n *yaml.Node, p string) error {
+				s, err := d.str(n, p)
+				if err == nil && s != "v1" && s != PolicyAPIVersion {
+					n, _ = d.resolve(n, p)
+					return d.invalid(n, p, nil, "%q: want v1 or %s", s, PolicyAPIVersion)
+				}
+				return err
+			}},
+			{key: "kind", required: true, decode: ignoreValue},
+			{key: "metadata", decode: ignoreValue},
+			{key: "items", required: true, decode: func(n *yaml.Node, p string) error {
+				return d.list(n, p, func(_ int, item *yaml.Node, p string) error { return d.policies(item, p) })
+			}},
+		})
+		return err
+	}
+	pol, err := d.policy(n, path)
+	d.sc.SecurityGroupPolicies = append(d.sc.SecurityGroupPolicies, pol)
+	d.sc.policyPaths = append(d.sc.policyPaths, path)
+	return err
+}
+
+// isList reports whether a mapping is a Kubernetes list: kind List, or a
+// kind ending in List as typed lists are, with items.
+func isList(m *yaml.Node) bool {
+	kind, items := mappingValue(m, "kind"), mappingValue(m, "items")
+	return kind != nil && strings.HasSuffix(kind.Value, "List") && items != nil
+}
+
+// mappingValue returns the value of key in mapping m, or nil.
+func mappingValue(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
 }
 
 func (d *decoder) policy(n *yaml.Node, path string) (branch.Policy, error) {
@@ -1063,7 +1126,7 @@ func (d *decoder) crossCheck() error {
 	for i, p := range sc.SecurityGroupPolicies {
 		key := p.Namespace + "/" + p.Name
 		if j, ok := policies[key]; ok {
-			return d.duplicate(fmt.Sprintf("securityGroupPolicies[%d].metadata.name", i), fmt.Sprintf("securityGroupPolicies[%d]", j), "policy", key)
+			return d.duplicate(sc.policyPath(i)+".metadata.name", sc.policyPath(j), "policy", key)
 		}
 		policies[key] = i
 	}

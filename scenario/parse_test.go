@@ -17,11 +17,11 @@ import (
 	"github.com/trunksim/trunksim/sim"
 )
 
-// plain returns sc without its file name and line table, for comparing
+// plain returns sc without its file name and where its parts were read, for comparing
 // the content of two scenarios.
 func plain(sc *Scenario) Scenario {
 	c := *sc
-	c.File, c.lines = "", nil
+	c.File, c.lines, c.policyPaths = "", nil, nil
 	return c
 }
 
@@ -242,4 +242,48 @@ func TestMarshalRefusesWhatParseRefuses(t *testing.T) {
 	sc = &Scenario{File: "gen.yaml", Events: []Event{{At: time.Minute}}}
 	_, err = sc.Marshal()
 	assert.Error(t, err)
+}
+
+// Policies as kubectl prints them load wherever a scenario takes them: a
+// kind: List (or SecurityGroupPolicyList) under securityGroupPolicies,
+// Lists nested in the list, and documents after the scenario, each a
+// policy or a List, so `kubectl get sgp -A -o yaml` can be appended after
+// a ---. All give the same policies, in file order.
+func TestPoliciesLoadAsListsAndDocuments(t *testing.T) {
+	pol := func(name string) string {
+		return "{apiVersion: vpcresources.k8s.aws/v1beta1, kind: SecurityGroupPolicy, metadata: {name: " + name +
+			", uid: 6f0c6a53}, spec: {podSelector: {}, securityGroups: {groupIds: [sg-0123456789abcdef0]}}}"
+	}
+	files := map[string]string{
+		"list":      "securityGroupPolicies:\n  - " + pol("a") + "\n  - " + pol("b") + "\n",
+		"kind List": "securityGroupPolicies:\n  apiVersion: v1\n  kind: List\n  metadata: {resourceVersion: \"\"}\n  items:\n    - " + pol("a") + "\n    - " + pol("b") + "\n",
+		"typed list in a list": "securityGroupPolicies:\n  - " + pol("a") +
+			"\n  - {apiVersion: vpcresources.k8s.aws/v1beta1, kind: SecurityGroupPolicyList, items: [" + pol("b") + "]}\n",
+		"documents":      "seed: 1\n---\n" + pol("a") + "\n---\n" + pol("b") + "\n---\n",
+		"list then more": "securityGroupPolicies: [" + pol("a") + "]\n---\napiVersion: v1\nkind: List\nitems:\n  - " + pol("b") + "\n",
+	}
+	for name, data := range files {
+		sc, err := Parse(name+".yaml", []byte(data))
+		require.NoError(t, err, name)
+		require.Len(t, sc.SecurityGroupPolicies, 2, name)
+		assert.Equal(t, "a", sc.SecurityGroupPolicies[0].Name, name)
+		assert.Equal(t, "b", sc.SecurityGroupPolicies[1].Name, name)
+	}
+
+	// An error inside a document after the scenario names where it is.
+	_, err := Parse("s.yaml", []byte("seed: 1\n---\napiVersion: v1\nkind: List\nitems:\n  - "+strings.Replace(pol("a"), "podSelector: {}", "podSelector: {matchNames: [x]}", 1)+"\n"))
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrUnknownField)
+	assert.Contains(t, err.Error(), "s.yaml:6: documents[1].items[0].spec.podSelector.matchNames: unknown field")
+
+	// A duplicate across the scenario and a later document names both places.
+	_, err = Parse("s.yaml", []byte("securityGroupPolicies: ["+pol("a")+"]\n---\n"+pol("a")+"\n"))
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrDuplicate)
+	assert.Contains(t, err.Error(), "documents[1].metadata.name")
+	assert.Contains(t, err.Error(), "securityGroupPolicies[0]")
+
+	// A List's apiVersion is v1 or the policies' own.
+	_, err = Parse("s.yaml", []byte("securityGroupPolicies: {apiVersion: apps/v1, kind: List, items: []}\n"))
+	assert.ErrorIs(t, err, ErrInvalidValue)
 }

@@ -61,6 +61,9 @@ type Scenario struct {
 	// lines maps a field path such as "events[2]" to its line, so errors
 	// found while running can point into the file.
 	lines map[string]int
+	// policyPaths is where each of SecurityGroupPolicies was read, such
+	// as "securityGroupPolicies[2]" or "documents[1].items[0]".
+	policyPaths []string
 }
 
 // NodeGroup is a set of identical nodes that join at time zero, named
@@ -231,4 +234,13 @@ func ParseAction(s string) (Action, error) {
 		}
 	}
 	return 0, fmt.Errorf("%w: unknown action %q (want one of %s)", ErrInvalidValue, s, orList(actionNames[1:]))
+}
+
+// policyPath is where policy i was read; a Scenario built in a program
+// has none, and its policies are named by their index.
+func (sc *Scenario) policyPath(i int) string {
+	if i < len(sc.policyPaths) {
+		return sc.policyPaths[i]
+	}
+	return fmt.Sprintf("securityGroupPolicies[%d]", i)
 }
