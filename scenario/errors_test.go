@@ -185,7 +185,7 @@ func TestReadRefusesTooLarge(t *testing.T) {
 	_, err := Read("<stdin>", big)
 	require.Error(t, err)
 	assert.ErrorIs(t, err, ErrTooLarge)
-	assert.Equal(t, "<stdin>: input too large: more than 16 MiB", err.Error())
+	assert.Equal(t, "<stdin>: input too large: more than 2 MiB", err.Error())
 
 	sc, err := Read("<stdin>", strings.NewReader("seed: 3\n"))
 	require.NoError(t, err)

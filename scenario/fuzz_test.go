@@ -17,6 +17,10 @@ func FuzzParse(f *testing.F) {
 		require.NoError(f, err)
 		f.Add(data)
 	}
+	// Policies as kubectl prints them: a List under the key, and documents
+	// after the scenario.
+	f.Add([]byte("securityGroupPolicies:\n  apiVersion: v1\n  kind: List\n  items:\n  - {apiVersion: vpcresources.k8s.aws/v1beta1, kind: SecurityGroupPolicy, metadata: {name: a, uid: x}, spec: {podSelector: {}, securityGroups: {groupIds: [sg-01234567]}}}\n"))
+	f.Add([]byte("seed: 1\n---\napiVersion: vpcresources.k8s.aws/v1beta1\nkind: SecurityGroupPolicyList\nitems: [{apiVersion: vpcresources.k8s.aws/v1beta1, kind: SecurityGroupPolicy, metadata: {name: b}, spec: {serviceAccountSelector: {matchLabels: {a: b}}, securityGroups: {groupIds: [sg-01234567]}}}]\n---\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sc, err := Parse("fuzz.yaml", data)
 		if err != nil {

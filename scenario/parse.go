@@ -41,8 +41,11 @@ const (
 
 // MaxBytes is the largest scenario Load and Read accept. Real scenarios
 // are kilobytes; a larger input is refused before it is parsed, so a
-// wrong file cannot take the memory its parse would need.
-const MaxBytes = 16 << 20
+// wrong file cannot take the memory its parse would need: a YAML tree
+// takes some 50 times its text when the values are short (a 4 MiB file
+// of one-line labels peaked at 212 MiB of heap), and a scenario, even with
+// a cluster's policies after it, is far below 2 MiB.
+const MaxBytes = 2 << 20
 
 // Load reads and parses the scenario file at path.
 func Load(path string) (*Scenario, error) {
@@ -68,13 +71,17 @@ func Read(name string, r io.Reader) (*Scenario, error) {
 // ReadBytes reads an input to its end, at most [MaxBytes] of it, for a
 // caller that needs the bytes (to edit them, or to read objects from
 // them); a larger input is an [*Error] wrapping [ErrTooLarge].
-func ReadBytes(name string, r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
+func ReadBytes(name string, r io.Reader) ([]byte, error) { return ReadBytesMax(name, r, MaxBytes) }
+
+// ReadBytesMax is [ReadBytes] with a limit of max bytes, for inputs that
+// are not scenarios, such as a cluster's objects to import.
+func ReadBytesMax(name string, r io.Reader, max int) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, int64(max)+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > MaxBytes {
-		return nil, &Error{File: name, Err: fmt.Errorf("%w: more than %d MiB", ErrTooLarge, MaxBytes>>20)}
+	if len(data) > max {
+		return nil, &Error{File: name, Err: fmt.Errorf("%w: more than %d MiB", ErrTooLarge, max>>20)}
 	}
 	return data, nil
 }
@@ -191,6 +198,10 @@ func (d *decoder) fail(n *yaml.Node, path string, err error) error {
 }
 
 // invalid reports a bad value; cause, when not nil, is wrapped too.
+// reason is an invalid's argument that is the program's words, not the
+// input's, so it is never clipped.
+type reason string
+
 func (d *decoder) invalid(n *yaml.Node, path string, cause error, format string, args ...any) error {
 	for i, a := range args {
 		if s, ok := a.(string); ok {
@@ -219,7 +230,7 @@ func (d *decoder) resolve(n *yaml.Node, path string) (*yaml.Node, error) {
 	}
 	d.budget--
 	if d.budget < 0 {
-		return nil, d.fail(n, path, fmt.Errorf("%w: too many values once aliases are expanded", ErrInvalidValue))
+		return nil, d.fail(n, path, fmt.Errorf("%w: too many values: a scenario holds at most %d, aliases expanded", ErrInvalidValue, maxValues))
 	}
 	return n, nil
 }
@@ -1168,11 +1179,19 @@ func (d *decoder) crossCheck() error {
 	// that the checks above let through is reported at its section.
 	if _, err := sim.New(sc.simConfig(sc.Seed)); err != nil {
 		var ce *sim.ConfigError
-		section := ""
-		if errors.As(err, &ce) {
-			section = strings.ToLower(strings.SplitN(ce.Field, ".", 2)[0])
+		if !errors.As(err, &ce) {
+			return d.invalid(&yaml.Node{}, "", err, "%v", err)
 		}
-		return d.invalid(&yaml.Node{Line: sc.lines[section]}, section, err, "%v", err)
+		// The setting's own key when the file wrote it, else its section.
+		for _, st := range d.settings {
+			if st.Field == ce.Field {
+				if line, ok := sc.lines[st.Key()]; ok {
+					return d.invalid(&yaml.Node{Line: line}, st.Key(), err, "%v: %s", ce.Value, reason(ce.Why))
+				}
+			}
+		}
+		section := strings.ToLower(strings.SplitN(ce.Field, ".", 2)[0])
+		return d.invalid(&yaml.Node{Line: sc.lines[section]}, section, err, "%s = %v: %s", reason(ce.Field), ce.Value, reason(ce.Why))
 	}
 	return nil
 }

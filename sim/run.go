@@ -65,6 +65,16 @@ const progressMask = 1<<16 - 1
 
 // OnProgress makes Run and RunUntil call fn every 65,536 events with the
 // virtual time and the events run so far, so a long run can show that it
-// is moving. fn is outside the simulation: it must not call the Sim, and
-// it may read the wall clock. nil stops the calls.
+// is moving. fn is outside the simulation: it must not call the Sim but
+// for [Sim.Stop], and it may read the wall clock. nil stops the calls.
 func (s *Sim) OnProgress(fn func(now time.Duration, events uint64)) { s.progress = fn }
+
+// Stop makes Run and RunUntil return, once the event under way has run,
+// an error wrapping [ErrStopped] and reason: a program stops a run the
+// user interrupted, or one that outgrew its memory, and still reports
+// what finished. The Sim stays consistent (Report, Pods and Nodes work)
+// but runs no further. Stop is the one method an [Sim.OnProgress]
+// function may call; like the rest, it is not safe for concurrent use.
+func (s *Sim) Stop(reason error) {
+	s.fail(fmt.Errorf("sim: %w at %v: %w", ErrStopped, s.Now(), reason))
+}

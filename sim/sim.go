@@ -24,6 +24,9 @@ var (
 	ErrBadSpec      = errors.New("invalid spec")
 	ErrEventLimit   = errors.New("event limit reached")
 	ErrActionFailed = errors.New("scripted action failed")
+	// ErrStopped is wrapped by the error Run and RunUntil return after
+	// [Sim.Stop].
+	ErrStopped = errors.New("stopped")
 )
 
 // ObjectError names the object a call was about.

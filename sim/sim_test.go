@@ -682,3 +682,27 @@ func TestCoolDownBelowTheFloorIsClampedAndReported(t *testing.T) {
 	require.NoError(t, s.Run())
 	assert.NotContains(t, strings.Join(s.Report().Warnings, "\n"), "floor")
 }
+
+// Stop from the progress function ends the run with what finished: the
+// error names the reason, the report is whole, and the Sim runs no more.
+func TestStopFromProgressEndsTheRunWithWhatFinished(t *testing.T) {
+	s := cluster(t, sim.Config{}, "m5.4xlarge", 20)
+	createWeb(t, s, 0, 1000)
+	reason := errors.New("interrupted")
+	calls := 0
+	s.OnProgress(func(time.Duration, uint64) {
+		calls++
+		s.Stop(reason)
+	})
+	err := s.Run()
+	require.ErrorIs(t, err, sim.ErrStopped)
+	require.ErrorIs(t, err, reason)
+	assert.Equal(t, 1, calls)
+	events := s.EventsRun()
+	assert.Equal(t, uint64(1), events, "the event under way ran, and no other")
+	r := s.Report()
+	assert.Equal(t, 1000, r.Pods.Created)
+	assert.Positive(t, r.Pods.Pending, "a stopped run leaves pods waiting")
+	require.ErrorIs(t, s.RunUntil(s.Now()+time.Hour), sim.ErrStopped, "a stopped Sim runs no further")
+	assert.Equal(t, events, s.EventsRun())
+}

@@ -79,10 +79,10 @@ func runImport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// readInto reads one input, at most scenario.MaxBytes of it.
+// readInto reads one input, at most importer.MaxBytes of it.
 func readInto(snap *importer.Snapshot, file string, stdin io.Reader) error {
 	if file == "-" {
-		data, err := scenario.ReadBytes(stdinName, stdin)
+		data, err := scenario.ReadBytesMax(stdinName, stdin, importer.MaxBytes)
 		if err != nil {
 			return err
 		}
@@ -93,7 +93,7 @@ func readInto(snap *importer.Snapshot, file string, stdin io.Reader) error {
 		return err
 	}
 	defer f.Close()
-	data, err := scenario.ReadBytes(file, f)
+	data, err := scenario.ReadBytesMax(file, f, importer.MaxBytes)
 	if err != nil {
 		return err
 	}

@@ -52,6 +52,7 @@ Run 'trunksim help <command>' or 'trunksim <command> --help' for more.
 `
 
 func main() {
+	setMemoryLimit()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

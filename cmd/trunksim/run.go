@@ -82,6 +82,9 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if status >= 0 {
 		return status
 	}
+	if !checkSize(sc, memoryLimit(), name, stderr) {
+		return exitFailure
+	}
 	opts := scenario.Options{Seed: *seed}
 	var trace *pendingFile
 	var err error
@@ -101,9 +104,9 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *plotPath != "" || *htmlPath != "" {
 		s.RecordSeries()
 	}
-	stopProgress := showProgress(stderr, s)
+	g, unwatch := watch(stderr, s)
 	runErr := sc.Play(s)
-	stopProgress()
+	unwatch()
 	report := s.Report()
 	if trace != nil {
 		if err := trace.commit(); err != nil {
@@ -141,40 +144,15 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if runErr != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, runErr)
+		if g.interrupted() {
+			return exitInterrupted
+		}
 		return exitFailure
 	}
 	if !kept {
 		return exitFailure
 	}
 	return exitOK
-}
-
-// showProgress reports a long run's simulated time on stderr, when stderr
-// is a terminal, at most a few times a second; the returned function
-// clears the line. Reports and traces are unaffected.
-func showProgress(stderr io.Writer, s *sim.Sim) func() {
-	f, ok := stderr.(*os.File)
-	if !ok {
-		return func() {}
-	}
-	if fi, err := f.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
-		return func() {}
-	}
-	start, last := time.Now(), time.Now()
-	shown := false
-	s.OnProgress(func(now time.Duration, events uint64) {
-		if time.Since(last) < 250*time.Millisecond || time.Since(start) < time.Second {
-			return
-		}
-		last, shown = time.Now(), true
-		fmt.Fprintf(f, "\rsimulated %v, %d events, %v elapsed   ", now.Truncate(time.Second), events, time.Since(start).Truncate(time.Second))
-	})
-	return func() {
-		s.OnProgress(nil)
-		if shown {
-			fmt.Fprint(f, "\r\033[K")
-		}
-	}
 }
 
 // loadScenario parses a command line that names one scenario file, and

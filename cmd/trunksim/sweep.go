@@ -9,12 +9,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 
 	"github.com/trunksim/trunksim/controller"
+	"github.com/trunksim/trunksim/scenario"
 	"github.com/trunksim/trunksim/sim"
 	"github.com/trunksim/trunksim/sweep"
 )
@@ -132,7 +135,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 			return usageError(stderr, name, "--seeds: %v", err)
 		}
 	}
-	src, err := os.ReadFile(files[0])
+	src, err := readScenarioFile(files[0])
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitFailure
@@ -153,8 +156,19 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		w = file
 	}
 	out := newResultWriter(format.value, w)
-	err = sw.Run(context.Background(), shard, *workers, out.write)
+	// Ctrl-C stops handing out points; those under way finish and are
+	// printed, but an --out file is not written: a merge would take a
+	// short shard for a whole one.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = sw.Run(ctx, shard, *workers, out.write)
+	if ctx.Err() != nil {
+		err = fmt.Errorf("%w after %d of the shard's points", errInterrupted, out.n)
+	}
 	status = out.finish(name, err, stderr)
+	if ctx.Err() != nil {
+		return exitInterrupted
+	}
 	// Results of runs that failed are results too: the file is whole
 	// unless the sweep itself stopped.
 	if file != nil && err == nil {
@@ -332,4 +346,14 @@ func (o *resultWriter) finish(name string, runErr error, stderr io.Writer) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// readScenarioFile reads a scenario's bytes, at most scenario.MaxBytes.
+func readScenarioFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return scenario.ReadBytes(path, f)
 }

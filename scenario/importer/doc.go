@@ -30,6 +30,8 @@
 // branch ENIs: they are created again, as after a cluster rebuild rather
 // than a controller restart.
 //
+// An input is at most [MaxBytes]; the CLI refuses a larger one unread.
+//
 // Errors are *ObjectError values wrapping ErrBadObject, naming the file,
 // the object (pod/shop/api-7) and the field.
 package importer

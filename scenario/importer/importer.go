@@ -18,6 +18,10 @@ import (
 	k8syaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
+// MaxBytes is the largest input the CLI hands to [Snapshot.Read]: kubectl
+// prints a few kilobytes an object, so it holds some thousands of them.
+const MaxBytes = 16 << 20
+
 // ErrBadObject is wrapped by every error about an input object.
 var ErrBadObject = errors.New("bad object")
 
@@ -31,12 +35,22 @@ type ObjectError struct {
 func (e *ObjectError) Error() string {
 	s := e.File
 	if e.Object != "" {
-		s += ": " + e.Object
+		s += ": " + clip(e.Object)
 	}
 	if e.Field != "" {
 		s += ": " + e.Field
 	}
 	return s + ": " + e.Err.Error()
+}
+
+// clip cuts a name from the input to a prefix fit for a message, so a
+// 10 MB name gives a short error.
+func clip(s string) string {
+	const at = 100
+	if len(s) <= at {
+		return s
+	}
+	return s[:at] + "... (" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // Unwrap returns the cause and ErrBadObject.
