@@ -246,7 +246,9 @@ func IMDSAddr() netip.Addr { return netip.AddrFrom4([4]byte{169, 254, 169, 254})
 
 // LinkLocalBlock is 169.254.0.0/16, the IPv4 link-local block (RFC 3927):
 // its addresses are never routed off the link they are on.
-func LinkLocalBlock() netip.Prefix { return netip.PrefixFrom(netip.AddrFrom4([4]byte{169, 254, 0, 0}), 16) }
+func LinkLocalBlock() netip.Prefix {
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{169, 254, 0, 0}), 16)
+}
 
 // groups returns the groups on the interface e sends and receives
 // through; none for kinds without one.
