@@ -320,10 +320,13 @@ func (d *decoder) traffic(dst *[]reach.Traffic, withWorkload bool) func(*yaml.No
 				return d.fail(&yaml.Node{Line: d.sc.lines[join(p, "port")]}, join(p, "port"), fmt.Errorf("%w for protocol %s (it has no ports)", ErrUnknownField, t.Protocol))
 			case seen["cidr"] && t.CIDR.Bits() >= reach.LinkLocalBlock().Bits() && reach.LinkLocalBlock().Contains(t.CIDR.Addr()):
 				how := "name the address on the pods' node with linkLocal, such as linkLocal: " + linkLocalName(t.CIDR.Addr())
+				if t.CIDR.Bits() != 32 {
+					how = "name each address on the pods' node with linkLocal (podIdentityAgent, imds, nodeLocalDNS or an address)"
+				}
 				if !withWorkload {
 					how = "a node's link-local services only answer; they open no flows to pods"
 				}
-				return d.invalidAt(join(p, "cidr"), "%v: link-local addresses are never routed off their node, so they are not outside the VPC; %s", t.CIDR, how)
+				return d.invalidAt(join(p, "cidr"), "%v: link-local addresses are never routed off their node, so they are not outside the VPC; "+how, t.CIDR)
 			}
 			*dst = append(*dst, t)
 			return nil
