@@ -58,10 +58,6 @@ func (k Kind) onNode() bool {
 	return k == KindBranchPod || k == KindPod || k == KindNode || k == KindNodeLocalDNS || k == KindLinkLocal || k == KindIMDS
 }
 
-// nodeLocal reports whether kind k is a service on a node's own
-// link-local address, which the node's local route table delivers.
-func (k Kind) nodeLocal() bool { return k == KindNodeLocalDNS || k == KindLinkLocal }
-
 // SubnetKind is how a subnet reaches outside the VPC. The zero value
 // means [Private].
 type SubnetKind uint8
