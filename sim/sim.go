@@ -192,18 +192,17 @@ type Sim struct {
 	left    leftovers
 	message []byte // scratch for an event's message
 
-	pendingPods  []int32
-	fitBranch    fitTree            // where a pod needing a branch fits best
-	fitIP        fitTree            // where an ordinary pod fits best
-	fitWindows   fitTree            // where a Windows pod fits best
-	windowsPods  int                // Windows pods ever created
-	fitHost      fitTree            // where a host-network pod fits best, once there is one
-	hostNetPods  int                // host-network pods ever created
-	advertising  int                // nodes advertising pod-eni
-	pendingSpare []int32            // reused as pendingPods during a placement pass
-	unscheduled  [podClasses]string // why the last pass placed no pod of each class
-	untold       int                // pending pods with no FailedScheduling event yet
-	placePass    bool
+	pending     [podClasses]podQueue // pods kube-scheduler has not bound, by class
+	fitBranch   fitTree              // where a pod needing a branch fits best
+	fitIP       fitTree              // where an ordinary pod fits best
+	fitWindows  fitTree              // where a Windows pod fits best
+	windowsPods int                  // Windows pods ever created
+	fitHost     fitTree              // where a host-network pod fits best, once there is one
+	hostNetPods int                  // host-network pods ever created
+	advertising int                  // nodes advertising pod-eni
+	unscheduled [podClasses]string   // why the last pass placed no pod of each class
+	untold      int                  // pending pods with no FailedScheduling event yet
+	placePass   bool
 
 	failure error
 	// coolDownAsked is a configured cool-down below the floor, which the
