@@ -137,6 +137,9 @@ func (s *Sim) terminate(pi int32, phase Phase, why endReason) {
 		return
 	}
 	s.recPod(phaseEvent(phase), p, why.String())
+	if p.live() {
+		s.workloadCount(p, -1, p.phase == Running)
+	}
 	if p.phase == Running {
 		s.m.running--
 		if p.needsBranch {
@@ -488,6 +491,7 @@ func (s *Sim) complete(arg uint64) { s.terminate(int32(arg), Succeeded, endCompl
 func (s *Sim) ready(pi int32) {
 	p := s.pods[pi]
 	p.phase, p.ready = Running, s.Now()
+	s.workloadCount(p, +1, false)
 	s.m.running++
 	if p.needsBranch {
 		s.m.sgRunning++

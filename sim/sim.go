@@ -156,7 +156,11 @@ type pod struct {
 
 // ns and name return the pod's namespace and name, which share the
 // storage of its key.
-func (p *pod) ns() string   { return p.key[:p.nsLen] }
+func (p *pod) ns() string { return p.key[:p.nsLen] }
+
+// live reports whether the pod is pending or running, not yet ended.
+func (p *pod) live() bool { return p.phase == Pending || p.phase == Running }
+
 func (p *pod) name() string { return p.key[p.nsLen+1:] }
 
 // Sim is one simulated cluster. It is not safe for concurrent use; run
