@@ -234,7 +234,10 @@ type Config struct {
 	// Placement is the scheduler's spreading policy; zero means LeastAllocated.
 	Placement Placement
 	// MaxEvents bounds a run so a runaway model is reported, not looped
-	// forever; zero means 50 million.
+	// forever. Zero means a budget that grows with the run: 50 million
+	// events plus 1,000 for every pod and node created so far, so a
+	// stream of ten million pods (about 25 events each) runs at stock
+	// settings while a loop that makes events and no pods is still caught.
 	MaxEvents int
 	// MaxTime caps simulated time for Run; zero means 24 hours.
 	MaxTime time.Duration
@@ -276,9 +279,6 @@ func (c Config) withDefaults() (Config, error) {
 			return c, &ConfigError{"Controller.Release", c.Controller.Release, err.Error()}
 		}
 		c.Limits = tbl
-	}
-	if c.MaxEvents == 0 {
-		c.MaxEvents = 50_000_000
 	}
 	if c.MaxTime == 0 {
 		c.MaxTime = 24 * time.Hour

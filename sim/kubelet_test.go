@@ -25,7 +25,7 @@ func nineWebPods(t *testing.T, k sim.Kubelet) sim.Report {
 }
 
 // sandboxFailures is the count the report's warning gives.
-func sandboxFailures(t *testing.T, r sim.Report) int {
+func sandboxFailures(t testing.TB, r sim.Report) int {
 	t.Helper()
 	for _, w := range r.Warnings {
 		var n int

@@ -47,10 +47,25 @@ func (s *Sim) Run() error {
 	return s.failure
 }
 
+// The default event budget, as Config.MaxEvents describes it.
+const (
+	baseEvents      = 50_000_000
+	eventsPerObject = 1_000
+)
+
+// eventBudget is how many events the run may have made by now.
+func (s *Sim) eventBudget() uint64 {
+	if s.cfg.MaxEvents > 0 {
+		return uint64(s.cfg.MaxEvents)
+	}
+	return baseEvents + eventsPerObject*uint64(s.m.created+len(s.nodes))
+}
+
 func (s *Sim) step() error {
 	n := s.sched.Executed()
-	if n >= uint64(s.cfg.MaxEvents) {
-		return fmt.Errorf("%w: %d events by %v", ErrEventLimit, s.cfg.MaxEvents, s.Now())
+	if budget := s.eventBudget(); n >= budget {
+		return fmt.Errorf("%w: %d events by %v with %d pods and %d nodes created (Config.MaxEvents; unset, 50 million plus 1,000 a pod or node): "+
+			"a loop that makes events and no pods, such as a retry period or rate far too small", ErrEventLimit, budget, s.Now(), s.m.created, len(s.nodes))
 	}
 	if s.progress != nil && n&progressMask == 0 {
 		s.progress(s.Now(), n)
