@@ -78,12 +78,20 @@ func (e *UnknownTypeError) Message() string {
 	if e.Name == "" {
 		return "empty instance type name"
 	}
+	// No type name is longer than a few dozen bytes: a longer one is
+	// quoted in part, so a hostile argument makes a short message.
 	msg := "unknown instance type " + strconv.Quote(e.Name)
+	if len(e.Name) > maxQuoted {
+		msg = fmt.Sprintf("unknown instance type %q... (%d bytes)", e.Name[:maxQuoted], len(e.Name))
+	}
 	if len(e.Suggestions) > 0 {
 		msg += "; did you mean " + orList(e.Suggestions) + "?"
 	}
 	return msg
 }
+
+// maxQuoted is the most of an unknown name an error quotes.
+const maxQuoted = 64
 
 // Unwrap returns [ErrUnknownType].
 func (e *UnknownTypeError) Unwrap() error { return ErrUnknownType }

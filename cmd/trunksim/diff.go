@@ -104,10 +104,10 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageError(stderr, name, "with one file, give --set for B to differ")
 	}
 	src := sources{stdin: stdin}
-	a, err := diffRun(&src, files[0], nil, *seed)
+	a, err := diffRun(&src, files[0], nil, *seed, stderr)
 	if err == nil {
 		var b diffSide
-		b, err = diffRun(&src, files[len(files)-1], settings, *seed)
+		b, err = diffRun(&src, files[len(files)-1], settings, *seed, stderr)
 		if err == nil {
 			d := diffReport{A: a, B: b, Figures: figures(a.Report, b.Report)}
 			if format.value == "json" {
@@ -118,8 +118,7 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return exitFailure
+		return failed(stderr, name, err)
 	}
 	return exitOK
 }
@@ -151,7 +150,7 @@ func (s *sources) get(file string) (name string, data []byte, err error) {
 }
 
 // diffRun loads file, applies settings, runs it and checks it.
-func diffRun(src *sources, file string, settings []sweep.Setting, seed *uint64) (diffSide, error) {
+func diffRun(src *sources, file string, settings []sweep.Setting, seed *uint64, stderr io.Writer) (diffSide, error) {
 	name, source, err := src.get(file)
 	side := diffSide{Scenario: name}
 	if err != nil {
@@ -167,9 +166,11 @@ func diffRun(src *sources, file string, settings []sweep.Setting, seed *uint64) 
 			side.Settings[s.Key] = s.Value
 		}
 	}
-	if side.Report, err = sc.Run(scenario.Options{Seed: seed}); err != nil {
+	s, err := playGuarded("trunksim diff", sc, scenario.Options{Seed: seed}, stderr)
+	if err != nil {
 		return side, err
 	}
+	side.Report = s.Report()
 	check, err := reach.CheckCluster(sc.Cluster())
 	if err != nil {
 		return side, err

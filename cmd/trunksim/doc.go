@@ -19,5 +19,7 @@
 //
 // Exit status is 0 on success, 1 when the command ran but failed (a
 // scenario that does not parse, a run that stopped with an error, an
-// unknown instance type), and 2 for a usage error.
+// unknown instance type, a run too big for the memory limit), 2 for a
+// usage error, and 130 when Ctrl-C or SIGTERM stopped it; run, sweep,
+// explain and diff then stop with what finished.
 package main

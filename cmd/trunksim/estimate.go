@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/trunksim/trunksim/scenario"
+	"github.com/trunksim/trunksim/sim"
 )
 
 // What a run costs, measured with `trunksim run` (max RSS from
@@ -54,21 +56,51 @@ func runSize(sc *scenario.Scenario) (pods, nodes int) {
 	return pods, nodes
 }
 
+// errTooBig is why a run was refused before it started.
+var errTooBig = errors.New("too big for the memory limit")
+
 // checkSize refuses a run whose estimated memory is above the share of
 // the process's limit the guard allows, and announces a large one on
-// stderr; it returns false when it refused.
-func checkSize(sc *scenario.Scenario, limit uint64, name string, stderr io.Writer) bool {
+// stderr.
+func checkSize(sc *scenario.Scenario, limit uint64, name string, stderr io.Writer) error {
 	pods, nodes := runSize(sc)
 	need := uint64(pods)*bytesPerPod + uint64(nodes)*bytesPerNode
 	if limit > 0 && float64(need) > memoryShare*float64(limit) {
-		fmt.Fprintf(stderr, "%s: %s: %d pods on %d nodes need about %d MiB, above %d MiB (%.0f%% of the %d MiB memory limit): "+
-			"model fewer (workloads[].replicas, nodeGroups[].count) or raise the limit (GOMEMLIMIT)\n",
-			name, sc.File, pods, nodes, need>>20, uint64(memoryShare*float64(limit))>>20, memoryShare*100, limit>>20)
-		return false
+		return fmt.Errorf("%s: %w: %d pods on %d nodes need about %d MiB, above %d MiB (%.0f%% of the %d MiB memory limit): "+
+			"model fewer (workloads[].replicas, nodeGroups[].count) or raise the limit (GOMEMLIMIT)",
+			sc.File, errTooBig, pods, nodes, need>>20, uint64(memoryShare*float64(limit))>>20, memoryShare*100, limit>>20)
 	}
 	if need > largeRun {
 		fmt.Fprintf(stderr, "%s: %s: a large run: %d pods on %d nodes, about %d MiB and at least %s (longer when pods wait for capacity); Ctrl-C stops it with what finished\n",
 			name, sc.File, pods, nodes, need>>20, (time.Duration(pods) * timePerPod).Round(time.Second))
 	}
-	return true
+	return nil
+}
+
+// playGuarded runs a scenario to its end as run does, sized first and
+// watched by a guard, for the commands that run scenarios to compare
+// them (explain, diff): the error of a run the guard stopped wraps the
+// guard's reason, so an interrupted command exits 130.
+func playGuarded(name string, sc *scenario.Scenario, opts scenario.Options, stderr io.Writer) (*sim.Sim, error) {
+	if err := checkSize(sc, memoryLimit(), name, stderr); err != nil {
+		return nil, err
+	}
+	s, err := sc.Build(opts)
+	if err != nil {
+		return nil, err
+	}
+	_, unwatch := watch(stderr, s)
+	err = sc.Play(s)
+	unwatch()
+	return s, err // a stop's error wraps the guard's reason
+}
+
+// failed writes a command's error and returns its exit status: 130 when
+// the user interrupted it.
+func failed(stderr io.Writer, name string, err error) int {
+	fmt.Fprintf(stderr, "%s: %v\n", name, err)
+	if errors.Is(err, errInterrupted) {
+		return exitInterrupted
+	}
+	return exitFailure
 }

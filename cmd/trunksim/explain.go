@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -147,7 +148,7 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	file, source, err := src.get(files[0])
 	if err == nil {
 		var ex explanation
-		ex, err = explain(file, source, *seed, pick{pod: *podName, slowest: *slowest, pending: *pending, max: *maxPods})
+		ex, err = explain(file, source, *seed, pick{pod: *podName, slowest: *slowest, pending: *pending, max: *maxPods}, stderr)
 		if err == nil {
 			if format.value == "json" {
 				err = writeJSON(stdout, ex)
@@ -157,8 +158,7 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return exitFailure
+		return failed(stderr, name, err)
 	}
 	return exitOK
 }
@@ -177,12 +177,9 @@ type outcome struct {
 	order  []string                 // pod keys in creation order
 }
 
-func runOnce(sc *scenario.Scenario, seed *uint64, trace io.Writer) (outcome, error) {
-	s, err := sc.Build(scenario.Options{Seed: seed, Trace: trace})
+func runOnce(sc *scenario.Scenario, seed *uint64, trace, stderr io.Writer) (outcome, error) {
+	s, err := playGuarded("trunksim explain", sc, scenario.Options{Seed: seed, Trace: trace}, stderr)
 	if err != nil {
-		return outcome{}, err
-	}
-	if err := sc.Play(s); err != nil {
 		return outcome{}, err
 	}
 	o := outcome{report: s.Report(), pods: map[string]sim.PodStatus{}}
@@ -196,12 +193,12 @@ func runOnce(sc *scenario.Scenario, seed *uint64, trace io.Writer) (outcome, err
 
 // explain runs the scenario, picks the pods, runs it again with a trace
 // kept for them, and measures each remedy.
-func explain(file string, source []byte, seed *uint64, pk pick) (explanation, error) {
+func explain(file string, source []byte, seed *uint64, pk pick, stderr io.Writer) (explanation, error) {
 	sc, err := scenario.Parse(file, source)
 	if err != nil {
 		return explanation{}, err
 	}
-	base, err := runOnce(sc, seed, nil)
+	base, err := runOnce(sc, seed, nil, stderr)
 	if err != nil {
 		return explanation{}, err
 	}
@@ -219,7 +216,7 @@ func explain(file string, source []byte, seed *uint64, pk pick) (explanation, er
 		}
 	}
 	keep := &traceFilter{objects: objects}
-	if _, err := runOnce(sc, seed, keep); err != nil {
+	if _, err := runOnce(sc, seed, keep, stderr); err != nil {
 		return explanation{}, err
 	}
 	if err := keep.flush(); err != nil {
@@ -228,8 +225,8 @@ func explain(file string, source []byte, seed *uint64, pk pick) (explanation, er
 	for _, k := range keys {
 		ex.Pods = append(ex.Pods, explainPod(base.pods[k], objects, base.report))
 	}
-	ex.Remedies = measure(file, source, sc, seed, base, keys)
-	return ex, nil
+	ex.Remedies, err = measure(file, source, sc, seed, base, keys, stderr)
+	return ex, err
 }
 
 // choose returns the keys of the pods to explain, and how many pending
@@ -473,7 +470,7 @@ func largerType(t string) (string, bool) {
 
 // measure runs the scenario once per candidate and ranks the candidates
 // by how much start-up time they saved the pods explained.
-func measure(file string, source []byte, sc *scenario.Scenario, seed *uint64, base outcome, keys []string) []remedy {
+func measure(file string, source []byte, sc *scenario.Scenario, seed *uint64, base outcome, keys []string, stderr io.Writer) ([]remedy, error) {
 	var out []remedy
 	for _, c := range candidates(sc) {
 		r := remedy{Change: c.change, Settings: map[string]string{}}
@@ -483,7 +480,10 @@ func measure(file string, source []byte, sc *scenario.Scenario, seed *uint64, ba
 		changed, err := sweep.Apply(file, source, c.settings)
 		var o outcome
 		if err == nil {
-			o, err = runOnce(changed, seed, nil)
+			o, err = runOnce(changed, seed, nil, stderr)
+		}
+		if errors.Is(err, errInterrupted) {
+			return out, err
 		}
 		if err != nil {
 			r.Error = err.Error()
@@ -521,7 +521,7 @@ func measure(file string, source []byte, sc *scenario.Scenario, seed *uint64, ba
 		}
 		return 0
 	})
-	return out
+	return out, nil
 }
 
 // startup is a pod's start-up latency in a run, +Inf when its network

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"testing"
 
@@ -50,7 +51,7 @@ func TestExplainRemediesAreMeasured(t *testing.T) {
 			}
 			sc, err := sweep.Apply(file, source, settings)
 			require.NoError(t, err, r.Change)
-			o, err := runOnce(sc, nil, nil)
+			o, err := runOnce(sc, nil, nil, io.Discard)
 			require.NoError(t, err)
 			ready := 0
 			for _, p := range r.Pods {
@@ -77,7 +78,7 @@ func TestExplainRemediesAreMeasured(t *testing.T) {
 func TestExplainSlowestIsTheSlowest(t *testing.T) {
 	sc, err := scenario.Load("testdata/rollout.yaml")
 	require.NoError(t, err)
-	o, err := runOnce(sc, nil, nil)
+	o, err := runOnce(sc, nil, nil, io.Discard)
 	require.NoError(t, err)
 	code, stdout, stderr := runCLI("explain", "testdata/rollout.yaml", "--slowest", "-o", "json")
 	require.Equal(t, exitOK, code, stderr)

@@ -56,6 +56,35 @@ func TestCtrlCStopsARunWithWhatFinished(t *testing.T) {
 	assert.Contains(t, stdout.String(), "pending", "the report of what finished")
 }
 
+// Ctrl-C stops the commands that run a scenario to compare it, explain
+// and diff, with exit status 130 and no half answer on standard output.
+func TestCtrlCStopsExplainAndDiff(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs the CLI for a second")
+	}
+	for _, args := range [][]string{
+		{"explain", "--slowest", "testdata/interrupt/long-run.yaml"},
+		{"diff", "--set", "controller.userClientQPS=48", "testdata/interrupt/long-run.yaml"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestHelperProcess$", "--"}, args...)...)
+			cmd.Env = append(os.Environ(), "TRUNKSIM_HELPER_PROCESS=1")
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			require.NoError(t, cmd.Start())
+			time.Sleep(time.Second)
+			require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+			err := cmd.Wait()
+			var exit *exec.ExitError
+			require.True(t, errors.As(err, &exit), "%v: %s", err, stderr.String())
+			assert.Equal(t, exitInterrupted, exit.ExitCode(), stderr.String())
+			assert.Contains(t, stderr.String(), "trunksim "+args[0]+": sim: stopped at ")
+			assert.Contains(t, stderr.String(), "interrupted (Ctrl-C or SIGTERM)")
+			assert.Empty(t, stdout.String())
+		})
+	}
+}
+
 // A run whose live heap nears the memory limit is stopped by the guard,
 // with an error that says what to change, before the runtime would die.
 func TestGuardStopsARunNearTheMemoryLimit(t *testing.T) {
@@ -91,17 +120,18 @@ events:
 	assert.Equal(t, 1024, nodes)
 
 	var stderr bytes.Buffer
-	assert.False(t, checkSize(sc, 1<<30, "trunksim run", &stderr))
-	assert.Equal(t, "trunksim run: big.yaml: 2000010 pods on 1024 nodes need about 1955 MiB, above 819 MiB (80% of the 1024 MiB memory limit): "+
-		"model fewer (workloads[].replicas, nodeGroups[].count) or raise the limit (GOMEMLIMIT)\n", stderr.String())
+	err = checkSize(sc, 1<<30, "trunksim run", &stderr)
+	require.ErrorIs(t, err, errTooBig)
+	assert.Equal(t, "big.yaml: too big for the memory limit: 2000010 pods on 1024 nodes need about 1955 MiB, above 819 MiB (80% of the 1024 MiB memory limit): "+
+		"model fewer (workloads[].replicas, nodeGroups[].count) or raise the limit (GOMEMLIMIT)", err.Error())
+	assert.Empty(t, stderr.String())
 
-	stderr.Reset()
-	assert.True(t, checkSize(sc, 0, "trunksim run", &stderr), "no limit, no refusal")
+	assert.NoError(t, checkSize(sc, 0, "trunksim run", &stderr), "no limit, no refusal")
 	assert.Contains(t, stderr.String(), "a large run: 2000010 pods on 1024 nodes, about 1955 MiB and at least 40s (longer when pods wait for capacity); Ctrl-C stops it with what finished")
 
 	small, err := scenario.Load("../../examples/scale-test/scenario.yaml")
 	require.NoError(t, err)
 	stderr.Reset()
-	assert.True(t, checkSize(small, 1<<30, "trunksim run", &stderr))
+	assert.NoError(t, checkSize(small, 1<<30, "trunksim run", &stderr))
 	assert.Empty(t, stderr.String())
 }

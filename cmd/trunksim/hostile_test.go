@@ -95,6 +95,22 @@ func TestHostileInputsAreAnsweredQuicklyAndClearly(t *testing.T) {
 			[]string{"<stdin>"}},
 		{"import of a 10 MB object name", []string{"import", "-"}, `{"apiVersion":"v1","kind":"Node","metadata":{"name":"` + longName + `"}}`, exitFailure,
 			[]string{"<stdin>: node/", "metadata.labels"}},
+		{"check of a file over the size limit", []string{"check", file("huge2.yaml", "seed: 1\n#"+strings.Repeat("x", 3<<20))}, "", exitFailure,
+			[]string{"huge2.yaml: input too large: more than 2 MiB"}},
+		{"check of binary garbage", []string{"check", file("garbage2.yaml", "\xff\xfe\x00{")}, "", exitFailure,
+			[]string{"garbage2.yaml"}},
+		{"explain of a pod the run never had", []string{"explain", "--pod", "default/nobody", file("ok5.yaml", "nodeGroups: [{name: a, instanceType: m5.large, count: 1}]\n")}, "", exitFailure,
+			[]string{"default/nobody"}},
+		{"explain with a pod that is not NAMESPACE/NAME", []string{"explain", "--pod", "nobody", file("ok6.yaml", "seed: 1\n")}, "", exitUsage,
+			[]string{"--pod wants NAMESPACE/NAME"}},
+		{"diff against a file over the size limit", []string{"diff", file("ok7.yaml", "seed: 1\n"), file("huge3.yaml", "#"+strings.Repeat("x", 3<<20))}, "", exitFailure,
+			[]string{"huge3.yaml: input too large"}},
+		{"diff with a setting that does not exist", []string{"diff", "--set", "controller.nope=1", file("ok8.yaml", "seed: 1\n")}, "", exitFailure,
+			[]string{"controller.nope"}},
+		{"limits of a type no release knows", []string{"limits", strings.Repeat("m5.huge", 1000)}, "", exitFailure,
+			[]string{"m5.hugem5.huge"}},
+		{"plan with a negative pod count", []string{"plan", "--sg-pods", "-5", "--types", "m5.large"}, "", exitUsage,
+			[]string{"--sg-pods"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var code int

@@ -46,7 +46,8 @@ Examples:
   trunksim run rollout.yaml --slo 'p99<=2m' --slo pending==0
 
 Exit status: 0 success; 1 the command failed (a bad scenario, a failed run,
-a broken --slo bound, an unknown instance type); 2 usage error.
+a broken --slo bound, an unknown instance type, a run too big for the memory
+limit); 2 usage error; 130 interrupted (Ctrl-C or SIGTERM).
 
 Run 'trunksim help <command>' or 'trunksim <command> --help' for more.
 `

@@ -110,8 +110,10 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case len(rest) > 0:
 		return usageError(stderr, name, "unexpected argument %q", rest[0])
-	case *sgPods < 0 || *pods < 0:
-		return usageError(stderr, name, "pod counts must not be negative")
+	case *sgPods < 0:
+		return usageError(stderr, name, "--sg-pods %d: want 0 or more", *sgPods)
+	case *pods < 0:
+		return usageError(stderr, name, "--pods %d: want 0 or more", *pods)
 	case *sgPods == 0 && *pods == 0:
 		return usageError(stderr, name, "nothing to plan: give --sg-pods or --pods")
 	case *sgPods+*pods > 1_000_000:

@@ -130,7 +130,7 @@ func TestPlanErrors(t *testing.T) {
 		stderr string
 	}{
 		{"unknown type", []string{"--types", "m5.larg"}, exitFailure, "did you mean m5.large"},
-		{"negative pods", []string{"--pods", "-1"}, exitUsage, "must not be negative"},
+		{"negative pods", []string{"--pods", "-1"}, exitUsage, "--pods -1: want 0 or more"},
 		{"nothing to plan", []string{"--sg-pods", "0"}, exitUsage, "nothing to plan"},
 		{"too many", []string{"--sg-pods", "2000000"}, exitUsage, "at most 1000000"},
 		{"bad preset", []string{"--preset", "fast"}, exitUsage, "want upstream or raised-limits"},

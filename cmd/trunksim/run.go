@@ -82,8 +82,8 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if status >= 0 {
 		return status
 	}
-	if !checkSize(sc, memoryLimit(), name, stderr) {
-		return exitFailure
+	if err := checkSize(sc, memoryLimit(), name, stderr); err != nil {
+		return failed(stderr, name, err)
 	}
 	opts := scenario.Options{Seed: *seed}
 	var trace *pendingFile
