@@ -42,6 +42,19 @@
 // (limits.CNIMaxPods) or NodeSpec.MaxPods, and a warning naming the newest
 // release that knows the type.
 //
+// A cluster can start from the state a running one is in: nodes that join
+// with their trunk attached (NodeSpec.TrunkAttached) and workloads whose
+// pods run already (WorkloadSpec.Running), each that needs a branch on
+// one the fake EC2 holds from the start, associated with its node's trunk
+// on a VLAN and named by its pod-eni annotation. The controller meets
+// those nodes as a starting controller does: each node's Init finds its
+// trunk and rebuilds it from EC2's listing and the pods' annotations, as
+// after a restart (pkg/provider/branch/trunk/trunk.go InitTrunk), so no
+// trunk or branch is created for them, and a branch no pod owns is
+// deleted after the cool-down. Those pods started before the run: the
+// report counts them (Pods.AlreadyRunning, Pods.FromExistingBranches) and
+// leaves them out of the start-up latency.
+//
 // Where upstream gives no figure (EC2 call latency, trunk attach time), the
 // default is an assumption, and Report.Assumptions says so.
 //

@@ -25,6 +25,19 @@ type WorkloadSpec struct {
 	OS limits.OS
 	// HostNetwork gives the pods spec.hostNetwork, as PodSpec.HostNetwork.
 	HostNetwork bool
+	// Running is how many of the Replicas pods are running already when
+	// the workload is added, as in a cluster the run starts from: they
+	// are bound at once where kube-scheduler would have put them, and
+	// those that need a branch run on one that the fake EC2 holds,
+	// associated with the trunk of a node that joined with it attached
+	// (NodeSpec.TrunkAttached), and that their pod-eni annotation names;
+	// the controller learns them when it rebuilds the node's trunk
+	// (controller.Input.Annotation). They make no EC2 call, and their
+	// start, before the run, is no part of the start-up latency
+	// (Report.Pods.AlreadyRunning). The rest of Replicas are created as
+	// usual. It is for setting up the cluster before its nodes' trunks
+	// are rebuilt, at time zero.
+	Running int
 }
 
 type workload struct {
@@ -49,6 +62,8 @@ func (s *Sim) AddWorkload(spec WorkloadSpec) error {
 		return &ObjectError{"workload", key, fmt.Errorf("%w: namespace and name are required", ErrBadSpec)}
 	case spec.Replicas < 0:
 		return &ObjectError{"workload", key, fmt.Errorf("%w: negative replicas %d", ErrBadSpec, spec.Replicas)}
+	case spec.Running < 0 || spec.Running > spec.Replicas:
+		return &ObjectError{"workload", key, fmt.Errorf("%w: running %d must be from 0 to replicas (%d)", ErrBadSpec, spec.Running, spec.Replicas)}
 	case spec.Interval < 0 || spec.Lifetime < 0:
 		return &ObjectError{"workload", key, fmt.Errorf("%w: negative interval or lifetime", ErrBadSpec)}
 	}
@@ -62,7 +77,10 @@ func (s *Sim) AddWorkload(spec WorkloadSpec) error {
 	wi := int32(len(s.workloads))
 	s.workloads = append(s.workloads, &workload{spec: spec, labels: s.internLabels(spec.Labels)})
 	s.workloadIndex[key] = wi
-	for i := range spec.Replicas {
+	if err := s.addRunning(wi, spec.Running); err != nil {
+		return &ObjectError{"workload", key, err}
+	}
+	for i := range spec.Replicas - spec.Running {
 		if spec.Interval == 0 || i == 0 {
 			s.newReplica(wi)
 			continue
@@ -96,8 +114,21 @@ func (s *Sim) replicaEv(arg uint64) { s.newReplica(int32(arg)) }
 
 func (s *Sim) newReplica(wi int32) {
 	w := s.workloads[wi]
-	// The key, namespace/name-n, is spelt once; the pod's namespace and
-	// name are slices of it.
+	key, ok := s.replicaKey(w)
+	if !ok {
+		s.fail(&ObjectError{"pod", key, ErrDuplicate})
+		return
+	}
+	pi := s.createPod(key, len(w.spec.Namespace), w.labels, w.spec.ServiceAccount, w.spec.Lifetime, podKind{windows: w.spec.OS == limits.OSWindows, hostNet: w.spec.HostNetwork})
+	s.pods[pi].workload, s.pods[pi].revision = wi, w.revision
+	w.pods = append(w.pods, pi)
+}
+
+// replicaKey names the workload's next pod, namespace/name-n, and
+// reports whether the name is free.
+func (s *Sim) replicaKey(w *workload) (string, bool) {
+	// The key is spelt once; the pod's namespace and name are slices of
+	// it.
 	var buf [64]byte
 	b := append(buf[:0], w.spec.Namespace...)
 	b = append(b, '/')
@@ -105,13 +136,8 @@ func (s *Sim) newReplica(wi int32) {
 	b = append(b, '-')
 	key := string(strconv.AppendInt(b, int64(w.next), 10))
 	w.next++
-	if _, ok := s.podIndex[key]; ok {
-		s.fail(&ObjectError{"pod", key, ErrDuplicate})
-		return
-	}
-	pi := s.createPod(key, len(w.spec.Namespace), w.labels, w.spec.ServiceAccount, w.spec.Lifetime, podKind{windows: w.spec.OS == limits.OSWindows, hostNet: w.spec.HostNetwork})
-	s.pods[pi].workload, s.pods[pi].revision = wi, w.revision
-	w.pods = append(w.pods, pi)
+	_, taken := s.podIndex[key]
+	return key, !taken
 }
 
 // workloadChanged is called when one of the workload's pods became ready
