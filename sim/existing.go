@@ -122,7 +122,7 @@ func (s *Sim) startRunning(pi, ni int32) error {
 	} else {
 		s.recPod("PodAlreadyRunning", p, "on "+n.name)
 	}
-	p.phase, p.ready, p.annotatedOK = Running, s.Now(), p.needsBranch
+	p.phase, p.ready, p.annotatedOK, p.existing = Running, s.Now(), p.needsBranch, true
 	s.m.running++
 	s.m.alreadyRunning++
 	if p.needsBranch {

@@ -156,6 +156,7 @@ type pod struct {
 	annotatedOK bool // the controller's annotation is there for the kubelet
 	plainKey    bool // the key has nothing a JSON string escapes
 	toldUnfit   bool // a FailedScheduling event was recorded for it
+	existing    bool // running already when it was created (WorkloadSpec.Running)
 	created     time.Duration
 	bound       time.Duration
 	ready       time.Duration
