@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/cni"
@@ -39,11 +40,13 @@ func (s *Sim) attachedTrunkErr(typ limits.InstanceType, os limits.OS, net limits
 	return nil
 }
 
-// addRunning adds count pods of workload wi that are running already, as
-// newReplica adds pods to create, and places each as kube-scheduler would
-// have: a pod that needs a branch on a node whose trunk was attached at
-// its join and is not rebuilt yet, with a free branch slot. It stops at
-// the first pod that fits nowhere, which it leaves pending.
+// addRunning adds count pods of workload wi that are running already.
+// Each is made as every replica is (newReplica) and bound at once where
+// kube-scheduler would have put it: a pod that needs a branch on a node
+// whose trunk was attached at its join and is not rebuilt yet, with a
+// free branch slot (bind then starts it as running, startExisting). It
+// stops at the first pod that fits nowhere, which it leaves pending as a
+// pod created now.
 func (s *Sim) addRunning(wi int32, count int) error {
 	w := s.workloads[wi]
 	var attached fitTree // nodes a pod with a branch can be running on
@@ -51,28 +54,28 @@ func (s *Sim) addRunning(wi int32, count int) error {
 		attached.set(int32(ni), s.attachedScore(int32(ni)))
 	}
 	for range count {
-		key, ok := s.replicaKey(w)
-		if !ok {
-			return &ObjectError{"pod", key, ErrDuplicate}
+		made := len(w.pods)
+		s.newReplica(wi)
+		if len(w.pods) == made {
+			return s.failure // newReplica failed, and said why
 		}
-		pi := s.newPod(key, len(w.spec.Namespace), w.labels, w.spec.ServiceAccount, w.spec.Lifetime, podKind{windows: w.spec.OS == limits.OSWindows, hostNet: w.spec.HostNetwork})
+		pi := w.pods[made]
 		p := s.pods[pi]
-		p.workload, p.revision = wi, w.revision
-		w.pods = append(w.pods, pi)
 		ni, why := attached.best(), "no node with its trunk attached (NodeSpec.TrunkAttached) has a free branch slot"
 		if !p.needsBranch {
 			ni, why = s.pickNode(p)
 		}
+		if q := s.cfg.Controller.GroupsPerInterface; p.needsBranch && s.resolve(p).set.Len() > q {
+			ni, why = -1, fmt.Sprintf("with %d security groups, more than the %d an interface takes", s.resolve(p).set.Len(), q)
+		}
 		if ni < 0 {
-			// Left pending, as a pod created now, so the state stays whole.
-			s.pendingPods = append(s.pendingPods, pi)
-			s.untold++
-			s.place()
-			return &ObjectError{"pod", key, fmt.Errorf("%w: already running, but %s", ErrBadSpec, why)}
+			return &ObjectError{"pod", p.key, fmt.Errorf("%w: already running, but %s", ErrBadSpec, why)}
 		}
-		if err := s.startRunning(pi, ni); err != nil {
-			return &ObjectError{"pod", key, err}
+		p.existing = true
+		if !p.toldUnfit {
+			s.untold-- // bound before any pass could tell it
 		}
+		s.bind(pi, ni)
 		attached.set(ni, s.attachedScore(ni))
 	}
 	return nil
@@ -90,47 +93,38 @@ func (s *Sim) attachedScore(ni int32) uint64 {
 	return fitScore(s.cfg.Placement, ni, min(free, branches))
 }
 
-// startRunning binds pod pi to node ni as a pod that runs already: one
+// startExisting starts a pod that runs already, just bound to node ni: one
 // that needs a branch gets it in EC2, on the node's trunk at the lowest
-// VLAN its running pods leave free, and the controller learns it from
-// the pod's annotation. Its start is before the run, so it is no part of
-// the start-up latency.
-func (s *Sim) startRunning(pi, ni int32) error {
+// VLAN its running pods leave free, and the controller learns it from the
+// pod's annotation. Its start is before the run, so it is no part of the
+// start-up latency (metrics.noteReady).
+func (s *Sim) startExisting(pi, ni int32) {
 	p, n := s.pods[pi], s.nodes[ni]
-	defer s.sample()
-	s.take(pi, ni)
-	t := &s.tr
-	if p.needsBranch {
-		r := s.resolve(p)
-		if q := s.cfg.Controller.GroupsPerInterface; r.set.Len() > q {
-			return fmt.Errorf("%w: already running with %d security groups, more than the %d an interface takes", ErrBadSpec, r.set.Len(), q)
-		}
-		n.existingVLANs++
-		vlan := branch.VLAN(n.existingVLANs)
-		eni, _, err := s.ec2.AddBranch(s.ctl.TrunkID(controller.NodeID(ni)), r.set, vlan)
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrBadSpec, err)
-		}
-		s.feed(controller.Input{Kind: controller.PodBound, Pod: controller.PodID(pi), Node: controller.NodeID(ni), UID: podUID(pi),
-			Annotation: &controller.Annotation{ENI: eni, VLAN: vlan, Groups: r.set}})
-		s.m.fromExisting++
-		t.begin(s.Now(), "PodAlreadyRunning")
-		t.objectPod(p)
-		t.detail()
-		t.text("on " + n.name + ", eni " + eni.String() + " vlan " + vlan.String() + ", security groups " + r.names)
-		t.end(true)
-	} else {
-		s.recPod("PodAlreadyRunning", p, "on "+n.name)
-	}
-	p.phase, p.ready, p.annotatedOK, p.existing = Running, s.Now(), p.needsBranch, true
-	s.m.running++
 	s.m.alreadyRunning++
-	if p.needsBranch {
-		s.m.sgRunning++
-		s.feed(controller.Input{Kind: controller.PodRunning, Pod: controller.PodID(pi)})
+	if !p.needsBranch {
+		s.recPod("PodAlreadyRunning", p, "on "+n.name)
+		s.ready(pi)
+		return
 	}
-	if p.lifetime > 0 {
-		s.after(p.lifetime, s.evComplete, uint64(pi))
+	r := s.resolve(p)
+	n.existingVLANs++
+	vlan := branch.VLAN(n.existingVLANs)
+	eni, _, err := s.ec2.AddBranch(s.ctl.TrunkID(controller.NodeID(ni)), r.set, vlan)
+	if err != nil {
+		s.fail(&ObjectError{"pod", p.key, fmt.Errorf("%w: %w", ErrBadSpec, err)})
+		return
 	}
-	return nil
+	var buf [24]byte // pods are numbered in creation order from 1, as bind numbers them
+	uid := string(strconv.AppendInt(append(buf[:0], "uid-"...), int64(pi)+1, 10))
+	s.feed(controller.Input{Kind: controller.PodBound, Pod: controller.PodID(pi), Node: controller.NodeID(ni), UID: uid,
+		Annotation: &controller.Annotation{ENI: eni, VLAN: vlan, Groups: r.set}})
+	s.m.fromExisting++
+	t := &s.tr
+	t.begin(s.Now(), "PodAlreadyRunning")
+	t.objectPod(p)
+	t.detail()
+	t.text("on " + n.name + ", eni " + eni.String() + " vlan " + vlan.String() + ", security groups " + r.names)
+	t.end(true)
+	p.annotatedOK = true
+	s.ready(pi)
 }

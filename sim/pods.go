@@ -57,17 +57,6 @@ const podBlockSize = 256
 // webhook sorts them out before matching policies (pod_webhook.go
 // WhichPod).
 func (s *Sim) createPod(key string, nsLen int, labels *labelSet, sa string, lifetime time.Duration, kind podKind) int32 {
-	pi := s.newPod(key, nsLen, labels, sa, lifetime, kind)
-	defer s.sample()
-	s.pendingPods = append(s.pendingPods, pi)
-	s.untold++
-	s.place()
-	return pi
-}
-
-// newPod records a pod as created, pending and unbound, and returns its
-// index: createPod without the scheduling.
-func (s *Sim) newPod(key string, nsLen int, labels *labelSet, sa string, lifetime time.Duration, kind podKind) int32 {
 	if sa == "" {
 		sa = "default"
 	}
@@ -84,6 +73,7 @@ func (s *Sim) newPod(key string, nsLen int, labels *labelSet, sa string, lifetim
 	s.pods = append(s.pods, p)
 	s.podIndex[key] = pi
 	s.m.created++
+	defer s.sample()
 	p.needsBranch = !kind.windows && !kind.hostNet && s.resolve(p).ids != nil
 	if p.needsBranch {
 		s.m.sgPods++
@@ -102,6 +92,9 @@ func (s *Sim) newPod(key string, nsLen int, labels *labelSet, sa string, lifetim
 		created = "windows"
 	}
 	s.recPod("PodCreated", p, created)
+	s.pendingPods = append(s.pendingPods, pi)
+	s.untold++
+	s.place()
 	return pi
 }
 
@@ -379,18 +372,6 @@ func (s *Sim) trunkTakesIPs(n *node) bool {
 
 func (s *Sim) bind(pi, ni int32) {
 	p, n := s.pods[pi], s.nodes[ni]
-	s.take(pi, ni)
-	s.recPod("PodScheduled", p, n.name)
-	if !p.needsBranch {
-		s.ready(pi)
-		return
-	}
-	s.feed(controller.Input{Kind: controller.PodBound, Pod: controller.PodID(pi), Node: controller.NodeID(ni), UID: podUID(pi)})
-}
-
-// take binds pod pi to node ni: the node's counts, its fit.
-func (s *Sim) take(pi, ni int32) {
-	p, n := s.pods[pi], s.nodes[ni]
 	p.node, p.bound = ni, s.Now()
 	p.scheduling = p.bound - p.created
 	n.pods++
@@ -402,13 +383,19 @@ func (s *Sim) take(pi, ni int32) {
 		n.ipPods++
 	}
 	s.refit(ni)
-}
-
-// podUID is the pod's UID: pods are numbered in creation order from 1,
-// as s.pods holds them.
-func podUID(pi int32) string {
+	s.recPod("PodScheduled", p, n.name)
+	if p.existing {
+		s.startExisting(pi, ni)
+		return
+	}
+	if !p.needsBranch {
+		s.ready(pi)
+		return
+	}
+	// Pods are numbered in creation order from 1, as s.pods holds them.
 	var buf [24]byte
-	return string(strconv.AppendInt(append(buf[:0], "uid-"...), int64(pi)+1, 10))
+	uid := string(strconv.AppendInt(append(buf[:0], "uid-"...), int64(pi)+1, 10))
+	s.feed(controller.Input{Kind: controller.PodBound, Pod: controller.PodID(pi), Node: controller.NodeID(ni), UID: uid})
 }
 
 // kubeletAfterAnnotation, called as the pod is annotated, finds the

@@ -49,6 +49,9 @@ func (ps parts) mean(n float64) Breakdown {
 }
 
 func (m *metrics) noteReady(p *pod, cp controller.Parts) {
+	if p.existing {
+		return // started before the run
+	}
 	m.lastReady = max(m.lastReady, p.ready)
 	if !p.needsBranch {
 		m.readyOrdinary++

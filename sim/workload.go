@@ -114,21 +114,8 @@ func (s *Sim) replicaEv(arg uint64) { s.newReplica(int32(arg)) }
 
 func (s *Sim) newReplica(wi int32) {
 	w := s.workloads[wi]
-	key, ok := s.replicaKey(w)
-	if !ok {
-		s.fail(&ObjectError{"pod", key, ErrDuplicate})
-		return
-	}
-	pi := s.createPod(key, len(w.spec.Namespace), w.labels, w.spec.ServiceAccount, w.spec.Lifetime, podKind{windows: w.spec.OS == limits.OSWindows, hostNet: w.spec.HostNetwork})
-	s.pods[pi].workload, s.pods[pi].revision = wi, w.revision
-	w.pods = append(w.pods, pi)
-}
-
-// replicaKey names the workload's next pod, namespace/name-n, and
-// reports whether the name is free.
-func (s *Sim) replicaKey(w *workload) (string, bool) {
-	// The key is spelt once; the pod's namespace and name are slices of
-	// it.
+	// The key, namespace/name-n, is spelt once; the pod's namespace and
+	// name are slices of it.
 	var buf [64]byte
 	b := append(buf[:0], w.spec.Namespace...)
 	b = append(b, '/')
@@ -136,8 +123,13 @@ func (s *Sim) replicaKey(w *workload) (string, bool) {
 	b = append(b, '-')
 	key := string(strconv.AppendInt(b, int64(w.next), 10))
 	w.next++
-	_, taken := s.podIndex[key]
-	return key, !taken
+	if _, ok := s.podIndex[key]; ok {
+		s.fail(&ObjectError{"pod", key, ErrDuplicate})
+		return
+	}
+	pi := s.createPod(key, len(w.spec.Namespace), w.labels, w.spec.ServiceAccount, w.spec.Lifetime, podKind{windows: w.spec.OS == limits.OSWindows, hostNet: w.spec.HostNetwork})
+	s.pods[pi].workload, s.pods[pi].revision = wi, w.revision
+	w.pods = append(w.pods, pi)
 }
 
 // workloadChanged is called when one of the workload's pods became ready
