@@ -20,6 +20,9 @@ const (
 	srcDemuxReadme  = "VPC CNI README: DISABLE_TCP_EARLY_DEMUX (v1.7.3+), set on the aws-vpc-cni-init container"
 	srcModeReadme   = "VPC CNI README: POD_SECURITY_GROUP_ENFORCING_MODE (v1.11.0+)"
 	srcNodeLocal    = "aws/amazon-vpc-cni-k8s#1384"
+	srcPodIdentity  = "aws/amazon-vpc-cni-k8s#2797 (PR #3148, unmerged, proposes a link-local exception); EKS User Guide, pod-id-agent-setup: the agent listens on 169.254.170.23 on the node"
+	srcLinkLocal    = "pkg/networkutils/network.go (strict mode moves the local table to priority 20); cmd/routed-eni-cni-plugin/driver/driver.go (VLAN rules at priority 10)"
+	srcIMDS         = "EC2 User Guide, configuring-instance-metadata-options: the metadata service at 169.254.169.254 runs locally on every instance"
 	srcSNAT         = "VPC CNI README: AWS_VPC_K8S_CNI_EXTERNALSNAT; pkg/networkutils/network.go (SNAT rule skips vlan+)"
 	srcPrivate      = "EKS User Guide, security-groups-for-pods: applies to private subnets"
 	srcNotFound     = "EKS User Guide, security-groups-for-pods: a missing group fails with InvalidSecurityGroupID.NotFound"
@@ -201,6 +204,8 @@ func (k *checker) judgeWorkload(r *resolved, h int) error {
 				}
 				specs = append(specs, spec)
 			}
+		case t.LinkLocal.IsValid():
+			specs = append(specs, k.linkLocalSpec(name, self, home, t, words))
 		case t.Group.IsValid():
 			specs = append(specs, flowSpec{code: CodeTalk, severity: Error, workload: name, peer: t.Group.String(), key: words,
 				summary: name + " cannot reach the hosts carrying " + k.groupName(t.Group) + " on " + words,
@@ -252,6 +257,32 @@ func (k *checker) judgeWorkload(r *resolved, h int) error {
 		}
 	}
 	return nil
+}
+
+// linkLocalSpec is the flow from a workload's pod self on node home to
+// the link-local address t names on that node.
+func (k *checker) linkLocalSpec(name string, self Endpoint, home Node, t Traffic, words string) flowSpec {
+	spec := flowSpec{code: CodeLinkLocal, severity: Error, workload: name, peer: t.LinkLocal.String(), key: words,
+		from: self, proto: t.Protocol, port: t.Port, sources: []string{srcLinkLocal, srcModeReadme}}
+	switch t.LinkLocal {
+	case PodIdentityAgentAddr():
+		spec.to = PodIdentityAgentOn(home)
+		spec.summary = name + " cannot get AWS credentials from EKS Pod Identity: the agent on its node (" +
+			t.LinkLocal.String() + ") is unreachable on " + words
+		spec.sources = append([]string{srcPodIdentity}, spec.sources...)
+	case IMDSAddr():
+		spec.to = IMDSOf(home)
+		spec.summary = name + " cannot reach the instance metadata service (" + t.LinkLocal.String() + ") on " + words
+		spec.sources = []string{srcIMDS}
+	case NodeLocalDNSAddr():
+		spec.code, spec.peer, spec.to = CodeNodeLocalDNS, nodeLocalDNSTag, NodeLocalDNSOn(home)
+		spec.summary = name + " cannot reach NodeLocal DNSCache on its node (" + t.LinkLocal.String() + ") on " + words
+		spec.sources = []string{srcNodeLocal, srcModeReadme}
+	default:
+		spec.to = LinkLocalOn("", t.LinkLocal, home)
+		spec.summary = name + " cannot reach " + t.LinkLocal.String() + " on its node on " + words
+	}
+	return spec
 }
 
 func internetName(p netip.Prefix) string {
@@ -319,8 +350,20 @@ func (k *checker) fixesFor(v Verdict) (fixes []Fix, alts [][]Fix) {
 		case CheckRoute:
 			switch c.NoRoute {
 			case NoRouteStrictLinkLocal:
-				fixes = append(fixes, k.modeFix(" so the pods reach the node-local cache")...)
-				alts = append(alts, []Fix{otherFix("point these pods at CoreDNS instead of NodeLocal DNSCache (dnsConfig), and allow udp and tcp 53 to it")})
+				switch {
+				case v.To.Kind == KindNodeLocalDNS:
+					fixes = append(fixes, k.modeFix(" so the pods reach the node-local cache")...)
+					alts = append(alts, []Fix{otherFix("point these pods at CoreDNS instead of NodeLocal DNSCache (dnsConfig), and allow udp and tcp 53 to it")})
+				case v.To.Addr.Addr() == PodIdentityAgentAddr():
+					fixes = append(fixes, k.modeFix(" so the pods reach the EKS Pod Identity agent on their node (no release exempts link-local addresses in strict mode)")...)
+					alts = append(alts,
+						[]Fix{otherFix("give these pods IAM roles for service accounts (IRSA) instead of an EKS Pod Identity association: " +
+							"the SDK then calls AWS STS itself, through the VPC, where the pods' groups judge it")},
+						[]Fix{notSGPFix()})
+				default:
+					fixes = append(fixes, k.modeFix(" so the pods reach "+v.To.Addr.Addr().String()+" on their node (no release exempts link-local addresses in strict mode)")...)
+					alts = append(alts, []Fix{notSGPFix()})
+				}
 			case NoRoutePublicSubnet:
 				snat := setEnvFix(awsNode, snatEnv, "false", " so the node SNATs the pods' traffic leaving the VPC to its public address; its groups then judge it")
 				switch {
@@ -340,6 +383,13 @@ func (k *checker) fixesFor(v Verdict) (fixes []Fix, alts [][]Fix) {
 		}
 	}
 	return fixes, alts
+}
+
+// notSGPFix is the fix that takes a workload out of security groups for
+// pods.
+func notSGPFix() Fix {
+	return otherFix("run these pods without security groups of their own (narrow the SecurityGroupPolicy so it does not select them): " +
+		"they then use the node's interfaces and reach its link-local addresses")
 }
 
 // configFindings reports problems that stop pods getting a network, and
@@ -510,6 +560,12 @@ func (k *checker) notes() []string {
 			"predates enforcing modes); in standard mode the kubelet reaches its pods on the node, so the check requires it "+
 			"in strict mode only.")
 	}
+	if k.talksToIMDS() {
+		notes = append(notes, "Assumed, the instance metadata service: a branch pod's request leaves through the trunk "+
+			"as the branch ENI's, and the check takes the instance's Nitro system to answer it there as on the node's own "+
+			"interfaces, with no security group filtering it; no upstream document says so for branch ENIs. IMDSv2's "+
+			"response hop limit (1 unless the launch template raises it) is not modelled.")
+	}
 	for _, g := range c.NodeGroups {
 		if g.Subnet.kind() == Public {
 			notes = append(notes, "Nodes in public subnets are assumed to have public IPv4 addresses.")
@@ -523,6 +579,22 @@ func (k *checker) notes() []string {
 	notes = append(notes, "Not modelled: network ACLs, route tables beyond the subnet kind, prefix-list rules, ICMP types, "+
 		"IPv6, Fargate, custom networking, kube-proxy in ipvs mode, Kubernetes network policies.")
 	return notes
+}
+
+// talksToIMDS reports whether a security-group workload that runs must
+// reach the instance metadata service.
+func (k *checker) talksToIMDS() bool {
+	for _, r := range k.wl {
+		if r.groups == nil || !r.runs || r.unjudged {
+			continue
+		}
+		for _, t := range r.w.TalksTo {
+			if t.LinkLocal == IMDSAddr() {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // groupList writes groups as a run's report does, such as "[sg-1, sg-2]".

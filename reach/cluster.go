@@ -26,8 +26,8 @@ type NodeGroup struct {
 }
 
 // Traffic is a flow a workload must be able to open (TalksTo) or accept
-// (ReceivesFrom). Exactly one of Workload, Group and CIDR names the other
-// end.
+// (ReceivesFrom). Exactly one of Workload, Group, CIDR and LinkLocal
+// names the other end.
 type Traffic struct {
 	// Workload names another workload of the cluster (TalksTo only).
 	Workload string
@@ -35,8 +35,15 @@ type Traffic struct {
 	// this group, such as a database or a load balancer.
 	Group branch.SecurityGroupID
 	// CIDR is a block of addresses outside the VPC; 0.0.0.0/0 is the
-	// internet at large.
+	// internet at large. A block inside 169.254.0.0/16 is refused: name
+	// the address with LinkLocal.
 	CIDR netip.Prefix
+	// LinkLocal is an address in 169.254.0.0/16 on the pods' own node
+	// (TalksTo only): [PodIdentityAgentAddr] is the EKS Pod Identity
+	// agent, [IMDSAddr] the instance metadata service,
+	// [NodeLocalDNSAddr] NodeLocal DNSCache, and any other a host-network
+	// service listening there.
+	LinkLocal netip.Addr
 	// Protocol is TCP, UDP or ICMP.
 	Protocol Protocol
 	// Port is the destination port, for TCP and UDP.
@@ -266,14 +273,18 @@ func (k *checker) validate() error {
 
 func (k *checker) checkTraffic(field string, t Traffic, workloads map[string]bool, talk bool) error {
 	targets := 0
-	for _, set := range []bool{t.Workload != "", t.Group != (branch.SecurityGroupID{}), t.CIDR != (netip.Prefix{})} {
+	for _, set := range []bool{t.Workload != "", t.Group != (branch.SecurityGroupID{}), t.CIDR != (netip.Prefix{}), t.LinkLocal != (netip.Addr{})} {
 		if set {
 			targets++
 		}
 	}
 	switch {
 	case targets != 1:
-		return configErr(field, "name exactly one of a workload, a security group or a CIDR block")
+		return configErr(field, "name exactly one of a workload, a security group, a CIDR block or a link-local address")
+	case t.LinkLocal != (netip.Addr{}) && !talk:
+		return configErr(field+".LinkLocal", "%v: a node's link-local services only answer; they open no flows to pods", t.LinkLocal)
+	case t.LinkLocal != (netip.Addr{}) && !(t.LinkLocal.Is4() && LinkLocalBlock().Contains(t.LinkLocal)):
+		return configErr(field+".LinkLocal", "%v: want an IPv4 address in %v", t.LinkLocal, LinkLocalBlock())
 	case t.Workload != "" && !talk:
 		return configErr(field+".Workload", "%q: flows from other workloads belong in their TalksTo", t.Workload)
 	case t.Workload != "" && !workloads[t.Workload]:
@@ -285,6 +296,9 @@ func (k *checker) checkTraffic(field string, t Traffic, workloads map[string]boo
 	case t.CIDR != (netip.Prefix{}):
 		if why := cidrProblem(t.CIDR); why != "" {
 			return configErr(field+".CIDR", "%s", why)
+		}
+		if ll := LinkLocalBlock(); t.CIDR.Bits() >= ll.Bits() && ll.Contains(t.CIDR.Addr()) {
+			return configErr(field+".CIDR", "%v is link-local: it is never routed off its node, so it is not outside the VPC; name the address with LinkLocal", t.CIDR)
 		}
 		if v := k.c.VPC; v.IsValid() && t.CIDR.Overlaps(v) && t.CIDR.Bits() > 0 {
 			return configErr(field+".CIDR", "%v overlaps the VPC %v; name the workload or security group inside it", t.CIDR, v)

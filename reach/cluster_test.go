@@ -2,6 +2,7 @@ package reach_test
 
 import (
 	"errors"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -93,6 +94,16 @@ func TestCheckClusterRefusesInputThatIsNotACluster(t *testing.T) {
 		{"a CIDR inside the VPC", edit(func(c *reach.Cluster) {
 			c.Workloads[1].TalksTo[0] = reach.Traffic{CIDR: cidr("10.0.3.0/24"), Protocol: reach.TCP, Port: 1}
 		}), reach.ErrInvalidConfig, "Workloads[1].TalksTo[0].CIDR"},
+		{"a link-local CIDR", edit(func(c *reach.Cluster) {
+			c.Workloads[1].TalksTo[0] = reach.Traffic{CIDR: cidr("169.254.170.23/32"), Protocol: reach.TCP, Port: 80}
+		}), reach.ErrInvalidConfig, "Workloads[1].TalksTo[0].CIDR"},
+		{"a link-local address outside the block", edit(func(c *reach.Cluster) {
+			c.Workloads[1].TalksTo[0] = reach.Traffic{LinkLocal: netip.MustParseAddr("10.0.0.10"), Protocol: reach.TCP, Port: 80}
+		}), reach.ErrInvalidConfig, "Workloads[1].TalksTo[0].LinkLocal"},
+		{"receives from a link-local address", edit(func(c *reach.Cluster) {
+			c.Workloads[1].ReceivesFrom = []reach.Traffic{{LinkLocal: reach.IMDSAddr(), Protocol: reach.TCP, Port: 80}}
+		}), reach.ErrInvalidConfig, "Workloads[1].ReceivesFrom[0].LinkLocal"},
+		{"a workload and a link-local address", edit(func(c *reach.Cluster) { c.Workloads[1].TalksTo[0].LinkLocal = reach.IMDSAddr() }), reach.ErrInvalidConfig, "Workloads[1].TalksTo[0]"},
 		{"protocol all", edit(func(c *reach.Cluster) { c.Workloads[1].TalksTo[0].Protocol = reach.AllProtocols }), reach.ErrInvalidConfig, "Workloads[1].TalksTo[0].Protocol"},
 		{"tcp without a port", edit(func(c *reach.Cluster) { c.Workloads[1].TalksTo[0].Port = 0 }), reach.ErrInvalidConfig, "Workloads[1].TalksTo[0].Port"},
 		{"unknown CoreDNS workload", edit(func(c *reach.Cluster) { c.DNS.CoreDNS = "kube-dns" }), reach.ErrInvalidConfig, "DNS.CoreDNS"},

@@ -28,9 +28,12 @@
 // An [Endpoint] is a pod with a branch ENI ([BranchPodOn]), an ordinary
 // pod, whose secondary IP sits on a node ENI and so carries the node's
 // groups ([PodOn]), the node itself, meaning the kubelet and host-network
-// pods ([HostOf]), NodeLocal DNSCache ([NodeLocalDNSOn]), the VPC resolver
-// ([Resolver]), an interface outside the cluster with its own groups
-// ([VPCHost]), or an address outside the VPC ([InternetHost]).
+// pods ([HostOf]), NodeLocal DNSCache ([NodeLocalDNSOn]), another
+// host-network service on one of the node's link-local addresses, such as
+// the EKS Pod Identity agent ([PodIdentityAgentOn], [LinkLocalOn]), the
+// instance metadata service ([IMDSOf]), the VPC resolver ([Resolver]), an
+// interface outside the cluster with its own groups ([VPCHost]), or an
+// address outside the VPC ([InternetHost]).
 //
 // Which path a flow takes, and so what judges it, follows the VPC CNI's
 // POD_SECURITY_GROUP_ENFORCING_MODE as its code routes packets
@@ -44,8 +47,17 @@
 //     also need DISABLE_TCP_EARLY_DEMUX. Standard mode (CNI v1.11.0 and
 //     later) keeps same-node traffic on the node, where no group applies
 //     ([PathNode]).
-//   - NodeLocal DNSCache's link-local address cannot be reached from a
-//     branch pod in strict mode ([PathNone]).
+//   - A service on the node's link-local addresses (169.254.0.0/16:
+//     NodeLocal DNSCache, the EKS Pod Identity agent on 169.254.170.23)
+//     cannot be reached from a branch pod in strict mode ([PathNone]): the
+//     pod's VLAN table sends the packet out of the trunk, and no release
+//     through v1.23.2 exempts link-local destinations (CNI#1384, #2797).
+//     Standard mode reaches them on the node.
+//   - The instance metadata service is reached in either mode
+//     ([PathUnfiltered]). That the instance answers it on a branch ENI,
+//     as on its own interfaces, and that no group filters it, are
+//     assumptions: no upstream document says so for branch ENIs, and the
+//     check's notes repeat it. IMDSv2's hop limit is not modelled.
 //   - Leaving the VPC, strict mode never SNATs a branch pod, so its own
 //     groups apply and a public subnet has no way out; standard mode
 //     without AWS_VPC_K8S_CNI_EXTERNALSNAT SNATs it to the node's address,
@@ -67,8 +79,9 @@
 //
 // [CheckCluster] asks every question a cluster needs answered: for each
 // workload whose pods a SecurityGroupPolicy gives groups, can they resolve
-// names, pass their probes, reach what they must, and be reached by their
-// callers. Its [Report] ranks the findings, each with the fixes: the rule
+// names, pass their probes, reach what they must (workloads, VPC hosts,
+// the internet, their node's link-local services), and be reached by
+// their callers. Its [Report] ranks the findings, each with the fixes: the rule
 // to add, the mode to set, the environment variable to set.
 //
 // # Errors

@@ -31,22 +31,31 @@ const (
 	KindVPCHost
 	// KindInternet is an address outside the VPC.
 	KindInternet
+	// KindLinkLocal is a host-network service listening on a link-local
+	// address (169.254.0.0/16) of one node, such as the EKS Pod Identity
+	// agent on 169.254.170.23 ([PodIdentityAgentOn]).
+	KindLinkLocal
+	// KindIMDS is the instance metadata service at 169.254.169.254, which
+	// the instance's Nitro system answers, not a process on the node.
+	KindIMDS
 )
 
 var kindNames = [...]string{KindBranchPod: "branch pod", KindPod: "pod", KindNode: "node",
-	KindNodeLocalDNS: "NodeLocal DNSCache", KindVPCResolver: "VPC resolver", KindVPCHost: "VPC host", KindInternet: "internet"}
+	KindNodeLocalDNS: "NodeLocal DNSCache", KindVPCResolver: "VPC resolver", KindVPCHost: "VPC host", KindInternet: "internet",
+	KindLinkLocal: "link-local service", KindIMDS: "instance metadata service"}
 
 // String returns the kind in words, such as "branch pod".
 func (k Kind) String() string {
-	if k >= KindBranchPod && k <= KindInternet {
+	if k >= KindBranchPod && k <= KindIMDS {
 		return kindNames[k]
 	}
 	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// onNode reports whether endpoints of kind k live on a node.
+// onNode reports whether endpoints of kind k live on a node (the
+// instance metadata service belongs to the node's instance).
 func (k Kind) onNode() bool {
-	return k == KindBranchPod || k == KindPod || k == KindNode || k == KindNodeLocalDNS
+	return k == KindBranchPod || k == KindPod || k == KindNode || k == KindNodeLocalDNS || k == KindLinkLocal || k == KindIMDS
 }
 
 // SubnetKind is how a subnet reaches outside the VPC. The zero value
@@ -140,12 +149,14 @@ type Endpoint struct {
 	Kind Kind
 	// Name is for explanations.
 	Name string
-	// Node is the node a pod, a node or NodeLocal DNSCache lives on.
+	// Node is the node a pod, a node, NodeLocal DNSCache or a link-local
+	// service lives on, or whose instance the metadata service answers.
 	Node Node
 	// Groups are a branch pod's own groups, or a VPC host's.
 	Groups branch.GroupSet
 	// Addr is where a VPC host's or an internet host's address lies; zero
-	// means anywhere (in the VPC, or on the internet).
+	// means anywhere (in the VPC, or on the internet). For a link-local
+	// service and the metadata service it is the one address, a /32.
 	Addr netip.Prefix
 }
 
@@ -168,6 +179,28 @@ func HostOf(node Node) Endpoint {
 // NodeLocalDNSOn returns NodeLocal DNSCache on node.
 func NodeLocalDNSOn(node Node) Endpoint {
 	return Endpoint{Kind: KindNodeLocalDNS, Name: "NodeLocal DNSCache on " + node.Name, Node: node}
+}
+
+// PodIdentityAgentOn returns the EKS Pod Identity agent on node: a
+// host-network pod listening on 169.254.170.23 (TCP 80 for credentials,
+// 2703 for its health probes; EKS User Guide, pod-id-agent-setup).
+func PodIdentityAgentOn(node Node) Endpoint {
+	return LinkLocalOn("the EKS Pod Identity agent on "+node.Name, PodIdentityAgentAddr(), node)
+}
+
+// LinkLocalOn returns a host-network service on node listening on addr,
+// which must lie in 169.254.0.0/16.
+func LinkLocalOn(name string, addr netip.Addr, node Node) Endpoint {
+	if name == "" {
+		name = addr.String() + " on " + node.Name
+	}
+	return Endpoint{Kind: KindLinkLocal, Name: name, Node: node, Addr: netip.PrefixFrom(addr, addr.BitLen())}
+}
+
+// IMDSOf returns the instance metadata service of node's instance.
+func IMDSOf(node Node) Endpoint {
+	return Endpoint{Kind: KindIMDS, Name: "the instance metadata service of " + node.Name, Node: node,
+		Addr: netip.PrefixFrom(IMDSAddr(), 32)}
 }
 
 // Resolver returns the VPC's Amazon-provided DNS server.
@@ -197,6 +230,21 @@ func (e Endpoint) String() string { return e.Name }
 // NodeLocalDNSAddr is the link-local address NodeLocal DNSCache listens
 // on by default (kubernetes/dns nodelocaldns manifest).
 func NodeLocalDNSAddr() netip.Addr { return netip.AddrFrom4([4]byte{169, 254, 20, 10}) }
+
+// PodIdentityAgentAddr is the link-local address the EKS Pod Identity
+// agent listens on in IPv4 clusters (EKS User Guide, pod-id-agent-setup;
+// fd00:ec2::23 in IPv6 clusters, which the package does not model).
+func PodIdentityAgentAddr() netip.Addr { return netip.AddrFrom4([4]byte{169, 254, 170, 23}) }
+
+// IMDSAddr is the instance metadata service's IPv4 address (EC2 User
+// Guide, configuring-instance-metadata-options).
+func IMDSAddr() netip.Addr { return netip.AddrFrom4([4]byte{169, 254, 169, 254}) }
+
+// LinkLocalBlock is 169.254.0.0/16, the IPv4 link-local block (RFC 3927):
+// its addresses are never routed off the link they are on.
+func LinkLocalBlock() netip.Prefix {
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{169, 254, 0, 0}), 16)
+}
 
 // groups returns the groups on the interface e sends and receives
 // through; none for kinds without one.

@@ -63,6 +63,9 @@ const (
 	// CodeNodeLocalDNS: the pods cannot reach NodeLocal DNSCache, or it
 	// cannot reach CoreDNS.
 	CodeNodeLocalDNS Code = "nodelocal-dns"
+	// CodeLinkLocal: the pods cannot reach a service on their node's
+	// link-local address, such as the EKS Pod Identity agent.
+	CodeLinkLocal Code = "link-local"
 	// CodeProbe: the kubelet's TCP probes cannot reach the pods.
 	CodeProbe Code = "probe"
 	// CodeTalk: the pods cannot reach a workload or VPC host they must.
@@ -106,28 +109,30 @@ func (c Code) rank() int {
 		return 5
 	case CodeNodeLocalDNS:
 		return 6
-	case CodeProbe:
+	case CodeLinkLocal:
 		return 7
-	case CodeTalk:
+	case CodeProbe:
 		return 8
-	case CodeCaller:
+	case CodeTalk:
 		return 9
-	case CodeReceive:
+	case CodeCaller:
 		return 10
-	case CodeInternet:
+	case CodeReceive:
 		return 11
-	case CodeDNSTCP:
+	case CodeInternet:
 		return 12
-	case CodeStandardModeIgnored:
+	case CodeDNSTCP:
 		return 13
-	case CodeCalicoStrict:
+	case CodeStandardModeIgnored:
 		return 14
-	case CodeNodeGroupWithoutGroups:
+	case CodeCalicoStrict:
 		return 15
-	case CodePolicyUnused:
+	case CodeNodeGroupWithoutGroups:
 		return 16
+	case CodePolicyUnused:
+		return 17
 	}
-	return 17
+	return 18
 }
 
 // FixKind is what a [Fix] changes. The zero value is not a kind.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/reach"
@@ -220,4 +221,119 @@ func TestFromOutsideTheVPCOnlyTheReceiverJudges(t *testing.T) {
 	})
 	v := mustReach(t, newModel(t, cni.Strict, g), client, web1, reach.TCP, 443)
 	assert.Len(t, v.Checks, 1, "an internet host has no groups of its own")
+}
+
+// Upstream: aws/amazon-vpc-cni-k8s#2797 (security-group pods cannot reach
+// the Pod Identity agent); EKS User Guide, pod-id-agent-setup (the agent
+// listens on 169.254.170.23 on the node); pkg/networkutils/network.go
+// (strict mode moves the local table to priority 20, below the VLAN
+// rules at 10) and cmd/routed-eni-cni-plugin/driver/driver.go
+// (setupIIFBasedContainerRouteRules: the pod's host veth looks up the
+// VLAN table, whose default route is the subnet gateway; standard mode's
+// setupIPBasedContainerRouteRules leaves the local table at priority 0).
+func TestPodIdentityAgentNeedsStandardMode(t *testing.T) {
+	agent := reach.PodIdentityAgentOn(n1)
+	runModeCases(t, baseGroups(), []modeCase{
+		{"branch pod on the agent's node", web1, agent, reach.TCP, 80, noRoute, local},
+		{"branch pod, the agent's health port", web1, agent, reach.TCP, 2703, noRoute, local},
+		{"ordinary pod", plain, agent, reach.TCP, 80, local, local},
+		{"the node itself", host1, agent, reach.TCP, 80, local, local},
+		{"a pod on another node", db2, agent, reach.TCP, 80, noRoute, noRoute},
+	})
+	v := mustReach(t, newModel(t, cni.Strict, baseGroups()), web1, agent, reach.TCP, 80)
+	assert.Equal(t, reach.NoRouteStrictLinkLocal, v.Checks[0].NoRoute)
+	assert.Contains(t, v.Route, "CNI#2797")
+	assert.Equal(t, netip.MustParsePrefix("169.254.170.23/32"), agent.Addr)
+
+	// No group can open the path: groups are not what stops it.
+	open := withRules(baseGroups(), sgWeb, nil, []reach.Rule{all(block("169.254.0.0/16"))})
+	assert.False(t, mustReach(t, newModel(t, cni.Strict, open), web1, agent, reach.TCP, 80).Allowed)
+}
+
+// Upstream: pkg/networkutils/network.go and
+// cmd/routed-eni-cni-plugin/driver/driver.go at v1.23.2 and at the
+// repository's head (b5218838): strict mode has no rule that sends
+// link-local destinations to the local table (only the IPv6 gateway's
+// ICMPv6, createIPv6GatewayRule); PR #3148, which would add one, is not
+// merged. So every release that has standard mode needs it for any
+// service on the node's link-local addresses, and older ones cannot help.
+func TestNoReleaseExemptsLinkLocalAddressesInStrictMode(t *testing.T) {
+	svc := reach.LinkLocalOn("istio probe SNAT", netip.MustParseAddr("169.254.7.127"), n1)
+	for _, tt := range []struct {
+		name    string
+		mode    cni.EnforcingMode
+		version cni.Version
+		allowed bool
+	}{
+		{"newest, strict", cni.Strict, cni.Version{}, false},
+		{"v1.23.2, strict", cni.Strict, cni.Version{Major: 1, Minor: 23, Patch: 2}, false},
+		{"v1.23.2, standard", cni.Standard, cni.Version{Major: 1, Minor: 23, Patch: 2}, true},
+		{"v1.11.0, standard", cni.Standard, cni.Version{Major: 1, Minor: 11}, true},
+		{"v1.10.1 ignores standard", cni.Standard, cni.Version{Major: 1, Minor: 10, Patch: 1}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newModel(t, tt.mode, baseGroups(), func(c *reach.Config) { c.CNIVersion = tt.version })
+			for _, to := range []reach.Endpoint{svc, reach.PodIdentityAgentOn(n1), reach.NodeLocalDNSOn(n1)} {
+				v := mustReach(t, m, web1, to, reach.TCP, 80)
+				assert.Equal(t, tt.allowed, v.Allowed, "%s", v.Explain())
+			}
+		})
+	}
+}
+
+// Upstream: EC2 User Guide, configuring-instance-metadata-options (the
+// metadata service runs locally on every instance, at 169.254.169.254);
+// pkg/networkutils/network.go (strict mode: VLAN rules first, so the
+// request leaves through the trunk; standard mode without external SNAT:
+// connmarked and SNATed through eth0). That the Nitro system answers the
+// metadata service on a branch ENI, and that groups do not filter it, is
+// the model's assumption (the package doc and the check's notes say so):
+// no upstream document states it for branch ENIs.
+func TestInstanceMetadataServiceIsAnsweredInEitherMode(t *testing.T) {
+	imds := reach.IMDSOf(n1)
+	unfiltered := want{true, reach.PathUnfiltered, nil}
+	noEgress := withRules(baseGroups(), sgWeb, nil, nil)
+	noEgress[1].Egress = nil
+	cases := []modeCase{
+		{"branch pod", web1, imds, reach.TCP, 80, unfiltered, unfiltered},
+		{"ordinary pod", plain, imds, reach.TCP, 80, unfiltered, unfiltered},
+		{"the node itself", host1, imds, reach.TCP, 80, unfiltered, unfiltered},
+		{"another node's instance", db2, imds, reach.TCP, 80, noRoute, noRoute},
+		{"not http", web1, imds, reach.TCP, 443, noRoute, noRoute},
+	}
+	runModeCases(t, noEgress, cases)
+	runModeCases(t, noEgress, cases, func(c *reach.Config) { c.ExternalSNAT = true })
+
+	m := newModel(t, cni.Strict, noEgress)
+	v := mustReach(t, m, web1, imds, reach.TCP, 80)
+	assert.Contains(t, v.Route, "assumed")
+	assert.Equal(t, reach.NoRouteNotIMDS, mustReach(t, m, web1, imds, reach.UDP, 80).Checks[0].NoRoute)
+	assert.Equal(t, reach.NoRouteOtherNode, mustReach(t, m, db2, imds, reach.TCP, 80).Checks[0].NoRoute)
+}
+
+func TestLinkLocalEndpointsAreChecked(t *testing.T) {
+	m := newModel(t, cni.Strict, baseGroups())
+	for _, tt := range []struct {
+		name     string
+		from, to reach.Endpoint
+		why      string
+	}{
+		{"address outside 169.254.0.0/16", web1, reach.LinkLocalOn("x", netip.MustParseAddr("10.0.0.1"), n1), "needs one address in 169.254.0.0/16"},
+		{"no address", web1, reach.Endpoint{Kind: reach.KindLinkLocal, Name: "x", Node: n1}, "needs one address"},
+		{"no node", web1, reach.PodIdentityAgentOn(reach.Node{}), "needs the node it runs on"},
+		{"metadata service elsewhere", web1, reach.Endpoint{Kind: reach.KindIMDS, Name: "imds", Node: n1}, "is at 169.254.169.254"},
+		{"agent opens a flow", reach.PodIdentityAgentOn(n1), web1, "only answers"},
+		{"metadata service opens a flow", reach.IMDSOf(n1), web1, "only answers"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := m.Reach(tt.from, tt.to, reach.TCP, 80)
+			var e *reach.EndpointError
+			require.ErrorAs(t, err, &e)
+			assert.ErrorIs(t, err, reach.ErrInvalidEndpoint)
+			assert.Contains(t, err.Error(), tt.why)
+		})
+	}
+	assert.Equal(t, "the EKS Pod Identity agent on n1", reach.PodIdentityAgentOn(n1).String())
+	assert.Equal(t, "169.254.1.1 on n1", reach.LinkLocalOn("", netip.MustParseAddr("169.254.1.1"), n1).String())
+	assert.Equal(t, "instance metadata service", reach.KindIMDS.String())
 }

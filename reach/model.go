@@ -170,7 +170,7 @@ func (m *Model) checkEndpoint(e Endpoint) error {
 		}
 		return &EndpointError{Endpoint: name, Why: why}
 	}
-	if e.Kind < KindBranchPod || e.Kind > KindInternet {
+	if e.Kind < KindBranchPod || e.Kind > KindIMDS {
 		return bad("kind " + e.Kind.String() + " is not an endpoint kind")
 	}
 	if e.Kind.onNode() {
@@ -203,6 +203,14 @@ func (m *Model) checkEndpoint(e Endpoint) error {
 		if err := m.checkGroups(e.Groups, e.iface()); err != nil {
 			return err
 		}
+	case KindLinkLocal:
+		if !e.Addr.IsValid() || e.Addr.Bits() != 32 || !LinkLocalBlock().Contains(e.Addr.Addr()) {
+			return bad("a link-local service needs one address in " + LinkLocalBlock().String() + ", got " + e.Addr.String())
+		}
+	case KindIMDS:
+		if e.Addr != netip.PrefixFrom(IMDSAddr(), 32) {
+			return bad("the instance metadata service is at " + IMDSAddr().String() + ", got " + e.Addr.String())
+		}
 	}
 	if e.Addr != (netip.Prefix{}) {
 		if why := cidrProblem(e.Addr); why != "" {
@@ -231,7 +239,7 @@ func (m *Model) checkFlow(from, to Endpoint, proto Protocol, port uint16) error 
 		return &EndpointError{Endpoint: flow, Why: proto.String() + " needs a destination port from 1 to 65535"}
 	case !proto.hasPorts() && port != 0:
 		return &EndpointError{Endpoint: flow, Why: "icmp has no port, got " + strconv.Itoa(int(port))}
-	case from.Kind == KindVPCResolver || from.Kind == KindNodeLocalDNS:
+	case from.Kind == KindVPCResolver || from.Kind == KindNodeLocalDNS || from.Kind == KindLinkLocal || from.Kind == KindIMDS:
 		return &EndpointError{Endpoint: flow, Why: from.Kind.String() + " only answers; it starts no flows the model judges"}
 	case from.Kind == KindInternet && to.Kind == KindInternet:
 		return &EndpointError{Endpoint: flow, Why: "both ends are outside the VPC"}
@@ -264,6 +272,8 @@ func (m *Model) address(e Endpoint) (netip.Prefix, bool) {
 		}
 	case KindNodeLocalDNS:
 		return netip.PrefixFrom(NodeLocalDNSAddr(), 32), true
+	case KindLinkLocal, KindIMDS:
+		return e.Addr, true
 	case KindVPCResolver:
 		if m.cfg.VPC.IsValid() {
 			a := m.cfg.VPC.Addr().As4()

@@ -242,6 +242,71 @@ func TestProblemNodeLocalDNSCacheInStrictMode(t *testing.T) {
 	fixed := check(t, apply(t, sc, f.Fixes...))
 	assert.Empty(t, fixed.Findings)
 	assert.Equal(t, cni.Standard, fixed.Mode)
+
+	// Naming the cache's address in talksTo gives the same finding.
+	named := parse(t, broken(t, "      - {cidr: 0.0.0.0/0, port: 443}\n", "      - {cidr: 0.0.0.0/0, port: 443}\n      - {linkLocal: nodeLocalDNS, protocol: udp, port: 53}\n"))
+	f = only(t, check(t, named), reach.CodeNodeLocalDNS)
+	assert.Equal(t, reach.NoRouteStrictLinkLocal, f.Verdict.Checks[0].NoRoute)
+	assert.Empty(t, check(t, apply(t, named, f.Fixes...)).Findings)
+}
+
+// Pods that get AWS credentials from EKS Pod Identity fail once a policy
+// gives them groups: in strict mode their request to the agent's
+// link-local 169.254.170.23 leaves through the trunk and never reaches
+// the node, whatever the groups allow. Fixed by standard mode (CNI
+// v1.11.0+); no release exempts link-local traffic in strict mode (PR
+// #3148 is not merged). Threads: aws/amazon-vpc-cni-k8s#2797,
+// aws/amazon-vpc-resource-controller-k8s#618.
+func TestProblemPodIdentityAgentInStrictMode(t *testing.T) {
+	doc := broken(t, "      - {cidr: 0.0.0.0/0, port: 443}\n", "      - {cidr: 0.0.0.0/0, port: 443}\n      - {linkLocal: podIdentityAgent, port: 80}\n")
+	sc := parse(t, doc)
+	r := check(t, sc)
+	f := only(t, r, reach.CodeLinkLocal)
+	assert.Equal(t, reach.Error, f.Severity)
+	assert.Equal(t, "web cannot get AWS credentials from EKS Pod Identity: the agent on its node (169.254.170.23) is unreachable on tcp 80", f.Summary)
+	assert.Equal(t, "169.254.170.23", f.Peer)
+	assert.Equal(t, reach.NoRouteStrictLinkLocal, f.Verdict.Checks[0].NoRoute)
+	assert.True(t, f.Verdict.ModeMatters)
+	require.Len(t, f.Fixes, 1)
+	assert.Equal(t, "POD_SECURITY_GROUP_ENFORCING_MODE", f.Fixes[0].Env)
+	require.Len(t, f.Alternatives, 2)
+	assert.Contains(t, f.Alternatives[0][0].Text, "IAM roles for service accounts (IRSA)")
+	assert.Contains(t, f.Alternatives[1][0].Text, "without security groups of their own")
+	assert.Contains(t, strings.Join(f.Sources, "\n"), "aws/amazon-vpc-cni-k8s#2797")
+
+	fixed := check(t, apply(t, sc, f.Fixes...))
+	assert.Empty(t, fixed.Findings)
+
+	// A release before standard mode needs the upgrade first.
+	old := parse(t, strings.Replace(doc, "cni: {disableTCPEarlyDemux: true}", "cni: {disableTCPEarlyDemux: true, version: v1.10.1}", 1))
+	f = only(t, check(t, old), reach.CodeLinkLocal)
+	require.Len(t, f.Fixes, 2)
+	assert.Equal(t, reach.FixUpgradeCNI, f.Fixes[0].Kind)
+	assert.Empty(t, check(t, apply(t, old, f.Fixes...)).Findings)
+
+	// Any other service on a link-local address of the node fails alike.
+	other := parse(t, broken(t, "      - {cidr: 0.0.0.0/0, port: 443}\n", "      - {cidr: 0.0.0.0/0, port: 443}\n      - {linkLocal: 169.254.7.127, port: 15021}\n"))
+	f = only(t, check(t, other), reach.CodeLinkLocal)
+	assert.Equal(t, "web cannot reach 169.254.7.127 on its node on tcp 15021", f.Summary)
+	require.Len(t, f.Alternatives, 1)
+	assert.Empty(t, check(t, apply(t, other, f.Fixes...)).Findings)
+}
+
+// The instance metadata service is reached in either mode (an assumption
+// the report states): a branch pod's request leaves through the trunk in
+// strict mode, and the instance's Nitro system is taken to answer it as
+// on the node's own interfaces, unfiltered. Upstream: EC2 User Guide,
+// configuring-instance-metadata-options; pkg/networkutils/network.go.
+func TestInstanceMetadataServiceNeedsNoFixButIsANote(t *testing.T) {
+	sc := parse(t, broken(t, "      - {cidr: 0.0.0.0/0, port: 443}\n", "      - {cidr: 0.0.0.0/0, port: 443}\n      - {linkLocal: imds, port: 80}\n"))
+	r := check(t, sc)
+	assert.Empty(t, r.Findings)
+	assert.Contains(t, strings.Join(r.Notes, "\n"), "Assumed, the instance metadata service")
+	assert.NotContains(t, strings.Join(check(t, parse(t, healthy)).Notes, "\n"), "instance metadata")
+
+	wrongPort := parse(t, broken(t, "      - {cidr: 0.0.0.0/0, port: 443}\n", "      - {cidr: 0.0.0.0/0, port: 443}\n      - {linkLocal: imds, port: 443}\n"))
+	f := only(t, check(t, wrongPort), reach.CodeLinkLocal)
+	assert.Equal(t, reach.NoRouteNotIMDS, f.Verdict.Checks[0].NoRoute)
 }
 
 // Problem 9, no internet from security-group pods: strict mode does not

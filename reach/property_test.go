@@ -74,13 +74,15 @@ func genSubnet(t *rapid.T) reach.Subnet {
 	return s
 }
 
-// genEndpoints draws every kind of endpoint over three nodes.
+// genEndpoints draws every kind of endpoint over three nodes, the
+// link-local ones included.
 func genEndpoints(t *rapid.T) []reach.Endpoint {
 	var out []reach.Endpoint
 	for i := range 3 {
 		n := reach.Node{Name: fmt.Sprint("n", i), Groups: genGroupSet(0).Draw(t, "nodeGroups"), Subnet: genSubnet(t)}
 		out = append(out, reach.BranchPodOn(fmt.Sprint("branch", i), genGroupSet(1).Draw(t, "podGroups"), n),
-			reach.PodOn(fmt.Sprint("pod", i), n), reach.HostOf(n), reach.NodeLocalDNSOn(n))
+			reach.PodOn(fmt.Sprint("pod", i), n), reach.HostOf(n), reach.NodeLocalDNSOn(n),
+			reach.PodIdentityAgentOn(n), reach.IMDSOf(n))
 	}
 	internet := netip.Prefix{}
 	if rapid.Bool().Draw(t, "internetBlock?") {
@@ -99,7 +101,7 @@ type flow struct {
 var flowPorts = []struct {
 	proto reach.Protocol
 	port  uint16
-}{{reach.TCP, 53}, {reach.UDP, 53}, {reach.TCP, 443}, {reach.TCP, 5432}, {reach.TCP, 8080}, {reach.UDP, 8050}, {reach.ICMP, 0}}
+}{{reach.TCP, 53}, {reach.UDP, 53}, {reach.TCP, 80}, {reach.TCP, 443}, {reach.TCP, 5432}, {reach.TCP, 8080}, {reach.UDP, 8050}, {reach.ICMP, 0}}
 
 // genFlows draws flows between the endpoints, keeping the ones that can
 // exist.

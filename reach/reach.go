@@ -24,7 +24,8 @@ const (
 	// source rewritten to the node's address: the node's groups judge it,
 	// not the pod's.
 	PathSNAT
-	// PathUnfiltered reaches the VPC resolver, which groups never filter.
+	// PathUnfiltered reaches a service that groups do not filter: the
+	// VPC resolver, or (an assumption) the instance metadata service.
 	PathUnfiltered
 	// PathNone has no route: the packet cannot arrive whatever the rules.
 	PathNone
@@ -78,7 +79,9 @@ type NoRoute uint8
 const (
 	// NoRouteStrictLinkLocal: in strict mode a branch pod's traffic uses
 	// its VLAN route table even to link-local addresses, so it leaves
-	// through the trunk and never reaches NodeLocal DNSCache.
+	// through the trunk and never reaches NodeLocal DNSCache, the EKS Pod
+	// Identity agent or any other service on the node's link-local
+	// addresses.
 	NoRouteStrictLinkLocal NoRoute = 1 + iota
 	// NoRouteOtherNode: a link-local address exists only on its own node.
 	NoRouteOtherNode
@@ -91,14 +94,18 @@ const (
 	NoRouteNotDNS
 	// NoRouteOutsideVPC: the VPC resolver answers only inside the VPC.
 	NoRouteOutsideVPC
+	// NoRouteNotIMDS: the instance metadata service answers HTTP on TCP
+	// port 80 only.
+	NoRouteNotIMDS
 )
 
 var noRouteNames = [...]string{NoRouteStrictLinkLocal: "strict-link-local", NoRouteOtherNode: "other-node",
-	NoRoutePublicSubnet: "public-subnet", NoRouteIsolatedSubnet: "isolated-subnet", NoRouteNotDNS: "not-dns", NoRouteOutsideVPC: "outside-vpc"}
+	NoRoutePublicSubnet: "public-subnet", NoRouteIsolatedSubnet: "isolated-subnet", NoRouteNotDNS: "not-dns", NoRouteOutsideVPC: "outside-vpc",
+	NoRouteNotIMDS: "not-imds"}
 
 // String returns a short name such as "public-subnet"; "" for the zero value.
 func (n NoRoute) String() string {
-	if n >= NoRouteStrictLinkLocal && n <= NoRouteOutsideVPC {
+	if n >= NoRouteStrictLinkLocal && n <= NoRouteNotIMDS {
 		return noRouteNames[n]
 	}
 	if n == 0 {
@@ -126,6 +133,8 @@ func (n NoRoute) detail() string {
 		return "no route: the VPC resolver answers DNS on port 53 only"
 	case NoRouteOutsideVPC:
 		return "no route: the VPC resolver answers only inside the VPC"
+	case NoRouteNotIMDS:
+		return "no route: the instance metadata service answers http on tcp 80 only"
 	}
 	return "no route"
 }
@@ -312,6 +321,10 @@ func (m *Model) route(from, to Endpoint, proto Protocol, port uint16, mode cni.E
 				"without leaving the node; no security group applies"
 		}
 		return plan{path: PathNode, why: why}
+	case to.Kind == KindLinkLocal:
+		return routeLinkLocal(from, to, mode)
+	case to.Kind == KindIMDS:
+		return m.routeIMDS(from, to, proto, port, mode)
 	case from.Kind == KindInternet:
 		return plan{path: PathVPC, ingress: true, why: "from outside the VPC (through a load balancer that keeps the client's " +
 			"address): only the receiver's inbound rules apply"}
@@ -341,6 +354,63 @@ func (m *Model) route(from, to Endpoint, proto Protocol, port uint16, mode cni.E
 		why = "through the VPC: the sender's outbound and the receiver's inbound rules apply"
 	}
 	return plan{path: PathVPC, sender: from, ingress: true, why: why}
+}
+
+// routeLinkLocal plans a flow to a host-network service on a node's
+// link-local address, such as the EKS Pod Identity agent.
+func routeLinkLocal(from, to Endpoint, mode cni.EnforcingMode) plan {
+	addr := to.Addr.Addr().String()
+	if !sameNode(from, to) {
+		return plan{path: PathNone, noRoute: NoRouteOtherNode,
+			why: to.Name + " listens on the link-local " + addr + ", which exists only on its own node"}
+	}
+	if from.Kind == KindBranchPod && mode == cni.Strict {
+		return plan{path: PathNone, noRoute: NoRouteStrictLinkLocal,
+			why: "strict mode routes everything from a branch pod, link-local addresses included, through its VLAN table " +
+				"and out of the trunk (rules at priority 10 send the pod's host veth to the VLAN table, whose default route " +
+				"is the subnet gateway; the local table is moved to priority 20, pkg/networkutils/network.go, " +
+				"cmd/routed-eni-cni-plugin/driver/driver.go), and a link-local packet is never routed back to the node, so " +
+				to.Name + " on " + addr + " is unreachable; no CNI release through v1.23.2 makes an exception for " +
+				"link-local addresses (PR #3148 proposes one); standard mode (CNI v1.11.0+) is required (CNI#2797)"}
+	}
+	why := "the link-local address is on this node; no security group applies"
+	if from.Kind == KindBranchPod {
+		why = "standard mode keeps the local route table first (priority 0), so the pod reaches " + addr +
+			" on its node without leaving it; no security group applies"
+	}
+	return plan{path: PathNode, why: why}
+}
+
+// routeIMDS plans a flow to the instance metadata service. That the
+// Nitro system answers it on a branch ENI, and that groups do not filter
+// it, are the model's assumptions: no upstream document says either for
+// branch ENIs.
+func (m *Model) routeIMDS(from, to Endpoint, proto Protocol, port uint16, mode cni.EnforcingMode) plan {
+	if !sameNode(from, to) {
+		return plan{path: PathNone, noRoute: NoRouteOtherNode,
+			why: "the instance metadata service at " + IMDSAddr().String() + " answers only its own instance's interfaces"}
+	}
+	if proto != TCP || port != 80 {
+		return plan{path: PathNone, noRoute: NoRouteNotIMDS, why: "the instance metadata service answers http on tcp 80 only"}
+	}
+	const assumed = "; assumed (no upstream document says so for branch ENIs): the instance's Nitro system answers " +
+		"the metadata service on every interface of the instance, and security groups do not filter it, as they do " +
+		"not filter the VPC resolver"
+	switch {
+	case from.Kind != KindBranchPod:
+		return plan{path: PathUnfiltered, why: "the request leaves from the node's own interfaces to its instance's " +
+			"metadata service; security groups do not filter it (an assumption)"}
+	case mode == cni.Standard && !m.cfg.ExternalSNAT:
+		return plan{path: PathUnfiltered, why: "standard mode with AWS_VPC_K8S_CNI_EXTERNALSNAT=false: the address is " +
+			"outside the VPC, so the request is connmarked, routed out of eth0 and SNATed to the node's primary address " +
+			"(pkg/networkutils/network.go)" + assumed}
+	case mode == cni.Standard:
+		return plan{path: PathUnfiltered, why: "standard mode with AWS_VPC_K8S_CNI_EXTERNALSNAT=true: the pod's rule at " +
+			"priority 1536 sends the request out through its VLAN and the trunk as the branch ENI's " +
+			"(cmd/routed-eni-cni-plugin/driver/driver.go)" + assumed}
+	}
+	return plan{path: PathUnfiltered, why: "strict mode sends the request out through the pod's VLAN and the trunk as " +
+		"the branch ENI's, like the rest of its traffic (VLAN rules at priority 10, pkg/networkutils/network.go)" + assumed}
 }
 
 // routeOut plans a flow from inside the VPC to the internet.

@@ -123,12 +123,17 @@
 //	      - {workload: db, port: 5432}             # protocol defaults to tcp
 //	      - {securityGroup: sg-0a000003, port: 3306}
 //	      - {cidr: 0.0.0.0/0, port: 443}           # outside the VPC
+//	      - {linkLocal: podIdentityAgent, port: 80} # on the pod's node
 //	    receivesFrom:
 //	      - {securityGroup: sg-0a000004, port: 8080}
 //
 // A rule has a protocol (tcp, udp, icmp, all, or EC2's numbers), a port or
 // fromPort and toPort for tcp and udp only, and exactly one of cidr and
-// securityGroup. Groups that rules, node groups and traffic name must be
+// securityGroup. A talksTo linkLocal is an address on the pods' own node:
+// podIdentityAgent (169.254.170.23), imds (169.254.169.254), nodeLocalDNS
+// (169.254.20.10) or any other IPv4 address in 169.254.0.0/16; a cidr
+// inside that block is refused, since a link-local address is not outside
+// the VPC. Groups that rules, node groups and traffic name must be
 // declared under securityGroups; groups that policies name need not be,
 // since a missing one is what the check reports. A file that declares its
 // groups runs as EC2 would: a policy naming a group it does not declare

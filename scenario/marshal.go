@@ -214,6 +214,8 @@ func trafficNodes(traffic []reach.Traffic) []*yaml.Node {
 			m.add("workload", str(t.Workload))
 		case t.Group.IsValid():
 			m.add("securityGroup", str(t.Group.String()))
+		case t.LinkLocal.IsValid():
+			m.add("linkLocal", str(linkLocalName(t.LinkLocal)))
 		default:
 			m.add("cidr", str(t.CIDR.String()))
 		}

@@ -56,6 +56,53 @@ func (d *decoder) cidr(dst *netip.Prefix) func(*yaml.Node, string) error {
 	}
 }
 
+// linkLocalNames are the names linkLocal takes for the addresses of
+// services a node is known to answer on, in the order errors list them.
+var linkLocalNames = []struct {
+	name string
+	addr netip.Addr
+}{
+	{"podIdentityAgent", reach.PodIdentityAgentAddr()},
+	{"imds", reach.IMDSAddr()},
+	{"nodeLocalDNS", reach.NodeLocalDNSAddr()},
+}
+
+// linkLocalName returns the name linkLocal writes for addr, or its
+// address.
+func linkLocalName(addr netip.Addr) string {
+	for _, n := range linkLocalNames {
+		if n.addr == addr {
+			return n.name
+		}
+	}
+	return addr.String()
+}
+
+// linkLocal decodes a link-local address on the pods' node: a name of
+// linkLocalNames or an IPv4 address in 169.254.0.0/16.
+func (d *decoder) linkLocal(dst *netip.Addr) func(*yaml.Node, string) error {
+	return func(n *yaml.Node, p string) error {
+		s, err := d.str(n, p)
+		if err != nil {
+			return err
+		}
+		for _, ln := range linkLocalNames {
+			if s == ln.name {
+				*dst = ln.addr
+				return nil
+			}
+		}
+		a, perr := netip.ParseAddr(s)
+		if perr != nil || !a.Is4() || !reach.LinkLocalBlock().Contains(a) {
+			n, _ = d.resolve(n, p)
+			return d.invalid(n, p, nil, "%q: want podIdentityAgent (%v), imds (%v), nodeLocalDNS (%v) or another IPv4 address in %v",
+				s, reach.PodIdentityAgentAddr(), reach.IMDSAddr(), reach.NodeLocalDNSAddr(), reach.LinkLocalBlock())
+		}
+		*dst = a
+		return nil
+	}
+}
+
 // port decodes a port number in [lo, 65535].
 func (d *decoder) port(dst *uint16, lo int64) func(*yaml.Node, string) error {
 	return func(n *yaml.Node, p string) error {
@@ -248,7 +295,8 @@ func (d *decoder) traffic(dst *[]reach.Traffic, withWorkload bool) func(*yaml.No
 			targets := []string{"securityGroup", "cidr"}
 			if withWorkload {
 				fields = append([]field{{key: "workload", decode: d.setName(&t.Workload, checkDNSSubdomain)}}, fields...)
-				targets = append([]string{"workload"}, targets...)
+				fields = append(fields, field{key: "linkLocal", decode: d.linkLocal(&t.LinkLocal)})
+				targets = append([]string{"workload"}, append(targets, "linkLocal")...)
 			}
 			seen, err := d.object(item, p, fields)
 			if err != nil {
@@ -270,6 +318,15 @@ func (d *decoder) traffic(dst *[]reach.Traffic, withWorkload bool) func(*yaml.No
 				return d.fail(&yaml.Node{Line: d.sc.lines[p]}, join(p, "port"), fmt.Errorf("%w: %s needs a port", ErrMissingField, t.Protocol))
 			case !hasPorts && seen["port"]:
 				return d.fail(&yaml.Node{Line: d.sc.lines[join(p, "port")]}, join(p, "port"), fmt.Errorf("%w for protocol %s (it has no ports)", ErrUnknownField, t.Protocol))
+			case seen["cidr"] && t.CIDR.Bits() >= reach.LinkLocalBlock().Bits() && reach.LinkLocalBlock().Contains(t.CIDR.Addr()):
+				how := "name the address on the pods' node with linkLocal, such as linkLocal: " + linkLocalName(t.CIDR.Addr())
+				if t.CIDR.Bits() != 32 {
+					how = "name each address on the pods' node with linkLocal (podIdentityAgent, imds, nodeLocalDNS or an address)"
+				}
+				if !withWorkload {
+					how = "a node's link-local services only answer; they open no flows to pods"
+				}
+				return d.invalidAt(join(p, "cidr"), "%v: link-local addresses are never routed off their node, so they are not outside the VPC; "+how, t.CIDR)
 			}
 			*dst = append(*dst, t)
 			return nil

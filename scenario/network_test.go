@@ -79,7 +79,7 @@ func TestParseReachabilityErrorsNameFileLineAndField(t *testing.T) {
 		{"probe port 0", "workloads:\n  - {name: w, replicas: 1, probes: [8080, 0]}\n", 2, "workloads[0].probes[1]", ErrInvalidValue, "at least 1"},
 		{"probe repeated", "workloads:\n  - {name: w, replicas: 1, probes: [8080, 8080]}\n", 2, "workloads[0].probes[1]", ErrDuplicate, "port 8080"},
 		{"probe a string", "workloads:\n  - {name: w, replicas: 1, probes: [http]}\n", 2, "workloads[0].probes[0]", ErrWrongType, "want an integer"},
-		{"talks to nobody", flow("talksTo", "{port: 80}"), 8, "workloads[0].talksTo[0].workload", ErrMissingField, "workload, securityGroup or cidr"},
+		{"talks to nobody", flow("talksTo", "{port: 80}"), 8, "workloads[0].talksTo[0].workload", ErrMissingField, "workload, securityGroup, cidr or linkLocal"},
 		{"talks to two ends", flow("talksTo", "{workload: w, cidr: 0.0.0.0/0, port: 80}"), 8, "workloads[0].talksTo[0]", ErrInvalidValue, "not several"},
 		{"talks to an unknown workload", flow("talksTo", "{workload: db, port: 5432}"), 8, "workloads[0].talksTo[0].workload", ErrInvalidValue, `"db": no such workload`},
 		{"talks to an undeclared group", flow("talksTo", "{securityGroup: sg-0000000c, port: 5432}"), 8, "workloads[0].talksTo[0].securityGroup", ErrInvalidValue, "no such security group"},
@@ -88,6 +88,13 @@ func TestParseReachabilityErrorsNameFileLineAndField(t *testing.T) {
 		{"flow with protocol all", flow("talksTo", "{cidr: 0.0.0.0/0, protocol: all}"), 8, "workloads[0].talksTo[0].protocol", ErrInvalidValue, "a flow has one protocol"},
 		{"flow into the VPC by CIDR", "network: {vpcCIDR: 10.0.0.0/16}\n" + flow("talksTo", "{cidr: 10.0.5.0/24, port: 80}"), 9, "workloads[0].talksTo[0].cidr", ErrInvalidValue, "overlaps the VPC"},
 		{"receives from a workload", flow("receivesFrom", "{workload: w, port: 80}"), 8, "workloads[0].receivesFrom[0].workload", ErrUnknownField, "want securityGroup, cidr, protocol or port"},
+		{"link-local name unknown", flow("talksTo", "{linkLocal: ecsAgent, port: 51678}"), 8, "workloads[0].talksTo[0].linkLocal", ErrInvalidValue, `"ecsAgent": want podIdentityAgent (169.254.170.23), imds (169.254.169.254), nodeLocalDNS (169.254.20.10) or another IPv4 address in 169.254.0.0/16`},
+		{"link-local address outside the block", flow("talksTo", "{linkLocal: 10.0.0.10, port: 80}"), 8, "workloads[0].talksTo[0].linkLocal", ErrInvalidValue, `"10.0.0.10": want podIdentityAgent`},
+		{"link-local and a workload", flow("talksTo", "{workload: w, linkLocal: imds, port: 80}"), 8, "workloads[0].talksTo[0]", ErrInvalidValue, "not several"},
+		{"link-local CIDR to talk to", flow("talksTo", "{cidr: 169.254.170.23/32, port: 80}"), 8, "workloads[0].talksTo[0].cidr", ErrInvalidValue, "169.254.170.23/32: link-local addresses are never routed off their node, so they are not outside the VPC; name the address on the pods' node with linkLocal, such as linkLocal: podIdentityAgent"},
+		{"link-local CIDR block", flow("talksTo", "{cidr: 169.254.0.0/16, port: 80}"), 8, "workloads[0].talksTo[0].cidr", ErrInvalidValue, "name each address on the pods' node with linkLocal (podIdentityAgent, imds, nodeLocalDNS or an address)"},
+		{"link-local CIDR to receive from", flow("receivesFrom", "{cidr: 169.254.169.254/32, port: 80}"), 8, "workloads[0].receivesFrom[0].cidr", ErrInvalidValue, "link-local services only answer"},
+		{"receives from a link-local address", flow("receivesFrom", "{linkLocal: imds, port: 80}"), 8, "workloads[0].receivesFrom[0].linkLocal", ErrUnknownField, "want securityGroup, cidr, protocol or port"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,6 +170,42 @@ func TestParseTrafficDefaultsToTCP(t *testing.T) {
 		{Workload: "web", Protocol: reach.TCP, Port: 8080},
 		{CIDR: netip.MustParsePrefix("0.0.0.0/0"), Protocol: reach.UDP, Port: 123},
 	}, sc.Workloads[0].TalksTo)
+}
+
+// Upstream: EKS User Guide, pod-id-agent-setup (the Pod Identity agent
+// listens on 169.254.170.23); EC2 User Guide,
+// configuring-instance-metadata-options (the metadata service's IPv4
+// endpoint is 169.254.169.254); kubernetes/dns nodelocaldns (169.254.20.10).
+func TestParseLinkLocalTakesNamesOrAddressesAndWritesNamesBack(t *testing.T) {
+	sc, err := Parse("t.yaml", []byte(`workloads:
+  - name: web
+    replicas: 1
+    talksTo:
+      - {linkLocal: podIdentityAgent, port: 80}
+      - {linkLocal: imds, port: 80}
+      - {linkLocal: nodeLocalDNS, protocol: udp, port: 53}
+      - {linkLocal: 169.254.170.23, port: 2703}
+      - {linkLocal: 169.254.1.1, protocol: icmp}
+`))
+	require.NoError(t, err)
+	addr := netip.MustParseAddr
+	assert.Equal(t, []reach.Traffic{
+		{LinkLocal: addr("169.254.170.23"), Protocol: reach.TCP, Port: 80},
+		{LinkLocal: addr("169.254.169.254"), Protocol: reach.TCP, Port: 80},
+		{LinkLocal: addr("169.254.20.10"), Protocol: reach.UDP, Port: 53},
+		{LinkLocal: addr("169.254.170.23"), Protocol: reach.TCP, Port: 2703},
+		{LinkLocal: addr("169.254.1.1"), Protocol: reach.ICMP},
+	}, sc.Workloads[0].TalksTo)
+	assert.Equal(t, sc.Workloads[0].TalksTo, sc.Cluster().Workloads[0].TalksTo)
+
+	text, err := sc.Marshal()
+	require.NoError(t, err)
+	for _, want := range []string{"linkLocal: podIdentityAgent", "linkLocal: imds", "linkLocal: nodeLocalDNS", "linkLocal: 169.254.1.1"} {
+		assert.Contains(t, string(text), want)
+	}
+	again, err := Parse("again.yaml", text)
+	require.NoError(t, err)
+	assert.Equal(t, sc.Workloads[0].TalksTo, again.Workloads[0].TalksTo)
 }
 
 func TestClusterCarriesWhatTheCheckNeeds(t *testing.T) {

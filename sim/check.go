@@ -100,6 +100,45 @@ func (s *Sim) Check() error {
 	if untold != s.untold {
 		bad("scheduler", "%d pending pods lack a FailedScheduling event, but %d are counted", untold, s.untold)
 	}
+	// A rolling update works from its workload's counts and queues, not
+	// from its pods: they must agree.
+	live, running := make([][2]int, len(s.workloads)), make([][2]int, len(s.workloads))
+	queued := 0
+	for _, p := range s.pods {
+		if p.workload >= 0 && p.live() {
+			r := s.workloads[p.workload].rev(p)
+			live[p.workload][r]++
+			if p.phase == Running {
+				running[p.workload][r]++
+			}
+		}
+		if p.phase == Pending && p.node < 0 {
+			queued++
+		}
+	}
+	for wi, w := range s.workloads {
+		if w.live != live[wi] || w.running != running[wi] {
+			bad("workload/"+w.spec.Namespace+"/"+w.spec.Name, "counts %v pods live and %v running (old, current revision), but %v and %v are",
+				w.live, w.running, live[wi], running[wi])
+		}
+		for _, pi := range w.pods[w.firstNew:] {
+			if p := s.pods[pi]; p.revision != w.revision {
+				bad("pod/"+p.key, "of revision %d among the current revision %d's", p.revision, w.revision)
+			}
+		}
+	}
+	inQueues := 0
+	for c := range s.pending {
+		q := &s.pending[c]
+		for _, pi := range q.pods[q.head:] {
+			if p := s.pods[pi]; p.phase == Pending && p.node < 0 {
+				inQueues++
+			}
+		}
+	}
+	if inQueues != queued {
+		bad("scheduler", "%d pods wait unscheduled, but %d are in the scheduler's queues", queued, inQueues)
+	}
 	if !s.busy() {
 		for _, e := range s.leakedENIs() {
 			errs = append(errs, &InvariantError{"eni/" + e.ID.String(),

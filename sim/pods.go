@@ -92,7 +92,8 @@ func (s *Sim) createPod(key string, nsLen int, labels *labelSet, sa string, life
 		created = "windows"
 	}
 	s.recPod("PodCreated", p, created)
-	s.pendingPods = append(s.pendingPods, pi)
+	q := &s.pending[p.class()]
+	q.pods = append(q.pods, pi)
 	s.untold++
 	s.place()
 	return pi
@@ -136,6 +137,9 @@ func (s *Sim) terminate(pi int32, phase Phase, why endReason) {
 		return
 	}
 	s.recPod(phaseEvent(phase), p, why.String())
+	if p.live() {
+		s.workloadCount(p, -1, p.phase == Running)
+	}
 	if p.phase == Running {
 		s.m.running--
 		if p.needsBranch {
@@ -195,39 +199,51 @@ func (s *Sim) place() {
 // kube-scheduler would: a pod needing a branch only where pod-eni is
 // advertised and free; every pod within kubelet max pods; an ordinary pod
 // only where a secondary IP is left once the trunk took its interface.
+//
+// Whether a pod fits depends only on its class, and binding only takes
+// capacity; so once a pod of a class has failed, every later one of that
+// class fails too. A pass therefore stops trying a class at its first
+// failure and, of the pods behind it, visits only those no pass has seen,
+// to record their FailedScheduling event: a pass costs what it binds and
+// what is new, not the length of the queue. The classes are visited
+// merged in creation order, so binds and events come in the order one
+// queue in creation order would give.
 func (s *Sim) placeNow(uint64) {
 	s.placePass = false
 	// Binding can create pods (a workload replacing one that completed at
-	// once), which join a fresh list and get a pass of their own.
-	pending := s.pendingPods
-	s.pendingPods = s.pendingSpare[:0]
-	kept := pending[:0]
-	// Whether a pod fits depends only on whether it needs a branch, and
-	// binding only takes capacity; so once a pod of each kind has failed,
-	// every later one fails too, and the rest of the queue stays as it is.
-	// With no Windows pod ever created, that class has failed already.
-	failed := [podClasses]bool{classWindows: s.windowsPods == 0, classHost: s.hostNetPods == 0}
-	for i, pi := range pending {
-		p := s.pods[pi]
-		if p.phase != Pending {
-			continue
+	// once): they join the queues behind end and get a pass of their own.
+	var at, end [podClasses]int
+	var failed [podClasses]bool
+	for c := range s.pending {
+		at[c], end[c] = s.pending[c].head, len(s.pending[c].pods)
+	}
+	for {
+		c, pi := -1, int32(0)
+		for k := range s.pending {
+			if at[k] < end[k] && (c < 0 || s.pending[k].pods[at[k]] < pi) {
+				c, pi = k, s.pending[k].pods[at[k]]
+			}
 		}
-		class := p.class()
-		if failed[class] {
+		if c < 0 {
+			break
+		}
+		q := &s.pending[c]
+		at[c]++
+		p := s.pods[pi]
+		switch {
+		case p.phase != Pending: // deleted while it waited
+			continue
+		case failed[c]:
 			s.tellUnfit(p)
-			kept = append(kept, pi)
 			continue
 		}
 		ni, why := s.pickNode(p)
 		if ni < 0 {
-			failed[class] = true
-			s.unscheduled[class] = why
+			failed[c] = true
+			s.unscheduled[c] = why
+			q.head = at[c] - 1
 			s.tellUnfit(p)
-			kept = append(kept, pi)
-			if failed == [podClasses]bool{true, true, true, true} && s.untold == 0 {
-				kept = append(kept, pending[i+1:]...)
-				break
-			}
+			at[c] = max(at[c], q.seen) // the pods behind it were told before
 			continue
 		}
 		if !p.toldUnfit {
@@ -235,9 +251,35 @@ func (s *Sim) placeNow(uint64) {
 		}
 		s.bind(pi, ni)
 	}
-	kept = append(kept, s.pendingPods...)
-	s.pendingSpare = s.pendingPods[:0]
-	s.pendingPods = kept
+	for c := range s.pending {
+		q := &s.pending[c]
+		if !failed[c] {
+			q.head = end[c]
+		}
+		q.seen = end[c]
+		q.compact()
+	}
+}
+
+// podQueue is one class's pending pods in creation order. Those before
+// seen have been through a pass that found no node for their class, and
+// were told so; those from seen on are new since the last pass.
+type podQueue struct {
+	pods []int32 // from head on; entries may be pods deleted since
+	head int
+	seen int
+}
+
+// compact drops the bound entries before head once they are most of the
+// slice, so a queue holds what is pending, amortized.
+func (q *podQueue) compact() {
+	if q.head < 64 || 2*q.head < len(q.pods) {
+		return
+	}
+	n := copy(q.pods, q.pods[q.head:])
+	q.pods = q.pods[:n]
+	q.seen -= q.head
+	q.head = 0
 }
 
 // tellUnfit records kube-scheduler's FailedScheduling event the first
@@ -453,6 +495,7 @@ func (s *Sim) complete(arg uint64) { s.terminate(int32(arg), Succeeded, endCompl
 func (s *Sim) ready(pi int32) {
 	p := s.pods[pi]
 	p.phase, p.ready = Running, s.Now()
+	s.workloadCount(p, +1, false)
 	s.m.running++
 	if p.needsBranch {
 		s.m.sgRunning++

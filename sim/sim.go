@@ -170,7 +170,11 @@ type pod struct {
 
 // ns and name return the pod's namespace and name, which share the
 // storage of its key.
-func (p *pod) ns() string   { return p.key[:p.nsLen] }
+func (p *pod) ns() string { return p.key[:p.nsLen] }
+
+// live reports whether the pod is pending or running, not yet ended.
+func (p *pod) live() bool { return p.phase == Pending || p.phase == Running }
+
 func (p *pod) name() string { return p.key[p.nsLen+1:] }
 
 // Sim is one simulated cluster. It is not safe for concurrent use; run
@@ -206,18 +210,17 @@ type Sim struct {
 	left    leftovers
 	message []byte // scratch for an event's message
 
-	pendingPods  []int32
-	fitBranch    fitTree            // where a pod needing a branch fits best
-	fitIP        fitTree            // where an ordinary pod fits best
-	fitWindows   fitTree            // where a Windows pod fits best
-	windowsPods  int                // Windows pods ever created
-	fitHost      fitTree            // where a host-network pod fits best, once there is one
-	hostNetPods  int                // host-network pods ever created
-	advertising  int                // nodes advertising pod-eni
-	pendingSpare []int32            // reused as pendingPods during a placement pass
-	unscheduled  [podClasses]string // why the last pass placed no pod of each class
-	untold       int                // pending pods with no FailedScheduling event yet
-	placePass    bool
+	pending     [podClasses]podQueue // pods kube-scheduler has not bound, by class
+	fitBranch   fitTree              // where a pod needing a branch fits best
+	fitIP       fitTree              // where an ordinary pod fits best
+	fitWindows  fitTree              // where a Windows pod fits best
+	windowsPods int                  // Windows pods ever created
+	fitHost     fitTree              // where a host-network pod fits best, once there is one
+	hostNetPods int                  // host-network pods ever created
+	advertising int                  // nodes advertising pod-eni
+	unscheduled [podClasses]string   // why the last pass placed no pod of each class
+	untold      int                  // pending pods with no FailedScheduling event yet
+	placePass   bool
 
 	failure error
 	// coolDownAsked is a configured cool-down below the floor, which the

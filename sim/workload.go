@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -45,11 +46,33 @@ type workload struct {
 	labels   *labelSet // spec.Labels, as its pods share them
 	revision int
 	next     int // suffix of the next pod name
-	pods     []int32
+	// pods is every pod the workload made, in creation order, so the
+	// current revision's are the ones from firstNew on; those before
+	// oldAt have ended.
+	pods            []int32
+	oldAt, firstNew int
+	// live and running count the pods pending or running, and running,
+	// of the old revisions and of the current one (index revNew).
+	live, running [2]int
 	// rolling update in progress
 	rolling        bool
 	surge, unavail int
+	oldPending     bool // the old revisions may have pending pods: the update has just begun
 	reconciling    bool // a pass is running: changes it makes are not new triggers
+}
+
+// Indexes of workload.live and workload.running.
+const (
+	revOld = 0
+	revNew = 1
+)
+
+// rev is the index of a pod's revision in workload.live and running.
+func (w *workload) rev(p *pod) int {
+	if p.revision == w.revision {
+		return revNew
+	}
+	return revOld
 }
 
 // AddWorkload creates spec.Replicas pods, spaced by spec.Interval, and
@@ -103,8 +126,13 @@ func (s *Sim) RollWorkload(namespace, name string, maxSurge, maxUnavailable int)
 		return &ObjectError{"workload", key, fmt.Errorf("%w: maxSurge %d and maxUnavailable %d must not be negative nor both zero", ErrBadSpec, maxSurge, maxUnavailable)}
 	}
 	w := s.workloads[wi]
+	w.pods = slices.DeleteFunc(w.pods, func(pi int32) bool { return !s.pods[pi].live() })
 	w.revision++
-	w.rolling, w.surge, w.unavail = true, maxSurge, maxUnavailable
+	w.oldAt, w.firstNew = 0, len(w.pods)
+	for _, c := range []*[2]int{&w.live, &w.running} {
+		c[revOld], c[revNew] = c[revOld]+c[revNew], 0
+	}
+	w.rolling, w.surge, w.unavail, w.oldPending = true, maxSurge, maxUnavailable, true
 	s.tr.rec(s.Now(), "RolloutStarted", "workload/"+key, "revision "+strconv.Itoa(w.revision))
 	s.reconcileWorkload(wi)
 	return nil
@@ -130,6 +158,25 @@ func (s *Sim) newReplica(wi int32) {
 	pi := s.createPod(key, len(w.spec.Namespace), w.labels, w.spec.ServiceAccount, w.spec.Lifetime, podKind{windows: w.spec.OS == limits.OSWindows, hostNet: w.spec.HostNetwork})
 	s.pods[pi].workload, s.pods[pi].revision = wi, w.revision
 	w.pods = append(w.pods, pi)
+	w.live[revNew]++
+}
+
+// workloadCount keeps a workload's counts as one of its pods runs (+1) or
+// ends (-1, wasRunning telling from which phase).
+func (s *Sim) workloadCount(p *pod, delta int, wasRunning bool) {
+	if p.workload < 0 {
+		return
+	}
+	w := s.workloads[p.workload]
+	r := w.rev(p)
+	if delta > 0 {
+		w.running[r]++
+		return
+	}
+	w.live[r]--
+	if wasRunning {
+		w.running[r]--
+	}
 }
 
 // workloadChanged is called when one of the workload's pods became ready
@@ -162,60 +209,45 @@ func (s *Sim) reconcileWorkload(wi int32) {
 }
 
 // rollPass makes one round of a rolling update's creations and
-// deletions and reports whether it changed anything.
+// deletions and reports whether it changed anything. It costs what it
+// changes: the counts say how many pods to make, and the pods to delete
+// are the oldest of the old revisions, found from oldAt on.
 func (s *Sim) rollPass(wi int32) bool {
 	w := s.workloads[wi]
-	live := w.pods[:0]
-	var oldPods, newPods, running []int32
-	for _, pi := range w.pods {
-		p := s.pods[pi]
-		if p.phase != Pending && p.phase != Running {
-			continue
-		}
-		live = append(live, pi)
-		if p.revision == w.revision {
-			newPods = append(newPods, pi)
-		} else {
-			oldPods = append(oldPods, pi)
-		}
-		if p.phase == Running {
-			running = append(running, pi)
-		}
-	}
-	w.pods = live
 	want := w.spec.Replicas
 	changed := false
-	for len(newPods)+len(oldPods) < want+w.surge && len(newPods) < want {
+	for n := w.live[revNew]; n+w.live[revOld] < want+w.surge && n < want; n++ {
 		s.newReplica(wi)
-		newPods = append(newPods, int32(len(s.pods)-1))
 		changed = true
 	}
-	avail := len(running)
-	// Not-ready old pods go first; they cost no availability.
-	for _, pi := range oldPods {
-		if s.pods[pi].phase == Pending {
-			s.terminate(pi, Deleted, endRollingUpdate)
-			changed = true
+	avail := w.running[revOld] + w.running[revNew]
+	// Not-ready old pods go first; they cost no availability. Pods never
+	// return to pending, so only the update's first pass finds any.
+	if w.oldPending {
+		w.oldPending = false
+		for _, pi := range w.pods[w.oldAt:w.firstNew] {
+			if s.pods[pi].phase == Pending {
+				s.terminate(pi, Deleted, endRollingUpdate)
+				changed = true
+			}
 		}
 	}
-	for _, pi := range oldPods {
-		if s.pods[pi].phase == Running && avail-1 >= want-w.unavail {
-			avail--
-			s.terminate(pi, Deleted, endRollingUpdate)
-			changed = true
+	for ; w.oldAt < w.firstNew; w.oldAt++ {
+		p := s.pods[w.pods[w.oldAt]]
+		if p.phase != Running {
+			continue
 		}
+		if avail-1 < want-w.unavail {
+			break
+		}
+		avail--
+		s.terminate(w.pods[w.oldAt], Deleted, endRollingUpdate)
+		changed = true
 	}
 	if changed {
 		return true
 	}
-	done := true
-	for _, pi := range w.pods {
-		p := s.pods[pi]
-		if (p.phase == Pending || p.phase == Running) && (p.revision != w.revision || p.phase != Running) {
-			done = false
-		}
-	}
-	if done {
+	if w.live[revOld] == 0 && w.running[revNew] == w.live[revNew] {
 		w.rolling = false
 		s.tr.rec(s.Now(), "RolloutComplete", "workload/"+w.spec.Namespace+"/"+w.spec.Name, "revision "+strconv.Itoa(w.revision))
 	}
@@ -232,7 +264,7 @@ func (s *Sim) WorkloadPods(namespace, name string) ([]string, error) {
 	}
 	var out []string
 	for _, pi := range s.workloads[wi].pods {
-		if p := s.pods[pi]; p.phase == Pending || p.phase == Running {
+		if p := s.pods[pi]; p.live() {
 			out = append(out, p.name())
 		}
 	}

@@ -15,8 +15,9 @@ const checkUsage = `usage: trunksim check SCENARIO.yaml [-o text|json]
 Checks, before anything is deployed, that every pod with security groups of
 its own can still do its job once it no longer carries its node's groups:
 resolve names (CoreDNS on UDP and TCP 53, or NodeLocal DNSCache), pass the
-kubelet's probes, reach the workloads, security groups and addresses listed
-in its talksTo, and be reached by its callers. Paths are judged as the VPC
+kubelet's probes, reach the workloads, security groups, addresses and
+link-local services of its node (the EKS Pod Identity agent, the instance
+metadata service) listed in its talksTo, and be reached by its callers. Paths are judged as the VPC
 CNI routes them in the scenario's enforcing mode (strict or standard), with
 its SNAT and early-demux settings. Each finding names every check that
 failed and the fix: the rule to add, the mode or variable to set.
