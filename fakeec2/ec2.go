@@ -743,10 +743,7 @@ func (e *EC2) remove(r *eniRecord) {
 // DeleteOnTermination, is deleted; its branches are not, and stay as
 // available interfaces with no association.
 func (e *EC2) TerminateInstance(instance string) {
-	for n := range e.enis.all() {
-		if n.Instance != instance {
-			continue
-		}
+	for _, n := range e.enis.ofInstance(instance) {
 		if n.Kind == TrunkInterface {
 			e.remove(n)
 		} else {
@@ -774,6 +771,18 @@ func (e *EC2) All() iter.Seq[Interface] {
 			}
 		}
 	}
+}
+
+// OfInstance returns the interfaces of an instance's trunk (the trunk and
+// its branches, associated or left available), in ID order. It costs the
+// instance's interfaces, not the account's.
+func (e *EC2) OfInstance(instance string) []Interface {
+	rs := e.enis.ofInstance(instance)
+	out := make([]Interface, len(rs))
+	for i, r := range rs {
+		out[i] = r.Interface
+	}
+	return out
 }
 
 // Len returns how many interfaces EC2 holds.

@@ -2,6 +2,7 @@ package fakeec2
 
 import (
 	"iter"
+	"slices"
 	"strings"
 
 	"github.com/trunksim/trunksim/branch"
@@ -20,6 +21,16 @@ type eniStore struct {
 	base  uint64       // the counter of slots[0]
 	slots []*eniRecord // nil for a deleted interface
 	live  int
+	// byInstance holds each instance's interfaces, so that terminating
+	// one costs its own interfaces, not every interface in the account.
+	byInstance map[string]*instanceNums
+}
+
+// instanceNums is one instance's interfaces by counter, in ID order. The
+// counters of deleted interfaces stay until they are most of the list.
+type instanceNums struct {
+	nums []uint64
+	live int
 }
 
 // add stores a record whose counter is past every other's.
@@ -32,6 +43,32 @@ func (s *eniStore) add(r *eniRecord) {
 	}
 	s.slots = append(s.slots, r)
 	s.live++
+	if s.byInstance == nil {
+		s.byInstance = make(map[string]*instanceNums)
+	}
+	in := s.byInstance[r.Instance]
+	if in == nil {
+		in = &instanceNums{}
+		s.byInstance[r.Instance] = in
+	}
+	in.nums = append(in.nums, r.num)
+	in.live++
+}
+
+// ofInstance returns the live records of an instance's interfaces, in ID
+// order.
+func (s *eniStore) ofInstance(instance string) []*eniRecord {
+	in := s.byInstance[instance]
+	if in == nil {
+		return nil
+	}
+	out := make([]*eniRecord, 0, in.live)
+	for _, n := range in.nums {
+		if r := s.at(n); r != nil {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // at returns the live record of counter n, or nil.
@@ -81,6 +118,15 @@ func (s *eniStore) associated(assoc string) *eniRecord {
 func (s *eniStore) remove(r *eniRecord) {
 	s.slots[r.num-s.base] = nil
 	s.live--
+	switch in := s.byInstance[r.Instance]; {
+	case in.live == 1:
+		delete(s.byInstance, r.Instance)
+	case len(in.nums) > 2*in.live+8:
+		in.nums = slices.DeleteFunc(in.nums, func(n uint64) bool { return s.at(n) == nil })
+		fallthrough
+	default:
+		in.live--
+	}
 	k := 0
 	for k < len(s.slots) && s.slots[k] == nil {
 		k++

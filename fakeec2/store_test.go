@@ -13,7 +13,7 @@ import (
 
 // The store answers as a map from ID to record would, whatever the order
 // of deletions, and yields its records in ID order, also while deleting
-// them as it goes.
+// them as it goes; each instance's records, in ID order too.
 func TestENIStoreIsAMapInIDOrder(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		var s eniStore
@@ -31,6 +31,18 @@ func TestENIStoreIsAMapInIDOrder(t *testing.T) {
 			}
 			require.Equal(t, want, got)
 			require.Equal(t, len(model), s.live)
+			for _, instance := range []string{"i-a", "i-b", "i-c"} {
+				var want, got []branch.ENIID
+				for r := range s.all() {
+					if r.Instance == instance {
+						want = append(want, r.ID)
+					}
+				}
+				for _, r := range s.ofInstance(instance) {
+					got = append(got, r.ID)
+				}
+				require.Equal(t, want, got, instance)
+			}
 			for id, r := range model {
 				require.Same(t, r, s.find(id))
 				if r.Association != "" {
@@ -46,11 +58,11 @@ func TestENIStoreIsAMapInIDOrder(t *testing.T) {
 			require.Nil(t, s.find(other), "an ID no counter spells")
 			require.Nil(t, s.associated("trunk-assoc-"+branch.ENIIDFromUint64(next).String()[4:]))
 		}
-		for range rapid.IntRange(1, 200).Draw(t, "steps") {
+		for range rapid.IntRange(1, 400).Draw(t, "steps") {
 			switch rapid.IntRange(0, 3).Draw(t, "op") {
 			case 0, 1:
 				id := branch.ENIIDFromUint64(next)
-				r := &eniRecord{Interface{ID: id}, next}
+				r := &eniRecord{Interface{ID: id, Instance: rapid.SampledFrom([]string{"i-a", "i-b", "i-c"}).Draw(t, "instance")}, next}
 				if rapid.Bool().Draw(t, "associated") {
 					r.Association = "trunk-assoc-" + id.String()[4:]
 				}

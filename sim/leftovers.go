@@ -24,8 +24,8 @@ type leftovers struct {
 
 // note records the branch ENIs of node that EC2 still holds now.
 func (l *leftovers) note(ec2 *FakeEC2, node string, now time.Duration) {
-	for e := range ec2.All() {
-		if e.Kind != BranchInterface || e.Instance != node {
+	for _, e := range ec2.OfInstance(node) {
+		if e.Kind != BranchInterface {
 			continue
 		}
 		if l.since == nil {
