@@ -26,11 +26,16 @@ func (e *ExistingError) Unwrap() error { return ErrExisting }
 
 // AddTrunk adds an attached trunk interface for instance with the given
 // groups, as one made before the run: no call is counted or throttled,
-// and DescribeNetworkInterfaces finds it attached at once. Giving an
-// instance one trunk is the caller's, as it is the controller's.
+// and DescribeNetworkInterfaces finds it attached at once. An instance
+// has at most one trunk.
 func (e *EC2) AddTrunk(instance string, groups branch.GroupSet) (branch.ENIID, error) {
 	if instance == "" {
 		return branch.ENIID{}, &ExistingError{Object: "instance", Why: "no instance named"}
+	}
+	for _, r := range e.enis.ofInstance(instance) {
+		if r.Kind == TrunkInterface {
+			return branch.ENIID{}, &ExistingError{Object: "instance " + instance, Why: "already has trunk " + r.ID.String()}
+		}
 	}
 	r := e.record(TrunkInterface, instance, branch.ENIID{}, groups, 0)
 	r.Attached = true

@@ -72,4 +72,7 @@ func TestAddBranchRefusals(t *testing.T) {
 	}
 	_, err = e.AddTrunk("", branch.GroupSet{})
 	require.ErrorIs(t, err, fakeec2.ErrExisting)
+	_, err = e.AddTrunk("node-1", branch.GroupSet{})
+	require.ErrorIs(t, err, fakeec2.ErrExisting)
+	assert.Contains(t, err.Error(), "instance node-1: cannot add the interface: already has trunk "+tr.String())
 }
