@@ -102,6 +102,17 @@ func TestImportTheRunningState(t *testing.T) {
 	assert.Equal(t, 2, sc.Workloads[0].Running, "the pending pod is created by the run")
 	assert.Contains(t, string(out), "3 pod(s) seen in in.yaml, 2 running, 1 of them on a branch ENI")
 
+	// With ENABLE_POD_ENI off, aws-node asks for no trunk: the run starts
+	// without one, and says so.
+	awsNode := `{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"aws-node","namespace":"kube-system"},` +
+		`"spec":{"template":{"spec":{"containers":[{"name":"aws-node","image":"x:v1.20.4","env":[{"name":"ENABLE_POD_ENI","value":"false"}]}]}}}}`
+	s = importer.New()
+	require.NoError(t, s.Read("in.yaml", strings.NewReader(node("labelled", "m5.large", `,"vpc.amazonaws.com/has-trunk-attached":"true"`)+awsNode)))
+	out, err = s.Scenario()
+	require.NoError(t, err)
+	assert.NotContains(t, string(out), "trunkAttached:")
+	assert.Contains(t, strings.Join(s.Warnings(), "\n"), "node/labelled has a trunk ENI, but aws-node's ENABLE_POD_ENI is false")
+
 	bad := pod("web-9", "annotated", "Running", "not json")
 	s = importer.New()
 	require.NoError(t, s.Read("in.yaml", strings.NewReader(node("annotated", "m5.large", "")+bad)))
