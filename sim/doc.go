@@ -67,7 +67,8 @@
 // per security-group pod. Placing a pod costs O(log nodes) and no event
 // walks every pod, so a steady stream of n pods costs O(n log n)
 // (BenchmarkScale); a controller restart or a rolling update walks the
-// pods it concerns. One cost is the model's own: each failed kubelet
+// pods it concerns, and a workload with pods running already walks the
+// nodes once to place them. One cost is the model's own: each failed kubelet
 // sandbox attempt draws its jitter, so a pod waiting t for its branch
 // costs t/RetryPeriod draws, and a burst of n pods behind EC2's rate
 // limits, whose waits grow with n, costs O(n^2) draws in all, at about
