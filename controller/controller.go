@@ -241,7 +241,7 @@ func (c *Controller) Step(now time.Duration, in Input, out []Effect) ([]Effect, 
 		c.nodes[in.Node].gone, c.nodes[in.Node].wipeSet = true, true
 		c.wake(c.cfg.NodeDeleteDelay, timer(tWipe, int32(in.Node)))
 	case PodBound:
-		c.podBound(in.Pod, in.Node, in.UID)
+		c.podBound(in.Pod, in.Node, in.UID, in.Annotation)
 	case PodRunning:
 		c.pod(in.Pod).running = true
 	case PodEnded:
@@ -318,6 +318,8 @@ func (c *Controller) check(now time.Duration, in *Input) error {
 			why = "no Join"
 		case in.Node < 0 || c.knownNode(in.Node):
 			why = "node already known"
+		case in.Join.Trunk.IsValid() && (!in.Join.WantsTrunk || in.Join.Unlisted != nil || in.Join.Type.CanTrunk(in.Join.OS) != nil):
+			why = "a node that does not want or cannot hold a trunk joined with one"
 		}
 	case NodeDeleted:
 		switch {
@@ -332,6 +334,10 @@ func (c *Controller) check(now time.Duration, in *Input) error {
 			why = "unknown node"
 		case in.Pod < 0 || c.knownPod(in.Pod):
 			why = "pod already bound"
+		case in.Annotation != nil && (!in.Annotation.ENI.IsValid() || !in.Annotation.VLAN.IsValid()):
+			why = "annotation without a valid ENI and VLAN"
+		case in.Annotation != nil && c.nodes[in.Node].trunk != nil:
+			why = "pod with a branch already bound to a node whose trunk is initialised"
 		}
 	case PodRunning, PodEnded:
 		if !c.knownPod(in.Pod) {
@@ -448,6 +454,10 @@ func (c *Controller) nodeJoined(ni NodeID, j *Join) {
 	}
 	n := &c.nodes[ni]
 	*n = node{name: j.Name, typ: j.Type, os: j.OS, joined: c.now, known: true, wantsTrunk: j.WantsTrunk, sweepAt: c.now}
+	if j.Trunk.IsValid() {
+		// Met as a starting controller meets its nodes: Init rebuilds it.
+		n.trunkID, n.unsynced = j.Trunk, c.cfg.RestartSyncRace
+	}
 	if !j.WantsTrunk {
 		return
 	}
@@ -467,8 +477,10 @@ func (c *Controller) nodeJoined(ni NodeID, j *Join) {
 }
 
 // podBound hands a pod to the branch provider (pod_controller.go: a
-// Create job for a bound pod that requests pod-eni).
-func (c *Controller) podBound(pi PodID, ni NodeID, uid string) {
+// Create job for a bound pod that requests pod-eni). A pod annotated
+// already gets none (provider.go CreateAndAnnotateResources skips it);
+// its node's Init claims its branch.
+func (c *Controller) podBound(pi PodID, ni NodeID, uid string, a *Annotation) {
 	if int(pi) >= len(c.podAt) {
 		c.podAt = append(c.podAt, make([]int32, int(pi)+1-len(c.podAt))...)
 	}
@@ -482,6 +494,11 @@ func (c *Controller) podBound(pi PodID, ni NodeID, uid string) {
 	}
 	c.records[b-1] = append(c.records[b-1], pod{uid: uid, node: ni, job: noJob})
 	c.podAt[pi] = int32((b-1)*podBlockSize + len(c.records[b-1]))
+	if a != nil {
+		p := c.pod(pi)
+		p.annotated, p.eni, p.vlan, p.groups = true, a.ENI, a.VLAN, a.Groups
+		return
+	}
 	c.enqueueCreate(pi, 0)
 }
 

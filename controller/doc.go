@@ -24,6 +24,11 @@
 // after a restart from the pods' annotations and EC2's listing, and, with
 // NodeDeletionRelease, the cluster ENI cleaner that deletes the available
 // interfaces a deleted node leaves behind.
+// A node may join with its trunk attached already (Join.Trunk) and a pod
+// be bound with its branch already (Input.Annotation), as a controller
+// starting on a running cluster meets them: the node's Init finds the
+// trunk and rebuilds it from EC2's listing and the pods' annotations, as
+// after a restart, and creates nothing for them.
 // Its accessors (Trunk, Annotation, PodWait, Parts, Stats,
 // AppendKnownENIs) are for inspection and reports.
 //

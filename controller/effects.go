@@ -31,7 +31,8 @@ const (
 	// wiped.
 	NodeDeleted
 	// PodBound: a pod that requests vpc.amazonaws.com/pod-eni was bound
-	// to a node (Pod, Node, UID).
+	// to a node (Pod, Node, UID, and Annotation for a pod that has its
+	// branch already).
 	PodBound
 	// PodRunning: such a pod's sandbox is up.
 	PodRunning
@@ -69,6 +70,16 @@ type Join struct {
 	// is on and the CNI supports the cluster's IP family, so it added the
 	// SecurityGroupsForPods feature to the node's CNINode.
 	WantsTrunk bool
+	// Trunk, when valid, is the trunk ENI the node already has, attached
+	// before the controller met the node (its CNINode asked for it and a
+	// controller made it; the node carries the
+	// vpc.amazonaws.com/has-trunk-attached label). The node's Init then
+	// finds it through DescribeInstances and rebuilds it, as after a
+	// restart, instead of making one (trunk.go InitTrunk): the trunk is
+	// not counted in Stats.TrunksCreated. As for a restart, with
+	// Config.RestartSyncRace the rebuild sees none of the node's pods.
+	// Only a node that can hold a trunk and wants one may have it.
+	Trunk branch.ENIID
 	// Unlisted, when set, says that the controller's instance table lacks
 	// the node's type (a [*limits.NotInReleaseError]): as upstream's
 	// IsInstanceSupported finds no limits for it, a Linux node gets an
@@ -87,6 +98,23 @@ type Input struct {
 	Timer  Timer
 	Join   *Join
 	Config *Config
+	// Annotation, for PodBound, is the pod's vpc.amazonaws.com/pod-eni
+	// annotation when it has one already: a pod that was running with its
+	// branch before the controller met its node. The branch provider
+	// skips a pod so annotated (provider.go CreateAndAnnotateResources),
+	// and the node's Init claims the branch for it from the annotation
+	// when EC2 lists it on the trunk (trunk.go InitTrunk). Such a pod can
+	// be bound only before the node's trunk is initialised.
+	Annotation *Annotation
+}
+
+// Annotation is the branch a pod's vpc.amazonaws.com/pod-eni annotation
+// names (upstream writes a JSON list of its ENI ID, VLAN ID, addresses and
+// subnet; one branch per pod is modelled).
+type Annotation struct {
+	ENI    branch.ENIID
+	VLAN   branch.VLAN
+	Groups branch.GroupSet
 }
 
 // Timer names a wake-up the controller asked for; the caller hands it

@@ -44,3 +44,13 @@ func TestPodEndedBeforeItsAnnotation(t *testing.T) {
 func TestFailedTrunkInitRetriedOnTheNextNodeEvent(t *testing.T) {
 	runScriptFile(t, "testdata/trunk-init-retry.txt")
 }
+
+// TestInitTrunkClaimsBranchesFromPodENIAnnotations: a node met with its
+// trunk and branches made before is rebuilt from the pods' pod-eni
+// annotations and EC2's listing, its unowned branches deleted after the
+// cool-down, and nothing created (pkg/provider/branch/trunk/trunk.go
+// InitTrunk; pkg/provider/branch/provider.go InitResource and
+// CreateAndAnnotateResources, v1.8.2).
+func TestInitTrunkClaimsBranchesFromPodENIAnnotations(t *testing.T) {
+	runScriptFile(t, "testdata/existing-branches.txt")
+}

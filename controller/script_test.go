@@ -277,10 +277,15 @@ func (s *script) started() error {
 //	fault api= code= p= [from=] [until=] [delay=]   inject a fault
 //	groups pod=N|default sg=a,b | none              the Lister's answer
 //	show all | show <EffectKind>...                 which effects to print
-//	join node= name= type= [os=linux|windows] [trunk=yes|no]
+//	join node= name= type= [os=linux|windows] [trunk=yes|no] [attached=yes]
+//	                     NodeJoined; attached: the fake EC2 holds the node's
+//	                     trunk already (fakeec2 AddTrunk) and Join.Trunk names it
 //	delete node=         NodeDeleted
 //	terminate node=      the fake EC2 terminates the node's instance
-//	bind pod= node= [uid=]                          PodBound (uid defaults to uid-<pod>)
+//	bind pod= node= [uid=] [vlan=]                  PodBound (uid defaults to uid-<pod>); vlan:
+//	                     the pod has a branch already, which the fake EC2 holds
+//	                     on the node's trunk (fakeec2 AddBranch), named by Annotation
+//	branch node= vlan=   the fake EC2 holds a branch on the node's trunk that no pod has
 //	running pod=         PodRunning
 //	end pod=             PodEnded
 //	restart              Restarted
@@ -316,6 +321,8 @@ func (s *script) exec(line string) error {
 		err = s.input(verb, args)
 	case "terminate":
 		err = s.terminate(args)
+	case "branch":
+		err = s.existingBranch(args)
 	case "run-until", "run-for", "run":
 		err = s.runCmd(verb, args, pos)
 	case "state":
@@ -587,6 +594,15 @@ func (s *script) input(verb string, a kv) error {
 		if err := a.getBool("trunk", &j.WantsTrunk); err != nil {
 			return err
 		}
+		attached := false
+		if err := a.getBool("attached", &attached); err != nil {
+			return err
+		}
+		if attached {
+			if j.Trunk, err = s.h.ec2.AddTrunk(name, branch.GroupSet{}); err != nil {
+				return err
+			}
+		}
 		in = Input{Kind: NodeJoined, Node: NodeID(n), Join: j}
 	case "delete":
 		n, err := a.id("node")
@@ -608,6 +624,14 @@ func (s *script) input(verb string, a kv) error {
 			uid = "uid-" + strconv.Itoa(int(p))
 		}
 		in = Input{Kind: PodBound, Pod: PodID(p), Node: NodeID(n), UID: uid}
+		if _, ok := a[vlanKey]; ok {
+			groups, _, _ := s.h.lister.SecurityGroups(PodID(p))
+			eni, vlan, err := s.addBranch(NodeID(n), groups, a)
+			if err != nil {
+				return err
+			}
+			in.Annotation = &Annotation{ENI: eni, VLAN: vlan, Groups: groups}
+		}
 	case "running", "end":
 		p, err := a.id("pod")
 		if err != nil {
@@ -622,6 +646,35 @@ func (s *script) input(verb string, a kv) error {
 	}
 	s.stepExplicit(in)
 	return s.h.err
+}
+
+const vlanKey = "vlan"
+
+// addBranch has the fake EC2 hold a branch on node n's trunk, on the VLAN
+// the vlan= argument gives.
+func (s *script) addBranch(n NodeID, groups branch.GroupSet, a kv) (branch.ENIID, branch.VLAN, error) {
+	v, err := a.id(vlanKey)
+	if err != nil {
+		return branch.ENIID{}, 0, err
+	}
+	if !s.h.ctl.knownNode(n) {
+		return branch.ENIID{}, 0, fmt.Errorf("unknown node %d", n)
+	}
+	eni, _, err := s.h.ec2.AddBranch(s.h.ctl.nodes[n].trunkID, groups, branch.VLAN(v))
+	return eni, branch.VLAN(v), err
+}
+
+// existingBranch has the fake EC2 hold a branch that no pod claims.
+func (s *script) existingBranch(a kv) error {
+	if err := s.started(); err != nil {
+		return err
+	}
+	n, err := a.id("node")
+	if err != nil {
+		return err
+	}
+	_, _, err = s.addBranch(NodeID(n), branch.NewGroupSet(testSG), a)
+	return err
 }
 
 // terminate has the fake EC2 end a node's instance, as the cloud does

@@ -12,6 +12,10 @@
 // the answer arrives. Randomness (which fault strikes) comes from the
 // *rand.Rand given to New; nothing reads a clock.
 //
+// AddTrunk and AddBranch put in interfaces made before the run (an
+// attached trunk, a branch associated with it on a VLAN), with no call
+// counted, so a run can start from a cluster's current state.
+//
 // Interfaces are identified by IDs spelt from a counter
 // (branch.ENIIDFromUint64), held in a slice from the oldest live counter
 // on, so a lookup costs one index and iteration is in ID order.

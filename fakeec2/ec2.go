@@ -645,18 +645,8 @@ func (e *EC2) create(now time.Duration, kind InterfaceKind, instance string, tru
 	if groups.Len() > quota {
 		return branch.ENIID{}, 0, e.fail(CreateNetworkInterface, CodeTooManyGroups)
 	}
-	e.next++
-	id := branch.ENIIDFromUint64(e.next)
-	// Records are carved from blocks; a block goes once all its
-	// interfaces are deleted, which happens about in creation order.
-	if len(e.block) == 0 {
-		e.block = make([]eniRecord, 64)
-	}
-	r := &e.block[0]
-	e.block = e.block[1:]
-	*r = eniRecord{Interface{ID: id, Kind: kind, Instance: instance, Trunk: trunkID, Groups: groups, VLAN: vlan}, e.next}
-	e.enis.add(r)
-	return id, e.next, nil
+	r := e.record(kind, instance, trunkID, groups, vlan)
+	return r.ID, r.num, nil
 }
 
 // AppendENIDigits appends the 17 hex digits of the ENI ID

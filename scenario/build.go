@@ -79,8 +79,8 @@ func (sc *Scenario) Build(opts Options) (*sim.Sim, error) {
 	for i, g := range sc.NodeGroups {
 		st := &groupState{group: g}
 		r.groups[g.Name] = st
-		for range g.Count {
-			if err := st.add(s, g.InstanceType); err != nil {
+		for j := range g.Count {
+			if err := st.addAttached(s, g.InstanceType, j < g.TrunkAttached); err != nil {
 				return nil, sc.errorAt(fmt.Sprintf("nodeGroups[%d]", i), err)
 			}
 		}
@@ -88,7 +88,8 @@ func (sc *Scenario) Build(opts Options) (*sim.Sim, error) {
 	for i, w := range sc.Workloads {
 		path := fmt.Sprintf("workloads[%d]", i)
 		spec := sim.WorkloadSpec{Namespace: w.Namespace, Name: w.Name, Labels: w.Labels,
-			ServiceAccount: w.ServiceAccount, Replicas: w.Replicas, Interval: w.Interval, Lifetime: w.Lifetime}
+			ServiceAccount: w.ServiceAccount, Replicas: w.Replicas, Interval: w.Interval, Lifetime: w.Lifetime,
+			Running: w.Running}
 		if err := s.Schedule(w.At, func(s *sim.Sim) error {
 			if err := s.AddWorkload(spec); err != nil {
 				return sc.errorAt(path, err)
@@ -154,9 +155,15 @@ type groupState struct {
 }
 
 func (g *groupState) add(s *sim.Sim, instanceType string) error {
+	return g.addAttached(s, instanceType, false)
+}
+
+// addAttached adds the group's next node, with its trunk attached when
+// attached is set.
+func (g *groupState) addAttached(s *sim.Sim, instanceType string, attached bool) error {
 	name := g.group.Name + "-" + strconv.Itoa(g.next)
 	spec := sim.NodeSpec{Name: name, InstanceType: instanceType, OS: g.group.OS, Labels: g.group.Labels,
-		SecurityGroups: g.group.SecurityGroups}
+		SecurityGroups: g.group.SecurityGroups, TrunkAttached: attached}
 	if instanceType == g.group.InstanceType {
 		spec.MaxPods = g.group.MaxPods
 	}

@@ -266,3 +266,53 @@ func TestBuildRejectsAnInvalidConfig(t *testing.T) {
 	assert.ErrorIs(t, err, sim.ErrBadConfig)
 	assert.True(t, strings.HasPrefix(err.Error(), "prog.yaml: "), err.Error())
 }
+
+// A scenario that starts from running pods on their branch ENIs, then
+// restarts their rollout: the pods are running at time zero on the nodes
+// with their trunk attached, nothing is created for them, and the rollout
+// replaces each branch with a new one, the old deleted after the
+// cool-down.
+func TestRunningStartThenRolloutRestart(t *testing.T) {
+	sc := mustParse(t, `
+nodeGroups: [{name: ng, instanceType: m5.large, count: 3, trunkAttached: 2}]
+securityGroupPolicies:
+`+policyYAML+`workloads:
+  - {name: web, labels: {app: web}, replicas: 12, running: 10}
+  - {name: plain, replicas: 2, running: 2}
+events:
+  - {at: 1m, action: rolloutRestart, workload: web}
+`)
+	var trace bytes.Buffer
+	r, err := sc.Run(Options{Trace: &trace})
+	require.NoError(t, err)
+	lines := readTrace(t, trace.Bytes())
+	running := objects(lines, "PodAlreadyRunning")
+	require.Len(t, running, 12)
+	assert.Equal(t, "0 pod/default/web-0", running[0])
+	assert.Equal(t, 12, r.Pods.AlreadyRunning)
+	assert.Equal(t, 10, r.Pods.FromExistingBranches)
+	assert.Equal(t, 14, r.Pods.Running)
+	assert.Equal(t, 1, r.Trunks.Created, "ng-2's; ng-0's and ng-1's were attached")
+	assert.Equal(t, 12+2, r.BranchENIs.Created, "web-10 and web-11, then the 12 of the rollout")
+	assert.Equal(t, 12, r.BranchENIs.Deleted, "the 10 running at time zero and the 2 made before the rollout")
+	assert.Equal(t, 0, r.BranchENIs.Leaked)
+	assert.Equal(t, []string{"0 node/ng-2"}, objects(lines, "NodeAdded")[2:], "nodes join at time zero")
+}
+
+// Pods that need a branch but find no node with its trunk attached are
+// an error at the workload's line.
+func TestRunningPodsWithoutATrunkFailAtTheWorkload(t *testing.T) {
+	sc := mustParse(t, `
+nodeGroups: [{name: ng, instanceType: m5.large, count: 1}]
+securityGroupPolicies:
+`+policyYAML+`workloads:
+  - {name: web, labels: {app: web}, replicas: 2, running: 2}
+`)
+	_, err := sc.Run(Options{})
+	var e *Error
+	require.True(t, errors.As(err, &e), "%v", err)
+	assert.Equal(t, "workloads[0]", e.Field)
+	assert.Equal(t, 11, e.Line)
+	assert.ErrorIs(t, err, sim.ErrBadSpec)
+	assert.ErrorContains(t, err, "already running, but no node with its trunk attached")
+}

@@ -36,6 +36,31 @@
 // A policy read from a later document is named by where it was, such as
 // documents[1].items[3], in errors.
 //
+// # Starting from a running cluster
+//
+// A scenario can start from the state a cluster is in rather than from
+// an empty one: trunkAttached says how many of a node group's nodes (the
+// first ones) have their trunk ENI attached already, and running how
+// many of a workload's replicas are running already at time zero:
+//
+//	nodeGroups:
+//	  - {name: ng, instanceType: m5.xlarge, count: 3, trunkAttached: 3}
+//	workloads:
+//	  - {name: web, labels: {app: web}, replicas: 20, running: 20}
+//
+// Running pods are placed as kube-scheduler would have placed them; each
+// that a policy matches runs on a branch ENI of its own, associated with
+// its node's trunk on a VLAN and named by its pod-eni annotation, which
+// EC2 holds from the start. The controller meets those nodes as after a
+// restart: it finds each trunk and rebuilds it from EC2 and the pods'
+// annotations, creating nothing (sim.NodeSpec.TrunkAttached,
+// sim.WorkloadSpec.Running). Those pods started before the run: the
+// report counts them (pods.alreadyRunning, pods.fromExistingBranches)
+// and leaves them out of the start-up latency. trunkAttached is at most
+// count, on Linux node groups; running is at most replicas, for a
+// workload created at time zero, and its pods that need a branch must fit
+// on the nodes with a trunk attached.
+//
 // A node group's instanceType may be one the modelled controller release
 // (controller.version) lacks but a newer release has: as upstream, its
 // nodes join, get an Unsupported event and never a trunk, and their max
@@ -131,7 +156,7 @@
 // so nothing written is silently replaced. Every error is an [*Error] naming the file, the line
 // and the field, such as
 //
-//	smoke.yaml:7: nodeGroups[0].flavour: unknown field (want name, instanceType, count, os, maxPods, labels, securityGroups or subnet)
+//	smoke.yaml:7: nodeGroups[0].flavour: unknown field (want name, instanceType, count, trunkAttached, os, maxPods, labels, securityGroups or subnet)
 //
 // and wrapping a sentinel ([ErrUnknownField], [ErrInvalidValue], ...) for
 // errors.Is.

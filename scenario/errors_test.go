@@ -42,7 +42,7 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 		{"two documents", "seed: 1\n---\nseed: 2\n", 3, "", ErrSyntax, nil, "a second YAML document that is not a Kubernetes object"},
 		{"top level is a list", "- seed: 1\n", 1, "", ErrWrongType, nil, "want a mapping, got a list"},
 		{"unknown top-level key", "seed: 1\nsede: 2\n", 2, "sede", ErrUnknownField, nil, "want seed, until"},
-		{"unknown nested key", "nodeGroups:\n  - name: a\n    instanceType: m5.large\n    count: 1\n    flavour: x\n", 5, "nodeGroups[0].flavour", ErrUnknownField, nil, "want name, instanceType, count, os, maxPods, labels, securityGroups or subnet"},
+		{"unknown nested key", "nodeGroups:\n  - name: a\n    instanceType: m5.large\n    count: 1\n    flavour: x\n", 5, "nodeGroups[0].flavour", ErrUnknownField, nil, "want name, instanceType, count, trunkAttached, os, maxPods, labels, securityGroups or subnet"},
 		{"duplicate key", "seed: 1\nuntil: 1m\nseed: 2\n", 3, "seed", ErrDuplicate, nil, "first at line 1"},
 		{"merge key", "controller:\n  <<: {branchWorkers: 3}\n", 2, "controller", ErrUnknownField, nil, "merge keys"},
 		{"missing required", "nodeGroups:\n  - name: a\n    count: 1\n", 2, "nodeGroups[0].instanceType", ErrMissingField, nil, "missing required field"},
@@ -122,6 +122,11 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 		{"unknown node group", "events:\n  - at: 1m\n    action: addNode\n    nodeGroup: b\n", 4, "events[0].nodeGroup", ErrInvalidValue, nil, `"b": no such node group`},
 		{"unknown workload", "events:\n  - at: 1m\n    action: deletePods\n    workload: w\n", 4, "events[0].workload", ErrInvalidValue, nil, "no such workload"},
 		{"deleting more pods than replicas", "workloads:\n  - {name: w, replicas: 2}\nevents:\n  - at: 1m\n    action: deletePods\n    workload: w\n    count: 3\n", 7, "events[0].count", ErrInvalidValue, nil, "only 2 replicas"},
+		{"more trunks than nodes", "nodeGroups:\n  - name: a\n    instanceType: m5.large\n    count: 2\n    trunkAttached: 3\n", 5, "nodeGroups[0].trunkAttached", ErrInvalidValue, nil, "3: more than the group's 2 node(s)"},
+		{"trunks on windows", "nodeGroups:\n  - {name: a, instanceType: m5.large, count: 2, os: windows, trunkAttached: 1}\n", 2, "nodeGroups[0].trunkAttached", ErrInvalidValue, nil, "windows nodes hold no trunk ENI"},
+		{"negative trunks", "nodeGroups:\n  - {name: a, instanceType: m5.large, count: 2, trunkAttached: -1}\n", 2, "nodeGroups[0].trunkAttached", ErrInvalidValue, nil, "-1"},
+		{"more running than replicas", "workloads:\n  - name: w\n    replicas: 2\n    running: 3\n", 4, "workloads[0].running", ErrInvalidValue, nil, "3: more than the workload's 2 replicas"},
+		{"running pods of a later workload", "workloads:\n  - {name: w, replicas: 2, running: 1, at: 1m}\n", 2, "workloads[0].running", ErrInvalidValue, nil, "there at time zero, but the workload is created at 1m0s"},
 		{"rollout that cannot progress", "workloads:\n  - {name: w, replicas: 2}\nevents:\n  - {at: 1m, action: rolloutRestart, workload: w, maxSurge: 0}\n", 4, "events[0].maxSurge", ErrInvalidValue, nil, "cannot both be 0"},
 	}
 	for _, tt := range tests {

@@ -18,7 +18,7 @@ nodeGroups:
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, scenario.ErrUnknownField))
 	// Output:
-	// smoke.yaml:6: nodeGroups[0].flavour: unknown field (want name, instanceType, count, os, maxPods, labels, securityGroups or subnet)
+	// smoke.yaml:6: nodeGroups[0].flavour: unknown field (want name, instanceType, count, trunkAttached, os, maxPods, labels, securityGroups or subnet)
 	// true
 }
 
@@ -84,7 +84,8 @@ func ExampleRunFile() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Printf("%d running, %d pending; start-up p50 %.1fs\n", r.Pods.Running, r.Pods.Pending, r.StartupLatencySeconds.P50)
+	fmt.Printf("%d running, %d pending; %d running from the start, %d of them on their branch ENIs\n",
+		r.Pods.Running, r.Pods.Pending, r.Pods.AlreadyRunning, r.Pods.FromExistingBranches)
 	// Output:
-	// 5 running, 0 pending; start-up p50 4.3s
+	// 5 running, 0 pending; 5 running from the start, 3 of them on their branch ENIs
 }

@@ -44,6 +44,7 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 		m.add("name", str(g.Name))
 		m.add("instanceType", str(g.InstanceType))
 		m.add("count", integer(g.Count))
+		m.count("trunkAttached", g.TrunkAttached)
 		if g.OS != 0 && g.OS != limits.OSLinux {
 			m.add("os", str(g.OS.String()))
 		}
@@ -110,6 +111,7 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 			m.add("serviceAccount", str(w.ServiceAccount))
 		}
 		m.add("replicas", integer(w.Replicas))
+		m.count("running", w.Running)
 		m.duration("at", w.At)
 		m.duration("interval", w.Interval)
 		m.duration("lifetime", w.Lifetime)

@@ -764,6 +764,7 @@ func (d *decoder) nodeGroup(n *yaml.Node, path string) (NodeGroup, error) {
 		{key: "name", required: true, decode: d.setName(&g.Name, checkDNSSubdomain)},
 		{key: "instanceType", required: true, decode: d.instanceType(&g.InstanceType)},
 		{key: "count", required: true, decode: d.count(&g.Count, 0)},
+		{key: "trunkAttached", decode: d.count(&g.TrunkAttached, 0)},
 		{key: "os", decode: func(n *yaml.Node, p string) error {
 			s, err := d.str(n, p)
 			if err != nil {
@@ -782,6 +783,13 @@ func (d *decoder) nodeGroup(n *yaml.Node, path string) (NodeGroup, error) {
 	})
 	if g.OS == 0 {
 		g.OS = limits.OSLinux
+	}
+	switch {
+	case err != nil || g.TrunkAttached == 0:
+	case g.TrunkAttached > g.Count:
+		return g, d.invalidAt(join(path, "trunkAttached"), "%d: more than the group's %d node(s)", g.TrunkAttached, g.Count)
+	case g.OS != limits.OSLinux:
+		return g, d.invalidAt(join(path, "trunkAttached"), "%d: %s nodes hold no trunk ENI", g.TrunkAttached, g.OS)
 	}
 	return g, err
 }
@@ -1016,6 +1024,7 @@ func (d *decoder) workload(n *yaml.Node, path string) (Workload, error) {
 		{key: "labels", decode: d.labels(&w.Labels)},
 		{key: "serviceAccount", decode: d.setName(&w.ServiceAccount, checkDNSSubdomain)},
 		{key: "replicas", required: true, decode: d.count(&w.Replicas, 0)},
+		{key: "running", decode: d.count(&w.Running, 0)},
 		{key: "at", decode: d.duration(&w.At, false)},
 		{key: "interval", decode: d.duration(&w.Interval, false)},
 		{key: "lifetime", decode: d.duration(&w.Lifetime, true)},
@@ -1025,6 +1034,13 @@ func (d *decoder) workload(n *yaml.Node, path string) (Workload, error) {
 	})
 	if w.Namespace == "" {
 		w.Namespace = "default"
+	}
+	switch {
+	case err != nil || w.Running == 0:
+	case w.Running > w.Replicas:
+		return w, d.invalidAt(join(path, "running"), "%d: more than the workload's %d replicas", w.Running, w.Replicas)
+	case w.At > 0:
+		return w, d.invalidAt(join(path, "running"), "%d: pods running already are there at time zero, but the workload is created at %v", w.Running, w.At)
 	}
 	if err == nil && w.Interval > 0 && w.Replicas > 1 && time.Duration(w.Replicas-1) > (MaxTime-w.At)/w.Interval {
 		return w, d.invalidAt(join(path, "interval"), "%v: the last of %d pods would be created after %v", w.Interval, w.Replicas, MaxTime)

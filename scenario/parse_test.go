@@ -76,7 +76,7 @@ func TestParseEveryKey(t *testing.T) {
 		Network: Network{VPCCIDR: netip.MustParsePrefix("10.0.0.0/16"), RulesPerGroup: 50, ExternalSNAT: true, Calico: true},
 		DNS:     reach.DNS{CoreDNS: "runner", NodeLocal: true},
 		NodeGroups: []NodeGroup{
-			{Name: "general", InstanceType: "m5.xlarge", Count: 2, OS: limits.OSLinux, Labels: map[string]string{"pool": "general"},
+			{Name: "general", InstanceType: "m5.xlarge", Count: 2, TrunkAttached: 1, OS: limits.OSLinux, Labels: map[string]string{"pool": "general"},
 				SecurityGroups: []branch.SecurityGroupID{sg2},
 				Subnet:         reach.Subnet{Kind: reach.Public, CIDR: netip.MustParsePrefix("10.0.1.0/24")}},
 			{Name: "win", InstanceType: "m5.large", Count: 1, OS: limits.OSWindows, MaxPods: 8},
@@ -113,7 +113,8 @@ func TestParseEveryKey(t *testing.T) {
 			ReceivesFrom: []reach.Traffic{
 				{Group: sg2, Protocol: reach.TCP, Port: 443},
 				{CIDR: netip.MustParsePrefix("203.0.113.0/24"), Protocol: reach.TCP, Port: 443},
-			}}},
+			}},
+			{Name: "api", Namespace: "ci", Replicas: 3, Running: 2}},
 		Events: []Event{
 			{At: 5 * time.Minute, Action: AddNode, NodeGroup: "general", Count: 2, InstanceType: "m5.2xlarge"},
 			{At: 6 * time.Minute, Action: AddNode, Node: "spare", InstanceType: "c5.xlarge"},

@@ -93,6 +93,11 @@ type NodeGroup struct {
 	SecurityGroups []branch.SecurityGroupID
 	// Subnet is the nodes' subnet; a zero Kind means private.
 	Subnet reach.Subnet
+	// TrunkAttached is how many of the Count nodes, the first ones, have
+	// their trunk ENI attached already at time zero, as in a running
+	// cluster (sim.NodeSpec.TrunkAttached): the controller rebuilds their
+	// trunks instead of creating them. It is at most Count, on Linux.
+	TrunkAttached int
 }
 
 // Network is the VPC and the settings that decide how traffic leaves it.
@@ -158,6 +163,13 @@ type Workload struct {
 	// ReceivesFrom those from outside the cluster they must accept.
 	// Parse sets Protocol to TCP when it is omitted.
 	TalksTo, ReceivesFrom []reach.Traffic
+	// Running is how many of the Replicas pods are running already at
+	// time zero (sim.WorkloadSpec.Running): those that need a branch ENI
+	// run on one of their own on a node group's node with its trunk
+	// attached (NodeGroup.TrunkAttached), which the controller learns
+	// from their pod-eni annotations. It is at most Replicas, and only
+	// for a workload created at time zero.
+	Running int
 }
 
 // Event is a scripted change at a point in simulated time. Which of the

@@ -42,6 +42,19 @@
 // (limits.CNIMaxPods) or NodeSpec.MaxPods, and a warning naming the newest
 // release that knows the type.
 //
+// A cluster can start from the state a running one is in: nodes that join
+// with their trunk attached (NodeSpec.TrunkAttached) and workloads whose
+// pods run already (WorkloadSpec.Running), each that needs a branch on
+// one the fake EC2 holds from the start, associated with its node's trunk
+// on a VLAN and named by its pod-eni annotation. The controller meets
+// those nodes as a starting controller does: each node's Init finds its
+// trunk and rebuilds it from EC2's listing and the pods' annotations, as
+// after a restart (pkg/provider/branch/trunk/trunk.go InitTrunk), so no
+// trunk or branch is created for them, and a branch no pod owns is
+// deleted after the cool-down. Those pods started before the run: the
+// report counts them (Pods.AlreadyRunning, Pods.FromExistingBranches) and
+// leaves them out of the start-up latency.
+//
 // Where upstream gives no figure (EC2 call latency, trunk attach time), the
 // default is an assumption, and Report.Assumptions says so.
 //
@@ -54,7 +67,8 @@
 // per security-group pod. Placing a pod costs O(log nodes) and no event
 // walks every pod, so a steady stream of n pods costs O(n log n)
 // (BenchmarkScale); a controller restart or a rolling update walks the
-// pods it concerns. One cost is the model's own: each failed kubelet
+// pods it concerns, and a workload with pods running already walks the
+// nodes once to place them. One cost is the model's own: each failed kubelet
 // sandbox attempt draws its jitter, so a pod waiting t for its branch
 // costs t/RetryPeriod draws, and a burst of n pods behind EC2's rate
 // limits, whose waits grow with n, costs O(n^2) draws in all, at about

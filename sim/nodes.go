@@ -45,6 +45,11 @@ func (s *Sim) AddNode(spec NodeSpec) error {
 		}
 	}
 	net := s.cfg.CNI.Networking(os, maxPods)
+	if spec.TrunkAttached {
+		if err := s.attachedTrunkErr(typ, os, net, unlisted); err != nil {
+			return &ObjectError{"node", spec.Name, fmt.Errorf("%w: TrunkAttached: %w", ErrBadSpec, err)}
+		}
+	}
 	n := &node{name: spec.Name, typ: typ, os: os, labels: maps.Clone(spec.Labels), joined: s.Now(),
 		net: net, slots: s.podSlots(typ, net), cniMaxPods: unlisted != nil && spec.MaxPods == 0,
 		groups: branch.NewGroupSet(spec.SecurityGroups...)}
@@ -70,8 +75,14 @@ func (s *Sim) AddNode(spec NodeSpec) error {
 		n.ineligible = fmt.Errorf("CNI %v does not support security groups for pods in IPv6 clusters (from v1.16.0)", s.cfg.CNI.Version)
 		s.event("Warning", "Unsupported", "node/"+n.name, whyNoTrunk(n.ineligible))
 	}
-	s.feed(controller.Input{Kind: controller.NodeJoined, Node: controller.NodeID(ni),
-		Join: &controller.Join{Name: n.name, Type: typ, OS: os, WantsTrunk: wants, Unlisted: unlisted}})
+	join := &controller.Join{Name: n.name, Type: typ, OS: os, WantsTrunk: wants, Unlisted: unlisted}
+	if spec.TrunkAttached {
+		if join.Trunk, err = s.ec2.AddTrunk(n.name, n.groups); err != nil {
+			s.fail(err) // cannot be: the node has a name
+		}
+		n.trunkAtJoin = true
+	}
+	s.feed(controller.Input{Kind: controller.NodeJoined, Node: controller.NodeID(ni), Join: join})
 	s.refit(ni)
 	s.place()
 	return nil

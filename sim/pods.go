@@ -426,6 +426,10 @@ func (s *Sim) bind(pi, ni int32) {
 	}
 	s.refit(ni)
 	s.recPod("PodScheduled", p, n.name)
+	if p.existing {
+		s.startExisting(pi, ni)
+		return
+	}
 	if !p.needsBranch {
 		s.ready(pi)
 		return

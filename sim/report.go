@@ -31,6 +31,8 @@ type metrics struct {
 	peakCooling     int
 	sandboxFailures int
 	lastReady       time.Duration
+	alreadyRunning  int // pods running at their creation (WorkloadSpec.Running)
+	fromExisting    int // of them, pods on a branch EC2 held from the start
 }
 
 // parts is the start-up latency of security-group pods summed by part.
@@ -47,6 +49,9 @@ func (ps parts) mean(n float64) Breakdown {
 }
 
 func (m *metrics) noteReady(p *pod, cp controller.Parts) {
+	if p.existing {
+		return // started before the run
+	}
 	m.lastReady = max(m.lastReady, p.ready)
 	if !p.needsBranch {
 		m.readyOrdinary++
@@ -114,6 +119,14 @@ type PodCounts struct {
 	// allocation was dropped until the resync is Pending.
 	Failed    int `json:"failed"`
 	Succeeded int `json:"succeeded"`
+	// AlreadyRunning counts the pods that were running when the run
+	// began (WorkloadSpec.Running), counted in Created too. Their start
+	// came before the run, so start-up latency leaves them out.
+	AlreadyRunning int `json:"alreadyRunning,omitempty"`
+	// FromExistingBranches counts those of them that run on a branch ENI
+	// made before the run, which the controller rebuilt from their
+	// pod-eni annotations rather than created.
+	FromExistingBranches int `json:"fromExistingBranches,omitempty"`
 }
 
 // Percentiles of a distribution in seconds.
@@ -167,6 +180,7 @@ type TrunkReport struct {
 func (s *Sim) Report() Report {
 	r := Report{Seed: s.cfg.Seed, SimulatedSeconds: s.Now().Seconds(), LastReadySeconds: s.m.lastReady.Seconds()}
 	r.Pods.Created, r.Pods.SecurityGroupPods = s.m.created, s.m.sgPods
+	r.Pods.AlreadyRunning, r.Pods.FromExistingBranches = s.m.alreadyRunning, s.m.fromExisting
 	r.PendingReasons = map[string]int{}
 	for pi, p := range s.pods {
 		switch p.phase {

@@ -53,6 +53,16 @@ type NodeSpec struct {
 	// modelled controller release's table lacks, the VPC CNI's
 	// eni-max-pods.txt figure (limits.CNIMaxPods).
 	MaxPods int
+	// TrunkAttached makes the node join with its trunk ENI attached
+	// already, as a node of a running cluster has it (its CNINode has the
+	// SecurityGroupsForPods feature and the node the
+	// vpc.amazonaws.com/has-trunk-attached label): the fake EC2 holds the
+	// trunk from the start and the controller rebuilds it rather than
+	// creating one (controller.Join.Trunk), so no trunk is counted as
+	// created. Pods running already (WorkloadSpec.Running) that need a
+	// branch are placed on such nodes. Only a Linux node that asks for a
+	// trunk and can hold one may have it.
+	TrunkAttached bool
 	// SecurityGroups are the instance's own groups, on its primary ENI. A
 	// branch for a pod that no policy matches any more gets them (RC
 	// pkg/provider/branch/trunk/trunk.go CreateAndAssociateBranchENIs);
@@ -119,6 +129,9 @@ type node struct {
 	net        limits.Networking
 	noIPs      bool // aws-node refuses the networking mode, so no pod gets an IP
 
+	trunkAtJoin   bool   // the node joined with its trunk attached (NodeSpec.TrunkAttached)
+	existingVLANs uint16 // VLANs given to the branches of pods running at its join
+
 	inUse, cooling int // last counts seen by noteTrunk
 	slots          int // kubelet max pods less the host-network pods
 
@@ -143,6 +156,7 @@ type pod struct {
 	annotatedOK bool // the controller's annotation is there for the kubelet
 	plainKey    bool // the key has nothing a JSON string escapes
 	toldUnfit   bool // a FailedScheduling event was recorded for it
+	existing    bool // running already when it was created (WorkloadSpec.Running)
 	created     time.Duration
 	bound       time.Duration
 	ready       time.Duration

@@ -31,6 +31,10 @@ type PodStatus struct {
 	// NetworkReady tell apart from an instant zero.
 	Created, Scheduled, Ready time.Duration
 	NetworkReady              bool
+	// AlreadyRunning is set for a pod that was running when it was
+	// created, before the run (WorkloadSpec.Running): its start-up is no
+	// part of the run, and Startup is zero.
+	AlreadyRunning bool
 	// Startup is a running security-group pod's start-up latency, Ready -
 	// Created, by part; its parts add up to that latency. It is zero for
 	// other pods, and for pods whose controller record is gone (deleted).
@@ -88,7 +92,8 @@ func (s *Sim) podStatus(pi int32) PodStatus {
 	}
 	if p.phase == Running || p.phase == Succeeded {
 		st.Ready, st.NetworkReady = p.ready, true
-		if p.needsBranch && p.phase == Running {
+		st.AlreadyRunning = p.existing
+		if p.needsBranch && p.phase == Running && !p.existing {
 			st.Startup = parts{p.scheduling, p.kubelet, s.ctl.Parts(controller.PodID(pi))}.mean(1)
 		}
 	}

@@ -26,6 +26,19 @@ type WorkloadSpec struct {
 	OS limits.OS
 	// HostNetwork gives the pods spec.hostNetwork, as PodSpec.HostNetwork.
 	HostNetwork bool
+	// Running is how many of the Replicas pods are running already when
+	// the workload is added, as in a cluster the run starts from: they
+	// are bound at once where kube-scheduler would have put them, and
+	// those that need a branch run on one that the fake EC2 holds,
+	// associated with the trunk of a node that joined with it attached
+	// (NodeSpec.TrunkAttached), and that their pod-eni annotation names;
+	// the controller learns them when it rebuilds the node's trunk
+	// (controller.Input.Annotation). They make no EC2 call, and their
+	// start, before the run, is no part of the start-up latency
+	// (Report.Pods.AlreadyRunning). The rest of Replicas are created as
+	// usual. It is for setting up the cluster before its nodes' trunks
+	// are rebuilt, at time zero.
+	Running int
 }
 
 type workload struct {
@@ -72,6 +85,8 @@ func (s *Sim) AddWorkload(spec WorkloadSpec) error {
 		return &ObjectError{"workload", key, fmt.Errorf("%w: namespace and name are required", ErrBadSpec)}
 	case spec.Replicas < 0:
 		return &ObjectError{"workload", key, fmt.Errorf("%w: negative replicas %d", ErrBadSpec, spec.Replicas)}
+	case spec.Running < 0 || spec.Running > spec.Replicas:
+		return &ObjectError{"workload", key, fmt.Errorf("%w: running %d must be from 0 to replicas (%d)", ErrBadSpec, spec.Running, spec.Replicas)}
 	case spec.Interval < 0 || spec.Lifetime < 0:
 		return &ObjectError{"workload", key, fmt.Errorf("%w: negative interval or lifetime", ErrBadSpec)}
 	}
@@ -85,7 +100,10 @@ func (s *Sim) AddWorkload(spec WorkloadSpec) error {
 	wi := int32(len(s.workloads))
 	s.workloads = append(s.workloads, &workload{spec: spec, labels: s.internLabels(spec.Labels)})
 	s.workloadIndex[key] = wi
-	for i := range spec.Replicas {
+	if err := s.addRunning(wi, spec.Running); err != nil {
+		return &ObjectError{"workload", key, err}
+	}
+	for i := range spec.Replicas - spec.Running {
 		if spec.Interval == 0 || i == 0 {
 			s.newReplica(wi)
 			continue

@@ -187,6 +187,17 @@ func CheckTrace(events []TraceEvent) []Violation {
 				eniHolder[p.ENI] = p
 				vlanHolder[vlanKey{p.Node, p.VLAN}] = p
 			}
+		case "PodAlreadyRunning":
+			if p.ENI.IsValid() {
+				if q := eniHolder[p.ENI]; q != nil && q != p {
+					bad(ev, "branch %v already held by live pod %s", p.ENI, q.Key())
+				}
+				if q := vlanHolder[vlanKey{p.Node, p.VLAN}]; q != nil && q != p {
+					bad(ev, "VLAN %d on %s already held by live pod %s", p.VLAN, p.Node, q.Key())
+				}
+				eniHolder[p.ENI] = p
+				vlanHolder[vlanKey{p.Node, p.VLAN}] = p
+			}
 		case "PodDeleted", "PodSucceeded":
 			if p.ENI.IsValid() {
 				release(p)

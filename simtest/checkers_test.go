@@ -140,6 +140,33 @@ func TestCheckTraceFindsBrokenStories(t *testing.T) {
 	require.Empty(t, simtest.CheckTrace(trace(t, reuse...)))
 }
 
+// A run that starts from pods running on their branches reads back as
+// it is: each pod running on its node, with the branch, VLAN and groups
+// EC2 holds for it.
+func TestParseTraceReadsARunningStart(t *testing.T) {
+	s, err := sim.New(sim.Config{Seed: 1})
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	s.SetTrace(&buf)
+	require.NoError(t, s.AddPolicy(policy("web", "web", sg1)))
+	require.NoError(t, s.AddNode(sim.NodeSpec{Name: "n1", InstanceType: "m5.large", TrunkAttached: true}))
+	require.NoError(t, s.AddWorkload(sim.WorkloadSpec{Namespace: "default", Name: "a", Labels: map[string]string{"app": "web"}, Replicas: 3, Running: 2}))
+	require.NoError(t, s.Run())
+	evs, err := simtest.ParseTrace(&buf)
+	require.NoError(t, err)
+	v := simtest.NewView(evs)
+	p, ok := v.Pod("default/a-1")
+	require.True(t, ok)
+	require.Equal(t, sim.Running, p.Phase)
+	require.Equal(t, "n1", p.Node)
+	require.Equal(t, branch.NewGroupSet(sg1), p.Requested)
+	require.Equal(t, branch.VLAN(2), p.VLAN)
+	require.Empty(t, simtest.CheckTrace(evs))
+	require.Empty(t, simtest.CheckGroups(v, s.EC2()))
+	require.Empty(t, simtest.CheckSim(s, v))
+	require.Empty(t, simtest.CheckIdle(s, v))
+}
+
 func TestCheckGroupsComparesWithEC2(t *testing.T) {
 	ec2, err := sim.NewFakeEC2(sim.EC2{}, 1)
 	require.NoError(t, err)

@@ -138,6 +138,22 @@ func (v *View) applyPod(key string, ev TraceEvent) {
 		p.Node = ev.Detail
 	case "PodRunning":
 		p.Phase = sim.Running
+	case "PodAlreadyRunning":
+		// "on n0" or "on n0, eni eni-0123 vlan 7, security groups [sg-1]":
+		// running from the start, on the branch its annotation names.
+		p.Phase = sim.Running
+		parts := strings.SplitN(strings.TrimPrefix(ev.Detail, "on "), ", ", 3)
+		p.Node = parts[0]
+		if len(parts) == 3 {
+			if f := strings.Fields(parts[1]); len(f) == 4 && f[0] == "eni" && f[2] == "vlan" {
+				p.ENI, _ = branch.ParseENIID(f[1])
+				p.VLAN, _ = branch.ParseVLAN(f[3])
+				p.AllocatedAt, p.RequestedAt = ev.At, ev.At
+			}
+			if list, ok := strings.CutPrefix(parts[2], "security groups "); ok {
+				p.Requested = parseGroupList(list)
+			}
+		}
 	case "PodDeleted":
 		p.Phase, p.Ended = sim.Deleted, ev.At
 	case "PodSucceeded":

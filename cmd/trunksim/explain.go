@@ -47,17 +47,20 @@ Flags:
 
 // explained is one pod, explained.
 type explained struct {
-	Pod              string          `json:"pod"`
-	Phase            string          `json:"phase"`
-	Node             string          `json:"node,omitempty"`
-	SecurityGroups   bool            `json:"securityGroupPod"`
-	CreatedSeconds   float64         `json:"createdSeconds"`
-	ScheduledSeconds *float64        `json:"scheduledSeconds,omitempty"`
-	ReadySeconds     *float64        `json:"readySeconds,omitempty"`
-	StartupSeconds   *float64        `json:"startupSeconds,omitempty"`
-	CriticalPath     []pathPart      `json:"criticalPath,omitempty"`
-	Why              string          `json:"why"`
-	Timeline         []timelineEntry `json:"timeline"`
+	Pod              string   `json:"pod"`
+	Phase            string   `json:"phase"`
+	Node             string   `json:"node,omitempty"`
+	SecurityGroups   bool     `json:"securityGroupPod"`
+	CreatedSeconds   float64  `json:"createdSeconds"`
+	ScheduledSeconds *float64 `json:"scheduledSeconds,omitempty"`
+	ReadySeconds     *float64 `json:"readySeconds,omitempty"`
+	StartupSeconds   *float64 `json:"startupSeconds,omitempty"`
+	// AlreadyRunning is set for a pod running before the run began, which
+	// has no start-up in it.
+	AlreadyRunning bool            `json:"alreadyRunning,omitempty"`
+	CriticalPath   []pathPart      `json:"criticalPath,omitempty"`
+	Why            string          `json:"why"`
+	Timeline       []timelineEntry `json:"timeline"`
 }
 
 // pathPart is one part of a pod's start-up latency.
@@ -242,11 +245,15 @@ func choose(o outcome, pk pick) ([]string, int, error) {
 		best, worst := "", -1.0
 		for _, k := range o.order {
 			p := o.pods[k]
-			if p.NeedsBranch && p.NetworkReady {
+			if p.NeedsBranch && p.NetworkReady && !p.AlreadyRunning {
 				if d := (p.Ready - p.Created).Seconds(); d > worst {
 					best, worst = k, d
 				}
 			}
+		}
+		if best == "" && o.report.Pods.FromExistingBranches > 0 {
+			return nil, 0, fmt.Errorf("no security-group pod got its network during the run (%d were running on their branch ENIs at time zero); add an event such as a rolloutRestart, or try --pod or --pending",
+				o.report.Pods.FromExistingBranches)
 		}
 		if best == "" {
 			return nil, 0, fmt.Errorf("no security-group pod got its network; try --pending")
@@ -331,9 +338,12 @@ func explainPod(p sim.PodStatus, objects map[string][]timelineEntry, r sim.Repor
 		e.ScheduledSeconds = ptr(p.Scheduled.Seconds())
 	}
 	end := math.Inf(1)
+	e.AlreadyRunning = p.AlreadyRunning
 	if p.NetworkReady {
 		e.ReadySeconds = ptr(p.Ready.Seconds())
-		e.StartupSeconds = ptr((p.Ready - p.Created).Seconds())
+		if !p.AlreadyRunning {
+			e.StartupSeconds = ptr((p.Ready - p.Created).Seconds())
+		}
 		end = p.Ready.Seconds()
 	}
 	e.Timeline = slices.Clone(objects["pod/"+k])
@@ -379,6 +389,10 @@ func why(p sim.PodStatus, e explained) string {
 	switch {
 	case p.Phase == sim.Pending:
 		return p.Reason
+	case p.AlreadyRunning && p.NeedsBranch:
+		return "it was running before the run began, on a branch ENI the controller rebuilt from its pod-eni annotation"
+	case p.AlreadyRunning:
+		return "it was running before the run began"
 	case !p.NeedsBranch:
 		return "an ordinary pod: it starts once scheduled, with a secondary IP"
 	case len(e.CriticalPath) == 0:
@@ -546,7 +560,10 @@ func explainText(ex explanation) string {
 		if p.Node != "" {
 			fmt.Fprintf(w, " on %s", p.Node)
 		}
-		if p.StartupSeconds != nil {
+		switch {
+		case p.AlreadyRunning:
+			fmt.Fprintf(w, ", running before the run began")
+		case p.StartupSeconds != nil:
 			fmt.Fprintf(w, ", network ready %s after creation", seconds(*p.StartupSeconds))
 		}
 		fmt.Fprintf(w, "\n  why: %s\n", p.Why)

@@ -300,10 +300,16 @@ func writeRunText(w io.Writer, sc *scenario.Scenario, r sim.Report, bounds []slo
 	p := r.Pods
 	line("Pods", "%d running, %d pending, %d failed, %d completed at the end", p.Running, p.Pending, p.Failed, p.Succeeded)
 	line("", "%d created, %d of them with security groups of their own", p.Created, p.SecurityGroupPods)
+	if p.AlreadyRunning > 0 {
+		line("", "%d of them running at time zero, %d on branch ENIs made before the run (rebuilt from their pod-eni annotations)",
+			p.AlreadyRunning, p.FromExistingBranches)
+	}
 	lat := r.StartupLatencySeconds
 	switch {
 	case p.SecurityGroupPods == 0:
 		line("Start-up", "no pod asked for security groups of its own")
+	case lat == (sim.Percentiles{}) && p.FromExistingBranches > 0:
+		line("Start-up", "no security-group pod started during the run; those running at time zero are not counted")
 	case lat == (sim.Percentiles{}):
 		line("Start-up", "none of the security-group pods got its network")
 	default:

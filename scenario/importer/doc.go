@@ -24,11 +24,18 @@
 // rules, and a policy naming such a group is warned of, since its pods'
 // branch ENIs then fail as EC2 fails them for a deleted group.
 //
-// The written scenario creates today's workloads at time zero on today's
-// nodes; a user adds events (a rollout restart, a scale, a node group
-// replacement) and runs it. It does not yet start from the pods' current
-// branch ENIs: they are created again, as after a cluster rebuild rather
-// than a controller restart.
+// The written scenario starts from today's state: each node group says how
+// many of its nodes have their trunk ENI attached (trunkAttached: the
+// vpc.amazonaws.com/has-trunk-attached label, a trunk attached to the
+// node's instance in describe-network-interfaces, or a running pod on it
+// annotated with a branch), and each workload how many of its pods are
+// running (running); the simulator starts those that a policy matches on
+// branch ENIs of their own, which the controller rebuilds from their
+// vpc.amazonaws.com/pod-eni annotations as after a restart
+// (pkg/provider/branch/trunk/trunk.go InitTrunk). The annotation is read,
+// never copied: the run makes its own ENI IDs and VLANs, one node after
+// another. The other pods are created at time zero. A user adds events (a
+// rollout restart, a scale, a node group replacement) and runs it.
 //
 // An input is at most [MaxBytes]; the CLI refuses a larger one unread.
 //

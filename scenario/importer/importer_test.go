@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -50,11 +51,77 @@ func TestImportTheExample(t *testing.T) {
 	assert.Equal(t, 3, sc.Workloads[0].Replicas, "the Deployment's replicas, through its ReplicaSet")
 	assert.Equal(t, map[string]string{"app": "payments"}, sc.Workloads[0].Labels, "pod-template-hash dropped")
 	assert.Equal(t, "frontend", sc.Workloads[1].ServiceAccount)
+	// ip-10-0-1-10 has the label and a trunk in describe-network-interfaces;
+	// ip-10-0-2-20 runs a pod annotated with a branch; the batch node has
+	// no trunk today.
+	assert.Equal(t, []int{1, 1, 0}, []int{sc.NodeGroups[0].TrunkAttached, sc.NodeGroups[1].TrunkAttached, sc.NodeGroups[2].TrunkAttached})
+	assert.Equal(t, []int{3, 2}, []int{sc.Workloads[0].Running, sc.Workloads[1].Running})
 	r, err := sc.Run(scenario.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, 5, r.Pods.Running)
 	assert.Equal(t, 3, r.Pods.SecurityGroupPods)
+	assert.Equal(t, 5, r.Pods.AlreadyRunning)
+	assert.Equal(t, 3, r.Pods.FromExistingBranches, "the payments pods start on their branches")
+	assert.Equal(t, 0, r.BranchENIs.Created)
+	assert.Equal(t, 1, r.Trunks.Created, "the batch node's, which it has not today")
 }
+
+// Which nodes have their trunk today and which pods run on their branch:
+// the has-trunk-attached label, a pod-eni annotation on a running pod,
+// and what the run cannot give a trunk.
+func TestImportTheRunningState(t *testing.T) {
+	node := func(name, typ, labels string) string {
+		return `{"apiVersion":"v1","kind":"Node","metadata":{"name":"` + name + `","labels":{"node.kubernetes.io/instance-type":"` + typ + `"` + labels + `}}}` + "\n---\n"
+	}
+	pod := func(name, node, phase, annotation string) string {
+		ann := ""
+		if annotation != "" {
+			ann = `,"annotations":{"vpc.amazonaws.com/pod-eni":` + strconvQuote(annotation) + `}`
+		}
+		return `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"` + name + `","namespace":"default","labels":{"app":"web"}` + ann +
+			`,"ownerReferences":[{"kind":"StatefulSet","name":"web","controller":true}]},"spec":{"nodeName":"` + node + `","containers":[]},"status":{"phase":"` + phase + `"}}` + "\n---\n"
+	}
+	const branch = `[{"eniId":"eni-0123","vlanId":1}]`
+	in := node("labelled", "m5.large", `,"vpc.amazonaws.com/has-trunk-attached":"true"`) +
+		node("annotated", "m5.large", "") + node("plain", "m5.large", "") +
+		node("small", "t3.micro", `,"vpc.amazonaws.com/has-trunk-attached":"true"`) +
+		pod("web-0", "annotated", "Running", branch) + pod("web-1", "plain", "Running", "") + pod("web-2", "plain", "Pending", "")
+	s := importer.New()
+	require.NoError(t, s.Read("in.yaml", strings.NewReader(in)))
+	out, err := s.Scenario()
+	require.NoError(t, err)
+	sc, err := scenario.Parse("imported.yaml", out)
+	require.NoError(t, err)
+	require.Len(t, sc.NodeGroups, 2)
+	assert.Equal(t, 3, sc.NodeGroups[0].Count)
+	assert.Equal(t, 2, sc.NodeGroups[0].TrunkAttached, "labelled and annotated")
+	assert.Equal(t, 0, sc.NodeGroups[1].TrunkAttached)
+	assert.Contains(t, strings.Join(s.Warnings(), "\n"), "node/small has a trunk ENI, but")
+	require.Len(t, sc.Workloads, 1)
+	assert.Equal(t, 3, sc.Workloads[0].Replicas)
+	assert.Equal(t, 2, sc.Workloads[0].Running, "the pending pod is created by the run")
+	assert.Contains(t, string(out), "3 pod(s) seen in in.yaml, 2 running, 1 of them on a branch ENI")
+
+	// With ENABLE_POD_ENI off, aws-node asks for no trunk: the run starts
+	// without one, and says so.
+	awsNode := `{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"aws-node","namespace":"kube-system"},` +
+		`"spec":{"template":{"spec":{"containers":[{"name":"aws-node","image":"x:v1.20.4","env":[{"name":"ENABLE_POD_ENI","value":"false"}]}]}}}}`
+	s = importer.New()
+	require.NoError(t, s.Read("in.yaml", strings.NewReader(node("labelled", "m5.large", `,"vpc.amazonaws.com/has-trunk-attached":"true"`)+awsNode)))
+	out, err = s.Scenario()
+	require.NoError(t, err)
+	assert.NotContains(t, string(out), "trunkAttached:")
+	assert.Contains(t, strings.Join(s.Warnings(), "\n"), "node/labelled has a trunk ENI, but aws-node's ENABLE_POD_ENI is false")
+
+	bad := pod("web-9", "annotated", "Running", "not json")
+	s = importer.New()
+	require.NoError(t, s.Read("in.yaml", strings.NewReader(node("annotated", "m5.large", "")+bad)))
+	_, err = s.Scenario()
+	require.ErrorIs(t, err, importer.ErrBadObject)
+	assert.Contains(t, err.Error(), "in.yaml: pod/default/web-9: metadata.annotations[vpc.amazonaws.com/pod-eni]: not the controller's list of branch ENIs")
+}
+
+func strconvQuote(s string) string { return strconv.Quote(s) }
 
 // exampleInputs are the shipped snapshot's files, in the order the
 // shell's glob gives them.

@@ -28,6 +28,7 @@ var generatedLabels = []string{"pod-template-hash", "controller-revision-hash", 
 type nodeGroup struct {
 	name, instanceType, os, groupLabel, groupValue string
 	count                                          int
+	trunks                                         int // nodes with their trunk attached today
 	// From describe-instances and describe-subnets, when given: the
 	// nodes' subnet and their primary interface's groups.
 	subnetID, subnetCIDR, zone string
@@ -38,6 +39,7 @@ type workload struct {
 	name, namespace, owner, serviceAccount string
 	labels                                 map[string]string
 	replicas, seen                         int
+	running, onBranch                      int // pods running today; of them, annotated with a branch
 	source                                 string
 }
 
@@ -46,7 +48,11 @@ type workload struct {
 // scenario.Parse before it is returned, so it always loads.
 func (s *Snapshot) Scenario() ([]byte, error) {
 	s.noted = nil
-	groups, byNode, err := s.nodeGroups()
+	trunks, err := s.trunkNodes()
+	if err != nil {
+		return nil, err
+	}
+	groups, byNode, err := s.nodeGroups(trunks)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +66,10 @@ func (s *Snapshot) Scenario() ([]byte, error) {
 		names = append(names, filepath.Base(src))
 	}
 	fmt.Fprintf(b, "# Imported from %s by trunksim import.\n", strings.Join(names, ", "))
-	b.WriteString("# Today's nodes and workloads start at time zero; add events (rolloutRestart,\n# deletePods, addNode, deleteNode) and run it.\nseed: 1\n")
+	b.WriteString("# Today's nodes and workloads start at time zero as they are now: the nodes' trunk ENIs\n" +
+		"# attached, the running pods on their branch ENIs, which the controller rebuilds from the\n" +
+		"# pods' pod-eni annotations as after a restart. Add events (rolloutRestart, deletePods,\n" +
+		"# addNode, deleteNode) and run it.\nseed: 1\n")
 	s.writeSettings(b)
 	s.writeNetwork(b, groups)
 	b.WriteString(s.interfaceSummary())
@@ -69,7 +78,12 @@ func (s *Snapshot) Scenario() ([]byte, error) {
 		if s.ec2.seen {
 			by += ", subnet and security groups"
 		}
-		fmt.Fprintf(b, "# %d node(s), grouped by %s.\nnodeGroups:\n", len(s.nodes), by)
+		fmt.Fprintf(b, "# %d node(s), grouped by %s.\n", len(s.nodes), by)
+		if len(trunks) > 0 {
+			b.WriteString("# trunkAttached: nodes whose trunk ENI is attached today (the has-trunk-attached label,\n" +
+				"# a trunk in describe-network-interfaces, or a running pod's pod-eni annotation).\n")
+		}
+		b.WriteString("nodeGroups:\n")
 		for _, g := range groups {
 			writeNodeGroup(b, g)
 		}
@@ -85,10 +99,21 @@ func (s *Snapshot) Scenario() ([]byte, error) {
 		}
 	}
 	if len(workloads) > 0 {
-		b.WriteString("# Workloads from the pods' owners, with their controllers' replica counts.\nworkloads:\n")
+		b.WriteString("# Workloads from the pods' owners, with their controllers' replica counts and the pods\n" +
+			"# running today (running), those with a pod-eni annotation on the branch ENI it names.\nworkloads:\n")
 		for _, w := range workloads {
-			fmt.Fprintf(b, "  # %s, %d pod(s) seen in %s\n", w.owner, w.seen, filepath.Base(w.source))
+			fmt.Fprintf(b, "  # %s, %d pod(s) seen in %s", w.owner, w.seen, filepath.Base(w.source))
+			if w.running > 0 {
+				fmt.Fprintf(b, ", %d running", w.running)
+			}
+			if w.onBranch > 0 {
+				fmt.Fprintf(b, ", %d of them on a branch ENI", w.onBranch)
+			}
+			b.WriteString("\n")
 			fmt.Fprintf(b, "  - name: %s\n    namespace: %s\n    replicas: %d\n", w.name, w.namespace, w.replicas)
+			if w.running > 0 {
+				fmt.Fprintf(b, "    running: %d\n", min(w.running, w.replicas))
+			}
 			if len(w.labels) > 0 {
 				b.WriteString("    labels: " + flowMap(w.labels) + "\n")
 			}
@@ -139,7 +164,7 @@ func (s *Snapshot) writeSettings(b *strings.Builder) {
 }
 
 // nodeGroups groups the nodes and maps each node to its group.
-func (s *Snapshot) nodeGroups() ([]*nodeGroup, map[string]*nodeGroup, error) {
+func (s *Snapshot) nodeGroups(trunks map[string]bool) ([]*nodeGroup, map[string]*nodeGroup, error) {
 	byKey := map[string]*nodeGroup{}
 	byNode := map[string]*nodeGroup{}
 	var order []*nodeGroup
@@ -170,6 +195,9 @@ func (s *Snapshot) nodeGroups() ([]*nodeGroup, map[string]*nodeGroup, error) {
 			order = append(order, g)
 		}
 		g.count++
+		if trunks[n.Name] {
+			g.trunks++
+		}
 		byNode[n.Name] = g
 	}
 	used := map[string]bool{}
@@ -228,6 +256,9 @@ func (s *Snapshot) placeNode(n corev1.Node, g *nodeGroup) error {
 
 func writeNodeGroup(b *strings.Builder, g *nodeGroup) {
 	fmt.Fprintf(b, "  - name: %s\n    instanceType: %s\n    count: %d\n", g.name, g.instanceType, g.count)
+	if g.trunks > 0 {
+		fmt.Fprintf(b, "    trunkAttached: %d\n", g.trunks)
+	}
 	if g.os != "linux" {
 		fmt.Fprintf(b, "    os: %s\n", g.os)
 	}
@@ -271,11 +302,21 @@ func (s *Snapshot) workloads(byNode map[string]*nodeGroup) ([]*workload, error) 
 			order = append(order, w)
 		}
 		w.seen++
+		if running(p) {
+			w.running++
+			if bs, _ := s.podBranches(p); len(bs) > 0 { // checked by trunkNodes
+				w.onBranch++
+			}
+		}
 	}
 	used := map[string]bool{}
 	for _, w := range order {
 		if w.replicas < 0 {
 			w.replicas = w.seen
+		}
+		if w.running > w.replicas {
+			s.noted = append(s.noted, fmt.Sprintf("%s: %d pods running, more than its %d replicas (scaling down?): the run starts with %d running",
+				w.owner, w.running, w.replicas, w.replicas))
 		}
 		name := dnsName(w.name)
 		if used[name] {

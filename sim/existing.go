@@ -1,0 +1,130 @@
+package sim
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/cni"
+	"github.com/trunksim/trunksim/controller"
+	"github.com/trunksim/trunksim/limits"
+)
+
+// A cluster can start from the state it is in: nodes whose trunk is
+// attached already (NodeSpec.TrunkAttached) and pods running already
+// (WorkloadSpec.Running), those that need a branch each on a branch ENI
+// associated with its node's trunk and named by its pod-eni annotation.
+// The fake EC2 holds those interfaces from the start, made by no call;
+// the controller meets such a node as a controller starting meets its
+// nodes: the node's Init finds the trunk and rebuilds it from EC2's
+// listing and the annotations of the pods bound to it (upstream's
+// InitTrunk), creating nothing.
+
+// attachedTrunkErr says why a node of type typ under net cannot join with
+// its trunk attached, or nil when it can: it must be a Linux node that
+// asks for a trunk and whose type holds one.
+func (s *Sim) attachedTrunkErr(typ limits.InstanceType, os limits.OS, net limits.Networking, unlisted error) error {
+	switch {
+	case s.cfg.CNI.DisablePodENI:
+		return fmt.Errorf("ENABLE_POD_ENI is false, so aws-node asks for no trunk")
+	case net.Validate() != nil:
+		return fmt.Errorf("aws-node refuses the node's networking mode: %v", net.Validate())
+	case s.cfg.CNI.IPFamily == cni.IPv6 && !s.cfg.CNI.Version.Has(cni.FeatureIPv6Branches):
+		return fmt.Errorf("CNI %v does not support security groups for pods in IPv6 clusters", s.cfg.CNI.Version)
+	case unlisted != nil && os == limits.OSLinux:
+		return fmt.Errorf("%s", whyNoTrunk(unlisted))
+	}
+	if err := typ.CanTrunk(os); err != nil {
+		return fmt.Errorf("%s", whyNoTrunk(err))
+	}
+	return nil
+}
+
+// addRunning adds count pods of workload wi that are running already.
+// Each is made as every replica is (newReplica) and bound at once where
+// kube-scheduler would have put it: a pod that needs a branch on a node
+// whose trunk was attached at its join and is not rebuilt yet, with a
+// free branch slot (bind then starts it as running, startExisting). It
+// stops at the first pod that fits nowhere, which it leaves pending as a
+// pod created now.
+func (s *Sim) addRunning(wi int32, count int) error {
+	w := s.workloads[wi]
+	var attached fitTree // nodes a pod with a branch can be running on
+	for ni := range s.nodes {
+		attached.set(int32(ni), s.attachedScore(int32(ni)))
+	}
+	for range count {
+		made := len(w.pods)
+		s.newReplica(wi)
+		if len(w.pods) == made {
+			return s.failure // newReplica failed, and said why
+		}
+		pi := w.pods[made]
+		p := s.pods[pi]
+		ni, why := attached.best(), "no node with its trunk attached (NodeSpec.TrunkAttached) has a free branch slot"
+		if !p.needsBranch {
+			ni, why = s.pickNode(p)
+		}
+		if q := s.cfg.Controller.GroupsPerInterface; p.needsBranch && s.resolve(p).set.Len() > q {
+			ni, why = -1, fmt.Sprintf("with %d security groups, more than the %d an interface takes", s.resolve(p).set.Len(), q)
+		}
+		if ni < 0 {
+			return &ObjectError{"pod", p.key, fmt.Errorf("%w: already running, but %s", ErrBadSpec, why)}
+		}
+		p.existing = true
+		if !p.toldUnfit {
+			s.untold-- // bound before any pass could tell it
+		}
+		s.bind(pi, ni)
+		attached.set(ni, s.attachedScore(ni))
+	}
+	return nil
+}
+
+// attachedScore is node ni's fit for a pod running with its branch
+// already: its trunk attached at its join, not rebuilt yet, a free pod
+// slot and a free branch slot.
+func (s *Sim) attachedScore(ni int32) uint64 {
+	n := s.nodes[ni]
+	free, branches := n.slots-n.pods, n.typ.BranchInterfaces-n.branchPods
+	if !n.trunkAtJoin || n.gone || free <= 0 || branches <= 0 || s.ctl.Trunk(controller.NodeID(ni)) != nil {
+		return 0
+	}
+	return fitScore(s.cfg.Placement, ni, min(free, branches))
+}
+
+// startExisting starts a pod that runs already, just bound to node ni: one
+// that needs a branch gets it in EC2, on the node's trunk at the lowest
+// VLAN its running pods leave free, and the controller learns it from the
+// pod's annotation. Its start is before the run, so it is no part of the
+// start-up latency (metrics.noteReady).
+func (s *Sim) startExisting(pi, ni int32) {
+	p, n := s.pods[pi], s.nodes[ni]
+	s.m.alreadyRunning++
+	if !p.needsBranch {
+		s.recPod("PodAlreadyRunning", p, "on "+n.name)
+		s.ready(pi)
+		return
+	}
+	r := s.resolve(p)
+	n.existingVLANs++
+	vlan := branch.VLAN(n.existingVLANs)
+	eni, _, err := s.ec2.AddBranch(s.ctl.TrunkID(controller.NodeID(ni)), r.set, vlan)
+	if err != nil {
+		s.fail(&ObjectError{"pod", p.key, fmt.Errorf("%w: %w", ErrBadSpec, err)})
+		return
+	}
+	var buf [24]byte // pods are numbered in creation order from 1, as bind numbers them
+	uid := string(strconv.AppendInt(append(buf[:0], "uid-"...), int64(pi)+1, 10))
+	s.feed(controller.Input{Kind: controller.PodBound, Pod: controller.PodID(pi), Node: controller.NodeID(ni), UID: uid,
+		Annotation: &controller.Annotation{ENI: eni, VLAN: vlan, Groups: r.set}})
+	s.m.fromExisting++
+	t := &s.tr
+	t.begin(s.Now(), "PodAlreadyRunning")
+	t.objectPod(p)
+	t.detail()
+	t.text("on " + n.name + ", eni " + eni.String() + " vlan " + vlan.String() + ", security groups " + r.names)
+	t.end(true)
+	p.annotatedOK = true
+	s.ready(pi)
+}
