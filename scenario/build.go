@@ -231,6 +231,9 @@ func (r *runner) apply(s *sim.Sim, e Event) error {
 		return s.RollWorkload(w.Namespace, w.Name, surge, unavailable)
 	case RestartController:
 		return s.RestartController()
+	case Scale:
+		w := r.workload(e.Workload)
+		return s.ScaleWorkload(w.Namespace, w.Name, e.Replicas)
 	default:
 		return errors.New("unknown action")
 	}

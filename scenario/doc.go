@@ -82,6 +82,7 @@
 //	deletePods         workload [count] (newest pods first; the workload replaces them)
 //	rolloutRestart     workload [maxSurge maxUnavailable] (default 25% each)
 //	restartController
+//	scale              workload replicas (as kubectl scale; a scale-down's pods are not replaced)
 //
 // At equal times, workloads are created first, then events run in file
 // order. An event that fails while running, such as deleting a node that

@@ -127,6 +127,10 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 		{"negative trunks", "nodeGroups:\n  - {name: a, instanceType: m5.large, count: 2, trunkAttached: -1}\n", 2, "nodeGroups[0].trunkAttached", ErrInvalidValue, nil, "-1"},
 		{"more running than replicas", "workloads:\n  - name: w\n    replicas: 2\n    running: 3\n", 4, "workloads[0].running", ErrInvalidValue, nil, "3: more than the workload's 2 replicas"},
 		{"running pods of a later workload", "workloads:\n  - {name: w, replicas: 2, running: 1, at: 1m}\n", 2, "workloads[0].running", ErrInvalidValue, nil, "there at time zero, but the workload is created at 1m0s"},
+		{"scale with no replicas", "workloads:\n  - {name: w, replicas: 2}\nevents:\n  - {at: 1m, action: scale, workload: w}\n", 4, "events[0].replicas", ErrMissingField, nil, "scale needs replicas"},
+		{"scale of a Job", "workloads:\n  - {name: w, replicas: 2, lifetime: 1m}\nevents:\n  - {at: 1m, action: scale, workload: w, replicas: 3}\n", 4, "events[0].workload", ErrInvalidValue, nil, "only a workload without a lifetime scales"},
+		{"scale with a count", "workloads:\n  - {name: w, replicas: 2}\nevents:\n  - {at: 1m, action: scale, workload: w, replicas: 3, count: 1}\n", 4, "events[0].count", ErrUnknownField, nil, "it uses at, action, workload or replicas"},
+		{"deleting what a scale-up made", "workloads:\n  - {name: w, replicas: 2}\nevents:\n  - {at: 1m, action: scale, workload: w, replicas: 4}\n  - {at: 2m, action: deletePods, workload: w, count: 5}\n", 5, "events[1].count", ErrInvalidValue, nil, "only 4 replicas"},
 		{"rollout that cannot progress", "workloads:\n  - {name: w, replicas: 2}\nevents:\n  - {at: 1m, action: rolloutRestart, workload: w, maxSurge: 0}\n", 4, "events[0].maxSurge", ErrInvalidValue, nil, "cannot both be 0"},
 	}
 	for _, tt := range tests {

@@ -143,6 +143,9 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 			m.add("maxSurge", integer(e.MaxSurge))
 			m.add("maxUnavailable", integer(e.MaxUnavailable))
 		}
+		if e.Action == Scale {
+			m.add("replicas", integer(e.Replicas))
+		}
 		events = append(events, m.Node)
 	}
 	root.list("events", events)

@@ -1070,6 +1070,7 @@ func (d *decoder) event(n *yaml.Node, path string) (Event, error) {
 		{key: "instanceType", decode: d.instanceType(&e.InstanceType)},
 		{key: "maxSurge", decode: d.count(&e.MaxSurge, 0)},
 		{key: "maxUnavailable", decode: d.count(&e.MaxUnavailable, 0)},
+		{key: "replicas", decode: d.count(&e.Replicas, 0)},
 	})
 	if err != nil {
 		return e, err
@@ -1080,8 +1081,9 @@ func (d *decoder) event(n *yaml.Node, path string) (Event, error) {
 		DeletePods:        {"workload", "count"},
 		RolloutRestart:    {"workload", "maxSurge", "maxUnavailable"},
 		RestartController: nil,
+		Scale:             {"workload", "replicas"},
 	}[e.Action]
-	for _, key := range []string{"node", "nodeGroup", "count", "workload", "instanceType", "maxSurge", "maxUnavailable"} {
+	for _, key := range []string{"node", "nodeGroup", "count", "workload", "instanceType", "maxSurge", "maxUnavailable", "replicas"} {
 		used := false
 		for _, u := range uses {
 			used = used || u == key
@@ -1106,9 +1108,12 @@ func (d *decoder) event(n *yaml.Node, path string) (Event, error) {
 		case e.Action == AddNode && seen["node"] && !seen["instanceType"]:
 			return e, missing("instanceType", "addNode with node needs the new node's instanceType")
 		}
-	case DeletePods, RolloutRestart:
+	case DeletePods, RolloutRestart, Scale:
 		if !seen["workload"] {
 			return e, missing("workload", e.Action.String()+" needs workload")
+		}
+		if e.Action == Scale && !seen["replicas"] {
+			return e, missing("replicas", "scale needs replicas, the count to scale to")
 		}
 	}
 	if (seen["maxSurge"] || seen["maxUnavailable"]) && e.MaxSurge == 0 && e.MaxUnavailable == 0 {
@@ -1176,6 +1181,17 @@ func (d *decoder) crossCheck() error {
 			}
 		}
 	}
+	// A deletePods count is judged against the most replicas the workload
+	// has at any time, scale events included.
+	most := make([]int, len(sc.Workloads))
+	for i, w := range sc.Workloads {
+		most[i] = w.Replicas
+	}
+	for _, e := range sc.Events {
+		if j, ok := workloads[e.Workload]; ok && e.Action == Scale {
+			most[j] = max(most[j], e.Replicas)
+		}
+	}
 	for i, e := range sc.Events {
 		if _, ok := groups[e.NodeGroup]; e.NodeGroup != "" && !ok {
 			return d.invalidAt(fmt.Sprintf("events[%d].nodeGroup", i), "%q: no such node group", e.NodeGroup)
@@ -1184,8 +1200,11 @@ func (d *decoder) crossCheck() error {
 		if e.Workload != "" && !ok {
 			return d.invalidAt(fmt.Sprintf("events[%d].workload", i), "%q: no such workload", e.Workload)
 		}
-		if e.Action == DeletePods && e.Count > sc.Workloads[j].Replicas {
-			return d.invalidAt(fmt.Sprintf("events[%d].count", i), "%d: workload %s has only %d replicas", e.Count, e.Workload, sc.Workloads[j].Replicas)
+		if e.Action == DeletePods && e.Count > most[j] {
+			return d.invalidAt(fmt.Sprintf("events[%d].count", i), "%d: workload %s has only %d replicas", e.Count, e.Workload, most[j])
+		}
+		if e.Action == Scale && sc.Workloads[j].Lifetime > 0 {
+			return d.invalidAt(fmt.Sprintf("events[%d].workload", i), "%q: its pods complete (lifetime %v), as a Job's do; only a workload without a lifetime scales", e.Workload, sc.Workloads[j].Lifetime)
 		}
 	}
 	if err := d.reachCheck(workloads); err != nil {

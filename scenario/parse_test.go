@@ -123,6 +123,7 @@ func TestParseEveryKey(t *testing.T) {
 			{At: 9 * time.Minute, Action: DeletePods, Workload: "runner", Count: 2},
 			{At: 10 * time.Minute, Action: RolloutRestart, Workload: "runner", MaxSurge: 2, MaxUnavailable: 1},
 			{At: 11 * time.Minute, Action: RestartController},
+			{At: 12 * time.Minute, Action: Scale, Workload: "api", Replicas: 5},
 		},
 	}
 	assert.Equal(t, want, plain(sc))

@@ -193,6 +193,8 @@ type Event struct {
 	// MaxSurge and MaxUnavailable shape a rollout restart; both zero means
 	// the Deployment defaults of 25% each.
 	MaxSurge, MaxUnavailable int
+	// Replicas is the count a scale sets, zero included.
+	Replicas int
 }
 
 // Action is what an [Event] does. The zero value is not an action.
@@ -219,6 +221,12 @@ const (
 	// RestartController restarts the VPC resource controller: its
 	// in-memory state is rebuilt from EC2 and the cluster.
 	RestartController
+	// Scale sets Workload's replicas to Replicas, as `kubectl scale`
+	// does: more are created at once; for fewer, the ReplicaSet's
+	// victims (unscheduled, then pending, then on the most crowded node,
+	// then the most recently ready, then the newest) are deleted and not
+	// replaced.
+	Scale
 )
 
 var actionNames = [...]string{
@@ -227,6 +235,7 @@ var actionNames = [...]string{
 	DeletePods:        "deletePods",
 	RolloutRestart:    "rolloutRestart",
 	RestartController: "restartController",
+	Scale:             "scale",
 }
 
 // String returns the action as scenario files spell it, such as

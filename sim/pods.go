@@ -118,9 +118,10 @@ const (
 	endNodeDeleted                        // its node was deleted
 	endRollingUpdate                      // a rolling update replaced it
 	endCompleted                          // it ran its lifetime, as a Job's pod
+	endScaledDown                         // its workload's replicas were lowered
 )
 
-var endReasonText = [...]string{"", "deleted", "evicted: node deleted", "rolling update", "completed"}
+var endReasonText = [...]string{"", "deleted", "evicted: node deleted", "rolling update", "completed", "scaled down"}
 
 func (r endReason) String() string { return endReasonText[r] }
 
@@ -156,8 +157,9 @@ func (s *Sim) terminate(pi int32, phase Phase, why endReason) {
 		delete(s.podIndex, p.key)
 	}
 	// A workload replaces a pod that was deleted, unless the rolling
-	// update that deleted it makes the replacement itself.
-	defer s.workloadChanged(pi, phase == Deleted && why != endRollingUpdate)
+	// update that deleted it makes the replacement itself or a scale-down
+	// deleted it.
+	defer s.workloadChanged(pi, phase == Deleted && why != endRollingUpdate && why != endScaledDown)
 	if p.node < 0 && !p.toldUnfit {
 		s.untold-- // never scheduled, never told
 	}

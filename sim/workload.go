@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -136,6 +137,87 @@ func (s *Sim) RollWorkload(namespace, name string, maxSurge, maxUnavailable int)
 	s.tr.rec(s.Now(), "RolloutStarted", "workload/"+key, "revision "+strconv.Itoa(w.revision))
 	s.reconcileWorkload(wi)
 	return nil
+}
+
+// ScaleWorkload sets a workload's replicas, as `kubectl scale` does. More
+// are created now; for fewer, the ReplicaSet controller's choice of pods
+// to delete is followed: unscheduled before scheduled, pending before
+// running, those on nodes that hold more of the workload's pods first,
+// then the most recently ready, then the newest. During a rolling update
+// the new revision's pods above the count are deleted, and the update
+// goes on towards it.
+func (s *Sim) ScaleWorkload(namespace, name string, replicas int) error {
+	key := namespace + "/" + name
+	wi, ok := s.workloadIndex[key]
+	switch {
+	case !ok:
+		return &ObjectError{"workload", key, ErrNotFound}
+	case replicas < 0:
+		return &ObjectError{"workload", key, fmt.Errorf("%w: negative replicas %d", ErrBadSpec, replicas)}
+	}
+	w := s.workloads[wi]
+	if w.spec.Lifetime > 0 {
+		return &ObjectError{"workload", key, fmt.Errorf("%w: its pods complete, as a Job's do; only a Deployment-like workload scales", ErrBadSpec)}
+	}
+	s.tr.rec(s.Now(), "WorkloadScaled", "workload/"+key, strconv.Itoa(w.spec.Replicas)+" to "+strconv.Itoa(replicas))
+	w.spec.Replicas = replicas
+	if w.rolling {
+		// The update makes what is missing; it only needs the surplus of
+		// the new revision gone.
+		defer s.reconcileWorkload(wi)
+	}
+	w.reconciling = true
+	defer func() { w.reconciling = false }()
+	// Outside an update every live pod is of the current revision.
+	if n := w.live[revNew]; n < replicas && !w.rolling {
+		for range replicas - n {
+			s.newReplica(wi)
+		}
+	}
+	for _, pi := range s.scaleDownOrder(w)[:max(0, w.live[revNew]-replicas)] {
+		s.terminate(pi, Deleted, endScaledDown)
+	}
+	return nil
+}
+
+// scaleDownOrder returns the workload's live pods of the current revision
+// in the order a ReplicaSet deletes them (kubernetes pkg/controller/controller_utils.go ActivePodsWithRanks,
+// less the ranks the simulator has no notion of: deletion cost and
+// restarts).
+func (s *Sim) scaleDownOrder(w *workload) []int32 {
+	var pods []int32
+	onNode := map[int32]int{}
+	for _, pi := range w.pods[w.firstNew:] {
+		if p := s.pods[pi]; p.live() {
+			pods = append(pods, pi)
+			onNode[p.node]++
+		}
+	}
+	slices.SortStableFunc(pods, func(a, b int32) int {
+		pa, pb := s.pods[a], s.pods[b]
+		switch {
+		case (pa.node < 0) != (pb.node < 0):
+			return cmpBool(pa.node >= 0, pb.node >= 0)
+		case (pa.phase == Running) != (pb.phase == Running):
+			return cmpBool(pa.phase == Running, pb.phase == Running)
+		case pa.node >= 0 && onNode[pa.node] != onNode[pb.node]:
+			return onNode[pb.node] - onNode[pa.node]
+		case pa.phase == Running && pa.ready != pb.ready:
+			return cmp.Compare(pb.ready, pa.ready)
+		}
+		return cmp.Compare(b, a) // newer first
+	})
+	return pods
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int { return boolInt(a) - boolInt(b) }
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (s *Sim) replicaEv(arg uint64) { s.newReplica(int32(arg)) }

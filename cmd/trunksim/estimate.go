@@ -28,7 +28,7 @@ const (
 )
 
 // runSize counts the pods and nodes a scenario creates: the workloads'
-// replicas, once more for each rollout restart, and the nodes of the node
+// replicas, once more for each rollout restart, those a scale-up adds, and the nodes of the node
 // groups and of addNode events.
 func runSize(sc *scenario.Scenario) (pods, nodes int) {
 	replicas := map[string]int{}
@@ -45,6 +45,9 @@ func runSize(sc *scenario.Scenario) (pods, nodes int) {
 			nodes += max(e.Count, 1)
 		case scenario.RolloutRestart:
 			pods += replicas[e.Workload]
+		case scenario.Scale:
+			pods += max(0, e.Replicas-replicas[e.Workload])
+			replicas[e.Workload] = e.Replicas
 		case scenario.DeletePods: // the workload replaces them
 			if e.Count > 0 {
 				pods += e.Count
