@@ -21,6 +21,8 @@ import (
 //	deleteNode         a live node is deleted
 //	createPod          a pod drawn by Pod is created (as a workload of one)
 //	deletePod          a workload's pod is deleted, and replaced
+//	scale              a workload without a lifetime is scaled to 0 to 3 replicas
+//	rollout            a workload's rolling update starts
 //	addPolicy          a policy drawn by Policy is added
 //	removePolicy       a policy is removed
 //	advance            1 s to 40 min of virtual time pass (up to 12 h in all)
@@ -37,6 +39,8 @@ func (h *Harness) Actions() map[string]func(*rapid.T) {
 		"deleteNode":        h.actDeleteNode,
 		"createPod":         h.actCreatePod,
 		"deletePod":         h.actDeletePod,
+		"scale":             h.actScale,
+		"rollout":           h.actRollout,
 		"addPolicy":         h.actAddPolicy,
 		"removePolicy":      h.actRemovePolicy,
 		"advance":           h.actAdvance,
@@ -103,6 +107,27 @@ func (h *Harness) actDeletePod(t *rapid.T) {
 	}
 	_, err := h.DeletePod(rapid.SampledFrom(live).Draw(t, "workload"))
 	h.must(t, err)
+}
+
+func (h *Harness) actScale(t *rapid.T) {
+	var lasting []string
+	for _, w := range h.workloads {
+		if w.spec.Lifetime == 0 {
+			lasting = append(lasting, w.spec.Name)
+		}
+	}
+	if len(lasting) == 0 {
+		t.Skip("no workload without a lifetime")
+	}
+	h.must(t, h.Scale(rapid.SampledFrom(lasting).Draw(t, "workload"), rapid.IntRange(0, 3).Draw(t, "replicas")))
+}
+
+func (h *Harness) actRollout(t *rapid.T) {
+	if len(h.workloads) == 0 {
+		t.Skip("no workload")
+	}
+	surge := rapid.IntRange(0, 2).Draw(t, "maxSurge")
+	h.must(t, h.Rollout(rapid.SampledFrom(h.Workloads()).Draw(t, "workload"), surge, rapid.IntRange(1-min(surge, 1), 2).Draw(t, "maxUnavailable")))
 }
 
 func (h *Harness) actAddPolicy(t *rapid.T) {

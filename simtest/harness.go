@@ -398,6 +398,47 @@ func (h *Harness) DeletePod(workloadName string) (bool, error) {
 	})
 }
 
+// Scale sets a workload's replicas now (a scale event). A workload whose
+// pods complete cannot scale, as in the scenario format.
+func (h *Harness) Scale(workloadName string, replicas int) error {
+	w, err := h.workload(workloadName)
+	if err != nil {
+		return err
+	}
+	return h.apply(func() error {
+		if err := h.sim.ScaleWorkload(w.spec.Namespace, w.spec.Name, replicas); err != nil {
+			return err
+		}
+		h.rec.Events = append(h.rec.Events, scenario.Event{At: h.Now(), Action: scenario.Scale, Workload: w.spec.Name, Replicas: replicas})
+		return nil
+	})
+}
+
+// Rollout starts a rolling update of a workload now (a rolloutRestart
+// event).
+func (h *Harness) Rollout(workloadName string, maxSurge, maxUnavailable int) error {
+	w, err := h.workload(workloadName)
+	if err != nil {
+		return err
+	}
+	return h.apply(func() error {
+		if err := h.sim.RollWorkload(w.spec.Namespace, w.spec.Name, maxSurge, maxUnavailable); err != nil {
+			return err
+		}
+		h.rec.Events = append(h.rec.Events, scenario.Event{At: h.Now(), Action: scenario.RolloutRestart, Workload: w.spec.Name,
+			MaxSurge: maxSurge, MaxUnavailable: maxUnavailable})
+		return nil
+	})
+}
+
+func (h *Harness) workload(name string) (*workload, error) {
+	i := slices.IndexFunc(h.workloads, func(w *workload) bool { return w.spec.Name == name })
+	if i < 0 {
+		return nil, &ObjectError{"workload", name, ErrNoSuchObject}
+	}
+	return h.workloads[i], nil
+}
+
 // AddPolicy adds a policy now. The scenario format has policies from time
 // zero only, so the printed scenario lists this as a change it cannot
 // replay.
