@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/trunksim/trunksim/internal/bucket"
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/fakeec2"
@@ -64,9 +64,9 @@ type Controller struct {
 	jobs                 []*job
 	freeJobs             []int32
 	branchPool, nodePool pool
-	cleanPool            pool    // the cluster ENI cleaner's one goroutine
-	clean                cleaner // see cleaner.go
-	user, instance, api  *rate.Limiter
+	cleanPool            pool            // the cluster ENI cleaner's one goroutine
+	clean                cleaner         // see cleaner.go
+	user, instance, api  bucket.Bucket   // instance is unused with SharedEC2Client
 	droppedPods          []PodID         // dropped after their retries since the last resync
 	podErrs              map[PodID]error // why each pod's last attempt failed, for the few that did
 	spareDel             []trunk.Branch
@@ -203,12 +203,11 @@ func New(cfg Config, opts Options) (*Controller, error) {
 	if c.rng == nil {
 		c.rng = rand.New(rand.NewPCG(0, 2))
 	}
-	c.user = rate.NewLimiter(rate.Limit(cfg.UserClientQPS), cfg.UserClientBurst)
-	c.instance = c.user
+	c.user = bucket.New(cfg.UserClientQPS, cfg.UserClientBurst)
 	if !cfg.SharedEC2Client {
-		c.instance = rate.NewLimiter(rate.Limit(cfg.InstanceClientQPS), cfg.InstanceClientBurst)
+		c.instance = bucket.New(cfg.InstanceClientQPS, cfg.InstanceClientBurst)
 	}
-	c.api = rate.NewLimiter(rate.Limit(cfg.APIServerQPS), cfg.APIServerBurst)
+	c.api = bucket.New(cfg.APIServerQPS, cfg.APIServerBurst)
 	c.branchPool.size = cfg.BranchWorkers
 	c.nodePool.size = cfg.NodeWorkers
 	c.cleanPool.size = 1
@@ -555,15 +554,15 @@ func (c *Controller) wokeUp(t Timer) {
 // configure applies new settings to work from now on: the clients'
 // limits change at once, as a restarted controller's would.
 func (c *Controller) configure(cfg Config) {
-	now := fakeec2.Epoch.Add(c.now)
-	c.user.SetLimitAt(now, rate.Limit(cfg.UserClientQPS))
-	c.user.SetBurstAt(now, cfg.UserClientBurst)
-	if c.instance != c.user {
-		c.instance.SetLimitAt(now, rate.Limit(cfg.InstanceClientQPS))
-		c.instance.SetBurstAt(now, cfg.InstanceClientBurst)
+	now := c.now
+	c.user.SetLimit(now, cfg.UserClientQPS)
+	c.user.SetBurst(now, cfg.UserClientBurst)
+	if !c.cfg.SharedEC2Client {
+		c.instance.SetLimit(now, cfg.InstanceClientQPS)
+		c.instance.SetBurst(now, cfg.InstanceClientBurst)
 	}
-	c.api.SetLimitAt(now, rate.Limit(cfg.APIServerQPS))
-	c.api.SetBurstAt(now, cfg.APIServerBurst)
+	c.api.SetLimit(now, cfg.APIServerQPS)
+	c.api.SetBurst(now, cfg.APIServerBurst)
 	c.branchPool.size, c.nodePool.size = cfg.BranchWorkers, cfg.NodeWorkers
 	cfg.SharedEC2Client = c.cfg.SharedEC2Client // the clients are made once
 	was := c.cleanerOn()

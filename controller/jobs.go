@@ -221,12 +221,11 @@ func (c *Controller) call(j int32, a fakeec2.API) {
 	if jb.attempt == 0 {
 		jb.attempt = 1
 	}
-	lim := c.user
-	if _, instance := c.clientFor(a); instance {
-		lim = c.instance
+	lim := &c.user
+	if _, instance := c.clientFor(a); instance && !c.cfg.SharedEC2Client {
+		lim = &c.instance
 	}
-	now := fakeec2.Epoch.Add(c.now)
-	wait := lim.ReserveN(now, 1).DelayFrom(now)
+	wait, _ := lim.Reserve(c.now, 1) // one token is within any burst Validate allows
 	c.notePart(jb, partClientWait, wait)
 	c.wake(wait, timer(tCallStart, j))
 }
@@ -329,8 +328,7 @@ func (c *Controller) answered(j int32) {
 // apiCall waits for the Kubernetes client's rate limiter, then resumes
 // the job at its next stage. API server latency is taken as zero.
 func (c *Controller) apiCall(j int32) {
-	now := fakeec2.Epoch.Add(c.now)
-	wait := c.api.ReserveN(now, 1).DelayFrom(now)
+	wait, _ := c.api.Reserve(c.now, 1)
 	c.notePart(c.jobs[j], partAPIServer, wait)
 	c.jobs[j].stage++
 	c.wake(wait, timer(tStep, j))

@@ -7,7 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/trunksim/trunksim/internal/bucket"
 
 	"github.com/trunksim/trunksim/branch"
 )
@@ -363,7 +363,7 @@ type Answer struct {
 type EC2 struct {
 	cfg     Config
 	rng     *rand.Rand
-	buckets [numAPI]*rate.Limiter
+	buckets [numAPI]bucket.Bucket
 	enis    eniStore
 	block   []eniRecord // records not yet used by create
 	next    uint64
@@ -397,16 +397,18 @@ func New(cfg Config, rng *rand.Rand) (*EC2, error) {
 	for a := API(1); a < numAPI; a++ {
 		e.throttles[a] = APIError{API: a, Code: CodeThrottled}
 		if a.Mutating() {
-			e.buckets[a] = rate.NewLimiter(rate.Limit(cfg.MutatingRefill), cfg.MutatingBucket)
+			e.buckets[a] = bucket.New(cfg.MutatingRefill, cfg.MutatingBucket)
 		} else {
-			e.buckets[a] = rate.NewLimiter(rate.Limit(cfg.DescribeRefill), cfg.DescribeBucket)
+			e.buckets[a] = bucket.New(cfg.DescribeRefill, cfg.DescribeBucket)
 		}
 	}
 	return e, nil
 }
 
-// Epoch anchors virtual time for rate.Limiter, which works on time.Time:
-// virtual time d is Epoch.Add(d).
+// Epoch anchors virtual time for a rate.Limiter, which works on
+// time.Time: virtual time d is Epoch.Add(d). The account buckets and the
+// controller's clients use internal/bucket, which takes the same
+// decisions as a rate.Limiter driven at Epoch.Add(d).
 var Epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Config returns the settings the fake EC2 runs with, defaults filled in.
@@ -541,7 +543,7 @@ func (e *EC2) available(owner Owner, page, size int) ([]Interface, bool) {
 // admit counts a call and decides whether EC2 throttles or faults it.
 func (e *EC2) admit(now time.Duration, a API) error {
 	e.calls[a]++
-	if !e.cfg.NoAccountThrottling && !e.buckets[a].AllowN(Epoch.Add(now), 1) {
+	if !e.cfg.NoAccountThrottling && !e.buckets[a].Allow(now, 1) {
 		e.throttled++
 		// Throttling is the commonest answer under load; the error is
 		// shared rather than made per call, as nothing changes it.

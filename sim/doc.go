@@ -22,7 +22,8 @@
 //     branch workers: CreateNetworkInterface and
 //     CreateNetworkInterfacePermission on the user client,
 //     AssociateTrunkInterface on the instance client, each waiting on a
-//     rate.Limiter driven in virtual time, then the pod annotation;
+//     token bucket that decides as x/time/rate's Limiter, driven in
+//     virtual time, then the pod annotation;
 //   - the capacity gate (in use + cooling < branch limit) requeues silently
 //     every cool-down; errors are retried 5 times within a second and then
 //     left to the 30-minute resync;
