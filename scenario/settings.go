@@ -19,7 +19,7 @@ import (
 
 // fileSections are the settings sections, in the order a file has them
 // after the top-level settings.
-var fileSections = [...]sim.Section{sim.SectionController, sim.SectionEC2, sim.SectionKubelet, sim.SectionCNI}
+var fileSections = [...]sim.Section{sim.SectionController, sim.SectionEC2, sim.SectionKubelet, sim.SectionCNI, sim.SectionKarpenter}
 
 // ownKey is a key among the settings that is the format's own rather than
 // the simulator's: until, which Run reads; ec2.faults, a list; and
@@ -106,8 +106,12 @@ func (d *decoder) setting(s sim.Setting) func(*yaml.Node, string) error {
 			if s.Max != 0 {
 				hi = s.Max
 			}
+			lo := max(s.Min, 1)
+			if zeroByDefault(s) {
+				lo = 0
+			}
 			var i int64
-			i, err = d.integer(n, p, max(s.Min, 1), hi)
+			i, err = d.integer(n, p, lo, hi)
 			v = int(i)
 		case sim.KindBool:
 			v, err = d.boolValue(n, p)
@@ -198,11 +202,11 @@ func settingValue(v any) *yaml.Node {
 	return str(fmt.Sprint(v))
 }
 
-// zeroByDefault reports whether a duration setting is zero under every
+// zeroByDefault reports whether a duration or count setting is zero under every
 // release, so that writing zero asks for what the default gives.
 func zeroByDefault(s sim.Setting) bool {
 	for _, r := range controller.Releases() {
-		if s.DefaultForRelease(r) != "0s" {
+		if d := s.DefaultForRelease(r); d != "0s" && d != "0" {
 			return false
 		}
 	}

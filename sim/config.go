@@ -10,6 +10,7 @@ import (
 	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/fakeec2"
+	"github.com/trunksim/trunksim/karpenter"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/trunk"
 )
@@ -249,6 +250,10 @@ type Config struct {
 	EC2        EC2
 	Kubelet    Kubelet
 	CNI        CNI
+	// Karpenter holds Karpenter's settings, used once UseKarpenter is
+	// called; its DaemonSetPods and Types are set from HostNetworkPods
+	// and the newest release's table.
+	Karpenter karpenter.Config
 }
 
 // withDefaults returns c with zero fields filled in and validates it.

@@ -83,6 +83,9 @@ func (s *Sim) refit(ni int32) {
 		n.advertises = advertises
 		if advertises {
 			s.advertising++
+			if !n.advertised {
+				n.advertised, n.advertisedAt = true, s.Now()
+			}
 		} else {
 			s.advertising--
 		}

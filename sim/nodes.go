@@ -14,7 +14,10 @@ import (
 // AddNode adds a node that joins the cluster now. With ENABLE_POD_ENI on,
 // its CNI asks for a trunk (the CNINode feature SecurityGroupsForPods) and
 // the controller initialises one if the node can hold it.
-func (s *Sim) AddNode(spec NodeSpec) error {
+func (s *Sim) AddNode(spec NodeSpec) error { return s.addNode(spec, 0) }
+
+// addNode adds a node; claim is 1 + the Karpenter NodeClaim it is, or 0.
+func (s *Sim) addNode(spec NodeSpec, claim int32) error {
 	if spec.Name == "" {
 		return &ObjectError{"node", spec.Name, fmt.Errorf("%w: name is required", ErrBadSpec)}
 	}
@@ -52,7 +55,7 @@ func (s *Sim) AddNode(spec NodeSpec) error {
 	}
 	n := &node{name: spec.Name, typ: typ, os: os, labels: maps.Clone(spec.Labels), joined: s.Now(),
 		net: net, slots: s.podSlots(typ, net), cniMaxPods: unlisted != nil && spec.MaxPods == 0,
-		groups: branch.NewGroupSet(spec.SecurityGroups...)}
+		groups: branch.NewGroupSet(spec.SecurityGroups...), claim: claim}
 	ni := int32(len(s.nodes))
 	s.nodes = append(s.nodes, n)
 	s.nodeIndex[n.name] = ni
@@ -154,6 +157,9 @@ func (s *Sim) DeleteNode(name string) error {
 		s.m.trunksDeleted++
 	}
 	s.feed(controller.Input{Kind: controller.NodeDeleted, Node: controller.NodeID(ni)})
+	if s.prov != nil {
+		s.provNodeGone(n)
+	}
 	s.place()
 	return nil
 }

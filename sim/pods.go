@@ -236,7 +236,7 @@ func (s *Sim) placeNow(uint64) {
 		case p.phase != Pending: // deleted while it waited
 			continue
 		case failed[c]:
-			s.tellUnfit(p)
+			s.tellUnfit(pi)
 			continue
 		}
 		ni, why := s.pickNode(p)
@@ -244,7 +244,7 @@ func (s *Sim) placeNow(uint64) {
 			failed[c] = true
 			s.unscheduled[c] = why
 			q.head = at[c] - 1
-			s.tellUnfit(p)
+			s.tellUnfit(pi)
 			at[c] = max(at[c], q.seen) // the pods behind it were told before
 			continue
 		}
@@ -287,7 +287,8 @@ func (q *podQueue) compact() {
 // tellUnfit records kube-scheduler's FailedScheduling event the first
 // time a pod does not fit; later passes stay quiet, as the API server
 // folds repeats of an event into one.
-func (s *Sim) tellUnfit(p *pod) {
+func (s *Sim) tellUnfit(pi int32) {
+	p := s.pods[pi]
 	if p.toldUnfit {
 		return
 	}
@@ -296,6 +297,7 @@ func (s *Sim) tellUnfit(p *pod) {
 	t := s.podEvent("Warning", "FailedScheduling", p)
 	t.text(s.unscheduled[p.class()])
 	t.end(true)
+	s.provUnfit(pi)
 }
 
 // reasonOf says why a pending pod is not running: for an unscheduled pod,

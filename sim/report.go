@@ -268,11 +268,11 @@ func names(ns []string) string {
 func (s *Sim) assumptions() []string {
 	lines := modelAssumptions
 	for i := range settingTable {
-		if st := &settingTable[i]; st.line != 0 {
+		if st := &settingTable[i]; st.line != 0 && (st.Section != SectionKarpenter || s.prov != nil) {
 			lines[st.line] = st.say(&s.cfg)
 		}
 	}
-	return lines[1:]
+	return slices.DeleteFunc(lines[1:], func(l string) bool { return l == "" })
 }
 
 // reportLine is one line of a report's assumptions, which are printed in
@@ -287,11 +287,12 @@ const (
 	lineScheduling
 	lineAccountThrottling
 	lineController
+	lineKarpenter
 )
 
 // modelAssumptions holds the lines no setting changes, what the model
 // takes for granted; it is never written.
-var modelAssumptions = [lineController + 1]string{
+var modelAssumptions = [lineKarpenter + 1]string{
 	lineAPIServer:  "API server calls take no time beyond the client's rate limit (assumption)",
 	lineScheduling: "kube-scheduler binds a pod the moment a node fits it (assumption)",
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/fakeec2"
+	"github.com/trunksim/trunksim/karpenter"
 	"github.com/trunksim/trunksim/trunk"
 )
 
@@ -29,9 +30,13 @@ const (
 	SectionKubelet
 	// SectionCNI is the cni key: aws-node's settings.
 	SectionCNI
+	// SectionKarpenter is the karpenter key: Karpenter's settings and the
+	// times a node it launches takes to join, read only when a scenario
+	// has NodePools ([Sim.UseKarpenter]).
+	SectionKarpenter
 )
 
-var sectionNames = [...]string{SectionTop: "top level", SectionController: "controller", SectionEC2: "ec2", SectionKubelet: "kubelet", SectionCNI: "cni"}
+var sectionNames = [...]string{SectionTop: "top level", SectionController: "controller", SectionEC2: "ec2", SectionKubelet: "kubelet", SectionCNI: "cni", SectionKarpenter: "karpenter"}
 
 // String returns the section's key in a scenario file, such as
 // "controller", or "top level" for SectionTop, which has none.
@@ -357,6 +362,29 @@ var settingTable = [...]Setting{
 	{Section: SectionCNI, Name: "prefixDelegation", Field: "CNI.PrefixDelegation",
 		Doc: "ENABLE_PREFIX_DELEGATION: each ENI address slot holds a /28 of 16 pod IPs on Nitro and metal types, from CNI v1.9.0 (pkg/ipamd/ipamd.go GetIPv4Limit)",
 		v:   toggle{at: func(c *Config) *bool { return &c.CNI.PrefixDelegation }}},
+
+	{Section: SectionKarpenter, Name: "batchIdleDuration", Field: "Karpenter.BatchIdle", Min: 1,
+		Doc: "BATCH_IDLE_DURATION: a batching window closes once no new pod has come for this long (karpenter pkg/operator/options/options.go)",
+		v:   of(func(c *Config) *time.Duration { return &c.Karpenter.BatchIdle }, karpenter.DefaultBatchIdle)},
+	{Section: SectionKarpenter, Name: "batchMaxDuration", Field: "Karpenter.BatchMax", Min: 1,
+		Doc: "BATCH_MAX_DURATION: a batching window closes this long after it opened (karpenter pkg/operator/options/options.go)",
+		v:   of(func(c *Config) *time.Duration { return &c.Karpenter.BatchMax }, karpenter.DefaultBatchMax)},
+	{Section: SectionKarpenter, Name: "reservedENIs", Field: "Karpenter.ReservedENIs", Unit: "interfaces",
+		Doc: "RESERVED_ENIS: interfaces left out of the max pods Karpenter writes for a node; its docs advise 1 with security groups for pods (karpenter-provider-aws pkg/operator/options/options.go)",
+		v:   of(func(c *Config) *int { return &c.Karpenter.ReservedENIs }, 0)},
+	{Section: SectionKarpenter, Name: "launchTime", Field: "Karpenter.Launch", Min: 1, Assumption: true,
+		Doc:  "from a batch's close to its NodeClaims launched (aws/karpenter-provider-aws#6128: about 1s after the pod was seen)",
+		v:    of(func(c *Config) *time.Duration { return &c.Karpenter.Launch }, karpenter.DefaultLaunch),
+		line: lineKarpenter, say: func(c *Config) string {
+			k := &c.Karpenter
+			return fmt.Sprintf("a node Karpenter launches is launched %v after its batch closes, registers %v later and has aws-node up %v after that (assumptions: the NodeClaim example of Karpenter's docs); Karpenter's pods ask for no CPU or memory, so nodes are sized by pod slots and pod-eni; zones and consolidation are not modelled", k.Launch, k.Registration, k.Startup)
+		}},
+	{Section: SectionKarpenter, Name: "registrationTime", Field: "Karpenter.Registration", Min: 1, Assumption: true,
+		Doc: "from launch to the node registered (the Launched-to-Registered time of the NodeClaim example in Karpenter's docs, concepts/nodeclaims.md)",
+		v:   of(func(c *Config) *time.Duration { return &c.Karpenter.Registration }, karpenter.DefaultRegistration)},
+	{Section: SectionKarpenter, Name: "startupTime", Field: "Karpenter.Startup", Min: 1, Assumption: true,
+		Doc: "from registration to aws-node up and asking for a trunk, when the node joins (the example's Registered-to-Initialized time)",
+		v:   of(func(c *Config) *time.Duration { return &c.Karpenter.Startup }, karpenter.DefaultStartup)},
 
 	{Section: SectionTop, Name: "seed", Field: "Seed",
 		Doc: "drives every random choice of a run (jitter, fault draws)",

@@ -12,6 +12,7 @@ import (
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/fakeec2"
+	"github.com/trunksim/trunksim/karpenter"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/scheduler"
 	"github.com/trunksim/trunksim/trunk"
@@ -129,6 +130,10 @@ type node struct {
 	net        limits.Networking
 	noIPs      bool // aws-node refuses the networking mode, so no pod gets an IP
 
+	claim        int32         // 1 + the Karpenter NodeClaim it is, or 0
+	advertisedAt time.Duration // when it first advertised pod-eni, if advertised
+	advertised   bool          // it has advertised pod-eni at some time
+
 	trunkAtJoin   bool   // the node joined with its trunk attached (NodeSpec.TrunkAttached)
 	existingVLANs uint16 // VLANs given to the branches of pods running at its join
 
@@ -222,6 +227,12 @@ type Sim struct {
 	untold      int                  // pending pods with no FailedScheduling event yet
 	placePass   bool
 
+	// prov is Karpenter's provisioner, when UseKarpenter started it;
+	// claimNode maps its NodeClaims to nodes (-1 before they join).
+	prov        *karpenter.Provisioner
+	provEffects []karpenter.Effect
+	claimNode   []int32
+
 	failure error
 	// coolDownAsked is a configured cool-down below the floor, which the
 	// controller raised; the report says so.
@@ -231,6 +242,7 @@ type Sim struct {
 
 	// Event handlers, made once so scheduling allocates nothing.
 	evController, evAnswer, evKubelet, evComplete, evReplica, evPlace scheduler.Func
+	evProvWake, evProvJoin                                            scheduler.Func
 	m                                                                 metrics
 	tr                                                                tracer
 	acts                                                              []func(*Sim) error

@@ -97,6 +97,9 @@ func (s *Sim) applyOne(e *controller.Effect) {
 		s.nodes[e.Node].ready = s.ctl.Advertised(e.Node)
 		s.refit(int32(e.Node))
 		s.noteTrunk(s.nodes[e.Node], s.ctl.Trunk(e.Node))
+		if s.prov != nil {
+			s.provNodeChanged(s.nodes[e.Node])
+		}
 	case controller.BranchesChanged:
 		s.noteTrunk(s.nodes[e.Node], s.ctl.Trunk(e.Node))
 	case controller.Reschedule:

@@ -1,0 +1,187 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/trunksim/trunksim/karpenter"
+)
+
+// UseKarpenter makes Karpenter provision the cluster's nodes with the
+// NodePools and EC2NodeClasses given: pods kube-scheduler marks
+// Unschedulable are batched, and the nodes it launches join after the
+// launch, registration and start-up times of Config.Karpenter, then go
+// through the controller's trunk set-up as any node does (package
+// karpenter). It may be called once, before the run starts.
+func (s *Sim) UseKarpenter(pools []karpenter.NodePool, classes []karpenter.NodeClass) error {
+	if s.prov != nil {
+		return &ObjectError{"karpenter", "", fmt.Errorf("%w: Karpenter is in use already", ErrDuplicate)}
+	}
+	cfg := s.cfg.Karpenter
+	cfg.DaemonSetPods = s.cfg.HostNetworkPods
+	cfg.Types = nil // Karpenter's own table: the newest release's
+	p, err := karpenter.New(cfg, pools, classes, provCluster{s})
+	if err != nil {
+		return &ObjectError{"karpenter", "", fmt.Errorf("%w: %w", ErrBadSpec, err)}
+	}
+	s.prov = p
+	s.evProvWake, s.evProvJoin = s.provWoke, s.provJoin
+	return nil
+}
+
+// Karpenter returns the provisioner UseKarpenter started, or nil.
+func (s *Sim) Karpenter() *karpenter.Provisioner { return s.prov }
+
+// provCluster is the cluster as Karpenter reads it.
+type provCluster struct{ s *Sim }
+
+func (c provCluster) provisionable(p *pod) bool {
+	return p.phase == Pending && p.node < 0 && p.toldUnfit && !p.windows
+}
+
+func (c provCluster) Provisionable(id karpenter.PodID) bool {
+	return int(id) < len(c.s.pods) && c.provisionable(c.s.pods[id])
+}
+
+// AppendProvisionable merges the pending queues in creation order.
+func (c provCluster) AppendProvisionable(dst []karpenter.Pod) []karpenter.Pod {
+	s := c.s
+	var at [podClasses]int
+	for k := range s.pending {
+		at[k] = s.pending[k].head
+	}
+	for {
+		k, pi := -1, int32(0)
+		for j := range s.pending {
+			if q := &s.pending[j]; at[j] < len(q.pods) && (k < 0 || q.pods[at[j]] < pi) {
+				k, pi = j, q.pods[at[j]]
+			}
+		}
+		if k < 0 {
+			return dst
+		}
+		at[k]++
+		if p := s.pods[pi]; c.provisionable(p) {
+			dst = append(dst, karpenter.Pod{ID: karpenter.PodID(pi), PodENI: p.needsBranch})
+		}
+	}
+}
+
+func (c provCluster) Node(id karpenter.ClaimID) karpenter.NodeState {
+	s := c.s
+	if int(id) >= len(s.claimNode) || s.claimNode[id] < 0 {
+		return karpenter.NodeState{}
+	}
+	n := s.nodes[s.claimNode[id]]
+	st := karpenter.NodeState{Joined: true, Pods: n.slots, UsedPods: n.pods, UsedPodENI: n.branchPods}
+	if n.advertises {
+		st.PodENI = n.typ.BranchInterfaces
+	}
+	return st
+}
+
+// feedProv steps the provisioner and applies its effects. An effect may
+// step it again (a node's deletion), so the buffer is not shared with
+// such a nested step.
+func (s *Sim) feedProv(in karpenter.Input) {
+	out, err := s.prov.Step(s.Now(), in, s.provEffects[:0])
+	if err != nil {
+		s.fail(err)
+	}
+	s.provEffects = nil
+	for i := range out {
+		s.applyProv(&out[i])
+	}
+	s.provEffects = out[:0]
+}
+
+func (s *Sim) applyProv(e *karpenter.Effect) {
+	switch e.Kind {
+	case karpenter.Wake:
+		s.after(e.At-s.Now(), s.evProvWake, uint64(e.Timer))
+	case karpenter.WakeIdle:
+		s.noteIdle(s.after(e.At-s.Now(), s.evProvWake, uint64(e.Timer)))
+	case karpenter.Launch:
+		c := s.prov.Claim(e.Claim)
+		s.tr.rec(s.Now(), "NodeClaimLaunched", "nodeclaim/"+c.Name, c.Type.Name+" "+c.CapacityType.String())
+		if int(e.Claim) >= len(s.claimNode) {
+			s.claimNode = append(s.claimNode, make([]int32, int(e.Claim)+1-len(s.claimNode))...)
+		}
+		s.claimNode[e.Claim] = -1
+		s.after(e.At-s.Now(), s.evProvJoin, uint64(e.Claim))
+	case karpenter.Delete:
+		c := s.prov.Claim(e.Claim)
+		s.tr.rec(s.Now(), "NodeClaimExpired", "nodeclaim/"+c.Name, "")
+		if ni := s.claimNode[e.Claim]; ni >= 0 && !s.nodes[ni].gone {
+			if err := s.DeleteNode(c.Name); err != nil {
+				s.fail(err)
+			}
+		}
+	case karpenter.PodEvent:
+		t := s.podEvent("Warning", e.Reason, s.pods[e.Pod])
+		t.text(e.Message)
+		t.end(true)
+	}
+}
+
+func (s *Sim) provWoke(arg uint64) { s.feedProv(karpenter.Input{Kind: karpenter.Woke, Timer: karpenter.Timer(arg)}) }
+
+// provJoin is the event of a launched node registering with aws-node up.
+func (s *Sim) provJoin(arg uint64) {
+	id := karpenter.ClaimID(arg)
+	c := s.prov.Claim(id)
+	if c.Deleted {
+		return
+	}
+	err := s.addNode(NodeSpec{Name: c.Name, InstanceType: c.Type.Name, Labels: c.Labels, MaxPods: c.MaxPods,
+		SecurityGroups: c.SecurityGroups}, int32(id)+1)
+	if err != nil {
+		s.fail(fmt.Errorf("karpenter: node %s: %w", c.Name, err))
+		return
+	}
+	s.claimNode[id] = s.nodeIndex[c.Name]
+	s.feedProv(karpenter.Input{Kind: karpenter.NodeJoined, Claim: id})
+	if n := s.nodes[s.claimNode[id]]; n.advertises {
+		s.feedProv(karpenter.Input{Kind: karpenter.PodENIAdvertised, Claim: id})
+	}
+}
+
+// provNodeChanged tells Karpenter a node it launched advertises pod-eni.
+func (s *Sim) provNodeChanged(n *node) {
+	if n.claim > 0 && n.advertises && !n.gone {
+		s.feedProv(karpenter.Input{Kind: karpenter.PodENIAdvertised, Claim: karpenter.ClaimID(n.claim - 1)})
+	}
+}
+
+// provNodeGone tells Karpenter a node it launched was deleted.
+func (s *Sim) provNodeGone(n *node) {
+	if n.claim > 0 {
+		s.feedProv(karpenter.Input{Kind: karpenter.NodeDeleted, Claim: karpenter.ClaimID(n.claim - 1)})
+	}
+}
+
+// provUnfit tells Karpenter kube-scheduler found no node for the pod.
+func (s *Sim) provUnfit(pi int32) {
+	if s.prov != nil && !s.pods[pi].windows {
+		s.feedProv(karpenter.Input{Kind: karpenter.PodUnschedulable, Pod: karpenter.PodID(pi)})
+	}
+}
+
+// waits splits a pod's wait to be scheduled: how long its node had not
+// joined yet, and, for a pod that asks for pod-eni, how long after that
+// the node had no trunk advertised.
+func (s *Sim) waits(p *pod) (node, trunk time.Duration) {
+	if p.node < 0 {
+		return 0, 0
+	}
+	n := s.nodes[p.node]
+	from := p.created
+	if n.joined > from {
+		node = min(n.joined, p.bound) - from
+		from = n.joined
+	}
+	if p.needsBranch && n.advertisedAt > from {
+		trunk = min(n.advertisedAt, p.bound) - from
+	}
+	return node, trunk
+}
