@@ -36,13 +36,14 @@ func (sc *Scenario) simConfig(seed uint64) sim.Config {
 		EC2:        ec2,
 		Kubelet:    sc.Kubelet,
 		CNI:        sc.CNI,
+		Karpenter:  sc.Karpenter,
 	}
 }
 
 // setConfig is simConfig's inverse: it takes the scenario's settings from c.
 func (sc *Scenario) setConfig(c sim.Config) {
 	sc.Seed, sc.Placement = c.Seed, c.Placement
-	sc.Controller, sc.EC2, sc.Kubelet, sc.CNI = c.Controller, c.EC2, c.Kubelet, c.CNI
+	sc.Controller, sc.EC2, sc.Kubelet, sc.CNI, sc.Karpenter = c.Controller, c.EC2, c.Kubelet, c.CNI, c.Karpenter
 }
 
 // Build returns a simulation set up as the scenario says at time zero:
@@ -74,6 +75,11 @@ func (sc *Scenario) Build(opts Options) (*sim.Sim, error) {
 	for i, p := range sc.SecurityGroupPolicies {
 		if err := s.AddPolicy(p); err != nil {
 			return nil, sc.errorAt(sc.policyPath(i), err)
+		}
+	}
+	if len(sc.NodePools) > 0 {
+		if err := s.UseKarpenter(sc.NodePools, sc.NodeClasses); err != nil {
+			return nil, sc.errorAt("nodePools", err)
 		}
 	}
 	for i, g := range sc.NodeGroups {

@@ -3,6 +3,8 @@ package scenario
 import (
 	"bytes"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -127,6 +129,15 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 		workloads = append(workloads, m.Node)
 	}
 	root.list("workloads", workloads)
+	var pools, classes []*yaml.Node
+	for _, np := range sc.NodePools {
+		pools = append(pools, nodePoolNode(np))
+	}
+	for _, nc := range sc.NodeClasses {
+		classes = append(classes, nodeClassNode(nc))
+	}
+	root.list("nodePools", pools)
+	root.list("ec2NodeClasses", classes)
 
 	var events []*yaml.Node
 	for _, e := range sc.Events {
@@ -299,6 +310,18 @@ func (m node) groupIDs(key string, ids []branch.SecurityGroupID) {
 		items = append(items, str(id.String()))
 	}
 	m.add(key, &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle, Content: items})
+}
+
+// prices writes a price table, types in name order.
+func (m node) prices(key string, prices map[string]float64) {
+	if len(prices) == 0 {
+		return
+	}
+	p := mapping()
+	for _, name := range slices.Sorted(maps.Keys(prices)) {
+		p.add(name, float(prices[name]))
+	}
+	m.addMapping(key, p)
 }
 
 func (m node) add(key string, v *yaml.Node) { m.Content = append(m.Content, str(key), v) }

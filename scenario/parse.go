@@ -121,6 +121,9 @@ func parse(name string, data []byte, budget int) (*Scenario, error) {
 	if err := d.crossCheck(); err != nil {
 		return nil, err
 	}
+	if err := d.karpenterCrossCheck(); err != nil {
+		return nil, err
+	}
 	return d.sc, nil
 }
 
@@ -635,6 +638,8 @@ func (d *decoder) scenario(root *yaml.Node) error {
 				return err
 			})
 		}},
+		{key: "nodePools", decode: d.nodePools},
+		{key: "ec2NodeClasses", decode: d.ec2NodeClasses},
 		{key: "events", decode: func(n *yaml.Node, p string) error {
 			return d.list(n, p, func(_ int, item *yaml.Node, p string) error {
 				e, err := d.event(item, p)
@@ -867,44 +872,10 @@ func mappingValue(m *yaml.Node, key string) *yaml.Node {
 
 func (d *decoder) policy(n *yaml.Node, path string) (branch.Policy, error) {
 	var p branch.Policy
-	exact := func(want string) func(*yaml.Node, string) error {
-		return func(n *yaml.Node, path string) error {
-			s, err := d.str(n, path)
-			if err != nil {
-				return err
-			}
-			if s != want {
-				n, _ = d.resolve(n, path)
-				return d.invalid(n, path, nil, "%q: want %s", s, want)
-			}
-			return nil
-		}
-	}
-	var ignored map[string]string
 	_, err := d.object(n, path, []field{
-		{key: "apiVersion", required: true, decode: exact(PolicyAPIVersion)},
-		{key: "kind", required: true, decode: exact(PolicyKind)},
-		{key: "metadata", required: true, decode: func(n *yaml.Node, path string) error {
-			_, err := d.object(n, path, []field{
-				{key: "name", required: true, decode: d.setName(&p.Name, checkDNSSubdomain)},
-				{key: "namespace", decode: d.setName(&p.Namespace, checkDNSLabel)},
-				// Labels and annotations change nothing the controller does.
-				{key: "labels", decode: d.labels(&ignored)},
-				{key: "annotations", decode: func(n *yaml.Node, path string) (err error) {
-					_, err = d.stringMap(n, path, func(string) error { return nil }, func(string) error { return nil })
-					return err
-				}},
-				// What the API server writes and kubectl -o yaml prints: read
-				// and ignored, so a policy exported from a cluster loads as is.
-				{key: "uid", decode: ignoreValue}, {key: "resourceVersion", decode: ignoreValue},
-				{key: "generation", decode: ignoreValue}, {key: "creationTimestamp", decode: ignoreValue},
-				{key: "managedFields", decode: ignoreValue}, {key: "selfLink", decode: ignoreValue},
-				{key: "finalizers", decode: ignoreValue}, {key: "ownerReferences", decode: ignoreValue},
-				{key: "deletionTimestamp", decode: ignoreValue}, {key: "deletionGracePeriodSeconds", decode: ignoreValue},
-				{key: "generateName", decode: ignoreValue},
-			})
-			return err
-		}},
+		{key: "apiVersion", required: true, decode: d.exact(PolicyAPIVersion)},
+		{key: "kind", required: true, decode: d.exact(PolicyKind)},
+		{key: "metadata", required: true, decode: d.metadata(&p.Name, &p.Namespace)},
 		{key: "status", decode: ignoreValue},
 		{key: "spec", required: true, decode: func(n *yaml.Node, path string) error {
 			_, err := d.object(n, path, []field{

@@ -7,6 +7,7 @@ import (
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/cni"
+	"github.com/trunksim/trunksim/karpenter"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/reach"
 	"github.com/trunksim/trunksim/sim"
@@ -54,6 +55,15 @@ type Scenario struct {
 	SecurityGroups []SecurityGroup
 	// Workloads are created at their At times.
 	Workloads []Workload
+	// NodePools and NodeClasses are Karpenter's NodePool and EC2NodeClass
+	// objects, from the nodePools and ec2NodeClasses keys; with any
+	// NodePool, Karpenter provisions nodes for pods kube-scheduler cannot
+	// place ([sim.Sim.UseKarpenter]), with the settings of the karpenter
+	// key (Karpenter).
+	NodePools   []karpenter.NodePool
+	NodeClasses []karpenter.NodeClass
+	// Karpenter holds the karpenter key's settings, prices among them.
+	Karpenter karpenter.Config
 	// Events are scripted changes, in file order; events at the same time
 	// run in that order, after the workloads created at that time.
 	Events []Event

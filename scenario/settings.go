@@ -40,6 +40,9 @@ var ownKeys = [...]ownKey{
 	{section: sim.SectionEC2, name: "faults",
 		decode: func(d *decoder) func(*yaml.Node, string) error { return d.faults },
 		encode: func(sc *Scenario, m node) { m.list("faults", faultNodes(sc.EC2.Faults)) }},
+	{section: sim.SectionKarpenter, name: "prices",
+		decode: func(d *decoder) func(*yaml.Node, string) error { return d.prices },
+		encode: func(sc *Scenario, m node) { m.prices("prices", sc.Karpenter.Prices) }},
 	{section: sim.SectionCNI, name: "externalSNAT", after: "disableTCPEarlyDemux",
 		decode: func(d *decoder) func(*yaml.Node, string) error { return d.boolean(&d.sc.Network.ExternalSNAT) },
 		encode: func(sc *Scenario, m node) { m.boolean("externalSNAT", sc.Network.ExternalSNAT) }},
@@ -159,6 +162,38 @@ func (d *decoder) seed(n *yaml.Node, p string) (uint64, error) {
 		return 0, d.invalid(n, p, nil, "%s: want an integer from 0 to %d", n.Value, uint64(math.MaxUint64))
 	}
 	return v, nil
+}
+
+// prices decodes karpenter.prices: on-demand USD an hour by instance
+// type, over the built-in table.
+func (d *decoder) prices(n *yaml.Node, p string) error {
+	r, err := d.resolve(n, p)
+	if err != nil {
+		return err
+	}
+	if isNull(r) {
+		return nil
+	}
+	if r.Kind != yaml.MappingNode {
+		return d.wrongType(r, p, "a mapping of instance types to prices")
+	}
+	prices := map[string]float64{}
+	for i := 0; i+1 < len(r.Content); i += 2 {
+		var name string
+		k := r.Content[i]
+		kp := join(p, k.Value)
+		d.sc.lines[kp] = k.Line
+		if err := d.instanceType(&name)(k, kp); err != nil {
+			return err
+		}
+		v, err := d.positiveValue(r.Content[i+1], kp)
+		if err != nil {
+			return err
+		}
+		prices[name] = v
+	}
+	d.cfg.Karpenter.Prices = prices
+	return nil
 }
 
 func (d *decoder) faults(n *yaml.Node, p string) error {
