@@ -508,7 +508,8 @@ func (s *Sim) ready(pi int32) {
 	if p.needsBranch {
 		s.feed(controller.Input{Kind: controller.PodRunning, Pod: controller.PodID(pi)})
 	}
-	s.m.noteReady(p, s.ctl.Parts(controller.PodID(pi)))
+	node, trunk := s.waits(p)
+	s.m.noteReady(p, s.ctl.Parts(controller.PodID(pi)), node, trunk)
 	s.recPod("PodRunning", p, "")
 	if p.lifetime > 0 {
 		s.after(p.lifetime, s.evComplete, uint64(pi))

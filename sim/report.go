@@ -36,19 +36,23 @@ type metrics struct {
 }
 
 // parts is the start-up latency of security-group pods summed by part.
+// Scheduling is the wait to be bound less the parts of it that were a
+// wait for the pod's node to join (node) and for its trunk (trunk).
 type parts struct {
 	scheduling, kubelet time.Duration
 	controller.Parts
+	node, trunk time.Duration
 }
 
 // mean returns the parts divided by n, in seconds to the millisecond.
 func (ps parts) mean(n float64) Breakdown {
 	mean := func(d time.Duration) float64 { return round3(d.Seconds() / n) }
-	return Breakdown{mean(ps.scheduling), mean(ps.Capacity), mean(ps.Queue),
-		mean(ps.ClientWait), mean(ps.Calls), mean(ps.Retries), mean(ps.APIServer), mean(ps.kubelet)}
+	return Breakdown{mean(ps.scheduling - ps.node - ps.trunk), mean(ps.Capacity), mean(ps.Queue),
+		mean(ps.ClientWait), mean(ps.Calls), mean(ps.Retries), mean(ps.APIServer), mean(ps.kubelet),
+		mean(ps.node), mean(ps.trunk)}
 }
 
-func (m *metrics) noteReady(p *pod, cp controller.Parts) {
+func (m *metrics) noteReady(p *pod, cp controller.Parts, node, trunk time.Duration) {
 	if p.existing {
 		return // started before the run
 	}
@@ -62,6 +66,8 @@ func (m *metrics) noteReady(p *pod, cp controller.Parts) {
 	ps.scheduling += p.scheduling
 	ps.Parts.Add(cp)
 	ps.kubelet += p.kubelet
+	ps.node += node
+	ps.trunk += trunk
 }
 
 // noteTrunk brings the cluster-wide counts of branches in use and cooling
@@ -147,6 +153,12 @@ type Breakdown struct {
 	ThrottlingRetries  float64 `json:"throttlingRetries"`
 	APIServerWait      float64 `json:"apiServerWait"`
 	KubeletRetry       float64 `json:"kubeletRetry"`
+	// WaitingForNode is the part of the wait to be scheduled before the
+	// node the pod went to had joined, as when Karpenter launched it for
+	// the pod; WaitingForTrunk the part after, until that node first
+	// advertised pod-eni. Scheduling is the rest of that wait.
+	WaitingForNode  float64 `json:"waitingForNode,omitempty"`
+	WaitingForTrunk float64 `json:"waitingForTrunk,omitempty"`
 }
 
 // EC2Report counts EC2 calls.

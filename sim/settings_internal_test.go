@@ -13,6 +13,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/trunksim/trunksim/controller"
+	"github.com/trunksim/trunksim/karpenter"
 )
 
 // text writes a value of the type Setting.Value returns as Default does.
@@ -45,7 +46,7 @@ func TestSettingsTableIsWellFormed(t *testing.T) {
 // SetValue takes what Value gives, and a value of another type is an
 // error rather than a panic.
 func TestSettingValueRoundTrips(t *testing.T) {
-	filled, err := Config{Seed: 7, Kubelet: Kubelet{AWSNodeLag: time.Second}, CNI: CNI{Version: CNITrunkSlotHeld}, Controller: Controller{Release: controller.ReleaseV1_8_2}}.withDefaults()
+	filled, err := Config{Seed: 7, Kubelet: Kubelet{AWSNodeLag: time.Second}, CNI: CNI{Version: CNITrunkSlotHeld}, Controller: Controller{Release: controller.ReleaseV1_8_2}, Karpenter: karpenter.Config{ReservedENIs: 1}}.withDefaults()
 	require.NoError(t, err)
 	for _, s := range Settings() {
 		var c Config
@@ -93,14 +94,22 @@ func TestSettingsDefaultsAreUpstreamsAndThePresets(t *testing.T) {
 }
 
 // Every setting that is an assumption is named in the report's
-// assumptions, so a result says what it rests on.
+// assumptions, so a result says what it rests on; Karpenter's are named
+// when it is in use, and only then.
 func TestAssumptionSettingsAreInTheReport(t *testing.T) {
-	base, err := New(Config{})
-	require.NoError(t, err)
-	lines := base.assumptions()
-	for _, l := range lines {
+	newSim := func(c Config, s Setting) *Sim {
+		sim, err := New(c)
+		require.NoError(t, err)
+		if s.Section == SectionKarpenter {
+			require.NoError(t, sim.UseKarpenter(nil, nil))
+		}
+		return sim
+	}
+	plain, withKarpenter := newSim(Config{}, Setting{}), newSim(Config{}, Setting{Section: SectionKarpenter})
+	for _, l := range withKarpenter.assumptions() {
 		assert.NotEmpty(t, l, "a report line no setting writes")
 	}
+	assert.Len(t, withKarpenter.assumptions(), len(plain.assumptions())+1, "Karpenter's line is there only with Karpenter")
 	for _, s := range Settings() {
 		if !s.Assumption {
 			continue
@@ -114,9 +123,8 @@ func TestAssumptionSettingsAreInTheReport(t *testing.T) {
 		default:
 			t.Fatalf("%s: no test value for a %v assumption", s.Key(), s.Kind())
 		}
-		sim, err := New(c)
-		require.NoError(t, err)
-		assert.NotEqual(t, lines, sim.assumptions(), "%s does not show in the report", s.Key())
+		lines := newSim(Config{}, s).assumptions()
+		assert.NotEqual(t, lines, newSim(c, s).assumptions(), "%s does not show in the report", s.Key())
 	}
 }
 

@@ -94,7 +94,8 @@ func (s *Sim) podStatus(pi int32) PodStatus {
 		st.Ready, st.NetworkReady = p.ready, true
 		st.AlreadyRunning = p.existing
 		if p.needsBranch && p.phase == Running && !p.existing {
-			st.Startup = parts{p.scheduling, p.kubelet, s.ctl.Parts(controller.PodID(pi))}.mean(1)
+			node, trunk := s.waits(p)
+			st.Startup = parts{p.scheduling, p.kubelet, s.ctl.Parts(controller.PodID(pi)), node, trunk}.mean(1)
 		}
 	}
 	if eni, vlan, _, ok := s.ctl.Annotation(controller.PodID(pi)); ok && p.annotatedOK {

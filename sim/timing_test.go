@@ -41,7 +41,7 @@ func TestPodStartupPartsAddUpToItsLatency(t *testing.T) {
 			continue
 		}
 		b := p.Startup
-		sum := b.Scheduling + b.WaitingForCapacity + b.ControllerQueue + b.EC2ClientWait + b.EC2Calls + b.ThrottlingRetries + b.APIServerWait + b.KubeletRetry
+		sum := b.Scheduling + b.WaitingForCapacity + b.ControllerQueue + b.EC2ClientWait + b.EC2Calls + b.ThrottlingRetries + b.APIServerWait + b.KubeletRetry + b.WaitingForNode + b.WaitingForTrunk
 		// Each part is rounded to the millisecond.
 		assert.InDelta(t, (p.Ready - p.Created).Seconds(), sum, 0.005, p.Name)
 		assert.Greater(t, sum, 0.0, p.Name)

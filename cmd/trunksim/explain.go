@@ -381,6 +381,8 @@ var partWhy = map[string]string{
 	"EC2 calls":            "the EC2 calls themselves took this long",
 	"throttling retries":   "EC2 throttled the calls (RequestLimitExceeded) and the SDK retryer backed off",
 	"API server wait":      "the pod GET and annotation PATCH waited in the controller's API server rate limiter",
+	"waiting for a node":   "the node the pod went to had not joined yet: it was being launched (by Karpenter, or an addNode event) while the pod was Pending",
+	"waiting for a trunk":  "the node the pod went to had joined but the controller had not yet created its trunk ENI and advertised vpc.amazonaws.com/pod-eni",
 	"kubelet retry":        "the branch was annotated while the kubelet waited out its sandbox back-off (FailedCreatePodSandBox, 10-15 s) before the CNI's next ADD",
 }
 

@@ -393,5 +393,7 @@ func breakdown(bd sim.Breakdown) []counted {
 		"throttling retries":   bd.ThrottlingRetries,
 		"API server wait":      bd.APIServerWait,
 		"kubelet retry":        bd.KubeletRetry,
+		"waiting for a node":   bd.WaitingForNode,
+		"waiting for a trunk":  bd.WaitingForTrunk,
 	})
 }
