@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/trunksim/trunksim/karpenter"
@@ -124,7 +125,9 @@ func (s *Sim) applyProv(e *karpenter.Effect) {
 	}
 }
 
-func (s *Sim) provWoke(arg uint64) { s.feedProv(karpenter.Input{Kind: karpenter.Woke, Timer: karpenter.Timer(arg)}) }
+func (s *Sim) provWoke(arg uint64) {
+	s.feedProv(karpenter.Input{Kind: karpenter.Woke, Timer: karpenter.Timer(arg)})
+}
 
 // provJoin is the event of a launched node registering with aws-node up.
 func (s *Sim) provJoin(arg uint64) {
@@ -163,6 +166,9 @@ func (s *Sim) provNodeGone(n *node) {
 // provUnfit tells Karpenter kube-scheduler found no node for the pod.
 func (s *Sim) provUnfit(pi int32) {
 	if s.prov != nil && !s.pods[pi].windows {
+		if !s.firstUnfitSet {
+			s.firstUnfit, s.firstUnfitSet = s.Now(), true
+		}
 		s.feedProv(karpenter.Input{Kind: karpenter.PodUnschedulable, Pod: karpenter.PodID(pi)})
 	}
 }
@@ -184,4 +190,101 @@ func (s *Sim) waits(p *pod) (node, trunk time.Duration) {
 		trunk = min(n.advertisedAt, p.bound) - from
 	}
 	return node, trunk
+}
+
+// ProvisioningReport is what Karpenter did in a run.
+type ProvisioningReport struct {
+	// Batches counts the batching windows that closed, each with a solve.
+	Batches int `json:"batches"`
+	// NodesLaunched and NodesDeleted count Karpenter's nodes (deleted by
+	// expiry or by a deleteNode event).
+	NodesLaunched int `json:"nodesLaunched"`
+	NodesDeleted  int `json:"nodesDeleted"`
+	// NotInitialized counts nodes that joined but never became
+	// initialized: sized for pods asking for pod-eni, they never
+	// advertised it.
+	NotInitialized int `json:"notInitialized"`
+	// UnprovisionableEvents counts Karpenter's FailedScheduling events on
+	// pods no NodePool could launch a node for.
+	UnprovisionableEvents int `json:"unprovisionableEvents"`
+	// FirstPendingToNodeReadySeconds is from the first pod kube-scheduler
+	// could not place to the first of Karpenter's nodes initialized;
+	// zero when none was.
+	FirstPendingToNodeReadySeconds float64 `json:"firstPendingToNodeReadySeconds"`
+	// LaunchToInitializedSeconds is over the nodes that initialized.
+	LaunchToInitializedSeconds Percentiles `json:"launchToInitializedSeconds"`
+	// HourlyCostUSD is what the nodes left at the end cost an hour.
+	HourlyCostUSD float64 `json:"hourlyCostUSD"`
+	// NodePools counts launches per NodePool and instance type.
+	NodePools []NodePoolReport `json:"nodePools"`
+}
+
+// NodePoolReport is one NodePool's launches.
+type NodePoolReport struct {
+	Name          string         `json:"name"`
+	Launched      int            `json:"launched"`
+	InstanceTypes map[string]int `json:"instanceTypes"`
+}
+
+func (s *Sim) provisioningReport() *ProvisioningReport {
+	if s.prov == nil {
+		return nil
+	}
+	st := s.prov.Stats()
+	r := &ProvisioningReport{Batches: st.Batches, UnprovisionableEvents: st.Unprovisionable, NodePools: []NodePoolReport{}}
+	var initialized []time.Duration
+	firstReady, cost := time.Duration(-1), 0.0
+	byPool := map[string]int{}
+	for i := range s.prov.Claims() {
+		c := s.prov.Claim(karpenter.ClaimID(i))
+		r.NodesLaunched++
+		switch {
+		case c.Deleted:
+			r.NodesDeleted++
+		case c.IsJoined && !c.IsInitialized:
+			r.NotInitialized++
+		}
+		if !c.Deleted {
+			cost += c.Price
+		}
+		if c.IsInitialized {
+			initialized = append(initialized, c.Initialized-c.Launched)
+			if firstReady < 0 || c.Initialized < firstReady {
+				firstReady = c.Initialized
+			}
+		}
+		j, ok := byPool[c.NodePool]
+		if !ok {
+			j = len(r.NodePools)
+			byPool[c.NodePool] = j
+			r.NodePools = append(r.NodePools, NodePoolReport{Name: c.NodePool, InstanceTypes: map[string]int{}})
+		}
+		r.NodePools[j].Launched++
+		r.NodePools[j].InstanceTypes[c.Type.Name]++
+	}
+	slices.Sort(initialized)
+	r.LaunchToInitializedSeconds = percentiles(initialized)
+	if firstReady >= 0 && s.firstUnfitSet {
+		r.FirstPendingToNodeReadySeconds = round3((firstReady - s.firstUnfit).Seconds())
+	}
+	r.HourlyCostUSD = round3(cost)
+	return r
+}
+
+// provWarnings says what went wrong with Karpenter's nodes.
+func (s *Sim) provWarnings() []string {
+	w := []string{}
+	if s.prov == nil {
+		return w
+	}
+	var stuck []string
+	for i := range s.prov.Claims() {
+		if c := s.prov.Claim(karpenter.ClaimID(i)); c.IsJoined && !c.IsInitialized && !c.Deleted {
+			stuck = append(stuck, c.Name)
+		}
+	}
+	if len(stuck) > 0 {
+		w = append(w, fmt.Sprintf("%d node(s) %s that Karpenter launched for pods asking for vpc.amazonaws.com/pod-eni never advertised it, so they never initialized: Karpenter counts their expected capacity and launches nothing more for those pods, and the nodes stay until expireAfter (karpenter pkg/controllers/nodeclaim/lifecycle/initialization.go)", len(stuck), names(stuck)))
+	}
+	return w
 }

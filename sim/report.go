@@ -106,7 +106,9 @@ type Report struct {
 	Trunks                  TrunkReport  `json:"trunks"`
 	// NodeDeletion is what node deletions left in EC2; absent when they
 	// left nothing.
-	NodeDeletion   *NodeDeletionReport `json:"nodeDeletion,omitempty"`
+	NodeDeletion *NodeDeletionReport `json:"nodeDeletion,omitempty"`
+	// Provisioning is what Karpenter did; absent without NodePools.
+	Provisioning   *ProvisioningReport `json:"provisioning,omitempty"`
 	Events         map[string]int      `json:"events"`
 	PendingReasons map[string]int      `json:"pendingReasons,omitempty"`
 	Warnings       []string            `json:"warnings"`
@@ -220,6 +222,7 @@ func (s *Sim) Report() Report {
 	r.Trunks = TrunkReport{Created: cs.TrunksCreated, Deleted: s.m.trunksDeleted, Unsupported: cs.Unsupported,
 		ReadyLatencySeconds: percentiles(cs.TrunkReady)}
 	r.NodeDeletion = s.nodeDeletionReport()
+	r.Provisioning = s.provisioningReport()
 	r.Events = s.tr.reasons()
 	r.Warnings = s.warnings()
 	r.Assumptions = s.assumptions()
@@ -228,7 +231,7 @@ func (s *Sim) Report() Report {
 }
 
 func (s *Sim) warnings() []string {
-	w := []string{}
+	w := s.provWarnings()
 	reasons := map[string][]string{}
 	for _, n := range s.nodes {
 		if n.ineligible != nil && !n.gone && !s.cfg.CNI.DisablePodENI {

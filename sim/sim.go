@@ -232,6 +232,10 @@ type Sim struct {
 	prov        *karpenter.Provisioner
 	provEffects []karpenter.Effect
 	claimNode   []int32
+	// firstUnfit is when kube-scheduler first found no node for a pod
+	// Karpenter would provision for, if ever (firstUnfitSet).
+	firstUnfit    time.Duration
+	firstUnfitSet bool
 
 	failure error
 	// coolDownAsked is a configured cool-down below the floor, which the

@@ -352,6 +352,19 @@ func writeRunText(w io.Writer, sc *scenario.Scenario, r sim.Report, bounds []slo
 		line("Node deletion", "%d branch ENIs left in EC2 by deleted nodes (%s): %d deleted since (%d by the ENI cleaner), %d still there; %.1f ENI-minutes, %s",
 			nd.BranchENIs, nd.Mode, nd.Deleted, nd.CleanerDeleted, nd.Remaining, nd.ENIMinutes, longest)
 	}
+	if pr := r.Provisioning; pr != nil {
+		line("Provisioning", "%s launched by Karpenter in %s, %d deleted, %d never initialized; %s from Karpenter",
+			plural(pr.NodesLaunched, "node"), plural(pr.Batches, "batching window"), pr.NodesDeleted, pr.NotInitialized, plural(pr.UnprovisionableEvents, "FailedScheduling event"))
+		for _, np := range pr.NodePools {
+			var types []string
+			for _, c := range byCount(np.InstanceTypes) {
+				types = append(types, fmt.Sprintf("%d %s", int(c.n), c.name))
+			}
+			line("", "NodePool %s: %s", np.Name, strings.Join(types, ", "))
+		}
+		line("", "first Pending pod to first node ready %s; launch to initialized p50 %s, max %s; $%.3f an hour at the end (us-east-1 on-demand list prices)",
+			seconds(pr.FirstPendingToNodeReadySeconds), seconds(pr.LaunchToInitializedSeconds.P50), seconds(pr.LaunchToInitializedSeconds.Max), pr.HourlyCostUSD)
+	}
 
 	if len(r.Warnings) > 0 {
 		b.WriteString("\nWarnings\n")
