@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/karpenter"
 	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/limits"
@@ -115,6 +116,17 @@ func TestParseEveryKey(t *testing.T) {
 				{CIDR: netip.MustParsePrefix("203.0.113.0/24"), Protocol: reach.TCP, Port: 443},
 			}},
 			{Name: "api", Namespace: "ci", Replicas: 3, Running: 2}},
+		NodePools: []karpenter.NodePool{{Name: "default", Weight: 10, NodeClass: "default", Tainted: true,
+			ExpireAfter: 24 * time.Hour, Labels: map[string]string{"team": "web"},
+			Requirements: karpenter.Requirements{
+				{Key: "karpenter.k8s.aws/instance-family", Operator: karpenter.In, Values: []string{"m5", "c5"}, MinValues: 1},
+				{Key: "karpenter.sh/capacity-type", Operator: karpenter.In, Values: []string{"on-demand"}}},
+			Limits: karpenter.Limits{Nodes: karpenter.LimitOf(10), Pods: karpenter.LimitOf(500), PodENI: karpenter.LimitOf(200)}}},
+		NodeClasses: []karpenter.NodeClass{{Name: "default", MaxPods: 110,
+			SecurityGroups: []branch.SecurityGroupID{branch.MustParseSecurityGroupID("sg-0aaaaaaaaaaaaaaa0")}}},
+		Karpenter: karpenter.Config{BatchIdle: 2 * time.Second, BatchMax: 15 * time.Second, ReservedENIs: 1,
+			Launch: 2 * time.Second, Registration: 30 * time.Second, Startup: 15 * time.Second,
+			Prices: map[string]float64{"m5.large": 0.1}},
 		Events: []Event{
 			{At: 5 * time.Minute, Action: AddNode, NodeGroup: "general", Count: 2, InstanceType: "m5.2xlarge"},
 			{At: 6 * time.Minute, Action: AddNode, Node: "spare", InstanceType: "c5.xlarge"},

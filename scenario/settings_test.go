@@ -113,7 +113,10 @@ func drawBad(t *rapid.T, s sim.Setting) (string, error) {
 	case sim.KindNumber:
 		bad = []string{"0", "-2", ".nan", ".inf"}
 	case sim.KindCount:
-		bad = []string{"0", "-3", fmt.Sprint(MaxCount + 1)}
+		bad = []string{"-3", fmt.Sprint(MaxCount + 1)}
+		if !zeroByDefault(s) {
+			bad = append(bad, "0")
+		}
 		if s.Max != 0 {
 			bad = append(bad, fmt.Sprint(s.Max+1))
 		}
