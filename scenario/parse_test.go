@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trunksim/trunksim/branch"
-	"github.com/trunksim/trunksim/karpenter"
 	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/controller"
+	"github.com/trunksim/trunksim/karpenter"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/reach"
 	"github.com/trunksim/trunksim/sim"
