@@ -116,6 +116,26 @@ func keys(m map[string]int) string {
 	return b.String()
 }
 
+// 500 security-group pods from zero nodes with a NodePool that allows t3
+// and m5: Karpenter launches only m5, as t3 has no
+// vpc.amazonaws.com/pod-eni in its view (karpenter-provider-aws
+// pkg/providers/instancetype/types.go), and every pod's wait is broken
+// down into the node's launch, its trunk and its branch.
+func TestKarpenterLaunchesOnlyTrunkCapableNodes(t *testing.T) {
+	r := run(t, "karpenter/scenario.yaml")
+	assert.Equal(t, 500, r.Pods.Running)
+	require.NotNil(t, r.Provisioning)
+	for typ := range r.Provisioning.NodePools[0].InstanceTypes {
+		assert.True(t, strings.HasPrefix(typ, "m5."), typ)
+	}
+	// m5.2xlarge holds 38 branch ENIs, so 500 pods take 14 nodes.
+	assert.Equal(t, 14, r.Provisioning.NodesLaunched)
+	bd := r.StartupBreakdownSeconds
+	assert.Positive(t, bd.WaitingForNode)
+	assert.Positive(t, bd.WaitingForTrunk)
+	assert.Zero(t, r.BranchENIs.Leaked)
+}
+
 // BenchmarkScenarios runs each example and reports its simulated figures.
 func BenchmarkScenarios(b *testing.B) {
 	for _, f := range scenarios(b) {
@@ -134,6 +154,9 @@ func BenchmarkScenarios(b *testing.B) {
 			b.ReportMetric(r.StartupLatencySeconds.P99, "p99-startup-s")
 			if r.LastReadySeconds > 0 {
 				b.ReportMetric(float64(r.Pods.Running)/r.LastReadySeconds, "pods/sim-s")
+			}
+			if r.Provisioning != nil {
+				b.ReportMetric(float64(r.Provisioning.NodesLaunched), "nodes-launched")
 			}
 		})
 	}

@@ -7,8 +7,9 @@
 // # Format
 //
 // The top-level keys are seed, until, placement, controller, ec2, kubelet,
-// cni, network, dns, nodeGroups, serviceAccounts, securityGroupPolicies,
-// securityGroups, workloads and events. A minimal scenario:
+// cni, karpenter, network, dns, nodeGroups, serviceAccounts,
+// securityGroupPolicies, securityGroups, workloads, nodePools,
+// ec2NodeClasses and events. A minimal scenario:
 //
 //	seed: 1
 //	nodeGroups:
@@ -35,6 +36,47 @@
 //
 // A policy read from a later document is named by where it was, such as
 // documents[1].items[3], in errors.
+//
+// # Karpenter
+//
+// nodePools and ec2NodeClasses take karpenter.sh/v1 NodePool and
+// karpenter.k8s.aws/v1 EC2NodeClass manifests as users write them, or as
+// kubectl prints them, checked as their CRDs check them. With any NodePool,
+// Karpenter launches nodes for the pods kube-scheduler cannot place
+// (package karpenter); the karpenter key holds its settings
+// (batchIdleDuration, batchMaxDuration, reservedENIs), the times a node
+// takes to launch, register and start aws-node, and prices, on-demand USD
+// an hour by instance type over the built-in us-east-1 table:
+//
+//	karpenter: {reservedENIs: 1, prices: {m5.large: 0.1}}
+//	nodePools:
+//	  - apiVersion: karpenter.sh/v1
+//	    kind: NodePool
+//	    metadata: {name: default}
+//	    spec:
+//	      template:
+//	        spec:
+//	          requirements:
+//	            - {key: karpenter.k8s.aws/instance-family, operator: In, values: [t3, m5]}
+//	          nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}
+//	ec2NodeClasses:
+//	  - apiVersion: karpenter.k8s.aws/v1
+//	    kind: EC2NodeClass
+//	    metadata: {name: default}
+//	    spec:
+//	      amiSelectorTerms: [{alias: al2023@latest}]
+//	      role: KarpenterNodeRole
+//	      subnetSelectorTerms: [{tags: {karpenter.sh/discovery: demo}}]
+//	      securityGroupSelectorTerms: [{id: sg-0aaaaaaaaaaaaaaa0}]
+//
+// Of a NodePool the model uses its requirements, template labels, taints
+// (a NoSchedule or NoExecute one keeps every pod off, as the model's pods
+// tolerate none), expireAfter, the nodes, pods and
+// vpc.amazonaws.com/pod-eni limits and the weight; cpu and memory limits
+// and disruption are read and not modelled. Of an EC2NodeClass it uses
+// kubelet.maxPods and the ids of securityGroupSelectorTerms, the nodes'
+// own groups. Requirements on figures the instance table lacks (vCPU,
+// memory, GPUs) are refused, as are static NodePools and Windows AMIs.
 //
 // # Starting from a running cluster
 //
