@@ -27,7 +27,9 @@ func BenchmarkSolve(b *testing.B) {
 				for i := range n {
 					out, _ = p.Step(0, Input{Kind: PodUnschedulable, Pod: PodID(i)}, out[:0])
 				}
-				out, _ = p.Step(time.Second, Input{Kind: Woke, Timer: timerBatch}, out[:0])
+				if _, err := p.Step(time.Second, Input{Kind: Woke, Timer: timerBatch}, out[:0]); err != nil {
+					b.Fatal(err)
+				}
 				claims = p.Claims()
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/pod")
