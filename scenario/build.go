@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/trunksim/trunksim/autoscaler"
 	"github.com/trunksim/trunksim/sim"
 )
 
@@ -37,6 +38,8 @@ func (sc *Scenario) simConfig(seed uint64) sim.Config {
 		Kubelet:    sc.Kubelet,
 		CNI:        sc.CNI,
 		Karpenter:  sc.Karpenter,
+
+		ClusterAutoscaler: sc.ClusterAutoscaler,
 	}
 }
 
@@ -44,6 +47,7 @@ func (sc *Scenario) simConfig(seed uint64) sim.Config {
 func (sc *Scenario) setConfig(c sim.Config) {
 	sc.Seed, sc.Placement = c.Seed, c.Placement
 	sc.Controller, sc.EC2, sc.Kubelet, sc.CNI, sc.Karpenter = c.Controller, c.EC2, c.Kubelet, c.CNI, c.Karpenter
+	sc.ClusterAutoscaler = c.ClusterAutoscaler
 }
 
 // Build returns a simulation set up as the scenario says at time zero:
@@ -82,7 +86,23 @@ func (sc *Scenario) Build(opts Options) (*sim.Sim, error) {
 			return nil, sc.errorAt("nodePools", err)
 		}
 	}
+	var scaled []sim.AutoscaledGroup
+	for _, g := range sc.NodeGroups {
+		if a := g.Autoscaling; a != nil {
+			scaled = append(scaled, sim.AutoscaledGroup{
+				Group: autoscaler.Group{Name: g.Name, Min: a.MinSize, Max: a.MaxSize, Size: g.Count, TemplatePodENI: a.TemplatePodENI},
+				Node:  sim.NodeSpec{InstanceType: g.InstanceType, OS: g.OS, Labels: g.Labels, MaxPods: g.MaxPods, SecurityGroups: g.SecurityGroups}})
+		}
+	}
+	if len(scaled) > 0 {
+		if err := s.UseClusterAutoscaler(scaled); err != nil {
+			return nil, sc.errorAt("nodeGroups", err)
+		}
+	}
 	for i, g := range sc.NodeGroups {
+		if g.Autoscaling != nil {
+			continue
+		}
 		st := &groupState{group: g}
 		r.groups[g.Name] = st
 		for j := range g.Count {

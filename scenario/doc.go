@@ -199,7 +199,7 @@
 // so nothing written is silently replaced. Every error is an [*Error] naming the file, the line
 // and the field, such as
 //
-//	smoke.yaml:7: nodeGroups[0].flavour: unknown field (want name, instanceType, count, trunkAttached, os, maxPods, labels, securityGroups or subnet)
+//	smoke.yaml:7: nodeGroups[0].flavour: unknown field (want name, instanceType, count, trunkAttached, os, maxPods, labels, securityGroups, subnet or autoscaling)
 //
 // and wrapping a sentinel ([ErrUnknownField], [ErrInvalidValue], ...) for
 // errors.Is.

@@ -55,6 +55,13 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 		}
 		m.labels("labels", g.Labels)
 		m.groupIDs("securityGroups", g.SecurityGroups)
+		if a := g.Autoscaling; a != nil {
+			am := mapping()
+			am.count("minSize", a.MinSize)
+			am.add("maxSize", integer(a.MaxSize))
+			am.count("templatePodENI", a.TemplatePodENI)
+			m.add("autoscaling", am.Node)
+		}
 		sub := mapping()
 		if g.Subnet.Kind != 0 {
 			sub.add("kind", str(g.Subnet.Kind.String()))

@@ -785,9 +785,29 @@ func (d *decoder) nodeGroup(n *yaml.Node, path string) (NodeGroup, error) {
 		{key: "labels", decode: d.labels(&g.Labels)},
 		{key: "securityGroups", decode: d.groupIDs(&g.SecurityGroups)},
 		{key: "subnet", decode: d.subnet(&g.Subnet)},
+		{key: "autoscaling", decode: func(n *yaml.Node, p string) error {
+			a := &Autoscaling{}
+			g.Autoscaling = a
+			_, err := d.object(n, p, []field{
+				{key: "minSize", decode: d.count(&a.MinSize, 0)},
+				{key: "maxSize", required: true, decode: d.count(&a.MaxSize, 1)},
+				{key: "templatePodENI", decode: d.count(&a.TemplatePodENI, 0)},
+			})
+			return err
+		}},
 	})
 	if g.OS == 0 {
 		g.OS = limits.OSLinux
+	}
+	if a := g.Autoscaling; err == nil && a != nil {
+		switch {
+		case a.MinSize > a.MaxSize:
+			return g, d.invalidAt(join(path, "autoscaling.minSize"), "%d: more than maxSize %d", a.MinSize, a.MaxSize)
+		case g.Count < a.MinSize || g.Count > a.MaxSize:
+			return g, d.invalidAt(join(path, "count"), "%d: an autoscaled group's count is its size at time zero, from minSize %d to maxSize %d", g.Count, a.MinSize, a.MaxSize)
+		case g.TrunkAttached > 0:
+			return g, d.invalidAt(join(path, "trunkAttached"), "%d: not modelled for an autoscaled group", g.TrunkAttached)
+		}
 	}
 	switch {
 	case err != nil || g.TrunkAttached == 0:
@@ -1166,6 +1186,11 @@ func (d *decoder) crossCheck() error {
 	for i, e := range sc.Events {
 		if _, ok := groups[e.NodeGroup]; e.NodeGroup != "" && !ok {
 			return d.invalidAt(fmt.Sprintf("events[%d].nodeGroup", i), "%q: no such node group", e.NodeGroup)
+		}
+		for _, g := range sc.NodeGroups {
+			if g.Name == e.NodeGroup && g.Autoscaling != nil {
+				return d.invalidAt(fmt.Sprintf("events[%d].nodeGroup", i), "%q: the group is autoscaled, so its size is cluster-autoscaler's", e.NodeGroup)
+			}
 		}
 		j, ok := workloads[e.Workload]
 		if e.Workload != "" && !ok {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/trunksim/trunksim/autoscaler"
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/controller"
@@ -81,6 +82,7 @@ func TestParseEveryKey(t *testing.T) {
 				SecurityGroups: []branch.SecurityGroupID{sg2},
 				Subnet:         reach.Subnet{Kind: reach.Public, CIDR: netip.MustParsePrefix("10.0.1.0/24")}},
 			{Name: "win", InstanceType: "m5.large", Count: 1, OS: limits.OSWindows, MaxPods: 8},
+			{Name: "scaled", InstanceType: "m5.large", Count: 1, OS: limits.OSLinux, Autoscaling: &Autoscaling{MinSize: 1, MaxSize: 5, TemplatePodENI: 9}},
 		},
 		ServiceAccounts: []ServiceAccount{{Name: "builder", Namespace: "ci", Labels: map[string]string{"team": "ci"}}},
 		SecurityGroupPolicies: []branch.Policy{{Namespace: "ci", Name: "ci",
@@ -116,6 +118,8 @@ func TestParseEveryKey(t *testing.T) {
 				{CIDR: netip.MustParsePrefix("203.0.113.0/24"), Protocol: reach.TCP, Port: 443},
 			}},
 			{Name: "api", Namespace: "ci", Replicas: 3, Running: 2}},
+		ClusterAutoscaler: autoscaler.Config{ScanInterval: 20 * time.Second, NodeStartup: 90 * time.Second,
+			ScaleDownUnneeded: 5 * time.Minute, ScaleDownDelayAfterAdd: 5 * time.Minute},
 		NodePools: []karpenter.NodePool{{Name: "default", Weight: 10, NodeClass: "default", Tainted: true,
 			ExpireAfter: 24 * time.Hour, Labels: map[string]string{"team": "web"},
 			Requirements: karpenter.Requirements{

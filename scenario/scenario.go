@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/trunksim/trunksim/autoscaler"
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/karpenter"
@@ -64,6 +65,8 @@ type Scenario struct {
 	NodeClasses []karpenter.NodeClass
 	// Karpenter holds the karpenter key's settings, prices among them.
 	Karpenter karpenter.Config
+	// ClusterAutoscaler holds the clusterAutoscaler key's settings.
+	ClusterAutoscaler autoscaler.Config
 	// Events are scripted changes, in file order; events at the same time
 	// run in that order, after the workloads created at that time.
 	Events []Event
@@ -108,6 +111,21 @@ type NodeGroup struct {
 	// cluster (sim.NodeSpec.TrunkAttached): the controller rebuilds their
 	// trunks instead of creating them. It is at most Count, on Linux.
 	TrunkAttached int
+	// Autoscaling, when set, makes cluster-autoscaler manage the group
+	// (sim.Sim.UseClusterAutoscaler): Count is its desired capacity at
+	// time zero, within MinSize and MaxSize, and addNode and deleteNode
+	// events may not name it.
+	Autoscaling *Autoscaling
+}
+
+// Autoscaling is an Auto Scaling group's sizes and node-template tag, as
+// cluster-autoscaler reads them.
+type Autoscaling struct {
+	MinSize, MaxSize int
+	// TemplatePodENI is the group's
+	// k8s.io/cluster-autoscaler/node-template/resources/vpc.amazonaws.com/pod-eni
+	// tag; zero means none.
+	TemplatePodENI int
 }
 
 // Network is the VPC and the settings that decide how traffic leaves it.

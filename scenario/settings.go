@@ -19,7 +19,7 @@ import (
 
 // fileSections are the settings sections, in the order a file has them
 // after the top-level settings.
-var fileSections = [...]sim.Section{sim.SectionController, sim.SectionEC2, sim.SectionKubelet, sim.SectionCNI, sim.SectionKarpenter}
+var fileSections = [...]sim.Section{sim.SectionController, sim.SectionEC2, sim.SectionKubelet, sim.SectionCNI, sim.SectionKarpenter, sim.SectionClusterAutoscaler}
 
 // ownKey is a key among the settings that is the format's own rather than
 // the simulator's: until, which Run reads; ec2.faults, a list; and

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/trunksim/trunksim/autoscaler"
 	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/fakeec2"
@@ -254,6 +255,9 @@ type Config struct {
 	// called; its DaemonSetPods and Types are set from HostNetworkPods
 	// and the newest release's table.
 	Karpenter karpenter.Config
+	// ClusterAutoscaler holds cluster-autoscaler's settings, used once
+	// UseClusterAutoscaler is called.
+	ClusterAutoscaler autoscaler.Config
 }
 
 // withDefaults returns c with zero fields filled in and validates it.

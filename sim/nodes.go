@@ -160,6 +160,9 @@ func (s *Sim) DeleteNode(name string) error {
 	if s.prov != nil {
 		s.provNodeGone(n)
 	}
+	if s.as != nil {
+		s.asNodeGone(n)
+	}
 	s.place()
 	return nil
 }

@@ -165,10 +165,10 @@ func (s *Sim) provNodeGone(n *node) {
 
 // provUnfit tells Karpenter kube-scheduler found no node for the pod.
 func (s *Sim) provUnfit(pi int32) {
+	if (s.prov != nil || s.as != nil) && !s.firstUnfitSet && !s.pods[pi].windows {
+		s.firstUnfit, s.firstUnfitSet = s.Now(), true
+	}
 	if s.prov != nil && !s.pods[pi].windows {
-		if !s.firstUnfitSet {
-			s.firstUnfit, s.firstUnfitSet = s.Now(), true
-		}
 		s.feedProv(karpenter.Input{Kind: karpenter.PodUnschedulable, Pod: karpenter.PodID(pi)})
 	}
 }

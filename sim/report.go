@@ -108,12 +108,15 @@ type Report struct {
 	// left nothing.
 	NodeDeletion *NodeDeletionReport `json:"nodeDeletion,omitempty"`
 	// Provisioning is what Karpenter did; absent without NodePools.
-	Provisioning   *ProvisioningReport `json:"provisioning,omitempty"`
-	Events         map[string]int      `json:"events"`
-	PendingReasons map[string]int      `json:"pendingReasons,omitempty"`
-	Warnings       []string            `json:"warnings"`
-	Assumptions    []string            `json:"assumptions"`
-	TraceSHA256    string              `json:"traceSHA256"`
+	Provisioning *ProvisioningReport `json:"provisioning,omitempty"`
+	// ClusterAutoscaler is what cluster-autoscaler did; absent without
+	// autoscaled node groups.
+	ClusterAutoscaler *AutoscalerReport `json:"clusterAutoscaler,omitempty"`
+	Events            map[string]int    `json:"events"`
+	PendingReasons    map[string]int    `json:"pendingReasons,omitempty"`
+	Warnings          []string          `json:"warnings"`
+	Assumptions       []string          `json:"assumptions"`
+	TraceSHA256       string            `json:"traceSHA256"`
 }
 
 // PodCounts counts pods: Created over the run, the others at its end.
@@ -223,6 +226,7 @@ func (s *Sim) Report() Report {
 		ReadyLatencySeconds: percentiles(cs.TrunkReady)}
 	r.NodeDeletion = s.nodeDeletionReport()
 	r.Provisioning = s.provisioningReport()
+	r.ClusterAutoscaler = s.autoscalerReport()
 	r.Events = s.tr.reasons()
 	r.Warnings = s.warnings()
 	r.Assumptions = s.assumptions()
@@ -283,11 +287,23 @@ func names(ns []string) string {
 func (s *Sim) assumptions() []string {
 	lines := modelAssumptions
 	for i := range settingTable {
-		if st := &settingTable[i]; st.line != 0 && (st.Section != SectionKarpenter || s.prov != nil) {
+		if st := &settingTable[i]; st.line != 0 && s.sectionInUse(st.Section) {
 			lines[st.line] = st.say(&s.cfg)
 		}
 	}
 	return slices.DeleteFunc(lines[1:], func(l string) bool { return l == "" })
+}
+
+// sectionInUse reports whether a section's settings matter to the run:
+// Karpenter's and cluster-autoscaler's only when they are in use.
+func (s *Sim) sectionInUse(sec Section) bool {
+	switch sec {
+	case SectionKarpenter:
+		return s.prov != nil
+	case SectionClusterAutoscaler:
+		return s.as != nil
+	}
+	return true
 }
 
 // reportLine is one line of a report's assumptions, which are printed in
@@ -303,11 +319,12 @@ const (
 	lineAccountThrottling
 	lineController
 	lineKarpenter
+	lineAutoscaler
 )
 
 // modelAssumptions holds the lines no setting changes, what the model
 // takes for granted; it is never written.
-var modelAssumptions = [lineKarpenter + 1]string{
+var modelAssumptions = [lineAutoscaler + 1]string{
 	lineAPIServer:  "API server calls take no time beyond the client's rate limit (assumption)",
 	lineScheduling: "kube-scheduler binds a pod the moment a node fits it (assumption)",
 }

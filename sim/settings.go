@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trunksim/trunksim/autoscaler"
 	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/fakeec2"
 	"github.com/trunksim/trunksim/karpenter"
@@ -34,9 +35,13 @@ const (
 	// times a node it launches takes to join, read only when a scenario
 	// has NodePools ([Sim.UseKarpenter]).
 	SectionKarpenter
+	// SectionClusterAutoscaler is the clusterAutoscaler key:
+	// cluster-autoscaler's settings, read only when a node group has
+	// autoscaling ([Sim.UseClusterAutoscaler]).
+	SectionClusterAutoscaler
 )
 
-var sectionNames = [...]string{SectionTop: "top level", SectionController: "controller", SectionEC2: "ec2", SectionKubelet: "kubelet", SectionCNI: "cni", SectionKarpenter: "karpenter"}
+var sectionNames = [...]string{SectionTop: "top level", SectionController: "controller", SectionEC2: "ec2", SectionKubelet: "kubelet", SectionCNI: "cni", SectionKarpenter: "karpenter", SectionClusterAutoscaler: "clusterAutoscaler"}
 
 // String returns the section's key in a scenario file, such as
 // "controller", or "top level" for SectionTop, which has none.
@@ -385,6 +390,22 @@ var settingTable = [...]Setting{
 	{Section: SectionKarpenter, Name: "startupTime", Field: "Karpenter.Startup", Min: 1, Assumption: true,
 		Doc: "from registration to aws-node up and asking for a trunk, when the node joins (the example's Registered-to-Initialized time)",
 		v:   of(func(c *Config) *time.Duration { return &c.Karpenter.Startup }, karpenter.DefaultStartup)},
+
+	{Section: SectionClusterAutoscaler, Name: "scanInterval", Field: "ClusterAutoscaler.ScanInterval", Min: 1,
+		Doc: "--scan-interval: how often unschedulable pods are looked at (cluster-autoscaler config/flags/flags.go)",
+		v:   of(func(c *Config) *time.Duration { return &c.ClusterAutoscaler.ScanInterval }, autoscaler.DefaultScanInterval)},
+	{Section: SectionClusterAutoscaler, Name: "nodeStartupTime", Field: "ClusterAutoscaler.NodeStartup", Min: 1, Assumption: true,
+		Doc:  "from a scale-up to the node joined with aws-node up (aws/karpenter-provider-aws#3102: about 70s for a node of a cluster-autoscaler group)",
+		v:    of(func(c *Config) *time.Duration { return &c.ClusterAutoscaler.NodeStartup }, autoscaler.DefaultNodeStartup),
+		line: lineAutoscaler, say: func(c *Config) string {
+			return fmt.Sprintf("a node cluster-autoscaler asks for joins %v later (assumption); only empty nodes are scaled down, and the group that needs the fewest nodes is grown, as the model's pods ask for no CPU or memory", c.ClusterAutoscaler.NodeStartup)
+		}},
+	{Section: SectionClusterAutoscaler, Name: "scaleDownUnneededTime", Field: "ClusterAutoscaler.ScaleDownUnneeded", Min: 1,
+		Doc: "--scale-down-unneeded-time: how long a node must be unneeded before it is removed (cluster-autoscaler config/flags/flags.go)",
+		v:   of(func(c *Config) *time.Duration { return &c.ClusterAutoscaler.ScaleDownUnneeded }, autoscaler.DefaultScaleDownUnneeded)},
+	{Section: SectionClusterAutoscaler, Name: "scaleDownDelayAfterAdd", Field: "ClusterAutoscaler.ScaleDownDelayAfterAdd", Min: 1,
+		Doc: "--scale-down-delay-after-add: no scale-down for this long after a scale-up (cluster-autoscaler config/flags/flags.go)",
+		v:   of(func(c *Config) *time.Duration { return &c.ClusterAutoscaler.ScaleDownDelayAfterAdd }, autoscaler.DefaultScaleDownDelayAfterAdd)},
 
 	{Section: SectionTop, Name: "seed", Field: "Seed",
 		Doc: "drives every random choice of a run (jitter, fault draws)",

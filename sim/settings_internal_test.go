@@ -100,8 +100,11 @@ func TestAssumptionSettingsAreInTheReport(t *testing.T) {
 	newSim := func(c Config, s Setting) *Sim {
 		sim, err := New(c)
 		require.NoError(t, err)
-		if s.Section == SectionKarpenter {
+		switch s.Section {
+		case SectionKarpenter:
 			require.NoError(t, sim.UseKarpenter(nil, nil))
+		case SectionClusterAutoscaler:
+			require.NoError(t, sim.UseClusterAutoscaler(nil))
 		}
 		return sim
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/trunksim/trunksim/autoscaler"
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/fakeec2"
@@ -131,6 +132,7 @@ type node struct {
 	noIPs      bool // aws-node refuses the networking mode, so no pod gets an IP
 
 	claim        int32         // 1 + the Karpenter NodeClaim it is, or 0
+	asGroup      int32         // 1 + the cluster-autoscaler group it is of, or 0
 	advertisedAt time.Duration // when it first advertised pod-eni, if advertised
 	advertised   bool          // it has advertised pod-eni at some time
 
@@ -232,6 +234,15 @@ type Sim struct {
 	prov        *karpenter.Provisioner
 	provEffects []karpenter.Effect
 	claimNode   []int32
+	// as is cluster-autoscaler, when UseClusterAutoscaler started it,
+	// with its groups and, by group, their nodes and the next node's
+	// number.
+	as        *autoscaler.Autoscaler
+	asGroups  []AutoscaledGroup
+	asNodes   [][]int32
+	asNext    []int
+	asEffects []autoscaler.Effect
+
 	// firstUnfit is when kube-scheduler first found no node for a pod
 	// Karpenter would provision for, if ever (firstUnfitSet).
 	firstUnfit    time.Duration
@@ -246,7 +257,7 @@ type Sim struct {
 
 	// Event handlers, made once so scheduling allocates nothing.
 	evController, evAnswer, evKubelet, evComplete, evReplica, evPlace scheduler.Func
-	evProvWake, evProvJoin                                            scheduler.Func
+	evProvWake, evProvJoin, evASWake, evASJoin                        scheduler.Func
 	m                                                                 metrics
 	tr                                                                tracer
 	acts                                                              []func(*Sim) error
