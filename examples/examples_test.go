@@ -136,6 +136,21 @@ func TestKarpenterLaunchesOnlyTrunkCapableNodes(t *testing.T) {
 	assert.Zero(t, r.BranchENIs.Leaked)
 }
 
+// cluster-autoscaler grows the group from 1 node for 60 pods: 6 nodes
+// would do, but each joins before its trunk is made and a scan in that
+// window asks for 6 more (kubernetes/autoscaler#2947,
+// clusterstate/clusterstate.go GetUpcomingNodes); the spares are removed
+// once empty for scale-down-unneeded-time.
+func TestClusterAutoscalerOvershootsThenScalesDown(t *testing.T) {
+	r := run(t, "cluster-autoscaler/scenario.yaml")
+	assert.Equal(t, 60, r.Pods.Running)
+	require.NotNil(t, r.ClusterAutoscaler)
+	assert.Equal(t, 12, r.ClusterAutoscaler.NodesAdded)
+	assert.Equal(t, 6, r.ClusterAutoscaler.NodesRemoved)
+	assert.Equal(t, 7, r.ClusterAutoscaler.Groups[0].Size, "ceil(60/9)")
+	assert.Zero(t, r.BranchENIs.Leaked)
+}
+
 // BenchmarkScenarios runs each example and reports its simulated figures.
 func BenchmarkScenarios(b *testing.B) {
 	for _, f := range scenarios(b) {

@@ -7,7 +7,7 @@
 // # Format
 //
 // The top-level keys are seed, until, placement, controller, ec2, kubelet,
-// cni, karpenter, network, dns, nodeGroups, serviceAccounts,
+// cni, karpenter, clusterAutoscaler, network, dns, nodeGroups, serviceAccounts,
 // securityGroupPolicies, securityGroups, workloads, nodePools,
 // ec2NodeClasses and events. A minimal scenario:
 //
@@ -77,6 +77,19 @@
 // kubelet.maxPods and the ids of securityGroupSelectorTerms, the nodes'
 // own groups. Requirements on figures the instance table lacks (vCPU,
 // memory, GPUs) are refused, as are static NodePools and Windows AMIs.
+//
+// # cluster-autoscaler
+//
+// A node group with autoscaling is cluster-autoscaler's (package
+// autoscaler): count is its size at time zero, from minSize to maxSize,
+// templatePodENI the value of its node-template pod-eni resource tag
+// (none by default, as a group has unless someone adds it), and
+// addNode and deleteNode events may not name it. The clusterAutoscaler
+// key holds scanInterval, nodeStartupTime, scaleDownUnneededTime and
+// scaleDownDelayAfterAdd:
+//
+//	nodeGroups:
+//	  - {name: ng, instanceType: m5.large, count: 1, autoscaling: {minSize: 1, maxSize: 20, templatePodENI: 9}}
 //
 // # Starting from a running cluster
 //

@@ -365,6 +365,15 @@ func writeRunText(w io.Writer, sc *scenario.Scenario, r sim.Report, bounds []slo
 		line("", "first Pending pod to first node ready %s; launch to initialized p50 %s, max %s; $%.3f an hour at the end (us-east-1 on-demand list prices)",
 			seconds(pr.FirstPendingToNodeReadySeconds), seconds(pr.LaunchToInitializedSeconds.P50), seconds(pr.LaunchToInitializedSeconds.Max), pr.HourlyCostUSD)
 	}
+	if ca := r.ClusterAutoscaler; ca != nil {
+		var sizes []string
+		for _, g := range ca.Groups {
+			sizes = append(sizes, fmt.Sprintf("%s %d", g.Name, g.Size))
+		}
+		line("Autoscaling", "cluster-autoscaler scaled up %s, adding %s, and removed %d; %s left pods with no group to grow",
+			plural(ca.ScaleUps, "time"), plural(ca.NodesAdded, "node"), ca.NodesRemoved, plural(ca.NoScaleUpScans, "scan"))
+		line("", "group sizes at the end: %s; first Pending pod to a new node ready %s", strings.Join(sizes, ", "), seconds(ca.FirstPendingToNodeReadySeconds))
+	}
 
 	if len(r.Warnings) > 0 {
 		b.WriteString("\nWarnings\n")
