@@ -36,13 +36,17 @@
 //   - initialization: a NodeClaim sized for pods that ask for pod-eni is
 //     initialized only once the node advertises it
 //     (pkg/controllers/nodeclaim/lifecycle/initialization.go);
-//   - expiry: a node is deleted expireAfter after its launch.
+//   - expiry: a node is deleted expireAfter after its launch;
+//   - emptiness, which every consolidation policy runs: a node with no
+//     pods for consolidateAfter is deleted once validated 15s later, as
+//     many at a time as the NodePool's budgets allow
+//     (pkg/controllers/disruption).
 //
 // The model's pods ask for no CPU or memory, so Karpenter sizes nodes by
 // pod slots and pod-eni alone; requirements on vCPU, memory and other
 // figures the instance table lacks are refused. Zones, capacity
-// reservations, consolidation, drift and disruption budgets are not
-// modelled. Launch, registration and aws-node start-up take fixed times
+// reservations, drift, moving pods off an underutilized node, and budget
+// schedules are not modelled. Launch, registration and aws-node start-up take fixed times
 // (Config), assumptions with the figures Karpenter's docs and issues
 // give.
 package karpenter

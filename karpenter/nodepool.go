@@ -98,6 +98,82 @@ type NodePool struct {
 	ExpireAfter time.Duration
 	// Limits are spec.limits.
 	Limits Limits
+	// Consolidation is spec.disruption's consolidation; the zero value
+	// consolidates nothing.
+	Consolidation Consolidation
+}
+
+// ConsolidationPolicy is spec.disruption.consolidationPolicy.
+type ConsolidationPolicy uint8
+
+// Consolidation policies. Each consolidates empty nodes; the model does
+// not move pods to empty an underutilized node.
+const (
+	WhenEmpty ConsolidationPolicy = 1 + iota
+	WhenEmptyOrUnderutilized
+	Balanced
+)
+
+var policyNames = [...]string{"", "WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced"}
+
+// String returns the policy as a manifest spells it.
+func (c ConsolidationPolicy) String() string {
+	if int(c) < len(policyNames) && c > 0 {
+		return policyNames[c]
+	}
+	return fmt.Sprintf("ConsolidationPolicy(%d)", uint8(c))
+}
+
+// ParseConsolidationPolicy parses a manifest's spelling.
+func ParseConsolidationPolicy(s string) (ConsolidationPolicy, error) {
+	for i, n := range policyNames {
+		if i > 0 && n == s {
+			return ConsolidationPolicy(i), nil
+		}
+	}
+	return 0, fmt.Errorf("karpenter: %w: consolidation policy %q", ErrBadNodePool, s)
+}
+
+// Consolidation is how a NodePool gives up nodes it no longer needs.
+type Consolidation struct {
+	// Policy is the consolidation policy; zero consolidates nothing, as
+	// consolidateAfter: Never does.
+	Policy ConsolidationPolicy
+	// After is consolidateAfter: how long a node must have had no pod
+	// change (CRD default 0s).
+	After time.Duration
+	// Budgets bound how many nodes are disrupted at once, the least of
+	// them; none means the CRD's default, nodes: 10%.
+	Budgets []Budget
+}
+
+// allowed is how many of n nodes the budgets let go at once.
+func (c Consolidation) allowed(n int) int {
+	if len(c.Budgets) == 0 {
+		return Budget{Nodes: DefaultBudgetPercent, Percent: true}.allowed(n)
+	}
+	least := n
+	for _, b := range c.Budgets {
+		least = min(least, b.allowed(n))
+	}
+	return least
+}
+
+// Budget is one of a NodePool's disruption budgets that applies to empty
+// nodes: a count or a percentage of its nodes. A budget with a schedule
+// is taken as always active, the strictest reading.
+type Budget struct {
+	Nodes   int
+	Percent bool
+}
+
+// allowed is how many of n nodes the budget lets go at once: a
+// percentage rounds up.
+func (b Budget) allowed(n int) int {
+	if b.Percent {
+		return (b.Nodes*n + 99) / 100
+	}
+	return b.Nodes
 }
 
 // NodeClass is a karpenter.k8s.aws/v1 EC2NodeClass as the provisioner

@@ -129,6 +129,9 @@ type NodeState struct {
 	Pods, PodENI int
 	// UsedPods and UsedPodENI are what the pods bound to it take.
 	UsedPods, UsedPodENI int
+	// LastPodEvent is when a pod was last bound to it or ended on it, or
+	// when it joined.
+	LastPodEvent time.Duration
 }
 
 // Cluster is what the provisioner reads of the cluster: the pods
@@ -178,6 +181,7 @@ const (
 	timerBatch Timer = 1 + iota
 	timerRequeue
 	timerExpire // plus ClaimID << 8
+	timerDisrupt
 )
 
 func expireTimer(c ClaimID) Timer { return timerExpire | Timer(c)<<8 }
@@ -195,7 +199,8 @@ const (
 	// Launch: Effect.Claim was launched; its node joins at Effect.At
 	// ([Provisioner.Claim] says what it is).
 	Launch
-	// Delete: delete Effect.Claim's node now (it expired).
+	// Delete: delete Effect.Claim's node now, for Effect.Reason:
+	// Expired, or Empty (consolidation).
 	Delete
 	// PodEvent: record the Kubernetes event Effect.Reason with
 	// Effect.Message on Effect.Pod.
@@ -249,6 +254,8 @@ type Stats struct {
 	// Unprovisionable counts FailedScheduling events: a pod no NodePool
 	// could launch a node for.
 	Unprovisionable int
+	// Consolidated counts nodes deleted because they were empty.
+	Consolidated int
 }
 
 // Provisioner is Karpenter's provisioning loop as a state machine. It is
@@ -279,6 +286,11 @@ type Provisioner struct {
 	podBuf  []Pod
 	exBuf   []slot
 	openBuf []opened
+
+	// The disruption loop, armed while a NodePool that consolidates has
+	// a node.
+	disruptArmed bool
+	validating   map[ClaimID]time.Duration // empty nodes awaiting the command's validation, since when
 }
 
 type requeued struct {
@@ -508,7 +520,7 @@ func (p *Provisioner) check(now time.Duration, in Input) error {
 		}
 	case in.Kind == Woke:
 		switch t := in.Timer; {
-		case t == timerBatch, t == timerRequeue:
+		case t == timerBatch, t == timerRequeue, t == timerDisrupt:
 		case t&0xff == timerExpire && int(t>>8) < len(p.claims):
 		default:
 			return bad("unknown timer %d", t)
@@ -602,10 +614,13 @@ func (p *Provisioner) woke(t Timer) {
 			p.requeueArmed = true
 			p.out = append(p.out, Effect{Kind: WakeIdle, At: p.requeue[p.requeueHead].at, Timer: timerRequeue})
 		}
+	case t == timerDisrupt:
+		p.disruptArmed = false
+		p.disrupt()
 	default: // expiry
 		c := ClaimID(t >> 8)
 		if !p.claims[c].Deleted {
-			p.out = append(p.out, Effect{Kind: Delete, Claim: c})
+			p.out = append(p.out, Effect{Kind: Delete, Claim: c, Reason: "Expired"})
 		}
 	}
 }
@@ -861,5 +876,81 @@ func (p *Provisioner) launch(o *opened) {
 	p.out = append(p.out, Effect{Kind: Launch, Claim: id, At: claim.Launched + p.cfg.Registration + p.cfg.Startup})
 	if pl.ExpireAfter > 0 {
 		p.out = append(p.out, Effect{Kind: WakeIdle, At: claim.Launched + pl.ExpireAfter, Timer: expireTimer(id)})
+	}
+	if pl.Consolidation.Policy != 0 {
+		p.armDisruption()
+	}
+}
+
+// Disruption's pass period and the delay before a consolidation command
+// is carried out, once validated again (karpenter
+// pkg/controllers/disruption/controller.go, consolidation.go
+// commandValidationDelay).
+const (
+	DisruptionPeriod  = 10 * time.Second
+	ValidationDelay   = 15 * time.Second
+	DefaultBudgetPercent = 10 // a NodePool's default budget, nodes: 10%
+)
+
+func (p *Provisioner) armDisruption() {
+	if !p.disruptArmed {
+		p.disruptArmed = true
+		p.out = append(p.out, Effect{Kind: WakeIdle, At: p.now + DisruptionPeriod, Timer: timerDisrupt})
+	}
+}
+
+// disrupt is one pass of the disruption loop's emptiness method, which
+// every consolidation policy runs: an initialized node with no pods that
+// has had none for consolidateAfter is a candidate
+// (pkg/controllers/nodeclaim/disruption/consolidation.go); a candidate
+// still empty ValidationDelay later is deleted, as many at a time as the
+// NodePool's budget allows (pkg/apis/v1/nodepool.go
+// GetAllowedDisruptionsByReason: a percentage rounds up over its
+// initialized nodes). The underutilized part of WhenEmptyOrUnderutilized
+// (moving pods to make a node empty) is not modelled.
+func (p *Provisioner) disrupt() {
+	if p.validating == nil {
+		p.validating = map[ClaimID]time.Duration{}
+	}
+	live := false
+	for i := range p.pools {
+		pl := &p.pools[i]
+		cons := pl.Consolidation
+		if cons.Policy == 0 {
+			continue
+		}
+		initialized := 0
+		for j := range p.claims {
+			if c := &p.claims[j]; !c.Deleted && c.NodePool == pl.Name && c.IsInitialized {
+				initialized++
+			}
+		}
+		allowed := cons.allowed(initialized)
+		for j := range p.claims {
+			c := &p.claims[j]
+			if c.Deleted || c.NodePool != pl.Name {
+				continue
+			}
+			live = true
+			id := ClaimID(j)
+			st := p.cluster.Node(id)
+			if !c.IsInitialized || st.UsedPods > 0 || p.now-st.LastPodEvent < cons.After {
+				delete(p.validating, id)
+				continue
+			}
+			since, ok := p.validating[id]
+			switch {
+			case !ok:
+				p.validating[id] = p.now
+			case p.now-since >= ValidationDelay && allowed > 0:
+				allowed--
+				delete(p.validating, id)
+				p.stats.Consolidated++
+				p.out = append(p.out, Effect{Kind: Delete, Claim: id, Reason: "Empty"})
+			}
+		}
+	}
+	if live {
+		p.armDisruption()
 	}
 }

@@ -419,3 +419,64 @@ func TestNewRefusesBadNodePools(t *testing.T) {
 	_, err := New(Config{BatchIdle: -1}, nil, nil, &cluster{})
 	assert.ErrorIs(t, err, ErrBadConfig)
 }
+
+// Emptiness, which every consolidation policy runs (karpenter
+// pkg/controllers/disruption/emptiness.go): an initialized node with no
+// pods for consolidateAfter is deleted once the command is validated 15s
+// later (consolidation.go commandValidationDelay), as many at once as
+// the budget allows, a percentage rounding up over the NodePool's nodes
+// (pkg/apis/v1/nodepool.go GetAllowedDisruptionsByReason).
+func TestEmptyNodesAreConsolidatedWithinTheBudget(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		cons    Consolidation
+		deleted []int // deletions by pass, after the pods are gone
+	}{
+		{"default budget 10% of 3 rounds up to 1 a pass", Consolidation{Policy: WhenEmpty, After: 30 * time.Second}, []int{1, 1, 1}},
+		{"budget of 2 nodes", Consolidation{Policy: WhenEmptyOrUnderutilized, Budgets: []Budget{{Nodes: 2}}}, []int{2, 1}},
+		{"a zero budget blocks", Consolidation{Policy: WhenEmpty, Budgets: []Budget{{Nodes: 50, Percent: true}, {Nodes: 0}}}, nil},
+		{"no consolidation", Consolidation{}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			np := nodePool("default", in("node.kubernetes.io/instance-type", "m5.large"), onDemand())
+			np.Consolidation = tc.cons
+			d := newDriver(t, Config{}, []NodePool{np}, defaultClass)
+			for range 3 * 27 { // three full m5.large
+				d.pod(false)
+			}
+			d.runUntil(5 * time.Second)
+			require.Len(t, d.launches(), 3)
+			d.runUntil(40 * time.Second)
+			for i := range 3 {
+				d.c.nodes[ClaimID(i)] = NodeState{Joined: true, Pods: 27, UsedPods: 27, LastPodEvent: 40 * time.Second}
+				d.step(Input{Kind: NodeJoined, Claim: ClaimID(i)})
+			}
+			for i := range d.c.pods {
+				d.c.pods[i].provisionable = false
+			}
+			d.runUntil(5 * time.Minute)
+			assert.Zero(t, d.p.Stats().Consolidated, "nodes with pods stay")
+			// The pods go at 5m.
+			for i := range 3 {
+				d.c.nodes[ClaimID(i)] = NodeState{Joined: true, Pods: 27, LastPodEvent: 5 * time.Minute}
+			}
+			var perPass []int
+			for at := 5*time.Minute + DisruptionPeriod; at < 10*time.Minute; at += DisruptionPeriod {
+				before := len(d.effects)
+				d.runUntil(at)
+				n := 0
+				for _, e := range d.effects[before:] {
+					if e.Kind == Delete {
+						assert.Equal(t, "Empty", e.Reason)
+						d.step(Input{Kind: NodeDeleted, Claim: e.Claim})
+						n++
+					}
+				}
+				if n > 0 {
+					perPass = append(perPass, n)
+				}
+			}
+			assert.Equal(t, tc.deleted, perPass)
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -121,7 +122,11 @@ func (d *decoder) ec2NodeClasses(n *yaml.Node, path string) error {
 }
 
 func (d *decoder) nodePool(n *yaml.Node, path string) (karpenter.NodePool, error) {
-	np := karpenter.NodePool{ExpireAfter: defaultExpireAfter}
+	// The CRD's defaults: expire after 720h; consolidate when empty or
+	// underutilized, after 0s.
+	np := karpenter.NodePool{ExpireAfter: defaultExpireAfter,
+		Consolidation: karpenter.Consolidation{Policy: karpenter.WhenEmptyOrUnderutilized}}
+	consolidateNever := false
 	template := func(n *yaml.Node, path string) error {
 		_, err := d.object(n, path, []field{
 			{key: "metadata", decode: func(n *yaml.Node, path string) error {
@@ -167,16 +172,23 @@ func (d *decoder) nodePool(n *yaml.Node, path string) (karpenter.NodePool, error
 		{key: "spec", required: true, decode: func(n *yaml.Node, path string) error {
 			_, err := d.object(n, path, []field{
 				{key: "template", required: true, decode: template},
-				// Read for its shape; consolidation and budgets are not
-				// modelled, as the report's assumptions say.
 				{key: "disruption", decode: func(n *yaml.Node, path string) error {
 					_, err := d.object(n, path, []field{
-						{key: "consolidationPolicy", decode: d.oneOf("WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced")},
-						{key: "consolidateAfter", decode: func(n *yaml.Node, path string) error {
-							var ignored time.Duration
-							return d.karpenterDurationValue(&ignored)(n, path)
+						{key: "consolidationPolicy", decode: func(n *yaml.Node, path string) error {
+							if err := d.oneOf("WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced")(n, path); err != nil {
+								return err
+							}
+							s, _ := d.str(n, path)
+							np.Consolidation.Policy, _ = karpenter.ParseConsolidationPolicy(s)
+							return nil
 						}},
-						{key: "budgets", decode: ignoreValue},
+						{key: "consolidateAfter", decode: func(n *yaml.Node, path string) error {
+							if s, err := d.str(n, path); err == nil && s == "Never" {
+								consolidateNever = true
+							}
+							return d.karpenterDurationValue(&np.Consolidation.After)(n, path)
+						}},
+						{key: "budgets", decode: d.budgets(&np.Consolidation.Budgets)},
 					})
 					return err
 				}},
@@ -194,7 +206,68 @@ func (d *decoder) nodePool(n *yaml.Node, path string) (karpenter.NodePool, error
 			return err
 		}},
 	})
+	if consolidateNever {
+		np.Consolidation = karpenter.Consolidation{}
+	}
 	return np, err
+}
+
+// budgetNodes is the pattern of a budget's nodes in the CRD: a count or
+// a percentage.
+var budgetNodes = regexp.MustCompile(`^((100|[0-9]{1,2})%|[0-9]+)$`)
+
+// budgets decodes spec.disruption.budgets, keeping those that apply to
+// empty nodes (no reasons, or Empty among them).
+func (d *decoder) budgets(dst *[]karpenter.Budget) func(*yaml.Node, string) error {
+	return func(n *yaml.Node, path string) error {
+		return d.list(n, path, func(i int, item *yaml.Node, path string) error {
+			if i >= 50 { // the CRD's maxItems
+				r, _ := d.resolve(item, path)
+				return d.invalid(r, path, nil, ": at most 50 budgets")
+			}
+			var b karpenter.Budget
+			applies := true
+			_, err := d.object(item, path, []field{
+				{key: "nodes", required: true, decode: func(n *yaml.Node, path string) error {
+					s, err := d.str(n, path)
+					if err != nil {
+						return err
+					}
+					if !budgetNodes.MatchString(s) {
+						r, _ := d.resolve(n, path)
+						return d.invalid(r, path, nil, "%q: want a count or a percentage such as 10%%", s)
+					}
+					b.Percent = strings.HasSuffix(s, "%")
+					_, err = fmt.Sscan(strings.TrimSuffix(s, "%"), &b.Nodes)
+					return err
+				}},
+				{key: "reasons", decode: func(n *yaml.Node, path string) error {
+					rs, err := d.strings(n, path)
+					if err != nil {
+						return err
+					}
+					applies = false
+					for _, r := range rs {
+						if !slices.Contains([]string{"Underutilized", "Empty", "Drifted", "Unhealthy"}, r) {
+							rn, _ := d.resolve(n, path)
+							return d.invalid(rn, path, nil, "%q: want Underutilized, Empty, Drifted or Unhealthy", r)
+						}
+						applies = applies || r == "Empty"
+					}
+					return nil
+				}},
+				{key: "schedule", decode: func(n *yaml.Node, path string) error { _, err := d.str(n, path); return err }},
+				{key: "duration", decode: func(n *yaml.Node, path string) error {
+					var ignored time.Duration
+					return d.karpenterDurationValue(&ignored)(n, path)
+				}},
+			})
+			if applies {
+				*dst = append(*dst, b)
+			}
+			return err
+		})
+	}
 }
 
 // oneOf decodes a string that must be one of names.
@@ -527,6 +600,28 @@ func nodePoolNode(np karpenter.NodePool) *yaml.Node {
 		}
 	}
 	spec.addMapping("limits", lim)
+	dis := mapping()
+	if c := np.Consolidation; c.Policy == 0 {
+		dis.add("consolidateAfter", str("Never"))
+	} else {
+		dis.add("consolidationPolicy", str(c.Policy.String()))
+		dis.add("consolidateAfter", str(karpenterDurationText(c.After)))
+		if c.After == 0 {
+			dis.Content[len(dis.Content)-1] = str("0s")
+		}
+		var budgets []*yaml.Node
+		for _, b := range c.Budgets {
+			bm := flowMapping()
+			v := strconv.Itoa(b.Nodes)
+			if b.Percent {
+				v += "%"
+			}
+			bm.add("nodes", str(v))
+			budgets = append(budgets, bm.Node)
+		}
+		dis.list("budgets", budgets)
+	}
+	spec.addMapping("disruption", dis)
 	spec.count("weight", np.Weight)
 	m.addMapping("spec", spec)
 	return m.Node

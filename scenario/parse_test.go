@@ -125,7 +125,9 @@ func TestParseEveryKey(t *testing.T) {
 			Requirements: karpenter.Requirements{
 				{Key: "karpenter.k8s.aws/instance-family", Operator: karpenter.In, Values: []string{"m5", "c5"}, MinValues: 1},
 				{Key: "karpenter.sh/capacity-type", Operator: karpenter.In, Values: []string{"on-demand"}}},
-			Limits: karpenter.Limits{Nodes: karpenter.LimitOf(10), Pods: karpenter.LimitOf(500), PodENI: karpenter.LimitOf(200)}}},
+			Limits: karpenter.Limits{Nodes: karpenter.LimitOf(10), Pods: karpenter.LimitOf(500), PodENI: karpenter.LimitOf(200)},
+			Consolidation: karpenter.Consolidation{Policy: karpenter.WhenEmpty, After: 30 * time.Second,
+				Budgets: []karpenter.Budget{{Nodes: 10, Percent: true}}}}},
 		NodeClasses: []karpenter.NodeClass{{Name: "default", MaxPods: 110,
 			SecurityGroups: []branch.SecurityGroupID{branch.MustParseSecurityGroupID("sg-0aaaaaaaaaaaaaaa0")}}},
 		Karpenter: karpenter.Config{BatchIdle: 2 * time.Second, BatchMax: 15 * time.Second, ReservedENIs: 1,

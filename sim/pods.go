@@ -168,6 +168,7 @@ func (s *Sim) terminate(pi int32, phase Phase, why endReason) {
 	}
 	n := s.nodes[p.node]
 	n.pods--
+	n.podChanged = s.Now()
 	if len(n.bound) > 2*n.pods+16 {
 		n.bound = slices.DeleteFunc(n.bound, func(pi int32) bool {
 			ph := s.pods[pi].phase
@@ -421,6 +422,7 @@ func (s *Sim) bind(pi, ni int32) {
 	p.node, p.bound = ni, s.Now()
 	p.scheduling = p.bound - p.created
 	n.pods++
+	n.podChanged = s.Now()
 	n.bound = append(n.bound, pi)
 	switch p.class() {
 	case classBranch:

@@ -74,7 +74,8 @@ func (c provCluster) Node(id karpenter.ClaimID) karpenter.NodeState {
 		return karpenter.NodeState{}
 	}
 	n := s.nodes[s.claimNode[id]]
-	st := karpenter.NodeState{Joined: true, Pods: n.slots, UsedPods: n.pods, UsedPodENI: n.branchPods}
+	st := karpenter.NodeState{Joined: true, Pods: n.slots, UsedPods: n.pods, UsedPodENI: n.branchPods,
+		LastPodEvent: max(n.podChanged, n.joined)}
 	if n.advertises {
 		st.PodENI = n.typ.BranchInterfaces
 	}
@@ -112,7 +113,7 @@ func (s *Sim) applyProv(e *karpenter.Effect) {
 		s.after(e.At-s.Now(), s.evProvJoin, uint64(e.Claim))
 	case karpenter.Delete:
 		c := s.prov.Claim(e.Claim)
-		s.tr.rec(s.Now(), "NodeClaimExpired", "nodeclaim/"+c.Name, "")
+		s.tr.rec(s.Now(), "NodeClaimDisrupted", "nodeclaim/"+c.Name, e.Reason)
 		if ni := s.claimNode[e.Claim]; ni >= 0 && !s.nodes[ni].gone {
 			if err := s.DeleteNode(c.Name); err != nil {
 				s.fail(err)

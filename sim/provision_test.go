@@ -156,3 +156,26 @@ func TestUseKarpenterRefusesBadCalls(t *testing.T) {
 	require.NoError(t, s.UseKarpenter(nil, nil))
 	assert.ErrorIs(t, s.UseKarpenter(nil, nil), sim.ErrDuplicate)
 }
+
+// Karpenter consolidates a node soon after its last pod goes
+// (consolidateAfter 0s, the CRD's default, plus the 15s validation),
+// sooner than the controller's 60s cool-down: the node's branch ENIs are
+// still cooling when it is deleted, and a release's NodeDelete job leaves
+// them to the cluster ENI cleaner, 30 to 60 minutes on
+// (pkg/provider/branch/provider.go DeleteNode, v1.8.2).
+func TestConsolidationBeforeTheCoolDownLeavesBranchesToTheCleaner(t *testing.T) {
+	np := m5Pool()
+	np.Consolidation = karpenter.Consolidation{Policy: karpenter.WhenEmptyOrUnderutilized}
+	s := karpenterSim(t, sim.Config{Seed: 1, MaxTime: 2 * time.Hour}, np)
+	require.NoError(t, s.AddWorkload(sim.WorkloadSpec{Namespace: "default", Name: "web", Replicas: 30, Labels: map[string]string{"app": "web"}}))
+	require.NoError(t, s.Schedule(10*time.Minute, func(s *sim.Sim) error { return s.ScaleWorkload("default", "web", 0) }))
+	require.NoError(t, s.RunUntil(11*time.Minute))
+	r := s.Report()
+	assert.Equal(t, r.Provisioning.NodesLaunched, r.Provisioning.NodesDeleted, "every node consolidated")
+	require.NotNil(t, r.NodeDeletion)
+	assert.Positive(t, r.NodeDeletion.Remaining, "branches left in EC2 by the deleted nodes")
+	require.NoError(t, s.RunUntil(2*time.Hour))
+	r = s.Report()
+	assert.Zero(t, r.NodeDeletion.Remaining, "the cleaner deletes them")
+	assert.Zero(t, r.BranchENIs.Leaked)
+}

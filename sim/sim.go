@@ -135,6 +135,7 @@ type node struct {
 	asGroup      int32         // 1 + the cluster-autoscaler group it is of, or 0
 	advertisedAt time.Duration // when it first advertised pod-eni, if advertised
 	advertised   bool          // it has advertised pod-eni at some time
+	podChanged   time.Duration // when a pod was last bound to it or ended on it
 
 	trunkAtJoin   bool   // the node joined with its trunk attached (NodeSpec.TrunkAttached)
 	existingVLANs uint16 // VLANs given to the branches of pods running at its join
