@@ -887,8 +887,8 @@ func (p *Provisioner) launch(o *opened) {
 // pkg/controllers/disruption/controller.go, consolidation.go
 // commandValidationDelay).
 const (
-	DisruptionPeriod  = 10 * time.Second
-	ValidationDelay   = 15 * time.Second
+	DisruptionPeriod     = 10 * time.Second
+	ValidationDelay      = 15 * time.Second
 	DefaultBudgetPercent = 10 // a NodePool's default budget, nodes: 10%
 )
 
