@@ -151,6 +151,21 @@ func TestClusterAutoscalerOvershootsThenScalesDown(t *testing.T) {
 	assert.Zero(t, r.BranchENIs.Leaked)
 }
 
+// Cutting a Deployment on Karpenter's nodes empties three of them, which
+// are consolidated one a pass within the default 10% budget
+// (pkg/controllers/disruption/emptiness.go); their branches, still
+// cooling, are swept before the controller's NodeDelete job.
+func TestKarpenterConsolidatesEmptiedNodes(t *testing.T) {
+	r := run(t, "karpenter-consolidation/scenario.yaml")
+	assert.Equal(t, 10, r.Pods.Running)
+	require.NotNil(t, r.Provisioning)
+	assert.Equal(t, 3, r.Provisioning.NodesDeleted)
+	require.NotNil(t, r.NodeDeletion)
+	assert.Equal(t, 27, r.NodeDeletion.BranchENIs)
+	assert.Zero(t, r.NodeDeletion.Remaining)
+	assert.Zero(t, r.BranchENIs.Leaked)
+}
+
 // BenchmarkScenarios runs each example and reports its simulated figures.
 func BenchmarkScenarios(b *testing.B) {
 	for _, f := range scenarios(b) {

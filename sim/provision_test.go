@@ -159,11 +159,13 @@ func TestUseKarpenterRefusesBadCalls(t *testing.T) {
 
 // Karpenter consolidates a node soon after its last pod goes
 // (consolidateAfter 0s, the CRD's default, plus the 15s validation),
-// sooner than the controller's 60s cool-down: the node's branch ENIs are
-// still cooling when it is deleted, and a release's NodeDelete job leaves
-// them to the cluster ENI cleaner, 30 to 60 minutes on
-// (pkg/provider/branch/provider.go DeleteNode, v1.8.2).
-func TestConsolidationBeforeTheCoolDownLeavesBranchesToTheCleaner(t *testing.T) {
+// sooner than the controller's 60s cool-down, so the node is deleted with
+// branch ENIs still cooling. At v1.8.2 the node's trunk stays in the
+// controller's cache until the NodeDelete job a minute later
+// (pkg/provider/branch/provider.go DeleteNode), and its sweep deletes
+// the cooling branches in that minute; none is left to the cluster ENI
+// cleaner.
+func TestConsolidatedNodesCoolingBranchesAreSweptBeforeTheNodeDeleteJob(t *testing.T) {
 	np := m5Pool()
 	np.Consolidation = karpenter.Consolidation{Policy: karpenter.WhenEmptyOrUnderutilized}
 	s := karpenterSim(t, sim.Config{Seed: 1, MaxTime: 2 * time.Hour}, np)
@@ -173,9 +175,11 @@ func TestConsolidationBeforeTheCoolDownLeavesBranchesToTheCleaner(t *testing.T) 
 	r := s.Report()
 	assert.Equal(t, r.Provisioning.NodesLaunched, r.Provisioning.NodesDeleted, "every node consolidated")
 	require.NotNil(t, r.NodeDeletion)
-	assert.Positive(t, r.NodeDeletion.Remaining, "branches left in EC2 by the deleted nodes")
+	assert.Positive(t, r.NodeDeletion.Remaining, "cooling branches of deleted nodes")
 	require.NoError(t, s.RunUntil(2*time.Hour))
 	r = s.Report()
-	assert.Zero(t, r.NodeDeletion.Remaining, "the cleaner deletes them")
+	assert.Zero(t, r.NodeDeletion.Remaining)
+	assert.Zero(t, r.NodeDeletion.CleanerDeleted, "the sweep got them all")
+	assert.Less(t, r.NodeDeletion.LongestSeconds, time.Minute.Seconds())
 	assert.Zero(t, r.BranchENIs.Leaked)
 }
