@@ -79,8 +79,14 @@ func (d *decoder) metadata(name, namespace *string) func(*yaml.Node, string) err
 }
 
 // karpenterDurationValue decodes a duration in the CRD's pattern; Never
-// is zero.
+// is zero, and so 0s is refused where zero would read as Never.
 func (d *decoder) karpenterDurationValue(dst *time.Duration) func(*yaml.Node, string) error {
+	return d.karpenterDuration(dst, false)
+}
+
+// karpenterDuration is karpenterDurationValue; zeroOK takes 0s as zero,
+// for consolidateAfter, whose Never is kept apart.
+func (d *decoder) karpenterDuration(dst *time.Duration, zeroOK bool) func(*yaml.Node, string) error {
 	return func(n *yaml.Node, path string) error {
 		s, err := d.str(n, path)
 		if err != nil {
@@ -95,6 +101,10 @@ func (d *decoder) karpenterDurationValue(dst *time.Duration) func(*yaml.Node, st
 			return nil
 		}
 		v, err := time.ParseDuration(s)
+		if err == nil && v == 0 && zeroOK {
+			*dst = 0
+			return nil
+		}
 		if err != nil || v <= 0 || v > 100*365*24*time.Hour {
 			return d.invalid(r, path, nil, "%q: want a duration above 0s and within 100 years, or Never", s)
 		}
@@ -186,7 +196,7 @@ func (d *decoder) nodePool(n *yaml.Node, path string) (karpenter.NodePool, error
 							if s, err := d.str(n, path); err == nil && s == "Never" {
 								consolidateNever = true
 							}
-							return d.karpenterDurationValue(&np.Consolidation.After)(n, path)
+							return d.karpenterDuration(&np.Consolidation.After, true)(n, path)
 						}},
 						{key: "budgets", decode: d.budgets(&np.Consolidation.Budgets)},
 					})

@@ -138,3 +138,21 @@ func TestScenarioWithANodePoolRunsKarpenter(t *testing.T) {
 	assert.Equal(t, 3, r.Pods.Running)
 	assert.Equal(t, karpenter.DefaultBatchIdle.Seconds()+karpenter.DefaultLaunch.Seconds()+karpenter.DefaultRegistration.Seconds()+karpenter.DefaultStartup.Seconds(), r.Provisioning.FirstPendingToNodeReadySeconds)
 }
+
+// consolidateAfter 0s, the CRD's default, is not Never, and an
+// expireAfter of 0s, which would read as Never here, is refused.
+func TestConsolidateAfterZeroIsNotNever(t *testing.T) {
+	sc, err := Parse("np.yaml", []byte(nodePoolDoc(familyReq, "      disruption: {consolidateAfter: 0s}\n", "")))
+	require.NoError(t, err)
+	assert.Equal(t, karpenter.WhenEmptyOrUnderutilized, sc.NodePools[0].Consolidation.Policy)
+	out, err := sc.Marshal()
+	require.NoError(t, err)
+	back, err := Parse("np.yaml", out)
+	require.NoError(t, err)
+	assert.Equal(t, sc.NodePools, back.NodePools)
+	sc, err = Parse("np.yaml", []byte(nodePoolDoc(familyReq, "      disruption: {consolidateAfter: Never}\n", "")))
+	require.NoError(t, err)
+	assert.Zero(t, sc.NodePools[0].Consolidation.Policy)
+	_, err = Parse("np.yaml", []byte(nodePoolDoc(familyReq, "          expireAfter: 0s\n", "")))
+	assert.ErrorContains(t, err, "expireAfter")
+}

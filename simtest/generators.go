@@ -9,6 +9,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/karpenter"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/scenario"
 	"github.com/trunksim/trunksim/sim"
@@ -328,6 +329,53 @@ func ClusterWith(faults *rapid.Generator[[]sim.Fault]) *rapid.Generator[*scenari
 			SecurityGroupPolicies: Policies(0, 3).Draw(t, "policies"),
 		}
 		sc.EC2.Faults = faults.Draw(t, "faultPlan")
+		return sc
+	})
+}
+
+// nodePoolFamilies mixes families that can hold a trunk with some that
+// cannot (t3, t2), so a NodePool may offer types no pod-eni pod can use.
+var nodePoolFamilies = []string{"m5", "c5", "r5", "m6i", "t3", "t2", "m6g"}
+
+// NodePool draws a Karpenter NodePool named name on the EC2NodeClass
+// "default": one to three instance families and sizes, a capacity type,
+// perhaps a node limit and a weight, and a consolidation policy or none.
+// It shrinks toward m5.large on demand with no limit.
+func NodePool(name string) *rapid.Generator[karpenter.NodePool] {
+	return rapid.Custom(func(t *rapid.T) karpenter.NodePool {
+		in := func(key string, values ...string) karpenter.Requirement {
+			return karpenter.Requirement{Key: key, Operator: karpenter.In, Values: values}
+		}
+		distinct := func(from []string, label string) []string {
+			return rapid.SliceOfNDistinct(rapid.SampledFrom(from), 1, 3, func(s string) string { return s }).Draw(t, label)
+		}
+		np := karpenter.NodePool{Name: name, NodeClass: "default", Requirements: karpenter.Requirements{
+			in("karpenter.k8s.aws/instance-family", distinct(nodePoolFamilies, "families")...),
+			in("karpenter.k8s.aws/instance-size", distinct([]string{"large", "xlarge", "medium", "2xlarge"}, "sizes")...),
+			in("karpenter.sh/capacity-type", rapid.SampledFrom([]string{"on-demand", "spot"}).Draw(t, "capacityType")),
+		}}
+		if rapid.Bool().Draw(t, "limited") {
+			np.Limits.Nodes = karpenter.LimitOf(int64(rapid.IntRange(1, 5).Draw(t, "nodeLimit")))
+		}
+		np.Weight = rapid.IntRange(0, 100).Draw(t, "weight")
+		if rapid.Bool().Draw(t, "consolidates") {
+			np.Consolidation = karpenter.Consolidation{Policy: karpenter.WhenEmptyOrUnderutilized,
+				After: rapid.SampledFrom([]time.Duration{0, 30 * time.Second, time.Minute}).Draw(t, "consolidateAfter")}
+		}
+		return np
+	})
+}
+
+// KarpenterCluster is [Cluster] with one or two Karpenter NodePools and
+// their EC2NodeClass, so pods no node group fits make Karpenter launch
+// nodes.
+func KarpenterCluster() *rapid.Generator[*scenario.Scenario] {
+	return rapid.Custom(func(t *rapid.T) *scenario.Scenario {
+		sc := Cluster().Draw(t, "cluster")
+		for i := range rapid.IntRange(1, 2).Draw(t, "nodePools") {
+			sc.NodePools = append(sc.NodePools, NodePool(fmt.Sprintf("pool-%d", i)).Draw(t, "nodePool"))
+		}
+		sc.NodeClasses = []karpenter.NodeClass{{Name: "default"}}
 		return sc
 	})
 }

@@ -154,3 +154,28 @@ func TestUserActionsJoinTheKits(t *testing.T) {
 		require.Equal(t, added, recorded, "every node added, by the kit or the scaler, is in the scenario")
 	})
 }
+
+// With Karpenter launching nodes beside the node groups, the invariants
+// still hold under every action, and the recorded scenario, NodePools
+// included, replays the run exactly.
+func TestInvariantsHoldWithKarpenter(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		cfg := kitConfig()
+		cfg.Cluster = simtest.KarpenterCluster()
+		h := simtest.New(t, cfg)
+		actions := h.Actions()
+		delete(actions, "addPolicy")
+		delete(actions, "removePolicy")
+		t.Repeat(actions)
+		require.Empty(t, h.Unreplayable())
+		yaml, err := h.ScenarioYAML()
+		require.NoError(t, err)
+		if h.Now() == 0 {
+			t.Skip("nothing happened")
+		}
+		s, trace, err := simtest.Replay("replay.yaml", yaml)
+		require.NoError(t, err)
+		require.Equal(t, h.Sim().Report().TraceSHA256, s.Report().TraceSHA256, "replay of\n%s", yaml)
+		require.Equal(t, len(h.Trace()), len(trace))
+	})
+}

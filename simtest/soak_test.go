@@ -18,7 +18,8 @@ var soak = flag.Duration("soak", 3*time.Second, "how long TestSoak drives the ha
 
 // TestSoak drives the harness with every kit action and fault, checking
 // every invariant after each action, for -soak of wall time: rapid check
-// after rapid check, each with a fresh seed, until the time is up. The
+// after rapid check, each with a fresh seed, until the time is up; every
+// other check draws clusters with Karpenter NodePools. The
 // first violation fails the test with its replayable case, as any rapid
 // failure does; the log line counts what ran.
 func TestSoak(t *testing.T) {
@@ -30,9 +31,13 @@ func TestSoak(t *testing.T) {
 	var events uint64
 	for time.Now().Before(deadline) && !t.Failed() {
 		checks++
+		cfg := kitConfig()
+		if checks%2 == 0 {
+			cfg.Cluster = simtest.KarpenterCluster()
+		}
 		rapid.Check(t, func(rt *rapid.T) {
 			cases++
-			h := simtest.New(rt, kitConfig())
+			h := simtest.New(rt, cfg)
 			h.Run(rt)
 			events += h.Sim().EventsRun()
 		})
