@@ -56,6 +56,16 @@
 // report counts them (Pods.AlreadyRunning, Pods.FromExistingBranches) and
 // leaves them out of the start-up latency.
 //
+// Nodes may also come from a provisioner, each a state machine of its own
+// that the Sim feeds and whose effects it applies as it does the
+// controller's: Karpenter (UseKarpenter, package karpenter), which
+// launches nodes from NodePools for the pods kube-scheduler cannot place
+// and consolidates empty ones, and cluster-autoscaler
+// (UseClusterAutoscaler, package autoscaler), which grows and shrinks
+// node groups. A provisioned node joins as any node does and waits for
+// its trunk; the report's start-up breakdown splits each pod's wait to be
+// scheduled into waiting for its node and for that node's trunk.
+//
 // Where upstream gives no figure (EC2 call latency, trunk attach time), the
 // default is an assumption, and Report.Assumptions says so.
 //
