@@ -51,6 +51,10 @@ pre { padding: 0.5em; overflow-x: auto; }
 <tr><th>EC2 calls</th><td>{{.Calls}}: {{.Report.EC2.Throttled}} throttled, {{.Report.EC2.Errors}} failed{{range .CallsByAction}}<br>{{.Name}} {{.Count}}{{end}}</td></tr>
 {{with .Report.BranchENIs}}<tr><th>Branch ENIs</th><td>{{.Created}} created, {{.Deleted}} deleted; peak {{.PeakInUse}} in use, {{.PeakCooling}} cooling; {{.Leaked}} leaked; {{.CapacityRequeues}} creates requeued at the capacity gate</td></tr>{{end}}
 {{with .Report.Trunks}}<tr><th>Trunk ENIs</th><td>{{.Created}} created, {{.Deleted}} deleted, {{.Unsupported}} nodes that cannot hold one; ready p50 {{seconds .ReadyLatencySeconds.P50}}, max {{seconds .ReadyLatencySeconds.Max}} after joining</td></tr>{{end}}
+{{- with .Report.Provisioning}}
+<tr><th>Provisioning</th><td>{{.NodesLaunched}} nodes launched by Karpenter in {{.Batches}} batching windows, {{.NodesDeleted}} deleted, {{.NotInitialized}} never initialized; {{.UnprovisionableEvents}} FailedScheduling events from Karpenter{{range .NodePools}}<br>NodePool {{.Name}}: {{.Launched}} launched{{end}}<br>first Pending pod to first node ready {{seconds .FirstPendingToNodeReadySeconds}}; ${{printf "%.3f" .HourlyCostUSD}} an hour at the end</td></tr>{{end}}
+{{- with .Report.ClusterAutoscaler}}
+<tr><th>Autoscaling</th><td>cluster-autoscaler scaled up {{.ScaleUps}} times, adding {{.NodesAdded}} nodes, and removed {{.NodesRemoved}}; {{.NoScaleUpScans}} scans left pods with no group to grow{{range .Groups}}<br>group {{.Name}}: {{.Size}} at the end{{end}}</td></tr>{{end}}
 {{if .Bounds}}<tr><th>Service levels</th><td>{{range .Bounds}}<span class="{{if .Held}}ok{{else}}error{{end}}">{{.}}</span><br>{{end}}</td></tr>{{end}}
 <tr><th>Trace</th><td><code>{{.Report.TraceSHA256}}</code> (SHA-256)</td></tr>
 </table>
