@@ -62,6 +62,9 @@ func (sc *Scenario) Build(opts Options) (*sim.Sim, error) {
 	if opts.Trace != nil {
 		s.SetTrace(opts.Trace)
 	}
+	for _, w := range sc.Warnings {
+		s.Warn(w)
+	}
 	r := &runner{sc: sc, groups: make(map[string]*groupState, len(sc.NodeGroups))}
 	for i, a := range sc.ServiceAccounts {
 		if err := s.AddServiceAccount(a.Namespace, a.Name, a.Labels); err != nil {

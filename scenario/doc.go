@@ -35,7 +35,11 @@
 //	(cat scenario.yaml; echo ---; kubectl get securitygrouppolicies -A -o yaml) | trunksim run -
 //
 // A policy read from a later document is named by where it was, such as
-// documents[1].items[3], in errors.
+// documents[1].items[3], in errors. A selector's matchNames, which
+// upstream's sample uses but the CRD's schema lacks, is dropped as the API
+// server prunes it, with a warning in the report: what is left of the
+// selector, often nothing, matches every pod or service account its other
+// terms match.
 //
 // # Karpenter
 //

@@ -156,3 +156,27 @@ func TestConsolidateAfterZeroIsNotNever(t *testing.T) {
 	_, err = Parse("np.yaml", []byte(nodePoolDoc(familyReq, "          expireAfter: 0s\n", "")))
 	assert.ErrorContains(t, err, "expireAfter")
 }
+
+// Upstream's sample policy selects service accounts with matchNames,
+// which is in the controller's Go types but not in the CRD's schema
+// (amazon-vpc-resource-controller-k8s v1.8.2
+// apis/vpcresources/v1beta1/securitygrouppolicy_types.go against
+// config/crd/bases/vpcresources.k8s.aws_securitygrouppolicies.yaml): the
+// API server prunes it, so the policy loads, its selector left empty
+// matches every service account, and the report says so loudly.
+func TestMatchNamesIsPrunedAsTheAPIServerDoesWithAWarning(t *testing.T) {
+	doc := strings.Replace("securityGroupPolicies:\n"+policyYAML, "podSelector: {matchLabels: {app: web}}", "serviceAccountSelector: {matchNames: [builder]}", 1) +
+		"workloads:\n  - {name: any, replicas: 1}\nnodeGroups:\n  - {name: ng, instanceType: m5.large, count: 1}\n"
+	sc, err := Parse("mn.yaml", []byte(doc))
+	require.NoError(t, err)
+	require.Len(t, sc.Warnings, 1)
+	assert.Contains(t, sc.Warnings[0], "mn.yaml:6: securityGroupPolicies[0].spec.serviceAccountSelector.matchNames [builder]")
+	sel := sc.SecurityGroupPolicies[0].ServiceAccountSelector
+	require.NotNil(t, sel)
+	assert.Empty(t, sel.MatchLabels)
+	assert.Empty(t, sel.MatchExpressions)
+	r, err := sc.Run(Options{})
+	require.NoError(t, err)
+	assert.Equal(t, 1, r.Pods.SecurityGroupPods, "a pod of any service account matches the emptied selector")
+	assert.Contains(t, strings.Join(r.Warnings, "\n"), "matchNames is not in the SecurityGroupPolicy CRD's schema")
+}

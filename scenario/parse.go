@@ -955,6 +955,18 @@ func (d *decoder) selector(dst **branch.LabelSelector) func(*yaml.Node, string) 
 		sel := &branch.LabelSelector{}
 		if _, err := d.object(n, path, []field{
 			{key: "matchLabels", decode: d.labels(&sel.MatchLabels)},
+			// matchNames is in the controller's Go types (ServiceAccountSelector)
+			// but not in the CRD's schema, which has the spec's selectors as
+			// plain label selectors: the API server prunes it, and a
+			// selector that had only matchNames matches everything.
+			{key: "matchNames", decode: func(n *yaml.Node, p string) error {
+				names, err := d.strings(n, p)
+				if err == nil {
+					d.sc.Warnings = append(d.sc.Warnings, fmt.Sprintf("%s:%d: %s %v: matchNames is not in the SecurityGroupPolicy CRD's schema (v1.8.2 config/crd/bases), so the API server drops it; what is left of the selector matches %s",
+						d.sc.File, d.sc.lines[p], p, names, "every object its other terms match, and every one if it has none"))
+				}
+				return err
+			}},
 			{key: "matchExpressions", decode: func(n *yaml.Node, path string) error {
 				return d.list(n, path, func(_ int, item *yaml.Node, path string) error {
 					var req branch.Requirement

@@ -291,10 +291,10 @@ func TestPoliciesLoadAsListsAndDocuments(t *testing.T) {
 	}
 
 	// An error inside a document after the scenario names where it is.
-	_, err := Parse("s.yaml", []byte("seed: 1\n---\napiVersion: v1\nkind: List\nitems:\n  - "+strings.Replace(pol("a"), "podSelector: {}", "podSelector: {matchNames: [x]}", 1)+"\n"))
+	_, err := Parse("s.yaml", []byte("seed: 1\n---\napiVersion: v1\nkind: List\nitems:\n  - "+strings.Replace(pol("a"), "podSelector: {}", "podSelector: {matchLabel: {a: b}}", 1)+"\n"))
 	require.Error(t, err)
 	assert.ErrorIs(t, err, ErrUnknownField)
-	assert.Contains(t, err.Error(), "s.yaml:6: documents[1].items[0].spec.podSelector.matchNames: unknown field")
+	assert.Contains(t, err.Error(), "s.yaml:6: documents[1].items[0].spec.podSelector.matchLabel: unknown field")
 
 	// A duplicate across the scenario and a later document names both places.
 	_, err = Parse("s.yaml", []byte("securityGroupPolicies: ["+pol("a")+"]\n---\n"+pol("a")+"\n"))

@@ -67,6 +67,10 @@ type Scenario struct {
 	Karpenter karpenter.Config
 	// ClusterAutoscaler holds the clusterAutoscaler key's settings.
 	ClusterAutoscaler autoscaler.Config
+	// Warnings are what Parse accepted as a cluster would but a user
+	// should know, such as a field the API server prunes; Build passes
+	// them to the report (sim.Sim.Warn).
+	Warnings []string
 	// Events are scripted changes, in file order; events at the same time
 	// run in that order, after the workloads created at that time.
 	Events []Event

@@ -235,7 +235,7 @@ func (s *Sim) Report() Report {
 }
 
 func (s *Sim) warnings() []string {
-	w := s.provWarnings()
+	w := append(slices.Clone(s.warned), s.provWarnings()...)
 	reasons := map[string][]string{}
 	for _, n := range s.nodes {
 		if n.ineligible != nil && !n.gone && !s.cfg.CNI.DisablePodENI {

@@ -249,6 +249,8 @@ type Sim struct {
 	firstUnfit    time.Duration
 	firstUnfitSet bool
 
+	warned []string // the caller's warnings (Warn), first in the report's
+
 	failure error
 	// coolDownAsked is a configured cool-down below the floor, which the
 	// controller raised; the report says so.
@@ -300,6 +302,10 @@ func New(cfg Config) (*Sim, error) {
 	s.applyStep(s.ctl.Start(0, nil), nil)
 	return s, nil
 }
+
+// Warn adds a warning the report lists before its own, as a scenario
+// file's reader does for what it accepted but a user should know.
+func (s *Sim) Warn(msg string) { s.warned = append(s.warned, msg) }
 
 // Now returns the virtual time since the simulation started.
 func (s *Sim) Now() time.Duration { return s.sched.Now() }
