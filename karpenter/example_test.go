@@ -45,8 +45,8 @@ func ExampleRequirement_Validate() {
 type waiting []karpenter.Pod
 
 func (w waiting) AppendProvisionable(dst []karpenter.Pod) []karpenter.Pod { return append(dst, w...) }
-func (w waiting) Provisionable(karpenter.PodID) bool                     { return true }
-func (w waiting) Node(karpenter.ClaimID) karpenter.NodeState             { return karpenter.NodeState{} }
+func (w waiting) Provisionable(karpenter.PodID) bool                      { return true }
+func (w waiting) Node(karpenter.ClaimID) karpenter.NodeState              { return karpenter.NodeState{} }
 
 // A provisioner is stepped with what happened and returns what it wants
 // done: here ten pods asking for pod-eni trigger a batch, which closes a
