@@ -1,8 +1,10 @@
 // Package importer turns what kubectl prints about a cluster into a
 // scenario that starts from it: `kubectl get nodes,pods,deployments,...
 // -A -o yaml` (or -o json), as a kind: List, a stream of documents or
-// single objects, in any mix, with the SecurityGroupPolicies, CNINodes, the
-// amazon-vpc-cni ConfigMap and the aws-node DaemonSet; and what `aws ec2
+// single objects, in any mix, with the SecurityGroupPolicies, CNINodes,
+// Karpenter's NodePools and EC2NodeClasses (carried over as read, less
+// status and server metadata), the amazon-vpc-cni ConfigMap and the
+// aws-node DaemonSet; and what `aws ec2
 // describe-instances`, describe-security-groups, describe-subnets,
 // describe-vpcs and describe-network-interfaces print with --output json.
 //

@@ -114,6 +114,9 @@ type Snapshot struct {
 	podSource map[string]string
 	ec2       ec2State
 	cniNodes  map[string]bool // node name -> its CNINode lists SecurityGroupsForPods
+	// nodePools and nodeClasses are Karpenter's objects as read, less
+	// their status and server metadata, in input order.
+	nodePools, nodeClasses []map[string]any
 }
 
 // New returns an empty snapshot.
@@ -216,6 +219,22 @@ func (s *Snapshot) add(file string, raw json.RawMessage) error {
 			return err
 		}
 		s.cniNodes[c.Name] = slices.ContainsFunc(c.Spec.Features, func(f cniFeature) bool { return f.Name == "SecurityGroupsForPods" })
+	case "karpenter.sh/v1 NodePool", "karpenter.k8s.aws/v1 EC2NodeClass":
+		var obj map[string]any
+		if err := decode(&obj); err != nil {
+			return err
+		}
+		delete(obj, "status")
+		if meta, ok := obj["metadata"].(map[string]any); ok {
+			for _, k := range []string{"managedFields", "uid", "resourceVersion", "generation", "creationTimestamp", "annotations", "finalizers", "selfLink"} {
+				delete(meta, k)
+			}
+		}
+		if head.Kind == "NodePool" {
+			s.nodePools = append(s.nodePools, obj)
+		} else {
+			s.nodeClasses = append(s.nodeClasses, obj)
+		}
 	case "v1 ServiceAccount":
 		var sa corev1.ServiceAccount
 		if err := decode(&sa); err != nil {

@@ -303,3 +303,23 @@ func TestImportEC2WarnsOfWhatItLacks(t *testing.T) {
 	assert.Contains(t, w[1], "securitygrouppolicy/default/p names sg-0a000000000000009, which describe-security-groups does not list")
 	assert.NotContains(t, string(out), "subnet:")
 }
+
+// Karpenter's NodePools and EC2NodeClasses, as kubectl prints them, are
+// carried into the scenario without their status and server metadata,
+// and the scenario runs Karpenter with them.
+func TestImportKarpenterObjects(t *testing.T) {
+	s := read(t, "testdata/karpenter.yaml")
+	out, err := s.Scenario()
+	require.NoError(t, err)
+	text := string(out)
+	assert.NotContains(t, text, "managedFields")
+	assert.NotContains(t, text, "conditions")
+	assert.NotContains(t, text, "ami-0123")
+	assert.NotContains(t, text, "nodepool-hash")
+	sc, err := scenario.Parse("imported.yaml", out)
+	require.NoError(t, err)
+	require.Len(t, sc.NodePools, 1)
+	require.Len(t, sc.NodeClasses, 1)
+	assert.Equal(t, "default", sc.NodePools[0].Name)
+	assert.Len(t, sc.NodePools[0].Requirements, 4)
+}

@@ -98,6 +98,23 @@ func (s *Snapshot) Scenario() ([]byte, error) {
 			}
 		}
 	}
+	if len(s.nodePools) > 0 {
+		b.WriteString("# Karpenter's NodePools and EC2NodeClasses as read (status and server metadata dropped):\n" +
+			"# pods no node fits make Karpenter launch nodes from them.\nnodePools:\n")
+		for _, np := range s.nodePools {
+			if err := writeObject(b, np); err != nil {
+				return nil, err
+			}
+		}
+		if len(s.nodeClasses) > 0 {
+			b.WriteString("ec2NodeClasses:\n")
+			for _, nc := range s.nodeClasses {
+				if err := writeObject(b, nc); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
 	if len(workloads) > 0 {
 		b.WriteString("# Workloads from the pods' owners, with their controllers' replica counts and the pods\n" +
 			"# running today (running), those with a pod-eni annotation on the branch ENI it names.\nworkloads:\n")
@@ -412,11 +429,17 @@ func writePolicy(b *strings.Builder, p policy) error {
 		spec["serviceAccountSelector"] = selector(p.Spec.ServiceAccountSelector)
 	}
 	doc["spec"] = spec
+	return writeObject(b, doc)
+}
+
+// writeObject writes an object as an item of a list under a top-level
+// key, its keys sorted.
+func writeObject(b *strings.Builder, doc map[string]any) error {
 	var buf strings.Builder
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(doc); err != nil {
-		return errors.New("writing policy " + p.Name + ": " + err.Error())
+		return errors.New("writing an object: " + err.Error())
 	}
 	lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
 	for i, l := range lines {
