@@ -114,7 +114,10 @@ func (s *Sim) applyProv(e *karpenter.Effect) {
 	case karpenter.Delete:
 		c := s.prov.Claim(e.Claim)
 		s.tr.rec(s.Now(), "NodeClaimDisrupted", "nodeclaim/"+c.Name, e.Reason)
-		if ni := s.claimNode[e.Claim]; ni >= 0 && !s.nodes[ni].gone {
+		switch ni := s.claimNode[e.Claim]; {
+		case ni < 0: // not joined yet: it never will
+			s.feedProv(karpenter.Input{Kind: karpenter.NodeDeleted, Claim: e.Claim})
+		case !s.nodes[ni].gone:
 			if err := s.DeleteNode(c.Name); err != nil {
 				s.fail(err)
 			}

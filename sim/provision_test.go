@@ -183,3 +183,17 @@ func TestConsolidatedNodesCoolingBranchesAreSweptBeforeTheNodeDeleteJob(t *testi
 	assert.Less(t, r.NodeDeletion.LongestSeconds, time.Minute.Seconds())
 	assert.Zero(t, r.BranchENIs.Leaked)
 }
+
+// A node that expires before it has joined never joins.
+func TestNodeExpiredBeforeItJoinsNeverJoins(t *testing.T) {
+	np := m5Pool()
+	np.ExpireAfter = 10 * time.Second
+	s := karpenterSim(t, sim.Config{Seed: 1, MaxTime: 3 * time.Minute}, np)
+	require.NoError(t, s.AddWorkload(sim.WorkloadSpec{Namespace: "default", Name: "web", Replicas: 2, Labels: map[string]string{"app": "web"}}))
+	require.NoError(t, s.RunUntil(3*time.Minute))
+	assert.Empty(t, s.Nodes(), "every claim expired before its node joined")
+	r := s.Report()
+	assert.Equal(t, r.Provisioning.NodesLaunched, r.Provisioning.NodesDeleted)
+	assert.Positive(t, r.Provisioning.NodesLaunched)
+	assert.NoError(t, s.Check())
+}
