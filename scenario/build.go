@@ -208,6 +208,14 @@ func (g *groupState) addAttached(s *sim.Sim, instanceType string, attached bool)
 func (r *runner) apply(s *sim.Sim, e Event) error {
 	count := max(e.Count, 1)
 	switch e.Action {
+	case ApplyPolicy:
+		// kubectl apply of an existing policy replaces it.
+		if err := s.RemovePolicy(e.Policy.Namespace, e.Policy.Name); err != nil && !errors.Is(err, sim.ErrNotFound) {
+			return err
+		}
+		return s.AddPolicy(e.Policy)
+	case DeletePolicy:
+		return s.RemovePolicy(e.Policy.Namespace, e.Policy.Name)
 	case AddNode:
 		if e.NodeGroup == "" {
 			return s.AddNode(sim.NodeSpec{Name: e.Node, InstanceType: e.InstanceType})

@@ -145,6 +145,12 @@
 //	rolloutRestart     workload [maxSurge maxUnavailable] (default 25% each)
 //	restartController
 //	scale              workload replicas (as kubectl scale; a scale-down's pods are not replaced)
+//	applyPolicy        policy (a SecurityGroupPolicy manifest, created or replaced)
+//	deletePolicy       policyName (namespace/name, or a name in default)
+//
+// A policy change holds for the pods created after it: running pods keep
+// their branch, as the webhook mutates pods at creation only. The
+// reachability check reads the policies of time zero only.
 //
 // At equal times, workloads are created first, then events run in file
 // order. An event that fails while running, such as deleting a node that

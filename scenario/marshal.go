@@ -161,8 +161,13 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 			m.add("maxSurge", integer(e.MaxSurge))
 			m.add("maxUnavailable", integer(e.MaxUnavailable))
 		}
-		if e.Action == Scale {
+		switch e.Action {
+		case Scale:
 			m.add("replicas", integer(e.Replicas))
+		case ApplyPolicy:
+			m.add("policy", policyNode(e.Policy))
+		case DeletePolicy:
+			m.add("policyName", str(e.Policy.Namespace+"/"+e.Policy.Name))
 		}
 		events = append(events, m.Node)
 	}

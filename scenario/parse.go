@@ -1074,6 +1074,26 @@ func (d *decoder) event(n *yaml.Node, path string) (Event, error) {
 		{key: "maxSurge", decode: d.count(&e.MaxSurge, 0)},
 		{key: "maxUnavailable", decode: d.count(&e.MaxUnavailable, 0)},
 		{key: "replicas", decode: d.count(&e.Replicas, 0)},
+		{key: "policy", decode: func(n *yaml.Node, p string) (err error) {
+			e.Policy, err = d.policy(n, p)
+			return err
+		}},
+		{key: "policyName", decode: func(n *yaml.Node, p string) error {
+			s, err := d.str(n, p)
+			if err != nil {
+				return err
+			}
+			ns, name, ok := strings.Cut(s, "/")
+			if !ok {
+				ns, name = "default", s
+			}
+			if checkDNSLabel(ns) != nil || checkDNSSubdomain(name) != nil {
+				r, _ := d.resolve(n, p)
+				return d.invalid(r, p, nil, "%q: want namespace/name, or a name in namespace default", s)
+			}
+			e.Policy.Namespace, e.Policy.Name = ns, name
+			return nil
+		}},
 	})
 	if err != nil {
 		return e, err
@@ -1085,8 +1105,10 @@ func (d *decoder) event(n *yaml.Node, path string) (Event, error) {
 		RolloutRestart:    {"workload", "maxSurge", "maxUnavailable"},
 		RestartController: nil,
 		Scale:             {"workload", "replicas"},
+		ApplyPolicy:       {"policy"},
+		DeletePolicy:      {"policyName"},
 	}[e.Action]
-	for _, key := range []string{"node", "nodeGroup", "count", "workload", "instanceType", "maxSurge", "maxUnavailable", "replicas"} {
+	for _, key := range []string{"node", "nodeGroup", "count", "workload", "instanceType", "maxSurge", "maxUnavailable", "replicas", "policy", "policyName"} {
 		used := false
 		for _, u := range uses {
 			used = used || u == key
@@ -1117,6 +1139,14 @@ func (d *decoder) event(n *yaml.Node, path string) (Event, error) {
 		}
 		if e.Action == Scale && !seen["replicas"] {
 			return e, missing("replicas", "scale needs replicas, the count to scale to")
+		}
+	case ApplyPolicy:
+		if !seen["policy"] {
+			return e, missing("policy", "applyPolicy needs policy, a SecurityGroupPolicy manifest")
+		}
+	case DeletePolicy:
+		if !seen["policyName"] {
+			return e, missing("policyName", "deletePolicy needs policyName, namespace/name")
 		}
 	}
 	if (seen["maxSurge"] || seen["maxUnavailable"]) && e.MaxSurge == 0 && e.MaxUnavailable == 0 {

@@ -142,6 +142,9 @@ func TestParseEveryKey(t *testing.T) {
 			{At: 10 * time.Minute, Action: RolloutRestart, Workload: "runner", MaxSurge: 2, MaxUnavailable: 1},
 			{At: 11 * time.Minute, Action: RestartController},
 			{At: 12 * time.Minute, Action: Scale, Workload: "api", Replicas: 5},
+			{At: 13 * time.Minute, Action: ApplyPolicy, Policy: branch.Policy{Namespace: "ci", Name: "api",
+				PodSelector: &branch.LabelSelector{MatchLabels: map[string]string{"app": "api"}}, Groups: []branch.SecurityGroupID{sg2}}},
+			{At: 14 * time.Minute, Action: DeletePolicy, Policy: branch.Policy{Namespace: "ci", Name: "api"}},
 		},
 	}
 	assert.Equal(t, want, plain(sc))

@@ -227,6 +227,9 @@ type Event struct {
 	MaxSurge, MaxUnavailable int
 	// Replicas is the count a scale sets, zero included.
 	Replicas int
+	// Policy is the SecurityGroupPolicy an applyPolicy creates or
+	// replaces, and whose namespace and name a deletePolicy names.
+	Policy branch.Policy
 }
 
 // Action is what an [Event] does. The zero value is not an action.
@@ -259,6 +262,14 @@ const (
 	// then the most recently ready, then the newest) are deleted and not
 	// replaced.
 	Scale
+	// ApplyPolicy creates Policy, or replaces the policy of its namespace
+	// and name, as `kubectl apply` does. Pods created from then on are
+	// matched against it; running pods keep their branch and groups, as
+	// the webhook mutates pods at creation only (pod_webhook.go).
+	ApplyPolicy
+	// DeletePolicy deletes the policy Policy names; running pods keep
+	// their branch.
+	DeletePolicy
 )
 
 var actionNames = [...]string{
@@ -268,6 +279,8 @@ var actionNames = [...]string{
 	RolloutRestart:    "rolloutRestart",
 	RestartController: "restartController",
 	Scale:             "scale",
+	ApplyPolicy:       "applyPolicy",
+	DeletePolicy:      "deletePolicy",
 }
 
 // String returns the action as scenario files spell it, such as

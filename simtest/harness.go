@@ -439,9 +439,7 @@ func (h *Harness) workload(name string) (*workload, error) {
 	return h.workloads[i], nil
 }
 
-// AddPolicy adds a policy now. The scenario format has policies from time
-// zero only, so the printed scenario lists this as a change it cannot
-// replay.
+// AddPolicy adds a policy now (an applyPolicy event).
 func (h *Harness) AddPolicy(p branch.Policy) error {
 	if err := p.Validate(); err != nil {
 		return &ObjectError{"policy", p.Namespace + "/" + p.Name, err}
@@ -455,13 +453,12 @@ func (h *Harness) AddPolicy(p branch.Policy) error {
 		}
 		h.policies = append(h.policies, p)
 		h.history = append(h.history, policyChange{at: h.Now(), policy: p})
-		h.Note("addPolicy %s/%s (not expressible: scenario policies exist from time zero)", p.Namespace, p.Name)
+		h.rec.Events = append(h.rec.Events, scenario.Event{At: h.Now(), Action: scenario.ApplyPolicy, Policy: p.Clone()})
 		return nil
 	})
 }
 
-// RemovePolicy removes a policy now; like [Harness.AddPolicy], the printed
-// scenario cannot replay it.
+// RemovePolicy removes a policy now (a deletePolicy event).
 func (h *Harness) RemovePolicy(namespace, name string) error {
 	i := slices.IndexFunc(h.policies, func(p branch.Policy) bool { return p.Namespace == namespace && p.Name == name })
 	if i < 0 {
@@ -473,7 +470,8 @@ func (h *Harness) RemovePolicy(namespace, name string) error {
 		}
 		h.history = append(h.history, policyChange{at: h.Now(), remove: true, policy: h.policies[i]})
 		h.policies = slices.Delete(h.policies, i, i+1)
-		h.Note("removePolicy %s/%s (not expressible: scenario policies cannot be removed)", namespace, name)
+		h.rec.Events = append(h.rec.Events, scenario.Event{At: h.Now(), Action: scenario.DeletePolicy,
+			Policy: branch.Policy{Namespace: namespace, Name: name}})
 		return nil
 	})
 }

@@ -11,8 +11,8 @@ import (
 
 // Scenario returns the run so far as a scenario: the drawn cluster, each
 // created pod as a workload of one replica created at its time, node
-// additions and deletions, pod deletions and controller restarts as
-// events, fault windows under ec2.faults, and until set to now, so that
+// additions and deletions, pod deletions, scales, rollouts, policy
+// changes and controller restarts as events, fault windows under ec2.faults, and until set to now, so that
 // `trunksim run` stops where the harness is. Actions the format cannot
 // express are listed by [Harness.Unreplayable].
 func (h *Harness) Scenario() *scenario.Scenario {
@@ -21,9 +21,8 @@ func (h *Harness) Scenario() *scenario.Scenario {
 	return sc
 }
 
-// Unreplayable lists what was done that the scenario cannot express (a
-// policy added or removed mid-run, or anything given to [Harness.Note]),
-// each with its time. When it is empty the scenario replays the run
+// Unreplayable lists what was done that the scenario cannot express
+// (anything given to [Harness.Note]), each with its time. When it is empty the scenario replays the run
 // exactly: same trace, same report.
 func (h *Harness) Unreplayable() []string { return append([]string(nil), h.notes...) }
 

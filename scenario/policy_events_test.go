@@ -1,0 +1,60 @@
+package scenario
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A policy applied mid-run matches the pods created after it and leaves
+// those running alone, and a deleted one matches no new pod: the webhook
+// mutates a pod at its creation only (amazon-vpc-resource-controller-k8s
+// webhooks/core/pod_webhook.go), so running pods keep their branch.
+func TestPolicyEventsApplyToPodsCreatedAfter(t *testing.T) {
+	doc := `nodeGroups:
+  - {name: ng, instanceType: m5.xlarge, count: 1}
+workloads:
+  - {name: before, labels: {app: web}, replicas: 2}
+  - {name: during, labels: {app: web}, replicas: 3, at: 2m}
+  - {name: after, labels: {app: web}, replicas: 4, at: 4m}
+events:
+  - at: 1m
+    action: applyPolicy
+    policy:
+      apiVersion: vpcresources.k8s.aws/v1beta1
+      kind: SecurityGroupPolicy
+      metadata: {name: web}
+      spec:
+        podSelector: {matchLabels: {app: web}}
+        securityGroups: {groupIds: [sg-0123456789abcdef0]}
+  - {at: 3m, action: deletePolicy, policyName: default/web}
+`
+	sc, err := Parse("pe.yaml", []byte(doc))
+	require.NoError(t, err)
+	r, err := sc.Run(Options{})
+	require.NoError(t, err)
+	assert.Equal(t, 9, r.Pods.Running)
+	assert.Equal(t, 3, r.Pods.SecurityGroupPods, "only the pods created while the policy existed")
+	out, err := sc.Marshal()
+	require.NoError(t, err)
+	back, err := Parse("pe.yaml", out)
+	require.NoError(t, err)
+	assert.Equal(t, sc.Events, back.Events)
+}
+
+// An event's policy keys are checked as the rest of its keys are.
+func TestPolicyEventErrors(t *testing.T) {
+	for _, tc := range []struct{ doc, field, text string }{
+		{"events:\n  - {at: 1m, action: applyPolicy}\n", "events[0].policy", "applyPolicy needs policy"},
+		{"events:\n  - {at: 1m, action: deletePolicy}\n", "events[0].policyName", "deletePolicy needs policyName"},
+		{"events:\n  - {at: 1m, action: deletePolicy, policyName: a/b/C}\n", "events[0].policyName", "want namespace/name"},
+		{"events:\n  - {at: 1m, action: scale, workload: w, replicas: 1, policyName: a/b}\nworkloads:\n  - {name: w, replicas: 1}\n", "events[0].policyName", "for action scale"},
+	} {
+		_, err := Parse("pe.yaml", []byte(tc.doc))
+		var e *Error
+		require.ErrorAs(t, err, &e, tc.doc)
+		assert.Equal(t, tc.field, e.Field, "%v", err)
+		assert.ErrorContains(t, err, tc.text)
+	}
+}
