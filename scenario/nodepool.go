@@ -174,48 +174,42 @@ func (d *decoder) nodePool(n *yaml.Node, path string) (karpenter.NodePool, error
 		})
 		return err
 	}
-	_, err := d.object(n, path, []field{
-		{key: "apiVersion", required: true, decode: d.exact(NodePoolAPIVersion)},
-		{key: "kind", required: true, decode: d.exact("NodePool")},
-		{key: "metadata", required: true, decode: d.metadata(&np.Name, nil)},
-		{key: "status", decode: ignoreValue},
-		{key: "spec", required: true, decode: func(n *yaml.Node, path string) error {
-			_, err := d.object(n, path, []field{
-				{key: "template", required: true, decode: template},
-				{key: "disruption", decode: func(n *yaml.Node, path string) error {
-					_, err := d.object(n, path, []field{
-						{key: "consolidationPolicy", decode: func(n *yaml.Node, path string) error {
-							if err := d.oneOf("WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced")(n, path); err != nil {
-								return err
-							}
-							s, _ := d.str(n, path)
-							np.Consolidation.Policy, _ = karpenter.ParseConsolidationPolicy(s)
-							return nil
-						}},
-						{key: "consolidateAfter", decode: func(n *yaml.Node, path string) error {
-							if s, err := d.str(n, path); err == nil && s == "Never" {
-								consolidateNever = true
-							}
-							return d.karpenterDuration(&np.Consolidation.After, true)(n, path)
-						}},
-						{key: "budgets", decode: d.budgets(&np.Consolidation.Budgets)},
-					})
-					return err
-				}},
-				{key: "limits", decode: d.nodePoolLimits(&np.Limits)},
-				{key: "weight", decode: func(n *yaml.Node, path string) error {
-					v, err := d.integer(n, path, 1, 100)
-					np.Weight = int(v)
-					return err
-				}},
-				{key: "replicas", decode: func(n *yaml.Node, path string) error {
-					r, _ := d.resolve(n, path)
-					return d.invalid(r, path, nil, ": static NodePools (replicas) are not modelled; leave it out to provision for pending pods")
-				}},
-			})
-			return err
-		}},
-	})
+	_, err := d.object(n, path, d.manifest(NodePoolAPIVersion, "NodePool", &np.Name, nil, func(n *yaml.Node, path string) error {
+		_, err := d.object(n, path, []field{
+			{key: "template", required: true, decode: template},
+			{key: "disruption", decode: func(n *yaml.Node, path string) error {
+				_, err := d.object(n, path, []field{
+					{key: "consolidationPolicy", decode: func(n *yaml.Node, path string) error {
+						if err := d.oneOf("WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced")(n, path); err != nil {
+							return err
+						}
+						s, _ := d.str(n, path)
+						np.Consolidation.Policy, _ = karpenter.ParseConsolidationPolicy(s)
+						return nil
+					}},
+					{key: "consolidateAfter", decode: func(n *yaml.Node, path string) error {
+						if s, err := d.str(n, path); err == nil && s == "Never" {
+							consolidateNever = true
+						}
+						return d.karpenterDuration(&np.Consolidation.After, true)(n, path)
+					}},
+					{key: "budgets", decode: d.budgets(&np.Consolidation.Budgets)},
+				})
+				return err
+			}},
+			{key: "limits", decode: d.nodePoolLimits(&np.Limits)},
+			{key: "weight", decode: func(n *yaml.Node, path string) error {
+				v, err := d.integer(n, path, 1, 100)
+				np.Weight = int(v)
+				return err
+			}},
+			{key: "replicas", decode: func(n *yaml.Node, path string) error {
+				r, _ := d.resolve(n, path)
+				return d.invalid(r, path, nil, ": static NodePools (replicas) are not modelled; leave it out to provision for pending pods")
+			}},
+		})
+		return err
+	}))
 	if consolidateNever {
 		np.Consolidation = karpenter.Consolidation{}
 	}
@@ -428,87 +422,81 @@ func (d *decoder) nodeClass(n *yaml.Node, path string) (karpenter.NodeClass, err
 		}
 		return err
 	}
-	_, err := d.object(n, path, []field{
-		{key: "apiVersion", required: true, decode: d.exact(NodeClassAPIVersion)},
-		{key: "kind", required: true, decode: d.exact("EC2NodeClass")},
-		{key: "metadata", required: true, decode: d.metadata(&nc.Name, nil)},
-		{key: "status", decode: ignoreValue},
-		{key: "spec", required: true, decode: func(n *yaml.Node, path string) error {
-			_, err := d.object(n, path, []field{
-				{key: "amiSelectorTerms", required: true, decode: func(n *yaml.Node, path string) error {
-					if err := terms(n, path); err != nil {
-						return err
-					}
-					return d.list(n, path, func(_ int, item *yaml.Node, path string) error {
-						if r, _ := d.resolve(item, path); r.Kind == yaml.MappingNode {
-							if a := mappingValue(r, "alias"); a != nil && strings.HasPrefix(a.Value, "windows") {
-								return d.invalid(a, join(path, "alias"), nil, "%q: Windows nodes are not provisioned in the model (security groups for pods need Linux)", a.Value)
-							}
+	_, err := d.object(n, path, d.manifest(NodeClassAPIVersion, "EC2NodeClass", &nc.Name, nil, func(n *yaml.Node, path string) error {
+		_, err := d.object(n, path, []field{
+			{key: "amiSelectorTerms", required: true, decode: func(n *yaml.Node, path string) error {
+				if err := terms(n, path); err != nil {
+					return err
+				}
+				return d.list(n, path, func(_ int, item *yaml.Node, path string) error {
+					if r, _ := d.resolve(item, path); r.Kind == yaml.MappingNode {
+						if a := mappingValue(r, "alias"); a != nil && strings.HasPrefix(a.Value, "windows") {
+							return d.invalid(a, join(path, "alias"), nil, "%q: Windows nodes are not provisioned in the model (security groups for pods need Linux)", a.Value)
 						}
-						return nil
-					})
-				}},
-				{key: "amiFamily", decode: func(n *yaml.Node, path string) error {
-					s, err := d.str(n, path)
-					if err == nil && strings.HasPrefix(s, "Windows") {
-						r, _ := d.resolve(n, path)
-						return d.invalid(r, path, nil, "%q: Windows nodes are not provisioned in the model (security groups for pods need Linux)", s)
-					}
-					return d.oneOf("AL2", "AL2023", "Bottlerocket", "Custom", "Windows2019", "Windows2022", "Windows2025")(n, path)
-				}},
-				{key: "subnetSelectorTerms", required: true, decode: terms},
-				{key: "securityGroupSelectorTerms", required: true, decode: func(n *yaml.Node, path string) error {
-					if err := terms(n, path); err != nil {
-						return err
-					}
-					return d.list(n, path, func(_ int, item *yaml.Node, path string) error {
-						var id branch.SecurityGroupID
-						_, err := d.object(item, path, []field{
-							{key: "id", decode: d.groupID(&id)},
-							{key: "name", decode: ignoreValue},
-							{key: "tags", decode: ignoreValue},
-						})
-						if id.IsValid() {
-							nc.SecurityGroups = append(nc.SecurityGroups, id)
-						}
-						return err
-					})
-				}},
-				{key: "role", decode: func(n *yaml.Node, path string) error { role = true; _, err := d.str(n, path); return err }},
-				{key: "instanceProfile", decode: func(n *yaml.Node, path string) error { profile = true; _, err := d.str(n, path); return err }},
-				{key: "kubelet", decode: func(n *yaml.Node, path string) error {
-					r, err := d.resolve(n, path)
-					if err != nil || r.Kind != yaml.MappingNode {
-						if err == nil {
-							err = d.wrongType(r, path, "a mapping")
-						}
-						return err
-					}
-					if v := mappingValue(r, "maxPods"); v != nil {
-						p := join(path, "maxPods")
-						d.sc.lines[p] = v.Line
-						m, err := d.integer(v, p, 1, MaxCount)
-						nc.MaxPods = int(m)
-						return err
 					}
 					return nil
-				}},
-				{key: "blockDeviceMappings", decode: ignoreValue}, {key: "instanceStorePolicy", decode: ignoreValue},
-				{key: "metadataOptions", decode: ignoreValue}, {key: "tags", decode: ignoreValue},
-				{key: "associatePublicIPAddress", decode: ignoreValue}, {key: "ipPrefixCount", decode: ignoreValue},
-				{key: "capacityReservationSelectorTerms", decode: ignoreValue}, {key: "placementGroupSelector", decode: ignoreValue},
-				{key: "detailedMonitoring", decode: ignoreValue}, {key: "userData", decode: ignoreValue},
-				{key: "context", decode: ignoreValue}, {key: "networkInterfaces", decode: ignoreValue},
-				{key: "cpuOptions", decode: ignoreValue}, {key: "enclaveOptions", decode: ignoreValue},
-				{key: "connectionTracking", decode: ignoreValue},
-			})
-			if err == nil && role == profile {
-				// The CRD's rule on the spec: exactly one of the two.
-				return d.invalidAt(path, ": want exactly one of role and instanceProfile")
-			}
-			return err
-		}},
-	})
+				})
+			}},
+			{key: "amiFamily", decode: func(n *yaml.Node, path string) error {
+				s, err := d.str(n, path)
+				if err == nil && strings.HasPrefix(s, "Windows") {
+					r, _ := d.resolve(n, path)
+					return d.invalid(r, path, nil, "%q: Windows nodes are not provisioned in the model (security groups for pods need Linux)", s)
+				}
+				return d.oneOf("AL2", "AL2023", "Bottlerocket", "Custom", "Windows2019", "Windows2022", "Windows2025")(n, path)
+			}},
+			{key: "subnetSelectorTerms", required: true, decode: terms},
+			{key: "securityGroupSelectorTerms", required: true, decode: func(n *yaml.Node, path string) error {
+				if err := terms(n, path); err != nil {
+					return err
+				}
+				return d.list(n, path, func(_ int, item *yaml.Node, path string) error {
+					var id branch.SecurityGroupID
+					_, err := d.object(item, path, []field{
+						{key: "id", decode: d.groupID(&id)},
+						{key: "name", decode: ignoreValue},
+						{key: "tags", decode: ignoreValue},
+					})
+					if id.IsValid() {
+						nc.SecurityGroups = append(nc.SecurityGroups, id)
+					}
+					return err
+				})
+			}},
+			{key: "role", decode: func(n *yaml.Node, path string) error { role = true; _, err := d.str(n, path); return err }},
+			{key: "instanceProfile", decode: func(n *yaml.Node, path string) error { profile = true; _, err := d.str(n, path); return err }},
+			{key: "kubelet", decode: func(n *yaml.Node, path string) error {
+				r, err := d.resolve(n, path)
+				if err != nil || r.Kind != yaml.MappingNode {
+					if err == nil {
+						err = d.wrongType(r, path, "a mapping")
+					}
+					return err
+				}
+				if v := mappingValue(r, "maxPods"); v != nil {
+					p := join(path, "maxPods")
+					d.sc.lines[p] = v.Line
+					m, err := d.integer(v, p, 1, MaxCount)
+					nc.MaxPods = int(m)
+					return err
+				}
+				return nil
+			}},
+			{key: "blockDeviceMappings", decode: ignoreValue}, {key: "instanceStorePolicy", decode: ignoreValue},
+			{key: "metadataOptions", decode: ignoreValue}, {key: "tags", decode: ignoreValue},
+			{key: "associatePublicIPAddress", decode: ignoreValue}, {key: "ipPrefixCount", decode: ignoreValue},
+			{key: "capacityReservationSelectorTerms", decode: ignoreValue}, {key: "placementGroupSelector", decode: ignoreValue},
+			{key: "detailedMonitoring", decode: ignoreValue}, {key: "userData", decode: ignoreValue},
+			{key: "context", decode: ignoreValue}, {key: "networkInterfaces", decode: ignoreValue},
+			{key: "cpuOptions", decode: ignoreValue}, {key: "enclaveOptions", decode: ignoreValue},
+			{key: "connectionTracking", decode: ignoreValue},
+		})
+		if err == nil && role == profile {
+			// The CRD's rule on the spec: exactly one of the two.
+			return d.invalidAt(path, ": want exactly one of role and instanceProfile")
+		}
+		return err
+	}))
 	return nc, err
 }
 
@@ -672,4 +660,17 @@ func nodeClassNode(nc karpenter.NodeClass) *yaml.Node {
 	}
 	m.addMapping("spec", spec)
 	return m.Node
+}
+
+// manifest returns the fields of a Kubernetes object of apiVersion and
+// kind: its metadata, read for the name (and namespace, when not nil),
+// its status, ignored, and its spec, which spec decodes.
+func (d *decoder) manifest(apiVersion, kind string, name, namespace *string, spec func(*yaml.Node, string) error) []field {
+	return []field{
+		{key: "apiVersion", required: true, decode: d.exact(apiVersion)},
+		{key: "kind", required: true, decode: d.exact(kind)},
+		{key: "metadata", required: true, decode: d.metadata(name, namespace)},
+		{key: "status", decode: ignoreValue},
+		{key: "spec", required: true, decode: spec},
+	}
 }

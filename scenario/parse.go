@@ -892,40 +892,34 @@ func mappingValue(m *yaml.Node, key string) *yaml.Node {
 
 func (d *decoder) policy(n *yaml.Node, path string) (branch.Policy, error) {
 	var p branch.Policy
-	_, err := d.object(n, path, []field{
-		{key: "apiVersion", required: true, decode: d.exact(PolicyAPIVersion)},
-		{key: "kind", required: true, decode: d.exact(PolicyKind)},
-		{key: "metadata", required: true, decode: d.metadata(&p.Name, &p.Namespace)},
-		{key: "status", decode: ignoreValue},
-		{key: "spec", required: true, decode: func(n *yaml.Node, path string) error {
-			_, err := d.object(n, path, []field{
-				{key: "podSelector", decode: d.selector(&p.PodSelector)},
-				{key: "serviceAccountSelector", decode: d.selector(&p.ServiceAccountSelector)},
-				{key: "securityGroups", required: true, decode: func(n *yaml.Node, path string) error {
-					_, err := d.object(n, path, []field{
-						{key: "groupIds", required: true, decode: func(n *yaml.Node, path string) error {
-							if err := d.list(n, path, func(_ int, item *yaml.Node, path string) error {
-								var id branch.SecurityGroupID
-								err := d.groupID(&id)(item, path)
-								p.Groups = append(p.Groups, id)
-								return err
-							}); err != nil {
-								return err
-							}
-							if len(p.Groups) == 0 {
-								n, _ = d.resolve(n, path)
-								// The CRD sets minItems: 1.
-								return d.invalid(n, path, nil, "[]: list at least one security group")
-							}
-							return nil
-						}},
-					})
-					return err
-				}},
-			})
-			return err
-		}},
-	})
+	_, err := d.object(n, path, d.manifest(PolicyAPIVersion, PolicyKind, &p.Name, &p.Namespace, func(n *yaml.Node, path string) error {
+		_, err := d.object(n, path, []field{
+			{key: "podSelector", decode: d.selector(&p.PodSelector)},
+			{key: "serviceAccountSelector", decode: d.selector(&p.ServiceAccountSelector)},
+			{key: "securityGroups", required: true, decode: func(n *yaml.Node, path string) error {
+				_, err := d.object(n, path, []field{
+					{key: "groupIds", required: true, decode: func(n *yaml.Node, path string) error {
+						if err := d.list(n, path, func(_ int, item *yaml.Node, path string) error {
+							var id branch.SecurityGroupID
+							err := d.groupID(&id)(item, path)
+							p.Groups = append(p.Groups, id)
+							return err
+						}); err != nil {
+							return err
+						}
+						if len(p.Groups) == 0 {
+							n, _ = d.resolve(n, path)
+							// The CRD sets minItems: 1.
+							return d.invalid(n, path, nil, "[]: list at least one security group")
+						}
+						return nil
+					}},
+				})
+				return err
+			}},
+		})
+		return err
+	}))
 	if p.Namespace == "" {
 		p.Namespace = "default"
 	}
