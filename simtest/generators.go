@@ -379,3 +379,24 @@ func KarpenterCluster() *rapid.Generator[*scenario.Scenario] {
 		return sc
 	})
 }
+
+// AutoscaledCluster is [Cluster] with one more node group, asg, that
+// cluster-autoscaler manages: a trunk-capable type, one node or none at
+// the start, up to four, with the pod-eni template tag or without it.
+// The harness's node actions leave it to the autoscaler.
+func AutoscaledCluster() *rapid.Generator[*scenario.Scenario] {
+	return rapid.Custom(func(t *rapid.T) *scenario.Scenario {
+		sc := Cluster().Draw(t, "cluster")
+		typ := TrunkInstanceType().Draw(t, "asgType")
+		count := rapid.IntRange(0, 1).Draw(t, "asgCount")
+		a := &scenario.Autoscaling{MaxSize: 4}
+		if rapid.Bool().Draw(t, "asgTag") {
+			if it, err := limits.Default().Lookup(typ); err == nil {
+				a.TemplatePodENI = it.BranchInterfaces
+			}
+		}
+		sc.NodeGroups = append(sc.NodeGroups, scenario.NodeGroup{Name: "asg", InstanceType: typ, Count: count,
+			OS: limits.OSLinux, Autoscaling: a})
+		return sc
+	})
+}

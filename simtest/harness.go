@@ -137,6 +137,9 @@ func Start(sc *scenario.Scenario, cfg Config) (*Harness, error) {
 	}
 	h.sim = s
 	for _, g := range sc.NodeGroups {
+		if g.Autoscaling != nil {
+			continue // cluster-autoscaler's to grow and shrink, not the actions'
+		}
 		ng := &nodeGroup{spec: g}
 		for i := range g.Count {
 			ng.live = append(ng.live, fmt.Sprintf("%s-%d", g.Name, i))

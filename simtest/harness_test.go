@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 
@@ -161,6 +162,33 @@ func TestInvariantsHoldWithKarpenter(t *testing.T) {
 		cfg.Cluster = simtest.KarpenterCluster()
 		h := simtest.New(t, cfg)
 		h.Run(t)
+		require.Empty(t, h.Unreplayable())
+		yaml, err := h.ScenarioYAML()
+		require.NoError(t, err)
+		if h.Now() == 0 {
+			t.Skip("nothing happened")
+		}
+		s, trace, err := simtest.Replay("replay.yaml", yaml)
+		require.NoError(t, err)
+		require.Equal(t, h.Sim().Report().TraceSHA256, s.Report().TraceSHA256, "replay of\n%s", yaml)
+		require.Equal(t, len(h.Trace()), len(trace))
+	})
+}
+
+// With cluster-autoscaler growing and shrinking a node group, the
+// invariants hold under every action and the recorded scenario replays
+// the run exactly.
+func TestInvariantsHoldWithClusterAutoscaler(t *testing.T) {
+	scaled := 0
+	defer func() { assert.Positive(t, scaled, "some drawn runs made cluster-autoscaler add a node") }()
+	rapid.Check(t, func(t *rapid.T) {
+		cfg := kitConfig()
+		cfg.Cluster = simtest.AutoscaledCluster()
+		h := simtest.New(t, cfg)
+		h.Run(t)
+		if r := h.Sim().Report().ClusterAutoscaler; r != nil && r.NodesAdded > 0 {
+			scaled++
+		}
 		require.Empty(t, h.Unreplayable())
 		yaml, err := h.ScenarioYAML()
 		require.NoError(t, err)
