@@ -28,13 +28,16 @@ each controller preset and the bound ` + "`sim.New`" + ` enforces. It is generat
 from the settings table in ` + "`sim/settings.go`" + ` (` + "`sim.Settings`" + `), which the
 scenario format, ` + "`trunksim sweep --set`" + `, the report's assumptions and this
 page all derive from; ` + "`go generate ./sim`" + ` rewrites it. Zero or omitted means
-the default, so a value written in a file must be positive.
+the default, so a value written in a file must be positive (a count
+whose default is zero, such as ` + "`karpenter.reservedENIs`" + `, may be zero).
 
 An *assumption* is a default upstream gives no figure for; every report
 lists the value it ran with. *Check* marks the settings the reachability
 check (` + "`trunksim check`" + `) judges too. The format's other keys in these
-sections, ` + "`until`" + `, ` + "`ec2.faults`" + ` and ` + "`cni.externalSNAT`" + `, are described in
-package scenario's documentation.
+sections, ` + "`until`" + `, ` + "`ec2.faults`" + `, ` + "`cni.externalSNAT`" + ` and ` + "`karpenter.prices`" + `, are
+described in package scenario's documentation. The karpenter and
+clusterAutoscaler settings are read only when a scenario has NodePools or
+an autoscaled node group.
 `)
 	settings := sim.Settings()
 	slices.SortStableFunc(settings, func(a, b sim.Setting) int { return cmp.Compare(a.Section, b.Section) })
