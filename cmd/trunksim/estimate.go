@@ -29,7 +29,9 @@ const (
 
 // runSize counts the pods and nodes a scenario creates: the workloads'
 // replicas, once more for each rollout restart, those a scale-up adds, and the nodes of the node
-// groups and of addNode events.
+// groups and of addNode events, an autoscaled group at its maxSize, and
+// what Karpenter may launch: a node for every podsPerLaunchedNode pods,
+// within the NodePools' node limits.
 func runSize(sc *scenario.Scenario) (pods, nodes int) {
 	replicas := map[string]int{}
 	for _, w := range sc.Workloads {
@@ -56,8 +58,34 @@ func runSize(sc *scenario.Scenario) (pods, nodes int) {
 			}
 		}
 	}
+	for _, g := range sc.NodeGroups {
+		if a := g.Autoscaling; a != nil {
+			nodes += a.MaxSize - g.Count
+		}
+	}
+	if len(sc.NodePools) > 0 {
+		launched, limited := (pods+podsPerLaunchedNode-1)/podsPerLaunchedNode, 0
+		for _, np := range sc.NodePools {
+			n, ok := np.Limits.Nodes.Max()
+			if !ok {
+				limited = -1
+				break
+			}
+			limited += int(n)
+		}
+		if limited >= 0 {
+			launched = min(launched, limited)
+		}
+		nodes += launched
+	}
 	return pods, nodes
 }
+
+// podsPerLaunchedNode is the fewest pods a node Karpenter launches is
+// taken to hold, for the estimate: four, the pod-eni of the smallest
+// trunk-capable types (c6g.medium) and the max pods of the smallest
+// t-family ones, so the estimate errs high.
+const podsPerLaunchedNode = 4
 
 // errTooBig is why a run was refused before it started.
 var errTooBig = errors.New("too big for the memory limit")

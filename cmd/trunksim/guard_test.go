@@ -135,3 +135,39 @@ events:
 	assert.NoError(t, checkSize(small, 1<<30, "trunksim run", &stderr))
 	assert.Empty(t, stderr.String())
 }
+
+// Nodes the provisioners may add are counted: an autoscaled group at its
+// maxSize, and for Karpenter a node for every four pods, within the
+// NodePools' node limits when they all have one.
+func TestRunSizeCountsProvisionedNodes(t *testing.T) {
+	pool := func(limit string) string {
+		return `  - apiVersion: karpenter.sh/v1
+    kind: NodePool
+    metadata: {name: p` + limit + `}
+    spec:
+      template:
+        spec:
+          requirements: [{key: karpenter.k8s.aws/instance-family, operator: In, values: [m5]}]
+          nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}
+` + map[bool]string{true: "      limits: {nodes: " + limit + "}\n"}[limit != ""]
+	}
+	class := `ec2NodeClasses:
+  - apiVersion: karpenter.k8s.aws/v1
+    kind: EC2NodeClass
+    metadata: {name: default}
+    spec: {amiSelectorTerms: [{alias: al2023@latest}], role: r, subnetSelectorTerms: [{tags: {a: b}}], securityGroupSelectorTerms: [{tags: {a: b}}]}
+`
+	for _, tc := range []struct {
+		name, doc string
+		nodes     int
+	}{
+		{"autoscaled group", "nodeGroups: [{name: ng, instanceType: m5.large, count: 2, autoscaling: {maxSize: 50}}]\nworkloads: [{name: w, replicas: 100}]\n", 50},
+		{"unlimited NodePool", "nodePools:\n" + pool("") + class + "workloads: [{name: w, replicas: 100}]\n", 25},
+		{"limited NodePools", "nodePools:\n" + pool("3") + pool("4") + class + "workloads: [{name: w, replicas: 100}]\n", 7},
+	} {
+		sc, err := scenario.Parse("p.yaml", []byte(tc.doc))
+		require.NoError(t, err, tc.name)
+		_, nodes := runSize(sc)
+		assert.Equal(t, tc.nodes, nodes, tc.name)
+	}
+}
