@@ -245,6 +245,8 @@ type Claim struct {
 	Launched, Joined, Initialized time.Duration
 	IsJoined, IsInitialized       bool
 	Deleted                       bool
+
+	pool int // its NodePool's index in the provisioner's order
 }
 
 // Stats counts what the provisioner did.
@@ -531,14 +533,7 @@ func (p *Provisioner) check(now time.Duration, in Input) error {
 	return nil
 }
 
-func (p *Provisioner) poolOf(c *Claim) *pool {
-	for i := range p.pools {
-		if p.pools[i].Name == c.NodePool {
-			return &p.pools[i]
-		}
-	}
-	panic("karpenter: a claim of no NodePool") // New made every claim from a pool
-}
+func (p *Provisioner) poolOf(c *Claim) *pool { return &p.pools[c.pool] }
 
 // trigger adds a pod to the batching window, opening one or holding it
 // open for another BatchIdle; a pod seen in this window already changes
@@ -867,7 +862,7 @@ func (p *Provisioner) launch(o *opened) {
 	claim := Claim{
 		Name: pl.Name + "-" + strconv.Itoa(pl.launched), NodePool: pl.Name, Type: *c.typ, CapacityType: c.ct,
 		Price: c.price, MaxPods: c.maxPods, PodENI: c.podENI, RequestedPodENI: o.podENI > 0,
-		Labels: labels, SecurityGroups: pl.class.SecurityGroups, Launched: p.now + p.cfg.Launch,
+		Labels: labels, SecurityGroups: pl.class.SecurityGroups, Launched: p.now + p.cfg.Launch, pool: o.pool,
 	}
 	p.claims = append(p.claims, claim)
 	pl.nodes++
@@ -921,14 +916,14 @@ func (p *Provisioner) disrupt() {
 		}
 		initialized := 0
 		for j := range p.claims {
-			if c := &p.claims[j]; !c.Deleted && c.NodePool == pl.Name && c.IsInitialized {
+			if c := &p.claims[j]; !c.Deleted && c.pool == i && c.IsInitialized {
 				initialized++
 			}
 		}
 		allowed := cons.allowed(initialized)
 		for j := range p.claims {
 			c := &p.claims[j]
-			if c.Deleted || c.NodePool != pl.Name {
+			if c.Deleted || c.pool != i {
 				continue
 			}
 			live = true
