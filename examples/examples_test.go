@@ -153,15 +153,19 @@ func TestClusterAutoscalerOvershootsThenScalesDown(t *testing.T) {
 
 // Cutting a Deployment on Karpenter's nodes empties three of them, which
 // are consolidated one a pass within the default 10% budget
-// (pkg/controllers/disruption/emptiness.go); their branches, still
-// cooling, are swept before the controller's NodeDelete job.
+// (pkg/controllers/disruption/emptiness.go), and two more are
+// consolidated as underutilized, their pods moved
+// (singlenodeconsolidation.go). The emptied nodes' branches, cooling, are
+// swept before the controller's NodeDelete job; some of those of the
+// evicted pods are not, and wait for the cluster ENI cleaner.
 func TestKarpenterConsolidatesEmptiedNodes(t *testing.T) {
 	r := run(t, "karpenter-consolidation/scenario.yaml")
 	assert.Equal(t, 10, r.Pods.Running)
 	require.NotNil(t, r.Provisioning)
-	assert.Equal(t, 3, r.Provisioning.NodesDeleted)
+	assert.Equal(t, 5, r.Provisioning.NodesDeleted)
 	require.NotNil(t, r.NodeDeletion)
-	assert.Equal(t, 27, r.NodeDeletion.BranchENIs)
+	assert.Equal(t, 38, r.NodeDeletion.BranchENIs)
+	assert.Equal(t, 3, r.NodeDeletion.CleanerDeleted)
 	assert.Zero(t, r.NodeDeletion.Remaining)
 	assert.Zero(t, r.BranchENIs.Leaked)
 }

@@ -39,14 +39,17 @@
 //   - expiry: a node is deleted expireAfter after its launch;
 //   - emptiness, which every consolidation policy runs: a node with no
 //     pods for consolidateAfter is deleted once validated 15s later, as
-//     many at a time as the NodePool's budgets allow
+//     many at a time as the NodePool's budgets allow; and, under
+//     WhenEmptyOrUnderutilized or Balanced, single-node consolidation
+//     without a replacement: the node with the fewest pods that all fit
+//     on the other nodes is deleted and its pods evicted
 //     (pkg/controllers/disruption).
 //
 // The model's pods ask for no CPU or memory, so Karpenter sizes nodes by
 // pod slots and pod-eni alone; requirements on vCPU, memory and other
 // figures the instance table lacks are refused. Zones, capacity
-// reservations, drift, moving pods off an underutilized node, and budget
-// schedules are not modelled. Launch, registration and aws-node start-up take fixed times
+// reservations, drift, replacing a node with a cheaper one, multi-node
+// consolidation and budget schedules are not modelled. Launch, registration and aws-node start-up take fixed times
 // (Config), assumptions with the figures Karpenter's docs and issues
 // give.
 package karpenter

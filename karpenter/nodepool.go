@@ -143,28 +143,44 @@ type Consolidation struct {
 	// change (CRD default 0s).
 	After time.Duration
 	// Budgets bound how many nodes are disrupted at once, the least of
-	// them; none means the CRD's default, nodes: 10%.
+	// those that apply to the reason; none means the CRD's default,
+	// nodes: 10%.
 	Budgets []Budget
 }
 
-// allowed is how many of n nodes the budgets let go at once.
-func (c Consolidation) allowed(n int) int {
+// allowed is how many of n nodes the budgets let go at once for reason.
+func (c Consolidation) allowed(n int, reason Reason) int {
 	if len(c.Budgets) == 0 {
 		return Budget{Nodes: DefaultBudgetPercent, Percent: true}.allowed(n)
 	}
 	least := n
 	for _, b := range c.Budgets {
-		least = min(least, b.allowed(n))
+		if b.Reasons == 0 || b.Reasons&reason != 0 {
+			least = min(least, b.allowed(n))
+		}
 	}
 	return least
 }
 
-// Budget is one of a NodePool's disruption budgets that applies to empty
-// nodes: a count or a percentage of its nodes. A budget with a schedule
-// is taken as always active, the strictest reading.
+// Reason is a disruption reason a budget may be limited to, as a bit.
+type Reason uint8
+
+// Reasons of voluntary disruption (spec.disruption.budgets[].reasons).
+const (
+	ReasonEmpty Reason = 1 << iota
+	ReasonUnderutilized
+	ReasonDrifted
+	ReasonUnhealthy
+)
+
+// Budget is one of a NodePool's disruption budgets: a count or a
+// percentage of its nodes, for the reasons given (none: every reason). A
+// budget with a schedule is taken as always active, the strictest
+// reading.
 type Budget struct {
 	Nodes   int
 	Percent bool
+	Reasons Reason
 }
 
 // allowed is how many of n nodes the budget lets go at once: a

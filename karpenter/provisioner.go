@@ -293,6 +293,7 @@ type Provisioner struct {
 	// a node.
 	disruptArmed bool
 	validating   map[ClaimID]time.Duration // empty nodes awaiting the command's validation, since when
+	validatingU  map[ClaimID]time.Duration // the same for an underutilized node
 }
 
 type requeued struct {
@@ -907,7 +908,7 @@ func (p *Provisioner) disrupt() {
 	if p.validating == nil {
 		p.validating = map[ClaimID]time.Duration{}
 	}
-	live := false
+	live, emptied := false, false
 	for i := range p.pools {
 		pl := &p.pools[i]
 		cons := pl.Consolidation
@@ -920,7 +921,7 @@ func (p *Provisioner) disrupt() {
 				initialized++
 			}
 		}
-		allowed := cons.allowed(initialized)
+		allowed := cons.allowed(initialized, ReasonEmpty)
 		for j := range p.claims {
 			c := &p.claims[j]
 			if c.Deleted || c.pool != i {
@@ -941,11 +942,86 @@ func (p *Provisioner) disrupt() {
 				allowed--
 				delete(p.validating, id)
 				p.stats.Consolidated++
+				emptied = true
 				p.out = append(p.out, Effect{Kind: Delete, Claim: id, Reason: "Empty"})
 			}
 		}
 	}
+	// One command a pass: the underutilized method runs only when
+	// emptiness found nothing (disruption/controller.go NewMethods order).
+	if !emptied {
+		p.underutilized()
+	}
 	if live {
 		p.armDisruption()
+	}
+}
+
+// underutilized is single-node consolidation without a replacement
+// (pkg/controllers/disruption/singlenodeconsolidation.go): of the nodes
+// of NodePools whose policy consolidates underutilized nodes, the one
+// with the fewest pods whose pods all fit on the other nodes Karpenter
+// launched is deleted, once still so ValidationDelay later, within the
+// budgets for Underutilized. Its pods are evicted and their workloads
+// recreate them elsewhere. Replacing a node with a cheaper one is not
+// modelled, as the model's pods ask for no CPU or memory.
+func (p *Provisioner) underutilized() {
+	if p.validatingU == nil {
+		p.validatingU = map[ClaimID]time.Duration{}
+	}
+	// Free capacity of every live, initialized node.
+	type free struct{ pods, eni int }
+	frees := make([]free, len(p.claims))
+	initialized := make([]int, len(p.pools))
+	for j := range p.claims {
+		c := &p.claims[j]
+		if c.Deleted || !c.IsInitialized {
+			continue
+		}
+		st := p.cluster.Node(ClaimID(j))
+		frees[j] = free{max(0, st.Pods-st.UsedPods), max(0, st.PodENI-st.UsedPodENI)}
+		initialized[c.pool]++
+	}
+	best, bestPods := ClaimID(-1), 0
+	for j := range p.claims {
+		c := &p.claims[j]
+		id := ClaimID(j)
+		cons := p.pools[c.pool].Consolidation
+		if c.Deleted || !c.IsInitialized || (cons.Policy != WhenEmptyOrUnderutilized && cons.Policy != Balanced) {
+			delete(p.validatingU, id)
+			continue
+		}
+		st := p.cluster.Node(id)
+		if st.UsedPods == 0 || p.now-st.LastPodEvent < cons.After || cons.allowed(initialized[c.pool], ReasonUnderutilized) == 0 {
+			delete(p.validatingU, id)
+			continue
+		}
+		// The branch pods need a slot and a pod-eni each, the rest a slot.
+		slots, eniSlots := 0, 0
+		for k := range frees {
+			if ClaimID(k) != id {
+				slots += frees[k].pods
+				eniSlots += min(frees[k].pods, frees[k].eni)
+			}
+		}
+		if eniSlots < st.UsedPodENI || slots < st.UsedPods {
+			delete(p.validatingU, id)
+			continue
+		}
+		if best < 0 || st.UsedPods < bestPods {
+			best, bestPods = id, st.UsedPods
+		}
+	}
+	if best < 0 {
+		return
+	}
+	since, ok := p.validatingU[best]
+	switch {
+	case !ok:
+		p.validatingU[best] = p.now
+	case p.now-since >= ValidationDelay:
+		delete(p.validatingU, best)
+		p.stats.Consolidated++
+		p.out = append(p.out, Effect{Kind: Delete, Claim: best, Reason: "Underutilized"})
 	}
 }

@@ -480,3 +480,63 @@ func TestEmptyNodesAreConsolidatedWithinTheBudget(t *testing.T) {
 		})
 	}
 }
+
+// Single-node consolidation (pkg/controllers/disruption/
+// singlenodeconsolidation.go): under WhenEmptyOrUnderutilized the node
+// with the fewest pods whose pods all fit on the other nodes is deleted,
+// once validated 15s later and within the Underutilized budgets; pods
+// asking for pod-eni need a free branch slot elsewhere; WhenEmpty never
+// does this.
+func TestUnderutilizedNodeIsConsolidatedWhenItsPodsFitElsewhere(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		cons   Consolidation
+		nodes  []NodeState
+		delete []ClaimID
+	}{
+		{"the emptier node goes", Consolidation{Policy: WhenEmptyOrUnderutilized},
+			[]NodeState{{Pods: 27, PodENI: 9, UsedPods: 5, UsedPodENI: 5}, {Pods: 27, PodENI: 9, UsedPods: 2, UsedPodENI: 2}}, []ClaimID{1}},
+		{"branch pods that fit no free pod-eni stay", Consolidation{Policy: WhenEmptyOrUnderutilized},
+			[]NodeState{{Pods: 27, PodENI: 9, UsedPods: 8, UsedPodENI: 8}, {Pods: 27, PodENI: 9, UsedPods: 8, UsedPodENI: 8}}, nil},
+		{"plain pods fit where pod-eni is full", Consolidation{Policy: Balanced},
+			[]NodeState{{Pods: 27, PodENI: 9, UsedPods: 9, UsedPodENI: 9}, {Pods: 27, PodENI: 9, UsedPods: 3}}, []ClaimID{1}},
+		{"WhenEmpty leaves them", Consolidation{Policy: WhenEmpty},
+			[]NodeState{{Pods: 27, PodENI: 9, UsedPods: 5, UsedPodENI: 5}, {Pods: 27, PodENI: 9, UsedPods: 2, UsedPodENI: 2}}, nil},
+		{"a budget only for Empty blocks it", Consolidation{Policy: WhenEmptyOrUnderutilized, Budgets: []Budget{{Nodes: 0, Reasons: ReasonUnderutilized}}},
+			[]NodeState{{Pods: 27, PodENI: 9, UsedPods: 5, UsedPodENI: 5}, {Pods: 27, PodENI: 9, UsedPods: 2, UsedPodENI: 2}}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			np := nodePool("default", in("node.kubernetes.io/instance-type", "m5.large"), onDemand())
+			np.Consolidation = tc.cons
+			d := newDriver(t, Config{}, []NodePool{np}, defaultClass)
+			for range 2 * 27 {
+				d.pod(false)
+			}
+			d.runUntil(5 * time.Second)
+			require.Len(t, d.launches(), 2)
+			for i := range d.c.pods {
+				d.c.pods[i].provisionable = false
+			}
+			d.runUntil(40 * time.Second)
+			for i, st := range tc.nodes {
+				st.Joined = true
+				d.c.nodes[ClaimID(i)] = st
+				d.step(Input{Kind: NodeJoined, Claim: ClaimID(i)})
+				d.step(Input{Kind: PodENIAdvertised, Claim: ClaimID(i)})
+			}
+			var deleted []ClaimID
+			for at := 40*time.Second + DisruptionPeriod; at <= 3*time.Minute; at += DisruptionPeriod {
+				before := len(d.effects)
+				d.runUntil(at)
+				for _, e := range d.effects[before:] {
+					if e.Kind == Delete {
+						assert.Equal(t, "Underutilized", e.Reason)
+						deleted = append(deleted, e.Claim)
+						d.step(Input{Kind: NodeDeleted, Claim: e.Claim})
+					}
+				}
+			}
+			assert.Equal(t, tc.delete, deleted)
+		})
+	}
+}

@@ -77,9 +77,8 @@
 // (a NoSchedule or NoExecute one keeps every pod off, as the model's pods
 // tolerate none), expireAfter, the nodes, pods and
 // vpc.amazonaws.com/pod-eni limits, the weight, and of its disruption
-// the consolidation policy, consolidateAfter and the budgets that apply
-// to empty nodes (only empty nodes are consolidated; a budget's schedule
-// is taken as always active); cpu and memory limits are read and not
+// the consolidation policy, consolidateAfter and the budgets (a budget's
+// schedule is taken as always active); cpu and memory limits are read and not
 // modelled. Of an EC2NodeClass it uses
 // kubelet.maxPods and the ids of securityGroupSelectorTerms, the nodes'
 // own groups. Requirements on figures the instance table lacks (vCPU,

@@ -220,9 +220,10 @@ func (d *decoder) nodePool(n *yaml.Node, path string) (karpenter.NodePool, error
 // a percentage.
 var budgetNodes = regexp.MustCompile(`^((100|[0-9]{1,2})%|[0-9]+)$`)
 
-// budgets decodes spec.disruption.budgets, keeping those that apply to
-// empty nodes (no reasons, or Empty among them).
+// budgets decodes spec.disruption.budgets, with the reasons each is for.
 func (d *decoder) budgets(dst *[]karpenter.Budget) func(*yaml.Node, string) error {
+	reasons := map[string]karpenter.Reason{"Empty": karpenter.ReasonEmpty, "Underutilized": karpenter.ReasonUnderutilized,
+		"Drifted": karpenter.ReasonDrifted, "Unhealthy": karpenter.ReasonUnhealthy}
 	return func(n *yaml.Node, path string) error {
 		return d.list(n, path, func(i int, item *yaml.Node, path string) error {
 			if i >= 50 { // the CRD's maxItems
@@ -230,7 +231,6 @@ func (d *decoder) budgets(dst *[]karpenter.Budget) func(*yaml.Node, string) erro
 				return d.invalid(r, path, nil, ": at most 50 budgets")
 			}
 			var b karpenter.Budget
-			applies := true
 			_, err := d.object(item, path, []field{
 				{key: "nodes", required: true, decode: func(n *yaml.Node, path string) error {
 					s, err := d.str(n, path)
@@ -250,13 +250,13 @@ func (d *decoder) budgets(dst *[]karpenter.Budget) func(*yaml.Node, string) erro
 					if err != nil {
 						return err
 					}
-					applies = false
 					for _, r := range rs {
-						if !slices.Contains([]string{"Underutilized", "Empty", "Drifted", "Unhealthy"}, r) {
+						bit, ok := reasons[r]
+						if !ok {
 							rn, _ := d.resolve(n, path)
 							return d.invalid(rn, path, nil, "%q: want Underutilized, Empty, Drifted or Unhealthy", r)
 						}
-						applies = applies || r == "Empty"
+						b.Reasons |= bit
 					}
 					return nil
 				}},
@@ -266,9 +266,7 @@ func (d *decoder) budgets(dst *[]karpenter.Budget) func(*yaml.Node, string) erro
 					return d.karpenterDurationValue(&ignored)(n, path)
 				}},
 			})
-			if applies {
-				*dst = append(*dst, b)
-			}
+			*dst = append(*dst, b)
 			return err
 		})
 	}
@@ -615,6 +613,18 @@ func nodePoolNode(np karpenter.NodePool) *yaml.Node {
 				v += "%"
 			}
 			bm.add("nodes", str(v))
+			if b.Reasons != 0 {
+				rs := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+				for _, r := range []struct {
+					bit  karpenter.Reason
+					name string
+				}{{karpenter.ReasonEmpty, "Empty"}, {karpenter.ReasonUnderutilized, "Underutilized"}, {karpenter.ReasonDrifted, "Drifted"}, {karpenter.ReasonUnhealthy, "Unhealthy"}} {
+					if b.Reasons&r.bit != 0 {
+						rs.Content = append(rs.Content, str(r.name))
+					}
+				}
+				bm.add("reasons", rs)
+			}
 			budgets = append(budgets, bm.Node)
 		}
 		dis.list("budgets", budgets)

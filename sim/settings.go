@@ -382,7 +382,7 @@ var settingTable = [...]Setting{
 		v:    of(func(c *Config) *time.Duration { return &c.Karpenter.Launch }, karpenter.DefaultLaunch),
 		line: lineKarpenter, say: func(c *Config) string {
 			k := &c.Karpenter
-			return fmt.Sprintf("a node Karpenter launches is launched %v after its batch closes, registers %v later and has aws-node up %v after that (assumptions: the NodeClaim example of Karpenter's docs); Karpenter's pods ask for no CPU or memory, so nodes are sized by pod slots and pod-eni; only empty nodes are consolidated, and zones are not modelled", k.Launch, k.Registration, k.Startup)
+			return fmt.Sprintf("a node Karpenter launches is launched %v after its batch closes, registers %v later and has aws-node up %v after that (assumptions: the NodeClaim example of Karpenter's docs); Karpenter's pods ask for no CPU or memory, so nodes are sized by pod slots and pod-eni; consolidation deletes nodes but never replaces one with a cheaper one, and zones are not modelled", k.Launch, k.Registration, k.Startup)
 		}},
 	{Section: SectionKarpenter, Name: "registrationTime", Field: "Karpenter.Registration", Min: 1, Assumption: true,
 		Doc: "from launch to the node registered (the Launched-to-Registered time of the NodeClaim example in Karpenter's docs, concepts/nodeclaims.md)",
