@@ -138,6 +138,9 @@ const (
 	NodeJoined
 	// NodeDeleted: a node of Input.Group was deleted.
 	NodeDeleted
+	// PodPending: kube-scheduler found no node for a pod, so the next
+	// scan has work and keeps the run going.
+	PodPending
 )
 
 // Input is one thing that happened.
@@ -158,6 +161,10 @@ const (
 	Launch
 	// Delete: delete node Effect.Node of Effect.Group now (scale-down).
 	Delete
+	// Wake: step Woke at Effect.At; the wake-up keeps a run going, as
+	// the scan has pods to place that a group could take, or nodes are on
+	// their way.
+	Wake
 )
 
 // Effect is one thing the autoscaler wants done.
@@ -191,6 +198,17 @@ type Autoscaler struct {
 	podBuf   []Pod
 	nodeBuf  []Node
 	unneeded map[NodeID]time.Duration // since when an empty node was unneeded
+
+	nextScan, lastScan time.Duration
+	busyArmed          bool // the next scan's wake-up keeps the run going
+}
+
+func (a *Autoscaler) upcoming() int {
+	n := 0
+	for _, g := range a.groups {
+		n += g.upcoming
+	}
+	return n
 }
 
 type group struct {
@@ -226,8 +244,21 @@ func New(cfg Config, groups []Group, cluster Cluster) (*Autoscaler, error) {
 
 // Start returns the effect that arms the first scan.
 func (a *Autoscaler) Start(now time.Duration, out []Effect) []Effect {
-	a.now = now
-	return append(out, Effect{Kind: WakeIdle, At: now + a.cfg.ScanInterval})
+	a.now, a.nextScan = now, now+a.cfg.ScanInterval
+	return append(out, Effect{Kind: WakeIdle, At: a.nextScan})
+}
+
+// wakeForScan asks for the next scan: one that keeps a run going while
+// there is work for it (pods to place that a group could take, nodes on
+// their way), and an idle one otherwise, so a run whose pods no group can
+// take still ends.
+func (a *Autoscaler) wakeForScan(busy bool) {
+	kind := WakeIdle
+	if busy {
+		kind = Wake
+		a.busyArmed = true
+	}
+	a.out = append(a.out, Effect{Kind: kind, At: a.nextScan})
 }
 
 // Stats returns what the autoscaler has done so far.
@@ -242,19 +273,27 @@ func (a *Autoscaler) Step(now time.Duration, in Input, out []Effect) ([]Effect, 
 	switch {
 	case now < a.now:
 		return out, fmt.Errorf("autoscaler: %w: time %v is before %v", ErrBadInput, now, a.now)
-	case in.Kind != Woke && (in.Group < 0 || int(in.Group) >= len(a.groups)):
+	case (in.Kind == NodeJoined || in.Kind == NodeDeleted) && (in.Group < 0 || int(in.Group) >= len(a.groups)):
 		return out, fmt.Errorf("autoscaler: %w: no group %d", ErrBadInput, in.Group)
 	case in.Kind == NodeJoined && a.groups[in.Group].upcoming == 0:
 		return out, fmt.Errorf("autoscaler: %w: group %s has no node coming", ErrBadInput, a.groups[in.Group].Name)
-	case in.Kind < Woke || in.Kind > NodeDeleted:
+	case in.Kind < Woke || in.Kind > PodPending:
 		return out, fmt.Errorf("autoscaler: %w: unknown input kind %d", ErrBadInput, in.Kind)
 	}
 	a.now, a.out = now, out
 	switch in.Kind {
 	case Woke:
-		a.scaleUp()
+		if now != a.nextScan || now == a.lastScan {
+			break // the idle twin of a busy wake-up, or one from before
+		}
+		a.lastScan, a.nextScan, a.busyArmed = now, now+a.cfg.ScanInterval, false
+		grew := a.scaleUp()
 		a.scaleDown()
-		a.out = append(a.out, Effect{Kind: WakeIdle, At: now + a.cfg.ScanInterval})
+		a.wakeForScan(grew || a.upcoming() > 0)
+	case PodPending:
+		if !a.busyArmed {
+			a.wakeForScan(true)
+		}
 	case NodeJoined:
 		g := &a.groups[in.Group]
 		g.upcoming--
@@ -298,11 +337,11 @@ func (a *Autoscaler) template(g GroupID, nodes []Node) (pods, podENI int) {
 // can take them, the one that needs the fewest nodes is grown, ties by
 // name: upstream's least-waste expander weighs idle CPU and memory,
 // which the model's pods do not ask for.
-func (a *Autoscaler) scaleUp() {
+func (a *Autoscaler) scaleUp() bool {
 	pods := a.cluster.AppendUnschedulable(a.podBuf[:0])
 	a.podBuf = pods
 	if len(pods) == 0 {
-		return
+		return false
 	}
 	type space struct{ pods, podENI int }
 	var free []space
@@ -337,7 +376,7 @@ func (a *Autoscaler) scaleUp() {
 		}
 	}
 	if len(rest) == 0 {
-		return
+		return false
 	}
 	best, bestNodes := -1, 0
 	for i := range a.groups {
@@ -353,12 +392,13 @@ func (a *Autoscaler) scaleUp() {
 	}
 	if best < 0 {
 		a.stats.NoScaleUp++
-		return
+		return false
 	}
 	a.stats.ScaleUps++
 	a.stats.NodesAdded += bestNodes
 	a.lastAdd, a.added = a.now, true
 	a.grow(GroupID(best), bestNodes)
+	return true
 }
 
 // binpack counts the template nodes the pods need, or false if a pod

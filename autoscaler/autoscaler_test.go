@@ -18,8 +18,17 @@ func (c *cluster) AppendNodes(g GroupID, dst []Node) []Node {
 	return append(dst, c.nodes[g]...)
 }
 
+// scan runs the scan due at now, a multiple of the 10s scan interval,
+// starting the autoscaler at zero first if need be.
 func scan(t *testing.T, a *Autoscaler, now time.Duration) []Effect {
 	t.Helper()
+	if a.nextScan == 0 {
+		a.Start(0, nil)
+	}
+	for a.nextScan < now { // scans with nothing to do, as the caller skipped them
+		_, err := a.Step(a.nextScan, Input{Kind: Woke}, nil)
+		require.NoError(t, err)
+	}
 	out, err := a.Step(now, Input{Kind: Woke}, nil)
 	require.NoError(t, err)
 	return out
@@ -67,6 +76,7 @@ func TestUpcomingNodesCountUntilTheyJoin(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, launches(scan(t, a, 10*time.Second)))
 	assert.Zero(t, launches(scan(t, a, 20*time.Second)), "upcoming")
+	assert.Zero(t, launches(scan(t, a, 70*time.Second)), "still upcoming")
 	_, err = a.Step(80*time.Second, Input{Kind: NodeJoined}, nil)
 	require.NoError(t, err)
 	c.nodes[0] = []Node{{ID: 1, Joined: 80 * time.Second, Pods: 27}}
@@ -80,7 +90,7 @@ func TestRealNodeBecomesTheTemplate(t *testing.T) {
 	a, err := New(Config{}, []Group{{Name: "ng", Size: 1, Max: 10}}, c)
 	require.NoError(t, err)
 	assert.Zero(t, launches(scan(t, a, 30*time.Second)), "no template yet: 0 pod-eni without the tag")
-	assert.Equal(t, 2, launches(scan(t, a, 70*time.Second)), "ceil(10/9) from the real node")
+	assert.Equal(t, 2, launches(scan(t, a, 60*time.Second)), "ceil(10/9) from the real node, Ready a minute")
 }
 
 // An empty node goes after scale-down-unneeded-time, not within

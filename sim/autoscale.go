@@ -103,6 +103,8 @@ func (s *Sim) applyAS(out []autoscaler.Effect) {
 		switch e.Kind {
 		case autoscaler.WakeIdle:
 			s.noteIdle(s.after(e.At-s.Now(), s.evASWake, 0))
+		case autoscaler.Wake:
+			s.after(e.At-s.Now(), s.evASWake, 0)
 		case autoscaler.Launch:
 			s.tr.rec(s.Now(), "ScaledUp", "nodegroup/"+s.asGroups[e.Group].Name, "")
 			s.after(e.At-s.Now(), s.evASJoin, uint64(e.Group))

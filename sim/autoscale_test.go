@@ -94,3 +94,19 @@ func TestAutoscaledGroupStopsAtMaxSize(t *testing.T) {
 	assert.Equal(t, 18, r.Pods.Running)
 	assert.Positive(t, r.ClusterAutoscaler.NoScaleUpScans)
 }
+
+// A run with no end time goes on while cluster-autoscaler has work, its
+// scans then keeping the run going, and ends once no group can take the
+// pods left: with the tag the pods all start; without it the run ends
+// with them pending rather than scanning forever.
+func TestRunToIdleWaitsForTheAutoscalerOnlyWhileItCanHelp(t *testing.T) {
+	for _, tc := range []struct {
+		tag, running int
+	}{{9, 20}, {0, 0}} {
+		s := autoscaledSim(t, sim.Config{Seed: 1}, m5Group(0, 10, tc.tag))
+		require.NoError(t, s.AddWorkload(sim.WorkloadSpec{Namespace: "default", Name: "web", Replicas: 20, Labels: map[string]string{"app": "web"}}))
+		require.NoError(t, s.Run())
+		assert.Equal(t, tc.running, s.Report().Pods.Running, "tag %d", tc.tag)
+		assert.Less(t, s.Now(), time.Hour, "tag %d", tc.tag)
+	}
+}

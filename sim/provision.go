@@ -5,6 +5,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/trunksim/trunksim/autoscaler"
+
 	"github.com/trunksim/trunksim/karpenter"
 )
 
@@ -171,6 +173,9 @@ func (s *Sim) provNodeGone(n *node) {
 func (s *Sim) provUnfit(pi int32) {
 	if (s.prov != nil || s.as != nil) && !s.firstUnfitSet && !s.pods[pi].windows {
 		s.firstUnfit, s.firstUnfitSet = s.Now(), true
+	}
+	if s.as != nil && !s.pods[pi].windows {
+		s.feedAS(autoscaler.Input{Kind: autoscaler.PodPending})
 	}
 	if s.prov != nil && !s.pods[pi].windows {
 		s.feedProv(karpenter.Input{Kind: karpenter.PodUnschedulable, Pod: karpenter.PodID(pi)})
