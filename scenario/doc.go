@@ -83,6 +83,9 @@
 // kubelet.maxPods and the ids of securityGroupSelectorTerms, the nodes'
 // own groups. Requirements on figures the instance table lacks (vCPU,
 // memory, GPUs) are refused, as are static NodePools and Windows AMIs.
+// Consolidation and expiry, like cluster-autoscaler's scale-down, happen
+// on wake-ups that do not keep a run going on their own, as the resync's
+// do not: a scenario that wants to see them gives until.
 //
 // # cluster-autoscaler
 //
