@@ -148,6 +148,9 @@ const (
 	WaitFailed
 	// WaitDropped: the attempt failed and was the last before the resync.
 	WaitDropped
+	// WaitNode: requeued every second, as its node is not ready or not
+	// managed (controllers/core/pod_controller.go PodRequeueRequest).
+	WaitNode
 )
 
 // Parts is the controller's share of a pod's start-up latency, by part.

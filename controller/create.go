@@ -96,6 +96,18 @@ func (c *Controller) reserve(j int32) {
 	jb := c.jobs[j]
 	p := c.pod(jb.pod)
 	n := &c.nodes[jb.node]
+	if p.pending() && n.trunk == nil && !n.gone {
+		// The pod reconciler requeues a pod whose node is not yet ready
+		// (or not managed, while the pod asks for pod-eni) every second,
+		// silently, before the branch provider sees it
+		// (controllers/core/pod_controller.go PodRequeueRequest, from
+		// v1.6.0, PR #463).
+		pi := jb.pod
+		c.endCreate(j, nil)
+		p.wait = WaitNode
+		c.enqueueCreate(pi, time.Second)
+		return
+	}
 	if !p.pending() || n.trunk == nil {
 		if p.pending() {
 			c.endCreate(j, fmt.Errorf("trunk of node %s not in cache", n.name))

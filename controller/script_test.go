@@ -1021,6 +1021,8 @@ func waitName(w Wait) string {
 		return "failed"
 	case WaitDropped:
 		return "dropped"
+	case WaitNode:
+		return "node"
 	}
 	return "-"
 }

@@ -320,6 +320,8 @@ func (s *Sim) reasonOf(pi int32) string {
 		return "waiting for a branch ENI slot on " + s.nodes[p.node].name + " (in use + cooling at the limit)"
 	case controller.WaitFailed:
 		return "branch allocation failed: " + err.Error()
+	case controller.WaitNode:
+		return "waiting for node " + s.nodes[p.node].name + " to hold a trunk (the controller requeues the pod every second)"
 	case controller.WaitDropped:
 		return "branch allocation failed: " + err.Error() + " (dropped after retries; next try at the resync)"
 	}
