@@ -60,7 +60,7 @@
 // that the Sim feeds and whose effects it applies as it does the
 // controller's: Karpenter (UseKarpenter, package karpenter), which
 // launches nodes from NodePools for the pods kube-scheduler cannot place
-// and consolidates empty ones, and cluster-autoscaler
+// and consolidates empty and underutilized ones, and cluster-autoscaler
 // (UseClusterAutoscaler, package autoscaler), which grows and shrinks
 // node groups. A provisioned node joins as any node does and waits for
 // its trunk; the report's start-up breakdown splits each pod's wait to be
