@@ -18,8 +18,9 @@ var soak = flag.Duration("soak", 3*time.Second, "how long TestSoak drives the ha
 
 // TestSoak drives the harness with every kit action and fault, checking
 // every invariant after each action, for -soak of wall time: rapid check
-// after rapid check, each with a fresh seed, until the time is up; every
-// other check draws clusters with Karpenter NodePools. The
+// after rapid check, each with a fresh seed, until the time is up; one
+// check in three draws clusters with Karpenter NodePools, one in three
+// with a group cluster-autoscaler manages. The
 // first violation fails the test with its replayable case, as any rapid
 // failure does; the log line counts what ran.
 func TestSoak(t *testing.T) {
@@ -32,8 +33,11 @@ func TestSoak(t *testing.T) {
 	for time.Now().Before(deadline) && !t.Failed() {
 		checks++
 		cfg := kitConfig()
-		if checks%2 == 0 {
+		switch checks % 3 {
+		case 1:
 			cfg.Cluster = simtest.KarpenterCluster()
+		case 2:
+			cfg.Cluster = simtest.AutoscaledCluster()
 		}
 		rapid.Check(t, func(rt *rapid.T) {
 			cases++
