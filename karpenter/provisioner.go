@@ -132,6 +132,11 @@ type NodeState struct {
 	// LastPodEvent is when a pod was last bound to it or ended on it, or
 	// when it joined.
 	LastPodEvent time.Duration
+	// FreeForPlainPods is how many more pods that ask for no pod-eni
+	// kube-scheduler would bind to it (fewer than Pods-UsedPods where
+	// secondary IPs run out first); consolidation moves pods only where
+	// they would land.
+	FreeForPlainPods int
 }
 
 // Cluster is what the provisioner reads of the cluster: the pods
@@ -970,7 +975,7 @@ func (p *Provisioner) underutilized() {
 		p.validatingU = map[ClaimID]time.Duration{}
 	}
 	// Free capacity of every live, initialized node.
-	type free struct{ pods, eni int }
+	type free struct{ pods, eni, plain int }
 	frees := make([]free, len(p.claims))
 	initialized := make([]int, len(p.pools))
 	for j := range p.claims {
@@ -979,7 +984,7 @@ func (p *Provisioner) underutilized() {
 			continue
 		}
 		st := p.cluster.Node(ClaimID(j))
-		frees[j] = free{max(0, st.Pods-st.UsedPods), max(0, st.PodENI-st.UsedPodENI)}
+		frees[j] = free{max(0, st.Pods-st.UsedPods), max(0, st.PodENI-st.UsedPodENI), max(0, st.FreeForPlainPods)}
 		initialized[c.pool]++
 	}
 	best, bestPods := ClaimID(-1), 0
@@ -996,15 +1001,17 @@ func (p *Provisioner) underutilized() {
 			delete(p.validatingU, id)
 			continue
 		}
-		// The branch pods need a slot and a pod-eni each, the rest a slot.
-		slots, eniSlots := 0, 0
+		// The branch pods need a slot and a pod-eni each, the rest a slot
+		// where kube-scheduler would bind them.
+		slots, eniSlots, plainSlots := 0, 0, 0
 		for k := range frees {
 			if ClaimID(k) != id {
 				slots += frees[k].pods
 				eniSlots += min(frees[k].pods, frees[k].eni)
+				plainSlots += min(frees[k].pods, frees[k].plain)
 			}
 		}
-		if eniSlots < st.UsedPodENI || slots < st.UsedPods {
+		if eniSlots < st.UsedPodENI || slots < st.UsedPods || plainSlots < st.UsedPods-st.UsedPodENI {
 			delete(p.validatingU, id)
 			continue
 		}

@@ -77,7 +77,7 @@ func (c provCluster) Node(id karpenter.ClaimID) karpenter.NodeState {
 	}
 	n := s.nodes[s.claimNode[id]]
 	st := karpenter.NodeState{Joined: true, Pods: n.slots, UsedPods: n.pods, UsedPodENI: n.branchPods,
-		LastPodEvent: max(n.podChanged, n.joined)}
+		LastPodEvent: max(n.podChanged, n.joined), FreeForPlainPods: max(0, min(n.slots-n.pods, s.ipSlots(n)-n.ipPods))}
 	if n.advertises {
 		st.PodENI = n.typ.BranchInterfaces
 	}
