@@ -135,7 +135,10 @@ type NodeState struct {
 	// FreeForPlainPods is how many more pods that ask for no pod-eni
 	// kube-scheduler would bind to it (fewer than Pods-UsedPods where
 	// secondary IPs run out first); consolidation moves pods only where
-	// they would land.
+	// they would land. Karpenter itself knows max pods, not IPs; the
+	// model's kube-scheduler places by IPs where a real cluster would let
+	// the CNI fail, and without this consolidation would move pods onto a
+	// node they never reach, launch again and consolidate again.
 	FreeForPlainPods int
 }
 
