@@ -164,10 +164,7 @@ func (d *decoder) nodePool(n *yaml.Node, path string) (karpenter.NodePool, error
 					{key: "taints", decode: d.taints(&np.Tainted)},
 					{key: "startupTaints", decode: d.taints(nil)},
 					{key: "expireAfter", decode: d.karpenterDurationValue(&np.ExpireAfter)},
-					{key: "terminationGracePeriod", decode: func(n *yaml.Node, path string) error {
-						var ignored time.Duration
-						return d.karpenterDurationValue(&ignored)(n, path)
-					}},
+					{key: "terminationGracePeriod", decode: d.karpenterDurationValue(new(time.Duration))},
 				})
 				return err
 			}},
@@ -261,10 +258,7 @@ func (d *decoder) budgets(dst *[]karpenter.Budget) func(*yaml.Node, string) erro
 					return nil
 				}},
 				{key: "schedule", decode: func(n *yaml.Node, path string) error { _, err := d.str(n, path); return err }},
-				{key: "duration", decode: func(n *yaml.Node, path string) error {
-					var ignored time.Duration
-					return d.karpenterDurationValue(&ignored)(n, path)
-				}},
+				{key: "duration", decode: d.karpenterDurationValue(new(time.Duration))},
 			})
 			*dst = append(*dst, b)
 			return err

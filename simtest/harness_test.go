@@ -37,26 +37,35 @@ func TestInvariantsHoldUnderKitActions(t *testing.T) {
 // hash, whatever actions were drawn, policy changes included (applyPolicy
 // and deletePolicy events).
 func TestRecordedScenarioReplaysExactly(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		h := simtest.New(t, kitConfig())
-		h.Run(t)
-		require.Empty(t, h.Unreplayable())
-		yaml, err := h.ScenarioYAML()
-		require.NoError(t, err)
-		if h.Now() == 0 {
-			t.Skip("nothing happened: a scenario without until runs to idle")
-		}
-		s, trace, err := simtest.Replay("replay.yaml", yaml)
-		require.NoError(t, err)
-		require.Equal(t, h.Now(), s.Now())
-		require.Equal(t, h.Trace(), trace, "%s", yaml)
-		require.Equal(t, h.Sim().Report().TraceSHA256, s.Report().TraceSHA256)
-		require.Contains(t, string(yaml), s.Report().TraceSHA256, "the file names the hash its replay has")
-	})
+	rapid.Check(t, func(t *rapid.T) { replaysExactly(t, nil) })
 }
 
-// Policy changes mid-run cannot be written in a scenario file: the file
-// says so, and lists each one with its time.
+// replaysExactly draws a cluster with gen (nil: the kit's), runs every
+// action on it, and checks that the recorded scenario replays the run
+// event for event.
+func replaysExactly(t *rapid.T, gen *rapid.Generator[*scenario.Scenario]) {
+	cfg := kitConfig()
+	if gen != nil {
+		cfg.Cluster = gen
+	}
+	h := simtest.New(t, cfg)
+	h.Run(t)
+	require.Empty(t, h.Unreplayable())
+	yaml, err := h.ScenarioYAML()
+	require.NoError(t, err)
+	if h.Now() == 0 {
+		t.Skip("nothing happened: a scenario without until runs to idle")
+	}
+	s, trace, err := simtest.Replay("replay.yaml", yaml)
+	require.NoError(t, err)
+	require.Equal(t, h.Now(), s.Now())
+	require.Equal(t, h.Trace(), trace, "%s", yaml)
+	require.Equal(t, h.Sim().Report().TraceSHA256, s.Report().TraceSHA256)
+	require.Contains(t, string(yaml), s.Report().TraceSHA256, "the file names the hash its replay has")
+}
+
+// Policy changes mid-run are written as applyPolicy and deletePolicy
+// events, and the file replays the run.
 func TestPolicyChangesAreRecordedAsEvents(t *testing.T) {
 	h := start(t, []int{1}, policy("web", "web", sg1))
 	createPods(t, h, "web", 2)
@@ -158,44 +167,14 @@ func TestUserActionsJoinTheKits(t *testing.T) {
 // still hold under every action, and the recorded scenario, NodePools
 // included, replays the run exactly.
 func TestInvariantsHoldWithKarpenter(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		cfg := kitConfig()
-		cfg.Cluster = simtest.KarpenterCluster()
-		h := simtest.New(t, cfg)
-		h.Run(t)
-		require.Empty(t, h.Unreplayable())
-		yaml, err := h.ScenarioYAML()
-		require.NoError(t, err)
-		if h.Now() == 0 {
-			t.Skip("nothing happened")
-		}
-		s, trace, err := simtest.Replay("replay.yaml", yaml)
-		require.NoError(t, err)
-		require.Equal(t, h.Sim().Report().TraceSHA256, s.Report().TraceSHA256, "replay of\n%s", yaml)
-		require.Equal(t, len(h.Trace()), len(trace))
-	})
+	rapid.Check(t, func(t *rapid.T) { replaysExactly(t, simtest.KarpenterCluster()) })
 }
 
 // With cluster-autoscaler growing and shrinking a node group, the
 // invariants hold under every action and the recorded scenario replays
 // the run exactly.
 func TestInvariantsHoldWithClusterAutoscaler(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		cfg := kitConfig()
-		cfg.Cluster = simtest.AutoscaledCluster()
-		h := simtest.New(t, cfg)
-		h.Run(t)
-		require.Empty(t, h.Unreplayable())
-		yaml, err := h.ScenarioYAML()
-		require.NoError(t, err)
-		if h.Now() == 0 {
-			t.Skip("nothing happened")
-		}
-		s, trace, err := simtest.Replay("replay.yaml", yaml)
-		require.NoError(t, err)
-		require.Equal(t, h.Sim().Report().TraceSHA256, s.Report().TraceSHA256, "replay of\n%s", yaml)
-		require.Equal(t, len(h.Trace()), len(trace))
-	})
+	rapid.Check(t, func(t *rapid.T) { replaysExactly(t, simtest.AutoscaledCluster()) })
 }
 
 // On a fixed cluster whose only room for security-group pods is an
