@@ -219,8 +219,9 @@ func (s *Sim) Report() Report {
 	}
 	r.EC2 = EC2Report{Calls: s.ec2.Calls(), Throttled: s.ec2.Throttled(), Errors: s.ec2.Errors()}
 	cs := s.ctl.Stats()
+	leaked := s.leakedCount()
 	r.BranchENIs = BranchReport{Created: cs.BranchesCreated, Deleted: cs.BranchesDeleted,
-		PeakInUse: s.m.peakInUse, PeakCooling: s.m.peakCooling, Leaked: len(s.leakedENIs()),
+		PeakInUse: s.m.peakInUse, PeakCooling: s.m.peakCooling, Leaked: leaked,
 		CapacityRequeues: cs.CapacityRequeues}
 	r.Trunks = TrunkReport{Created: cs.TrunksCreated, Deleted: s.m.trunksDeleted, Unsupported: cs.Unsupported,
 		ReadyLatencySeconds: percentiles(cs.TrunkReady)}
@@ -228,13 +229,13 @@ func (s *Sim) Report() Report {
 	r.Provisioning = s.provisioningReport()
 	r.ClusterAutoscaler = s.autoscalerReport()
 	r.Events = s.tr.reasons()
-	r.Warnings = s.warnings()
+	r.Warnings = s.warnings(leaked)
 	r.Assumptions = s.assumptions()
 	r.TraceSHA256 = hex.EncodeToString(s.tr.sum())
 	return r
 }
 
-func (s *Sim) warnings() []string {
+func (s *Sim) warnings(leaked int) []string {
 	w := append(slices.Clone(s.warned), s.provWarnings()...)
 	reasons := map[string][]string{}
 	for _, n := range s.nodes {
@@ -265,7 +266,7 @@ func (s *Sim) warnings() []string {
 	if s.cfg.CNI.DisablePodENI {
 		w = append(w, "ENABLE_POD_ENI is false: no node asks for a trunk, so no pod gets a security group of its own")
 	}
-	if n := len(s.leakedENIs()); n > 0 {
+	if n := leaked; n > 0 {
 		w = append(w, fmt.Sprintf("%d branch ENI(s) left in EC2 that no trunk tracks (leaked; upstream's cluster cleaner deletes them 30-60 min later)", n))
 	}
 	w = append(w, s.missingGroupWarnings()...)
@@ -332,18 +333,34 @@ var modelAssumptions = [lineAutoscaler + 1]string{
 // leakedENIs returns branch ENIs that exist in EC2 but that no live trunk
 // tracks (in use, cooling or deleting) and no create job is making.
 func (s *Sim) leakedENIs() []Interface {
-	known := s.ctl.AppendKnownENIs(make([]branch.ENIID, 0, s.ec2.Len()))
-	tracked := make(map[branch.ENIID]bool, len(known))
-	for _, e := range known {
-		tracked[e] = true
-	}
 	var out []Interface
+	s.eachLeakedENI(func(e Interface) { out = append(out, e) })
+	return out // in ID order
+}
+
+// eachLeakedENI calls f with each branch interface in EC2 that the
+// controller does not track, in ID order. The controller's ENIs are
+// sorted and merged against EC2's listing, which is in ID order too, so
+// no set of them is built.
+func (s *Sim) eachLeakedENI(f func(Interface)) {
+	known := s.ctl.AppendKnownENIs(make([]branch.ENIID, 0, s.ec2.Len()))
+	slices.SortFunc(known, branch.ENIID.Compare)
+	k := 0
 	for e := range s.ec2.All() {
-		if e.Kind == BranchInterface && !tracked[e.ID] {
-			out = append(out, e)
+		for k < len(known) && known[k].Compare(e.ID) < 0 {
+			k++
+		}
+		if e.Kind == BranchInterface && (k == len(known) || known[k] != e.ID) {
+			f(e)
 		}
 	}
-	return out // in ID order
+}
+
+// leakedCount is len(s.leakedENIs()) without the list.
+func (s *Sim) leakedCount() int {
+	n := 0
+	s.eachLeakedENI(func(Interface) { n++ })
+	return n
 }
 
 func percentiles(ds []time.Duration) Percentiles {
