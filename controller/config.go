@@ -93,8 +93,10 @@ type Config struct {
 	// client, at the user client's limits, makes every call
 	// (pkg/aws/ec2/api/wrapper.go NewEC2Wrapper).
 	SharedEC2Client bool
-	// APIServerQPS and APIServerBurst limit the Kubernetes client used for
-	// the pod GET and the annotation PATCH (main.go --apiserver-qps/burst: 20, 30).
+	// APIServerQPS and APIServerBurst limit each of the Kubernetes
+	// clients (main.go --apiserver-qps/burst: 20, 30): the clientset that
+	// reads pods and writes events, and the manager's clients that patch
+	// pods and nodes, each with a limiter of its own (see events.go).
 	APIServerQPS   float64
 	APIServerBurst int
 	// BranchWorkers is the branch provider's worker count

@@ -64,9 +64,12 @@ type Controller struct {
 	jobs                 []*job
 	freeJobs             []int32
 	branchPool, nodePool pool
-	cleanPool            pool            // the cluster ENI cleaner's one goroutine
-	clean                cleaner         // see cleaner.go
-	user, instance, api  bucket.Bucket   // instance is unused with SharedEC2Client
+	cleanPool            pool          // the cluster ENI cleaner's one goroutine
+	clean                cleaner       // see cleaner.go
+	user, instance       bucket.Bucket // the EC2 clients; instance is unused with SharedEC2Client
+	clientset            bucket.Bucket // the Kubernetes clients' limiters (see events.go)
+	podPatch, nodePatch  bucket.Bucket
+	sink                 eventSink
 	droppedPods          []PodID         // dropped after their retries since the last resync
 	podErrs              map[PodID]error // why each pod's last attempt failed, for the few that did
 	spareDel             []trunk.Branch
@@ -184,6 +187,10 @@ type Stats struct {
 	// deleted (also counted in BranchesDeleted).
 	CleanerDeleted int
 	EC2Errors      int // EC2 answers that were errors, throttling included
+	// EventsWritten counts the events the broadcaster wrote to the API
+	// server, each through the clientset's rate limiter; EventsDropped
+	// those it dropped with its queue full (see eventSink).
+	EventsWritten, EventsDropped int
 	// TrunkReady is, per trunk created, the time from its node joining to
 	// pod-eni being advertised.
 	TrunkReady []time.Duration
@@ -210,7 +217,9 @@ func New(cfg Config, opts Options) (*Controller, error) {
 	if !cfg.SharedEC2Client {
 		c.instance = bucket.New(cfg.InstanceClientQPS, cfg.InstanceClientBurst)
 	}
-	c.api = bucket.New(cfg.APIServerQPS, cfg.APIServerBurst)
+	c.clientset = bucket.New(cfg.APIServerQPS, cfg.APIServerBurst)
+	c.podPatch = bucket.New(cfg.APIServerQPS, cfg.APIServerBurst)
+	c.nodePatch = bucket.New(cfg.APIServerQPS, cfg.APIServerBurst)
 	c.branchPool.size = cfg.BranchWorkers
 	c.nodePool.size = cfg.NodeWorkers
 	c.cleanPool.size = 1
@@ -376,6 +385,8 @@ func (c *Controller) timerSet(t Timer) bool {
 		return c.knownNode(NodeID(i)) && c.nodes[i].retrySet
 	case tResync, tClean:
 		return i == 0
+	case tEventSink:
+		return i == 0 && c.sink.writing
 	}
 	return false
 }
@@ -428,10 +439,12 @@ func (c *Controller) branchesChanged(n NodeID) {
 
 func (c *Controller) podEvent(p PodID, ev Event) {
 	c.emit(Effect{Kind: Emit, Pod: p, Event: c.event(ev)})
+	c.sinkEvent()
 }
 
 func (c *Controller) nodeEvent(n NodeID, ev Event) {
 	c.emit(Effect{Kind: Emit, Node: n, Event: c.event(ev)})
+	c.sinkEvent()
 }
 
 // event keeps ev for the effects of this step. When the buffer is full a
@@ -551,6 +564,8 @@ func (c *Controller) wokeUp(t Timer) {
 		c.cleanerWoke()
 	case tNodeEvent:
 		c.nodeEventCame(NodeID(i))
+	case tEventSink:
+		c.eventWritten()
 	}
 }
 
@@ -564,8 +579,10 @@ func (c *Controller) configure(cfg Config) {
 		c.instance.SetLimit(now, cfg.InstanceClientQPS)
 		c.instance.SetBurst(now, cfg.InstanceClientBurst)
 	}
-	c.api.SetLimit(now, cfg.APIServerQPS)
-	c.api.SetBurst(now, cfg.APIServerBurst)
+	for _, b := range []*bucket.Bucket{&c.clientset, &c.podPatch, &c.nodePatch} {
+		b.SetLimit(now, cfg.APIServerQPS)
+		b.SetBurst(now, cfg.APIServerBurst)
+	}
 	c.branchPool.size, c.nodePool.size = cfg.BranchWorkers, cfg.NodeWorkers
 	cfg.SharedEC2Client = c.cfg.SharedEC2Client // the clients are made once
 	was := c.cleanerOn()

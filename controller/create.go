@@ -55,7 +55,7 @@ func (c *Controller) stepCreate(j int32) {
 			c.endCreate(j, nil)
 			return
 		}
-		c.apiCall(j) // GET the pod from the API server
+		c.apiCall(j, &c.clientset) // GET the pod from the API server
 	case cGot:
 		c.reserve(j)
 	case cCreated:
@@ -84,7 +84,7 @@ func (c *Controller) stepCreate(j int32) {
 			c.endCreate(j, err)
 			return
 		}
-		c.apiCall(j) // PATCH the pod annotation
+		c.apiCall(j, &c.podPatch) // PATCH the pod annotation
 	case cAnnotated:
 		c.annotate(j)
 	}

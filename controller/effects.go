@@ -136,6 +136,7 @@ const (
 	tResync                         // the informers' periodic resync
 	tClean                          // the cluster ENI cleaner's next run
 	tNodeEvent                      // a node's next status update, which retries a failed trunk init
+	tEventSink                      // the event broadcaster's write, out of the clientset's limiter
 )
 
 func timer(k timerKind, i int32) Timer { return Timer(uint64(k)<<32 | uint64(uint32(i))) }
@@ -150,7 +151,7 @@ func (t Timer) Cancellable() bool { return t.kind() == tSweep }
 
 // String names the wake-up, for traces and tests.
 func (t Timer) String() string {
-	names := [...]string{"", "step", "submit", "call", "answer", "retry", "sweep", "wipe", "resync", "clean"}
+	names := [...]string{"", "step", "submit", "call", "answer", "retry", "sweep", "wipe", "resync", "clean", "node-event", "event-sink"}
 	if k := t.kind(); k > 0 && int(k) < len(names) {
 		return names[k] + "/" + strconv.Itoa(int(t.index()))
 	}

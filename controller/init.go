@@ -118,7 +118,7 @@ func (c *Controller) polled(j int32) {
 	n.trunk = t
 	c.nodeChanged(jb.node)
 	n.sweepAt = c.now
-	c.apiCall(j) // advertise vpc.amazonaws.com/pod-eni
+	c.apiCall(j, &c.nodePatch) // advertise vpc.amazonaws.com/pod-eni
 }
 
 // advertised ends a successful Init: pod-eni is advertised, and the

@@ -5,6 +5,7 @@ import (
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/fakeec2"
+	"github.com/trunksim/trunksim/internal/bucket"
 	"github.com/trunksim/trunksim/trunk"
 )
 
@@ -325,10 +326,11 @@ func (c *Controller) answered(j int32) {
 	c.stepJob(j)
 }
 
-// apiCall waits for the Kubernetes client's rate limiter, then resumes
-// the job at its next stage. API server latency is taken as zero.
-func (c *Controller) apiCall(j int32) {
-	wait, _ := c.api.Reserve(c.now, 1)
+// apiCall waits for the rate limiter of the Kubernetes client that makes
+// the call (see events.go), then resumes the job at its next stage. API
+// server latency is taken as zero.
+func (c *Controller) apiCall(j int32, client *bucket.Bucket) {
+	wait, _ := client.Reserve(c.now, 1)
 	c.notePart(c.jobs[j], partAPIServer, wait)
 	c.jobs[j].stage++
 	c.wake(wait, timer(tStep, j))

@@ -46,10 +46,10 @@ workloads:
 		panic(err)
 	}
 	// Output:
-	// #0 qps 12 seed 1: last pod ready 51s after creation
+	// #0 qps 12 seed 1: last pod ready 52s after creation
 	// #1 qps 12 seed 2: last pod ready 51s after creation
-	// #2 qps 12 seed 3: last pod ready 51s after creation
+	// #2 qps 12 seed 3: last pod ready 52s after creation
 	// #3 qps 24 seed 1: last pod ready 51s after creation
 	// #4 qps 24 seed 2: last pod ready 51s after creation
-	// #5 qps 24 seed 3: last pod ready 52s after creation
+	// #5 qps 24 seed 3: last pod ready 51s after creation
 }

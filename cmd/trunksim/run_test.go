@@ -157,8 +157,8 @@ func TestRunGolden(t *testing.T) {
 func TestRunSLO(t *testing.T) {
 	code, stdout, stderr := runCLI("run", "testdata/rollout.yaml", "--slo", "p99<=45s", "--slo", "pending==0")
 	assert.Equal(t, exitFailure, code)
-	assert.Equal(t, "trunksim run: testdata/rollout.yaml: p99 = 50.005s, breaks p99<=45s by 5.005s\n", stderr)
-	assert.Contains(t, stdout, "Service levels\n  - p99 = 50.005s, breaks p99<=45s by 5.005s\n  - pending = 0, within pending==0\n")
+	assert.Equal(t, "trunksim run: testdata/rollout.yaml: p99 = 49.905s, breaks p99<=45s by 4.905s\n", stderr)
+	assert.Contains(t, stdout, "Service levels\n  - p99 = 49.905s, breaks p99<=45s by 4.905s\n  - pending = 0, within pending==0\n")
 
 	code, _, stderr = runCLI("run", "testdata/rollout.yaml", "--slo", "p99<=2m", "--slo", "leaked==0", "-o", "json")
 	assert.Equal(t, exitOK, code, stderr)
