@@ -17,9 +17,10 @@
 //
 // The controller owns what upstream keeps in its process: the workers and
 // their queues (30 branch workers, the node manager's async workers), the
-// rate-limited EC2 user and instance clients and the Kubernetes client
-// (internal/bucket, which decides as golang.org/x/time/rate
-// in virtual time), the SDK retryer, each
+// rate-limited EC2 user and instance clients and the three Kubernetes
+// clients, the event broadcaster's queue among them (events.go;
+// internal/bucket, which decides as golang.org/x/time/rate in virtual
+// time), the SDK retryer, each
 // node's trunk cache (package trunk) with its capacity gate, cool-down
 // queue and ProcessDeleteQueue sweep, the periodic resync, the rebuild
 // after a restart from the pods' annotations and EC2's listing, and, with
