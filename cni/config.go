@@ -77,6 +77,12 @@ type Config struct {
 	// v1.9.0 ([FeaturePrefixDelegation]). IPv6 clusters always use
 	// prefixes, whatever it says.
 	PrefixDelegation bool
+	// MaxENI is MAX_ENI: the most interfaces aws-node uses on a node's
+	// default card, when below the type's limit; zero means unset (the
+	// CNI's default is -1). MAX_ENI 1 leaves no slot for a trunk, so
+	// aws-node never asks for one (pkg/ipamd/ipamd.go
+	// tryEnableSecurityGroupsForPods).
+	MaxENI int
 }
 
 // Networking returns how a node running os, whose bootstrap sets kubelet's
@@ -97,5 +103,6 @@ func (c Config) Networking(os limits.OS, maxPods int) limits.Networking {
 		PrefixDelegation: c.PrefixDelegation && c.Version.Has(FeaturePrefixDelegation),
 		MaxPods:          maxPods,
 		TrunkCarriesIPs:  !c.Version.Has(FeatureTrunkExcluded),
+		MaxENI:           c.MaxENI,
 	}
 }

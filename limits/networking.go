@@ -36,6 +36,10 @@ type Networking struct {
 	// TrunkCarriesIPs models VPC CNI releases before v1.16.4, which put
 	// secondary addresses on the trunk ENI like on any other.
 	TrunkCarriesIPs bool
+	// MaxENI is MAX_ENI: the most interfaces aws-node uses on the default
+	// card, when below the type's limit (pkg/ipamd/ipamd.go getMaxENI);
+	// a value below 1, such as the CNI's default -1 or zero, means unset.
+	MaxENI int
 }
 
 // Validate reports a combination the VPC CNI or EKS refuses, as a
@@ -109,7 +113,7 @@ func (it InstanceType) PodENIs(n Networking, withTrunk bool) int {
 	if n.windows() {
 		return min(1, it.DefaultCardInterfaces())
 	}
-	enis := it.DefaultCardInterfaces()
+	enis := it.maxENIFor(n)
 	if n.CustomNetworking {
 		enis--
 	}
@@ -154,10 +158,31 @@ func (it InstanceType) IPPodsFor(n Networking, withTrunk bool) int {
 	return it.IPPodsOn(n, it.PodENIs(n, withTrunk))
 }
 
+// maxENIFor is the interfaces aws-node uses on the default card: the
+// type's, or MAX_ENI when that is lower (pkg/ipamd/ipamd.go getMaxENI).
+func (it InstanceType) maxENIFor(n Networking) int {
+	enis := it.DefaultCardInterfaces()
+	if n.MaxENI > 0 && n.MaxENI < enis {
+		return n.MaxENI
+	}
+	return enis
+}
+
+// TrunkSlotFor reports whether aws-node, starting on a new node, finds an
+// interface slot for a trunk and so asks for one: in IPv4 the interfaces
+// attached (the primary ENI) must be fewer than it may use
+// (pkg/ipamd/ipamd.go tryEnableSecurityGroupsForPods; only MAX_ENI 1 can
+// leave none, since warm-pool filling keeps a slot for the trunk,
+// hasRoomForEni). An IPv6 aws-node checks no slot.
+func (it InstanceType) TrunkSlotFor(n Networking) bool {
+	return n.IPv6 || n.windows() || it.maxENIFor(n) > 1
+}
+
 // CanTrunkFor reports whether a node of the type gets a trunk under n:
-// a Linux node of a trunking-compatible type.
+// a Linux node of a trunking-compatible type whose aws-node finds a slot
+// for it ([InstanceType.TrunkSlotFor]).
 func (it InstanceType) CanTrunkFor(n Networking) bool {
-	return !n.windows() && it.TrunkingCompatible
+	return !n.windows() && it.TrunkingCompatible && it.TrunkSlotFor(n)
 }
 
 // CapacityFor is [InstanceType.Capacity] under n. A Windows node never

@@ -190,3 +190,29 @@ func TestNetworkingCapacityProperties(t *testing.T) {
 		}
 	})
 }
+
+// Upstream (VPC CNI v1.23.2): pkg/ipamd/ipamd.go getMaxENI takes MAX_ENI
+// when it is at least 1 and below the type's limit, and
+// tryEnableSecurityGroupsForPods asks for a trunk only while the ENIs
+// attached (the primary, at start-up) are fewer than that, in IPv4 only.
+// So MAX_ENI 1 leaves no slot and no trunk, MAX_ENI 2 leaves one (and its
+// trunk then takes the last slot: only the primary's 9 addresses are left
+// on an m5.large), and an IPv6 aws-node asks whatever MAX_ENI says.
+func TestMaxENIOneLeavesNoSlotForATrunk(t *testing.T) {
+	m5 := lookup(t, "m5.large")
+	one, two := limits.Networking{MaxENI: 1}, limits.Networking{MaxENI: 2}
+	assert.False(t, m5.TrunkSlotFor(one))
+	assert.False(t, m5.CanTrunkFor(one))
+	assert.Equal(t, 9, m5.IPPodsFor(one, false), "the primary ENI alone")
+	c := m5.CapacityFor(one, true)
+	assert.False(t, c.Trunk)
+	assert.Zero(t, c.BranchPods)
+
+	assert.True(t, m5.CanTrunkFor(two))
+	assert.Equal(t, 18, m5.IPPodsFor(two, false))
+	assert.Equal(t, 9, m5.IPPodsFor(two, true))
+
+	assert.Equal(t, m5.IPPodsFor(limits.Networking{}, true), m5.IPPodsFor(limits.Networking{MaxENI: 10}, true), "above the type's limit MAX_ENI changes nothing")
+	assert.True(t, m5.CanTrunkFor(limits.Networking{MaxENI: 1, IPv6: true}))
+	assert.Equal(t, m5.CapacityFor(limits.Networking{}, true), m5.CapacityFor(limits.Networking{MaxENI: -1}, true), "below 1 MAX_ENI is unset")
+}

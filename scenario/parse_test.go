@@ -74,7 +74,7 @@ func TestParseEveryKey(t *testing.T) {
 			}},
 		Kubelet: sim.Kubelet{RetryPeriod: 5 * time.Second, RetryJitter: 0.25, BackOffOnly: true, AWSNodeLag: 1500 * time.Millisecond},
 		CNI: cni.Config{DisablePodENI: true, EnforcingMode: cni.Standard, DisableTCPEarlyDemux: true,
-			Version: cni.Version{Major: 1, Minor: 18}, IPFamily: cni.IPv6, CustomNetworking: true, PrefixDelegation: true},
+			Version: cni.Version{Major: 1, Minor: 18}, IPFamily: cni.IPv6, CustomNetworking: true, PrefixDelegation: true, MaxENI: 2},
 		Network: Network{VPCCIDR: netip.MustParsePrefix("10.0.0.0/16"), RulesPerGroup: 50, ExternalSNAT: true, Calico: true},
 		DNS:     reach.DNS{CoreDNS: "runner", NodeLocal: true},
 		NodeGroups: []NodeGroup{

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -200,4 +201,34 @@ func TestHostNetworkPodsTakeASlotButNoIP(t *testing.T) {
 	assert.ErrorIs(t, err, sim.ErrBadSpec)
 	err = s.AddWorkload(sim.WorkloadSpec{Namespace: "default", Name: "hw", OS: limits.OSWindows, HostNetwork: true, Replicas: 1})
 	assert.ErrorIs(t, err, sim.ErrBadSpec)
+}
+
+// Upstream (VPC CNI v1.23.2): pkg/ipamd/ipamd.go tryEnableSecurityGroupsForPods
+// only logs "No slot available for a trunk ENI to be attached." when the
+// ENIs attached are not fewer than getMaxENI's MAX_ENI: the SecurityGroupsForPods
+// feature is never added to the CNINode, the controller never manages the
+// node (no trunk, no event; controllers/core/node_controller.go), its
+// security-group pods stay Pending without pod-eni, and ordinary pods get
+// the primary ENI's 9 addresses. MAX_ENI 2 leaves the slot, and the trunk.
+func TestNoTrunkWhenMaxENILeavesNoSlot(t *testing.T) {
+	run := func(maxENI int) (sim.Report, *sim.Sim) {
+		s := cluster(t, sim.Config{CNI: cni.Config{MaxENI: maxENI}}, "m5.large", 1)
+		createPlain(t, s, 0, 30, 0)
+		createWeb(t, s, 0, 5)
+		require.NoError(t, s.Run())
+		return s.Report(), s
+	}
+	r, s := run(1)
+	assert.Zero(t, r.Trunks.Created)
+	assert.Zero(t, r.Trunks.Unsupported, "aws-node logs it; no Kubernetes event")
+	assert.Zero(t, r.Events["Unsupported"])
+	assert.Equal(t, 9, r.Pods.Running, "the primary ENI's 9 addresses, no branch pod")
+	assert.Equal(t, 30-9+5, r.Pods.Pending)
+	assert.Zero(t, r.EC2.Calls["CreateNetworkInterface"])
+	assert.Equal(t, 9, s.Nodes()[0].PodIPs)
+	assert.Contains(t, strings.Join(r.Warnings, "\n"), "no interface slot for a trunk: MAX_ENI 1")
+
+	r, _ = run(2)
+	assert.Equal(t, 1, r.Trunks.Created)
+	assert.Equal(t, 9+5, r.Pods.Running, "the primary's 9 addresses and 5 branch pods")
 }

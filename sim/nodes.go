@@ -77,6 +77,12 @@ func (s *Sim) addNode(spec NodeSpec, claim int32) error {
 		wants = false
 		n.ineligible = fmt.Errorf("CNI %v does not support security groups for pods in IPv6 clusters (from v1.16.0)", s.cfg.CNI.Version)
 		s.event("Warning", "Unsupported", "node/"+n.name, whyNoTrunk(n.ineligible))
+	} else if wants && n.ineligible == nil && !typ.TrunkSlotFor(net) {
+		// aws-node only logs "No slot available for a trunk ENI to be
+		// attached." and never adds the feature, so the controller never
+		// manages the node and records no event.
+		wants = false
+		n.ineligible = &noTrunkSlotError{maxENI: net.MaxENI}
 	}
 	join := &controller.Join{Name: n.name, Type: typ, OS: os, WantsTrunk: wants, Unlisted: unlisted}
 	if spec.TrunkAttached {
@@ -190,6 +196,14 @@ func (s *Sim) podSlots(typ limits.InstanceType, net limits.Networking) int {
 		host = 0
 	}
 	return max(0, typ.MaxPodsFor(net)-host)
+}
+
+// noTrunkSlotError is why a node's aws-node never asks for a trunk when
+// MAX_ENI leaves it only the primary ENI.
+type noTrunkSlotError struct{ maxENI int }
+
+func (e *noTrunkSlotError) Error() string {
+	return fmt.Sprintf("aws-node finds no interface slot for a trunk: MAX_ENI %d leaves only the primary ENI (CNI pkg/ipamd/ipamd.go tryEnableSecurityGroupsForPods)", e.maxENI)
 }
 
 // whyNoTrunk says in plain words why a node cannot hold a trunk, without

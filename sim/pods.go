@@ -394,8 +394,8 @@ func (s *Sim) ipSlots(n *node) int {
 		return 0
 	}
 	enis := n.typ.PodENIs(n.net, false)
-	if s.trunkTakesIPs(n) {
-		enis--
+	if s.trunkTakesIPs(n) && n.typ.TrunkSlotFor(n.net) {
+		enis-- // the slot held for the trunk; with MAX_ENI 1 there is none to hold
 	}
 	return n.typ.IPPodsOn(n.net, enis)
 }

@@ -46,7 +46,7 @@ func TestSettingsTableIsWellFormed(t *testing.T) {
 // SetValue takes what Value gives, and a value of another type is an
 // error rather than a panic.
 func TestSettingValueRoundTrips(t *testing.T) {
-	filled, err := Config{Seed: 7, Kubelet: Kubelet{AWSNodeLag: time.Second}, CNI: CNI{Version: CNITrunkSlotHeld}, Controller: Controller{Release: controller.ReleaseV1_8_2}, Karpenter: karpenter.Config{ReservedENIs: 1}}.withDefaults()
+	filled, err := Config{Seed: 7, Kubelet: Kubelet{AWSNodeLag: time.Second}, CNI: CNI{Version: CNITrunkSlotHeld, MaxENI: 2}, Controller: Controller{Release: controller.ReleaseV1_8_2}, Karpenter: karpenter.Config{ReservedENIs: 1}}.withDefaults()
 	require.NoError(t, err)
 	for _, s := range Settings() {
 		var c Config

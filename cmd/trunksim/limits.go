@@ -15,7 +15,7 @@ import (
 )
 
 const limitsUsage = `usage: trunksim limits [TYPE...] [-o table|json] [--controller-version V]
-        [--ip-family ipv4|ipv6] [--custom-networking] [--prefix-delegation] [--max-pods N] [--cni-version vX.Y.Z]
+        [--ip-family ipv4|ipv6] [--custom-networking] [--prefix-delegation] [--max-pods N] [--max-eni N] [--cni-version vX.Y.Z]
 
 Shows what EC2 instance types offer security groups for pods: whether a node
 can hold a trunk ENI, how many branch ENIs (pods with their own security
@@ -212,6 +212,11 @@ func newLimitsRow(it limits.InstanceType, net limits.Networking, trunks bool) li
 	switch {
 	case errors.As(it.CanTrunk(limits.OSLinux), &r.refusal):
 		r.TrunkIneligibleReason = r.refusal.Reason.String()
+	case !it.TrunkSlotFor(net):
+		r.TrunkIneligibleReason = "no-interface-slot"
+		r.noTrunk = fmt.Sprintf("MAX_ENI %d leaves aws-node no interface slot for a trunk, so it never asks for one", net.MaxENI)
+		trunks = false
+		r.IPPodsWithTrunk = it.IPPodsFor(net, false)
 	case !trunks:
 		r.TrunkIneligibleReason = "cni-release"
 		r.noTrunk = "the VPC CNI gives IPv6 pods branch ENIs only from " + cni.IPv6Branches.String()
@@ -309,8 +314,12 @@ func writeLimitsTable(w io.Writer, rows []limitsRow, named bool, release string,
 	fmt.Fprintln(w)
 	if mode && len(rows) > 0 && rows[0].Networking != nil {
 		m := rows[0].Networking
-		fmt.Fprintf(w, "Networking: %s, custom networking %t, prefix delegation %t, max pods %s, CNI %s.\n",
-			m.IPFamily, m.CustomNetworking, m.PrefixDelegation, maxPodsWords(m.MaxPodsOverride), m.CNIVersion)
+		maxENI := ""
+		if m.MaxENI > 0 {
+			maxENI = fmt.Sprintf(", MAX_ENI %d", m.MaxENI)
+		}
+		fmt.Fprintf(w, "Networking: %s, custom networking %t, prefix delegation %t, max pods %s%s, CNI %s.\n",
+			m.IPFamily, m.CustomNetworking, m.PrefixDelegation, maxPodsWords(m.MaxPodsOverride), maxENI, m.CNIVersion)
 	}
 	_, err := io.WriteString(w, limitsLegend)
 	return err

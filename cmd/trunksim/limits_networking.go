@@ -17,6 +17,7 @@ type networkingFlags struct {
 	customNetworking bool
 	prefixDelegation bool
 	maxPods          int
+	maxENI           int
 	version          cniVersionFlag
 }
 
@@ -27,13 +28,14 @@ func addNetworkingFlags(fs *flag.FlagSet) *networkingFlags {
 	fs.BoolVar(&f.customNetworking, "custom-networking", false, "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: the primary ENI carries no pod IPs")
 	fs.BoolVar(&f.prefixDelegation, "prefix-delegation", false, "ENABLE_PREFIX_DELEGATION: each ENI address slot holds a /28 of 16 addresses")
 	fs.IntVar(&f.maxPods, "max-pods", 0, "kubelet maxPods as the node bootstrap sets it (`N`; 0: eni-max-pods.txt)")
+	fs.IntVar(&f.maxENI, "max-eni", 0, "MAX_ENI: the most interfaces aws-node uses (`N`; 0: the type's limit; 1 leaves no slot for a trunk)")
 	fs.Var(&f.version, "cni-version", "VPC CNI `release`, such as v1.16.3 (default: the newest behaviour)")
 	return f
 }
 
 // set reports whether any mode flag differs from the default.
 func (f *networkingFlags) set() bool {
-	return cni.IPFamily(f.family) != cni.IPv4 || f.customNetworking || f.prefixDelegation || f.maxPods != 0 ||
+	return cni.IPFamily(f.family) != cni.IPv4 || f.customNetworking || f.prefixDelegation || f.maxPods != 0 || f.maxENI > 0 ||
 		cni.Version(f.version) != (cni.Version{})
 }
 
@@ -45,7 +47,7 @@ func (f *networkingFlags) set() bool {
 func (f *networkingFlags) networking() (limits.Networking, bool, error) {
 	v := cni.Version(f.version)
 	c := cni.Config{IPFamily: cni.IPFamily(f.family), CustomNetworking: f.customNetworking,
-		PrefixDelegation: f.prefixDelegation, Version: v}
+		PrefixDelegation: f.prefixDelegation, MaxENI: f.maxENI, Version: v}
 	n := c.Networking(0, f.maxPods)
 	if err := n.Validate(); err != nil {
 		return n, false, err
@@ -61,6 +63,7 @@ type modeJSON struct {
 	CustomNetworking bool   `json:"customNetworking"`
 	PrefixDelegation bool   `json:"prefixDelegation"`
 	MaxPodsOverride  int    `json:"maxPodsOverride,omitempty"`
+	MaxENI           int    `json:"maxENI,omitempty"`
 	CNIVersion       string `json:"cniVersion"`
 	// TrunkUnsupported is set when the CNI release gives no trunk in this
 	// IP family.
@@ -69,7 +72,7 @@ type modeJSON struct {
 
 func (f *networkingFlags) describe(n limits.Networking, trunks bool) *modeJSON {
 	return &modeJSON{IPFamily: cni.IPFamily(f.family).String(), CustomNetworking: n.CustomNetworking,
-		PrefixDelegation: n.PrefixDelegation, MaxPodsOverride: n.MaxPods, CNIVersion: cni.Version(f.version).String(),
+		PrefixDelegation: n.PrefixDelegation, MaxPodsOverride: n.MaxPods, MaxENI: max(0, n.MaxENI), CNIVersion: cni.Version(f.version).String(),
 		TrunkUnsupported: !trunks}
 }
 

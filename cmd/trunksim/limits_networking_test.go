@@ -19,6 +19,8 @@ func TestLimitsNetworkingGoldens(t *testing.T) {
 		{"limits-custom-networking.txt", []string{"--custom-networking", "m5.large", "c5.xlarge"}},
 		{"limits-prefix-delegation.json", []string{"-o", "json", "--prefix-delegation", "--max-pods", "110", "m5.large", "m4.large"}},
 		{"limits-old-cni.txt", []string{"--cni-version", "v1.16.3", "m5.large"}},
+		{"limits-max-eni.txt", []string{"--max-eni", "1", "m5.large", "c5.xlarge"}},
+		{"limits-max-eni-2.json", []string{"-o", "json", "--max-eni", "2", "m5.large"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
