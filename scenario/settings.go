@@ -111,7 +111,7 @@ func (d *decoder) setting(s sim.Setting) func(*yaml.Node, string) error {
 			}
 			lo := max(s.Min, 1)
 			if zeroByDefault(s) {
-				lo = 0
+				lo = min(s.Min, 0) // cni.maxENI takes the CNI's own -1 too
 			}
 			var i int64
 			i, err = d.integer(n, p, lo, hi)

@@ -368,8 +368,8 @@ var settingTable = [...]Setting{
 		Doc: "ENABLE_PREFIX_DELEGATION: each ENI address slot holds a /28 of 16 pod IPs on Nitro and metal types, from CNI v1.9.0 (pkg/ipamd/ipamd.go GetIPv4Limit)",
 		v:   toggle{at: func(c *Config) *bool { return &c.CNI.PrefixDelegation }}},
 
-	{Section: SectionCNI, Name: "maxENI", Field: "CNI.MaxENI", Unit: "interfaces",
-		Doc: "MAX_ENI: the most interfaces aws-node uses on a node when below the type's limit (pkg/ipamd/ipamd.go getMaxENI); 0 leaves it unset; 1 leaves no slot for a trunk, so aws-node never asks for one (tryEnableSecurityGroupsForPods)",
+	{Section: SectionCNI, Name: "maxENI", Field: "CNI.MaxENI", Unit: "interfaces", Min: -1,
+		Doc: "MAX_ENI: the most interfaces aws-node uses on a node when below the type's limit (pkg/ipamd/ipamd.go getMaxENI); 0 or the CNI's default -1 leaves it unset; 1 leaves no slot for a trunk, so aws-node never asks for one (tryEnableSecurityGroupsForPods)",
 		v:   of(func(c *Config) *int { return &c.CNI.MaxENI }, 0)},
 
 	{Section: SectionKarpenter, Name: "batchIdleDuration", Field: "Karpenter.BatchIdle", Min: 1,
