@@ -77,6 +77,11 @@ func (s *Sim) addNode(spec NodeSpec, claim int32) error {
 		wants = false
 		n.ineligible = fmt.Errorf("CNI %v does not support security groups for pods in IPv6 clusters (from v1.16.0)", s.cfg.CNI.Version)
 		s.event("Warning", "Unsupported", "node/"+n.name, whyNoTrunk(n.ineligible))
+	} else if wants && spec.Labels[LabelComputeType] == "auto" {
+		// The node reconciler returns before the node manager sees it, so
+		// the node gets no trunk and no event.
+		wants = false
+		n.ineligible = errAutoMode
 	} else if wants && n.ineligible == nil && !typ.TrunkSlotFor(net) {
 		// aws-node only logs "No slot available for a trunk ENI to be
 		// attached." and never adds the feature, so the controller never
@@ -197,6 +202,9 @@ func (s *Sim) podSlots(typ limits.InstanceType, net limits.Networking) int {
 	}
 	return max(0, typ.MaxPodsFor(net)-host)
 }
+
+// errAutoMode is why an EKS Auto Mode node gets no trunk.
+var errAutoMode = errors.New("EKS Auto Mode node (" + LabelComputeType + "=auto): the resource controller's node reconciler skips it (controllers/core/node_controller.go)")
 
 // noTrunkSlotError is why a node's aws-node never asks for a trunk when
 // MAX_ENI leaves it only the primary ENI.

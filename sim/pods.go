@@ -22,7 +22,7 @@ func (s *Sim) CreatePod(spec PodSpec) error {
 	if spec.Lifetime < 0 {
 		return &ObjectError{"pod", key, fmt.Errorf("%w: negative lifetime %v", ErrBadSpec, spec.Lifetime)}
 	}
-	if err := checkPodKind(spec.OS, spec.HostNetwork); err != nil {
+	if err := checkPodKind(spec.OS, spec.HostNetwork, spec.Labels); err != nil {
 		return &ObjectError{"pod", key, err}
 	}
 	if _, ok := s.podIndex[key]; ok {
@@ -36,9 +36,26 @@ func (s *Sim) CreatePod(spec PodSpec) error {
 // wired, besides its labels.
 type podKind struct{ windows, hostNet bool }
 
-// checkPodKind refuses an undeclared OS and a Windows host-network pod,
-// which is not modelled.
-func checkPodKind(os limits.OS, hostNet bool) error {
+// The labels the controller reads to leave a pod or node alone.
+const (
+	// LabelFargateProfile marks a pod EKS runs on Fargate. The pod webhook
+	// gives such a pod no vpc.amazonaws.com/pod-eni but the
+	// fargate.amazonaws.com/pod-sg annotation, and Fargate, not a node of
+	// the cluster, gives it its groups (webhooks/core/pod_webhook.go
+	// FargatePodIdentifierLabelKey, HandleFargatePod).
+	LabelFargateProfile = "eks.amazonaws.com/fargate-profile"
+	// LabelComputeType is "auto" on an EKS Auto Mode node, which the
+	// controller's node reconciler skips: it never gets a trunk from it
+	// (controllers/core/node_controller.go Reconcile).
+	LabelComputeType = "eks.amazonaws.com/compute-type"
+)
+
+// checkPodKind refuses an undeclared OS, a Windows host-network pod and a
+// Fargate pod, which are not modelled.
+func checkPodKind(os limits.OS, hostNet bool, labels map[string]string) error {
+	if _, ok := labels[LabelFargateProfile]; ok {
+		return fmt.Errorf("%w: label %s: the pod runs on Fargate, outside the cluster's nodes, which is not modelled; it would take no branch ENI of theirs (pod_webhook.go gives it the fargate.amazonaws.com/pod-sg annotation instead of pod-eni)", ErrBadSpec, LabelFargateProfile)
+	}
 	switch {
 	case os != 0 && !os.IsValid():
 		return fmt.Errorf("%w: unknown OS %d", ErrBadSpec, os)

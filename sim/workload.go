@@ -91,7 +91,7 @@ func (s *Sim) AddWorkload(spec WorkloadSpec) error {
 	case spec.Interval < 0 || spec.Lifetime < 0:
 		return &ObjectError{"workload", key, fmt.Errorf("%w: negative interval or lifetime", ErrBadSpec)}
 	}
-	if err := checkPodKind(spec.OS, spec.HostNetwork); err != nil {
+	if err := checkPodKind(spec.OS, spec.HostNetwork, spec.Labels); err != nil {
 		return &ObjectError{"workload", key, err}
 	}
 	if _, ok := s.workloadIndex[key]; ok {

@@ -39,6 +39,13 @@
 // another. The other pods are created at time zero. A user adds events (a
 // rollout restart, a scale, a node group replacement) and runs it.
 //
+// Fargate nodes (eks.amazonaws.com/compute-type=fargate) and the pods on
+// Fargate (the eks.amazonaws.com/fargate-profile label) are left out with
+// a warning: Fargate gives their security groups through the pod-sg
+// annotation, not a branch ENI of the cluster's nodes, and is not
+// modelled. EKS Auto Mode nodes keep their compute-type label, so the run
+// gives them no trunk, as the controller skips them.
+//
 // An input is at most [MaxBytes]; the CLI refuses a larger one unread.
 //
 // Errors are *ObjectError values wrapping ErrBadObject, naming the file,

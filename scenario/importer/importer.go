@@ -16,6 +16,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8syaml "k8s.io/apimachinery/pkg/util/yaml"
+
+	"github.com/trunksim/trunksim/sim"
 )
 
 // MaxBytes is the largest input the CLI hands to [Snapshot.Read]: kubectl
@@ -114,6 +116,7 @@ type Snapshot struct {
 	podSource map[string]string
 	ec2       ec2State
 	cniNodes  map[string]bool // node name -> its CNINode lists SecurityGroupsForPods
+	fargate   map[string]bool // Fargate nodes, left out of the scenario
 	// nodePools and nodeClasses are Karpenter's objects as read, less
 	// their status and server metadata, in input order.
 	nodePools, nodeClasses []map[string]any
@@ -122,7 +125,7 @@ type Snapshot struct {
 // New returns an empty snapshot.
 func New() *Snapshot {
 	return &Snapshot{owners: map[string]owned{}, rsOwner: map[string]string{}, cni: map[string]string{},
-		podSource: map[string]string{}, accounts: map[string]map[string]string{}, ec2: newEC2State(), cniNodes: map[string]bool{}}
+		podSource: map[string]string{}, accounts: map[string]map[string]string{}, ec2: newEC2State(), cniNodes: map[string]bool{}, fargate: map[string]bool{}}
 }
 
 // Warnings are the objects skipped and the guesses made, in input order,
@@ -191,7 +194,8 @@ func (s *Snapshot) add(file string, raw json.RawMessage) error {
 		if err := decode(&n); err != nil {
 			return err
 		}
-		if n.Labels[corev1.LabelInstanceTypeStable] == "" && n.Labels[corev1.LabelInstanceType] == "" {
+		fargate := n.Labels[sim.LabelComputeType] == "fargate" // left out when writing; see leaveOutFargate
+		if !fargate && n.Labels[corev1.LabelInstanceTypeStable] == "" && n.Labels[corev1.LabelInstanceType] == "" {
 			return bad("metadata.labels", fmt.Errorf("no %s label: the instance type is unknown", corev1.LabelInstanceTypeStable))
 		}
 		s.nodes = append(s.nodes, n)

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/trunksim/trunksim/scenario"
+	"github.com/trunksim/trunksim/sim"
 )
 
 // groupLabels name a node's group, first match wins: the managed node
@@ -28,7 +29,8 @@ var generatedLabels = []string{"pod-template-hash", "controller-revision-hash", 
 type nodeGroup struct {
 	name, instanceType, os, groupLabel, groupValue string
 	count                                          int
-	trunks                                         int // nodes with their trunk attached today
+	trunks                                         int  // nodes with their trunk attached today
+	autoMode                                       bool // EKS Auto Mode nodes, which the controller skips
 	// From describe-instances and describe-subnets, when given: the
 	// nodes' subnet and their primary interface's groups.
 	subnetID, subnetCIDR, zone string
@@ -48,6 +50,7 @@ type workload struct {
 // scenario.Parse before it is returned, so it always loads.
 func (s *Snapshot) Scenario() ([]byte, error) {
 	s.noted = nil
+	s.leaveOutFargate()
 	trunks, err := s.trunkNodes()
 	if err != nil {
 		return nil, err
@@ -194,7 +197,7 @@ func (s *Snapshot) nodeGroups(trunks map[string]bool) ([]*nodeGroup, map[string]
 		if os == "" {
 			os = "linux"
 		}
-		g := &nodeGroup{instanceType: typ, os: os}
+		g := &nodeGroup{instanceType: typ, os: os, autoMode: n.Labels[sim.LabelComputeType] == "auto"}
 		for _, l := range groupLabels {
 			if v := n.Labels[l]; v != "" {
 				g.groupLabel, g.groupValue = l, v
@@ -204,7 +207,7 @@ func (s *Snapshot) nodeGroups(trunks map[string]bool) ([]*nodeGroup, map[string]
 		if err := s.placeNode(n, g); err != nil {
 			return nil, nil, err
 		}
-		key := g.groupLabel + "=" + g.groupValue + " " + typ + " " + os + " " + g.subnetID + " " + strings.Join(g.groups, ",")
+		key := g.groupLabel + "=" + g.groupValue + " " + typ + " " + os + " " + g.subnetID + " " + strings.Join(g.groups, ",") + " " + strconv.FormatBool(g.autoMode)
 		if have, ok := byKey[key]; ok {
 			g = have
 		} else {
@@ -279,8 +282,15 @@ func writeNodeGroup(b *strings.Builder, g *nodeGroup) {
 	if g.os != "linux" {
 		fmt.Fprintf(b, "    os: %s\n", g.os)
 	}
+	var labels []string
 	if g.groupLabel != "" {
-		fmt.Fprintf(b, "    labels: {%s: %s}\n", g.groupLabel, quote(g.groupValue))
+		labels = append(labels, g.groupLabel+": "+quote(g.groupValue))
+	}
+	if g.autoMode {
+		labels = append(labels, sim.LabelComputeType+": auto")
+	}
+	if len(labels) > 0 {
+		fmt.Fprintf(b, "    labels: {%s}\n", strings.Join(labels, ", "))
 	}
 	if len(g.groups) > 0 {
 		fmt.Fprintf(b, "    securityGroups: [%s]\n", strings.Join(g.groups, ", "))
@@ -290,6 +300,41 @@ func writeNodeGroup(b *strings.Builder, g *nodeGroup) {
 	}
 }
 
+// leaveOutFargate takes the Fargate nodes out of the snapshot, and notes
+// them and the pods on Fargate, which workloads leaves out: Fargate gives
+// each pod a node of its own and its security groups through the pod-sg
+// annotation, and takes no branch ENI of the cluster's nodes (resource
+// controller webhooks/core/pod_webhook.go HandleFargatePod), so the
+// simulator, which does not model Fargate, has nothing to start for them.
+func (s *Snapshot) leaveOutFargate() {
+	kept := s.nodes[:0]
+	for _, n := range s.nodes {
+		if n.Labels[sim.LabelComputeType] == "fargate" {
+			s.fargate[n.Name] = true
+			continue
+		}
+		kept = append(kept, n)
+	}
+	s.nodes = kept
+	pods := 0
+	for _, p := range s.pods {
+		if s.onFargate(p) {
+			pods++
+		}
+	}
+	if len(s.fargate) > 0 || pods > 0 {
+		s.noted = append(s.noted, fmt.Sprintf("%d Fargate node(s) and %d pod(s) on Fargate left out: Fargate pods get their security groups from the fargate.amazonaws.com/pod-sg annotation and take no branch ENI of the cluster's nodes (webhooks/core/pod_webhook.go); Fargate is not modelled",
+			len(s.fargate), pods))
+	}
+}
+
+// onFargate reports whether the pod runs on Fargate: it carries the
+// Fargate profile label, or it is bound to a Fargate node.
+func (s *Snapshot) onFargate(p corev1.Pod) bool {
+	_, labelled := p.Labels[sim.LabelFargateProfile]
+	return labelled || s.fargate[p.Spec.NodeName]
+}
+
 // workloads groups the live pods by owner.
 func (s *Snapshot) workloads(byNode map[string]*nodeGroup) ([]*workload, error) {
 	byOwner := map[string]*workload{}
@@ -297,6 +342,9 @@ func (s *Snapshot) workloads(byNode map[string]*nodeGroup) ([]*workload, error) 
 	for _, p := range s.pods {
 		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed || p.DeletionTimestamp != nil {
 			continue
+		}
+		if s.onFargate(p) {
+			continue // see leaveOutFargate
 		}
 		obj := "pod/" + p.Namespace + "/" + p.Name
 		if p.Spec.NodeName != "" && len(s.nodes) > 0 && byNode[p.Spec.NodeName] == nil {
