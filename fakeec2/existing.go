@@ -62,6 +62,16 @@ func (e *EC2) AddBranch(trunk branch.ENIID, groups branch.GroupSet, vlan branch.
 	return r.ID, r.Association, nil
 }
 
+// AddAvailableBranch adds a branch interface no trunk holds, in state
+// "available", as a deleted node leaves one behind: tagged by the
+// controller, so the cluster ENI cleaner lists it, and associated with
+// nothing (resource controller pkg/aws/ec2/api/cleanup/eni_cleanup.go
+// lists the available interfaces with the controller's tags). No call is
+// counted or throttled.
+func (e *EC2) AddAvailableBranch(groups branch.GroupSet) branch.ENIID {
+	return e.record(BranchInterface, "", branch.ENIID{}, groups, 0).ID
+}
+
 // record stores a new interface with the next ID.
 func (e *EC2) record(kind InterfaceKind, instance string, trunk branch.ENIID, groups branch.GroupSet, vlan branch.VLAN) *eniRecord {
 	e.next++

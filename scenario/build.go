@@ -79,6 +79,9 @@ func (sc *Scenario) Build(opts Options) (*sim.Sim, error) {
 			return nil, sc.errorAt(fmt.Sprintf("securityGroups[%d]", i), err)
 		}
 	}
+	if err := s.AddAvailableBranches(sc.AvailableBranches); err != nil {
+		return nil, sc.errorAt("ec2.availableBranches", err)
+	}
 	for i, p := range sc.SecurityGroupPolicies {
 		if err := s.AddPolicy(p); err != nil {
 			return nil, sc.errorAt(sc.policyPath(i), err)

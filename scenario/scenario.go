@@ -44,6 +44,11 @@ type Scenario struct {
 	// DNS is how pods resolve names, from the dns key.
 	DNS reach.DNS
 
+	// AvailableBranches is ec2.availableBranches: branch ENIs in EC2 at
+	// time zero that no trunk holds, as deleted nodes leave them, for the
+	// cluster ENI cleaner to delete (sim.Sim.AddAvailableBranches).
+	AvailableBranches int
+
 	// NodeGroups join the cluster at time zero, in file order.
 	NodeGroups []NodeGroup
 	// ServiceAccounts exist from time zero.

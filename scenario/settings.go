@@ -22,7 +22,8 @@ import (
 var fileSections = [...]sim.Section{sim.SectionController, sim.SectionEC2, sim.SectionKubelet, sim.SectionCNI, sim.SectionKarpenter, sim.SectionClusterAutoscaler}
 
 // ownKey is a key among the settings that is the format's own rather than
-// the simulator's: until, which Run reads; ec2.faults, a list; and
+// the simulator's: until, which Run reads; ec2.faults, a list;
+// ec2.availableBranches, state the run starts from; and
 // cni.externalSNAT, which only the reachability check reads.
 type ownKey struct {
 	section sim.Section
@@ -40,6 +41,9 @@ var ownKeys = [...]ownKey{
 	{section: sim.SectionEC2, name: "faults",
 		decode: func(d *decoder) func(*yaml.Node, string) error { return d.faults },
 		encode: func(sc *Scenario, m node) { m.list("faults", faultNodes(sc.EC2.Faults)) }},
+	{section: sim.SectionEC2, name: "availableBranches",
+		decode: func(d *decoder) func(*yaml.Node, string) error { return d.count(&d.sc.AvailableBranches, 0) },
+		encode: func(sc *Scenario, m node) { m.count("availableBranches", sc.AvailableBranches) }},
 	{section: sim.SectionKarpenter, name: "prices",
 		decode: func(d *decoder) func(*yaml.Node, string) error { return d.prices },
 		encode: func(sc *Scenario, m node) { m.prices("prices", sc.Karpenter.Prices) }},

@@ -128,3 +128,24 @@ func (s *Sim) startExisting(pi, ni int32) {
 	p.annotatedOK = true
 	s.ready(pi)
 }
+
+// AddAvailableBranches puts n branch ENIs in EC2 that no trunk holds, in
+// state "available", as deleted nodes leave them: the controller tracks
+// none of them, the report counts them as leaked until they go, and the
+// cluster ENI cleaner deletes them on its second sighting, 30 minutes
+// after its first (pkg/aws/ec2/api/cleanup/eni_cleanup.go; with
+// NodeDeletionWipe, master's preset, no cleaner runs and they stay). It
+// refuses a negative n.
+func (s *Sim) AddAvailableBranches(n int) error {
+	if n < 0 {
+		return &ObjectError{"ec2", "availableBranches", fmt.Errorf("%w: negative count %d", ErrBadSpec, n)}
+	}
+	if n == 0 {
+		return nil
+	}
+	for range n {
+		s.ec2.AddAvailableBranch(branch.GroupSet{})
+	}
+	s.tr.rec(s.Now(), "AvailableBranchesAdded", "ec2", strconv.Itoa(n))
+	return nil
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trunksim/trunksim/branch"
+	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/sim"
 )
 
@@ -210,4 +211,32 @@ func TestRunningStartUnderTheDatastoreSyncRaceDeletesTheBranches(t *testing.T) {
 	assert.Equal(t, 4, r.BranchENIs.Deleted)
 	assert.Empty(t, branchIDs(s))
 	require.ErrorIs(t, s.Check(), sim.ErrInvariant, "running pods whose branches are gone")
+}
+
+// Upstream (resource controller v1.8.2): pkg/aws/ec2/api/cleanup/eni_cleanup.go
+// lists the available interfaces the controller tagged every 30 minutes
+// and deletes those it saw available on its pass before: branch ENIs left
+// available at time zero (ec2.availableBranches, as deleted nodes leave
+// them) are leaked until the second pass deletes them. Master's preset
+// (NodeDeletionWipe) runs no cleaner, and they stay.
+func TestAvailableBranchesGoOnTheCleanersSecondPass(t *testing.T) {
+	run := func(release controller.Release, until time.Duration) sim.Report {
+		s, err := sim.New(sim.Config{Controller: sim.Controller{Release: release}, MaxTime: until})
+		require.NoError(t, err)
+		require.NoError(t, s.AddAvailableBranches(50))
+		require.NoError(t, s.AddNode(sim.NodeSpec{Name: "n0", InstanceType: "m5.large"}))
+		require.NoError(t, s.RunUntil(until))
+		return s.Report()
+	}
+	early := run(controller.ReleaseV1_8_2, 10*time.Minute)
+	assert.Equal(t, 50, early.BranchENIs.Leaked, "before the second pass")
+	late := run(controller.ReleaseV1_8_2, 45*time.Minute)
+	assert.Zero(t, late.BranchENIs.Leaked)
+	assert.Equal(t, 50, late.EC2.Calls["DeleteNetworkInterface"])
+	master := run(controller.ReleaseMaster, 45*time.Minute)
+	assert.Equal(t, 50, master.BranchENIs.Leaked, "no cleaner on master")
+
+	s, err := sim.New(sim.Config{})
+	require.NoError(t, err)
+	require.ErrorIs(t, s.AddAvailableBranches(-1), sim.ErrBadSpec)
 }

@@ -16,8 +16,10 @@
 // accounts, the policies as written, and the CNI settings that change what
 // the controller sees; from the EC2 side, each node's subnet block and
 // security groups (through spec.providerID's instance ID), the groups'
-// rules, the VPC's block, and as comments the trunk and branch ENIs there
-// are today. Nothing else (no other environment variable, no annotation but
+// rules, the VPC's block, the branch ENIs left available today
+// (ec2.availableBranches, which the run starts with for the cluster ENI
+// cleaner), and as comments the trunk and in-use branch ENIs there are
+// today. Nothing else (no other environment variable, no annotation but
 // pod-eni, no secret, no instance, interface, subnet or account ID, no tag,
 // no rule description) reaches the written scenario. Rules the
 // reachability model cannot hold (IPv6 ranges, prefix lists, ICMP types,

@@ -329,7 +329,7 @@ func (s *Snapshot) addOwner(file, gk string, raw json.RawMessage, bad func(strin
 // awsNodeEnv are the aws-node variables that change what the controller
 // sees; every other variable is left behind.
 var awsNodeEnv = []string{"ENABLE_POD_ENI", "POD_SECURITY_GROUP_ENFORCING_MODE", "DISABLE_TCP_EARLY_DEMUX",
-	"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "ENABLE_PREFIX_DELEGATION", "ENABLE_IPv6"}
+	"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "ENABLE_PREFIX_DELEGATION", "ENABLE_IPv6", "MAX_ENI"}
 
 func (s *Snapshot) readAWSNode(d appsv1.DaemonSet) {
 	for _, c := range d.Spec.Template.Spec.Containers {

@@ -169,6 +169,9 @@ func (s *Snapshot) writeSettings(b *strings.Builder) {
 	if s.cni["ENABLE_IPv6"] == "true" {
 		cni = append(cni, "ipFamily: ipv6")
 	}
+	if n, ok := atoi(s.cni["MAX_ENI"]); ok && n >= 1 { // below 1 the CNI takes it as unset
+		cni = append(cni, "maxENI: "+strconv.Itoa(n))
+	}
 	if strings.HasPrefix(s.cniImage, "v") && strings.Count(s.cniImage, ".") == 2 {
 		cni = append(cni, "version: "+s.cniImage)
 	}

@@ -227,7 +227,7 @@ func (s *Snapshot) interfaceSummary() string {
 		fmt.Fprintf(&b, "# describe-network-interfaces: %d trunk ENI(s); branch ENIs %d in use, %d available.\n",
 			trunks, e.branches["in-use"], e.branches["available"])
 		if n := e.branches["available"]; n > 0 {
-			fmt.Fprintf(&b, "# An available branch ENI is one no pod holds: the cluster cleaner deletes it once it\n# has seen it available on two passes 30 minutes apart. This run does not start with them.\n")
+			fmt.Fprintf(&b, "# An available branch ENI is one no pod holds: the cluster cleaner deletes it once it\n# has seen it available on two passes 30 minutes apart. The run starts with them.\nec2:\n  availableBranches: %d\n", n)
 		}
 	}
 	return b.String()
