@@ -400,3 +400,48 @@ func AutoscaledCluster() *rapid.Generator[*scenario.Scenario] {
 		return sc
 	})
 }
+
+// RunningCluster is [Cluster] started from a running state, as an
+// imported cluster is: in each node group of a type that can hold a trunk,
+// some nodes join with their trunk attached (trunkAttached), and one to
+// three workloads created at time zero have some pods running already
+// (running), those a policy matches on branch ENIs of their own. The
+// running pods are drawn to fit: no more than the attached nodes' branch
+// slots and the nodes' addresses hold, and none when the policies
+// together name more groups than one interface takes, so every draw
+// builds. It shrinks toward nothing running.
+func RunningCluster() *rapid.Generator[*scenario.Scenario] {
+	return rapid.Custom(func(t *rapid.T) *scenario.Scenario {
+		sc := Cluster().Draw(t, "cluster")
+		branchRoom, ipRoom := 0, 0
+		for i := range sc.NodeGroups {
+			g := &sc.NodeGroups[i]
+			typ, err := limits.Default().Lookup(g.InstanceType)
+			if err != nil {
+				continue // a type the table lacks joins without a trunk
+			}
+			c := typ.Capacity(true)
+			ipRoom += g.Count * min(c.IPPods, c.MaxPods-c.HostNetworkPods)
+			if typ.CanTrunk(limits.OSLinux) == nil {
+				g.TrunkAttached = rapid.IntRange(0, g.Count).Draw(t, "trunkAttached")
+				branchRoom += g.TrunkAttached * min(c.BranchPods, c.MaxPods-c.HostNetworkPods)
+			}
+		}
+		var groups []branch.SecurityGroupID
+		for _, p := range sc.SecurityGroupPolicies {
+			groups = append(groups, p.Groups...)
+		}
+		if branch.NewGroupSet(groups...).Len() > branch.DefaultGroupsPerInterface {
+			branchRoom = 0
+		}
+		room := min(branchRoom, ipRoom)
+		sc.Workloads = Workloads(1, 3).Draw(t, "workloads")
+		for i := range sc.Workloads {
+			w := &sc.Workloads[i]
+			w.At = 0
+			w.Running = rapid.IntRange(0, min(w.Replicas, room)).Draw(t, "running")
+			room -= w.Running
+		}
+		return sc
+	})
+}

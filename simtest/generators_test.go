@@ -107,3 +107,28 @@ func TestFaultSpaceStaysInside(t *testing.T) {
 		require.NotEmpty(t, simtest.FaultSpace{MaxDelay: -1}.Fault(0).Draw(t, "fault").Code, "no slow calls")
 	})
 }
+
+// Every RunningCluster builds and runs, and the draws are not vacuous:
+// across the cases some nodes join with their trunk attached and some
+// pods start running on branch ENIs made before the run. Its minimal
+// draw has nothing running.
+func TestRunningClusterBuildsAndStartsRunning(t *testing.T) {
+	var attached, onBranches int
+	rapid.Check(t, func(t *rapid.T) {
+		sc := simtest.RunningCluster().Draw(t, "cluster")
+		s, err := sc.Build(scenario.Options{})
+		require.NoError(t, err)
+		require.NoError(t, s.Run())
+		r := s.Report()
+		for _, g := range sc.NodeGroups {
+			attached += g.TrunkAttached
+		}
+		onBranches += r.Pods.FromExistingBranches
+	})
+	require.Positive(t, attached)
+	require.Positive(t, onBranches)
+	m := minimal(t, simtest.RunningCluster())
+	for _, w := range m.Workloads {
+		require.Zero(t, w.Running)
+	}
+}

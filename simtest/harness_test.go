@@ -203,3 +203,11 @@ func TestHarnessDrivesClusterAutoscaler(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, r.TraceSHA256, s.Report().TraceSHA256)
 }
+
+// Started from a running state, trunks attached and pods running on their
+// branches as an imported cluster starts, the invariants hold under every
+// action and the recorded scenario, trunkAttached and running included,
+// replays the run exactly.
+func TestInvariantsHoldFromARunningState(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) { replaysExactly(t, simtest.RunningCluster()) })
+}

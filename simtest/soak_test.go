@@ -19,8 +19,9 @@ var soak = flag.Duration("soak", 3*time.Second, "how long TestSoak drives the ha
 // TestSoak drives the harness with every kit action and fault, checking
 // every invariant after each action, for -soak of wall time: rapid check
 // after rapid check, each with a fresh seed, until the time is up; one
-// check in three draws clusters with Karpenter NodePools, one in three
-// with a group cluster-autoscaler manages. The
+// check in four draws clusters with Karpenter NodePools, one in four
+// with a group cluster-autoscaler manages, one in four clusters started
+// from a running state. The
 // first violation fails the test with its replayable case, as any rapid
 // failure does; the log line counts what ran.
 func TestSoak(t *testing.T) {
@@ -33,11 +34,13 @@ func TestSoak(t *testing.T) {
 	for time.Now().Before(deadline) && !t.Failed() {
 		checks++
 		cfg := kitConfig()
-		switch checks % 3 {
+		switch checks % 4 {
 		case 1:
 			cfg.Cluster = simtest.KarpenterCluster()
 		case 2:
 			cfg.Cluster = simtest.AutoscaledCluster()
+		case 3:
+			cfg.Cluster = simtest.RunningCluster()
 		}
 		rapid.Check(t, func(rt *rapid.T) {
 			cases++
