@@ -1238,6 +1238,9 @@ func (d *decoder) crossCheck() error {
 		if e.Action == Scale && sc.Workloads[j].Lifetime > 0 {
 			return d.invalidAt(fmt.Sprintf("events[%d].workload", i), "%q: its pods complete (lifetime %v), as a Job's do; only a workload without a lifetime scales", e.Workload, sc.Workloads[j].Lifetime)
 		}
+		if e.Action == RolloutRestart && sc.Workloads[j].Lifetime > 0 {
+			return d.invalidAt(fmt.Sprintf("events[%d].workload", i), "%q: its pods complete (lifetime %v), as a Job's do; only a workload without a lifetime has a rolling update", e.Workload, sc.Workloads[j].Lifetime)
+		}
 	}
 	if err := d.reachCheck(workloads); err != nil {
 		return err

@@ -140,7 +140,7 @@ func TestParseEveryKey(t *testing.T) {
 			{At: 7 * time.Minute, Action: DeleteNode, NodeGroup: "general", Count: 1},
 			{At: 8 * time.Minute, Action: DeleteNode, Node: "spare"},
 			{At: 9 * time.Minute, Action: DeletePods, Workload: "runner", Count: 2},
-			{At: 10 * time.Minute, Action: RolloutRestart, Workload: "runner", MaxSurge: 2, MaxUnavailable: 1},
+			{At: 10 * time.Minute, Action: RolloutRestart, Workload: "api", MaxSurge: 2, MaxUnavailable: 1},
 			{At: 11 * time.Minute, Action: RestartController},
 			{At: 12 * time.Minute, Action: Scale, Workload: "api", Replicas: 5},
 			{At: 13 * time.Minute, Action: ApplyPolicy, Policy: branch.Policy{Namespace: "ci", Name: "api",

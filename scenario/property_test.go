@@ -214,6 +214,9 @@ func genScenario(t *rapid.T) *Scenario {
 				break
 			}
 			w := rapid.SampledFrom(sc.Workloads).Draw(t, "workload")
+			if e.Action == RolloutRestart && w.Lifetime > 0 {
+				e.Action = DeletePods // a Job has no rolling update
+			}
 			e.Workload = w.Name
 			if e.Action == DeletePods && w.Replicas > 0 {
 				e.Count = maybe(t, "dcount?", func() int { return rapid.IntRange(1, w.Replicas).Draw(t, "dcount") })

@@ -3,6 +3,7 @@ package sim_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -49,4 +50,21 @@ func TestFargatePodIsRefusedWithItsReason(t *testing.T) {
 	err = s.AddWorkload(sim.WorkloadSpec{Namespace: "default", Name: "w", Labels: fargate, Replicas: 1})
 	require.ErrorIs(t, err, sim.ErrBadSpec)
 	assert.Empty(t, s.Pods(), "a refused call changes nothing")
+}
+
+// A workload whose pods complete (a Lifetime, as a Job's) has no rolling
+// update, as it has no scale: its completed pods would count against the
+// new revision and the update would replace them for ever (found by the
+// soak: 7,913 pods made in 24 hours for a 12-replica workload). The
+// refused call changes nothing.
+func TestRollingUpdateOfAJobIsRefused(t *testing.T) {
+	s, err := sim.New(sim.Config{})
+	require.NoError(t, err)
+	require.NoError(t, s.AddNode(sim.NodeSpec{Name: "n0", InstanceType: "m5.large"}))
+	require.NoError(t, s.AddWorkload(sim.WorkloadSpec{Namespace: "default", Name: "job", Replicas: 3, Lifetime: time.Minute}))
+	before := len(s.Pods())
+	err = s.RollWorkload("default", "job", 1, 0)
+	require.ErrorIs(t, err, sim.ErrBadSpec)
+	assert.ErrorContains(t, err, "as a Job's do")
+	assert.Len(t, s.Pods(), before)
 }

@@ -117,6 +117,7 @@ func (s *Sim) AddWorkload(spec WorkloadSpec) error {
 // RollWorkload replaces every pod of a workload with a new revision,
 // keeping at most Replicas+maxSurge pods and at least
 // Replicas-maxUnavailable running, as a Deployment's rolling update does.
+// A workload whose pods complete (a Lifetime, as a Job's) is refused.
 func (s *Sim) RollWorkload(namespace, name string, maxSurge, maxUnavailable int) error {
 	key := namespace + "/" + name
 	wi, ok := s.workloadIndex[key]
@@ -127,6 +128,11 @@ func (s *Sim) RollWorkload(namespace, name string, maxSurge, maxUnavailable int)
 		return &ObjectError{"workload", key, fmt.Errorf("%w: maxSurge %d and maxUnavailable %d must not be negative nor both zero", ErrBadSpec, maxSurge, maxUnavailable)}
 	}
 	w := s.workloads[wi]
+	if w.spec.Lifetime > 0 {
+		// Its completed pods would count against the new revision's
+		// running ones, and the update would replace them for ever.
+		return &ObjectError{"workload", key, fmt.Errorf("%w: its pods complete, as a Job's do; only a Deployment-like workload has a rolling update", ErrBadSpec)}
+	}
 	w.pods = slices.DeleteFunc(w.pods, func(pi int32) bool { return !s.pods[pi].live() })
 	w.revision++
 	w.oldAt, w.firstNew = 0, len(w.pods)

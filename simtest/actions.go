@@ -123,11 +123,17 @@ func (h *Harness) actScale(t *rapid.T) {
 }
 
 func (h *Harness) actRollout(t *rapid.T) {
-	if len(h.workloads) == 0 {
-		t.Skip("no workload")
+	var lasting []string
+	for _, w := range h.workloads {
+		if w.spec.Lifetime == 0 {
+			lasting = append(lasting, w.spec.Name)
+		}
+	}
+	if len(lasting) == 0 {
+		t.Skip("no workload without a lifetime")
 	}
 	surge := rapid.IntRange(0, 2).Draw(t, "maxSurge")
-	h.must(t, h.Rollout(rapid.SampledFrom(h.Workloads()).Draw(t, "workload"), surge, rapid.IntRange(1-min(surge, 1), 2).Draw(t, "maxUnavailable")))
+	h.must(t, h.Rollout(rapid.SampledFrom(lasting).Draw(t, "workload"), surge, rapid.IntRange(1-min(surge, 1), 2).Draw(t, "maxUnavailable")))
 }
 
 func (h *Harness) actAddPolicy(t *rapid.T) {
