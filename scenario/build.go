@@ -196,6 +196,9 @@ func (g *groupState) addAttached(s *sim.Sim, instanceType string, attached bool)
 	name := g.group.Name + "-" + strconv.Itoa(g.next)
 	spec := sim.NodeSpec{Name: name, InstanceType: instanceType, OS: g.group.OS, Labels: g.group.Labels,
 		SecurityGroups: g.group.SecurityGroups, TrunkAttached: attached}
+	if attached {
+		spec.UnownedBranches = g.group.UnownedBranches
+	}
 	if instanceType == g.group.InstanceType {
 		spec.MaxPods = g.group.MaxPods
 	}

@@ -123,7 +123,12 @@
 // and leaves them out of the start-up latency. trunkAttached is at most
 // count, on Linux node groups; running is at most replicas, for a
 // workload created at time zero, and its pods that need a branch must fit
-// on the nodes with a trunk attached.
+// on the nodes with a trunk attached. A node group's unownedBranches puts
+// that many branch ENIs no pod owns on each of those trunks, as a
+// controller that lost track of them leaves; the rebuild queues them for
+// deletion after the cool-down (sim.NodeSpec.UnownedBranches), and
+// ec2.availableBranches puts branch ENIs in EC2 that no trunk holds, for
+// the cluster ENI cleaner (sim.Sim.AddAvailableBranches).
 //
 // A node group's instanceType may be one the modelled controller release
 // (controller.version) lacks but a newer release has: as upstream, its
@@ -227,7 +232,7 @@
 // so nothing written is silently replaced. Every error is an [*Error] naming the file, the line
 // and the field, such as
 //
-//	smoke.yaml:7: nodeGroups[0].flavour: unknown field (want name, instanceType, count, trunkAttached, os, maxPods, labels, securityGroups, subnet or autoscaling)
+//	smoke.yaml:7: nodeGroups[0].flavour: unknown field (want name, instanceType, count, trunkAttached, unownedBranches, os, maxPods, labels, securityGroups, subnet or autoscaling)
 //
 // and wrapping a sentinel ([ErrUnknownField], [ErrInvalidValue], ...) for
 // errors.Is.

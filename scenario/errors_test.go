@@ -42,7 +42,7 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 		{"two documents", "seed: 1\n---\nseed: 2\n", 3, "", ErrSyntax, nil, "a second YAML document that is not a Kubernetes object"},
 		{"top level is a list", "- seed: 1\n", 1, "", ErrWrongType, nil, "want a mapping, got a list"},
 		{"unknown top-level key", "seed: 1\nsede: 2\n", 2, "sede", ErrUnknownField, nil, "want seed, until"},
-		{"unknown nested key", "nodeGroups:\n  - name: a\n    instanceType: m5.large\n    count: 1\n    flavour: x\n", 5, "nodeGroups[0].flavour", ErrUnknownField, nil, "want name, instanceType, count, trunkAttached, os, maxPods, labels, securityGroups, subnet or autoscaling"},
+		{"unknown nested key", "nodeGroups:\n  - name: a\n    instanceType: m5.large\n    count: 1\n    flavour: x\n", 5, "nodeGroups[0].flavour", ErrUnknownField, nil, "want name, instanceType, count, trunkAttached, unownedBranches, os, maxPods, labels, securityGroups, subnet or autoscaling"},
 		{"duplicate key", "seed: 1\nuntil: 1m\nseed: 2\n", 3, "seed", ErrDuplicate, nil, "first at line 1"},
 		{"merge key", "controller:\n  <<: {branchWorkers: 3}\n", 2, "controller", ErrUnknownField, nil, "merge keys"},
 		{"missing required", "nodeGroups:\n  - name: a\n    count: 1\n", 2, "nodeGroups[0].instanceType", ErrMissingField, nil, "missing required field"},

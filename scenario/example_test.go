@@ -18,7 +18,7 @@ nodeGroups:
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, scenario.ErrUnknownField))
 	// Output:
-	// smoke.yaml:6: nodeGroups[0].flavour: unknown field (want name, instanceType, count, trunkAttached, os, maxPods, labels, securityGroups, subnet or autoscaling)
+	// smoke.yaml:6: nodeGroups[0].flavour: unknown field (want name, instanceType, count, trunkAttached, unownedBranches, os, maxPods, labels, securityGroups, subnet or autoscaling)
 	// true
 }
 

@@ -47,6 +47,7 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 		m.add("instanceType", str(g.InstanceType))
 		m.add("count", integer(g.Count))
 		m.count("trunkAttached", g.TrunkAttached)
+		m.count("unownedBranches", g.UnownedBranches)
 		if g.OS != 0 && g.OS != limits.OSLinux {
 			m.add("os", str(g.OS.String()))
 		}

@@ -770,6 +770,7 @@ func (d *decoder) nodeGroup(n *yaml.Node, path string) (NodeGroup, error) {
 		{key: "instanceType", required: true, decode: d.instanceType(&g.InstanceType)},
 		{key: "count", required: true, decode: d.count(&g.Count, 0)},
 		{key: "trunkAttached", decode: d.count(&g.TrunkAttached, 0)},
+		{key: "unownedBranches", decode: d.count(&g.UnownedBranches, 0)},
 		{key: "os", decode: func(n *yaml.Node, p string) error {
 			s, err := d.str(n, p)
 			if err != nil {
@@ -815,6 +816,9 @@ func (d *decoder) nodeGroup(n *yaml.Node, path string) (NodeGroup, error) {
 		return g, d.invalidAt(join(path, "trunkAttached"), "%d: more than the group's %d node(s)", g.TrunkAttached, g.Count)
 	case g.OS != limits.OSLinux:
 		return g, d.invalidAt(join(path, "trunkAttached"), "%d: %s nodes hold no trunk ENI", g.TrunkAttached, g.OS)
+	}
+	if err == nil && g.UnownedBranches > 0 && g.TrunkAttached == 0 {
+		return g, d.invalidAt(join(path, "unownedBranches"), "%d: branches need trunks attached (trunkAttached)", g.UnownedBranches)
 	}
 	return g, err
 }

@@ -79,7 +79,7 @@ func TestParseEveryKey(t *testing.T) {
 		Network: Network{VPCCIDR: netip.MustParsePrefix("10.0.0.0/16"), RulesPerGroup: 50, ExternalSNAT: true, Calico: true},
 		DNS:     reach.DNS{CoreDNS: "runner", NodeLocal: true},
 		NodeGroups: []NodeGroup{
-			{Name: "general", InstanceType: "m5.xlarge", Count: 2, TrunkAttached: 1, OS: limits.OSLinux, Labels: map[string]string{"pool": "general"},
+			{Name: "general", InstanceType: "m5.xlarge", Count: 2, TrunkAttached: 1, UnownedBranches: 2, OS: limits.OSLinux, Labels: map[string]string{"pool": "general"},
 				SecurityGroups: []branch.SecurityGroupID{sg2},
 				Subnet:         reach.Subnet{Kind: reach.Public, CIDR: netip.MustParsePrefix("10.0.1.0/24")}},
 			{Name: "win", InstanceType: "m5.large", Count: 1, OS: limits.OSWindows, MaxPods: 8},

@@ -120,6 +120,11 @@ type NodeGroup struct {
 	// cluster (sim.NodeSpec.TrunkAttached): the controller rebuilds their
 	// trunks instead of creating them. It is at most Count, on Linux.
 	TrunkAttached int
+	// UnownedBranches is how many branch ENIs each of those nodes' trunks
+	// holds that no pod owns (sim.NodeSpec.UnownedBranches): the rebuild
+	// queues them for deletion after the cool-down. It needs
+	// TrunkAttached.
+	UnownedBranches int
 	// Autoscaling, when set, makes cluster-autoscaler manage the group
 	// (sim.Sim.UseClusterAutoscaler): Count is its desired capacity at
 	// time zero, within MinSize and MaxSize, and addNode and deleteNode

@@ -86,7 +86,7 @@ func (s *Sim) addRunning(wi int32, count int) error {
 // slot and a free branch slot.
 func (s *Sim) attachedScore(ni int32) uint64 {
 	n := s.nodes[ni]
-	free, branches := n.slots-n.pods, n.typ.BranchInterfaces-n.branchPods
+	free, branches := n.slots-n.pods, n.typ.BranchInterfaces-n.branchPods-int(n.unowned)
 	if !n.trunkAtJoin || n.gone || free <= 0 || branches <= 0 || s.ctl.Trunk(controller.NodeID(ni)) != nil {
 		return 0
 	}

@@ -240,3 +240,43 @@ func TestAvailableBranchesGoOnTheCleanersSecondPass(t *testing.T) {
 	require.NoError(t, err)
 	require.ErrorIs(t, s.AddAvailableBranches(-1), sim.ErrBadSpec)
 }
+
+// Upstream (resource controller v1.8.2): pkg/provider/branch/trunk/trunk.go
+// InitTrunk rebuilds every branch the trunk's listing holds, claims those
+// a running pod's pod-eni annotation names and queues the rest for
+// deletion after the cool-down, their VLANs held till then. A node that
+// joins with branches no pod owns (NodeSpec.UnownedBranches) keeps its
+// running pods on theirs, takes the lowest VLANs for the unowned ones,
+// and has them deleted about a cool-down later; until then they count
+// against its nine branches, so of seven pods running with three unowned,
+// six fit on one m5.large.
+func TestUnownedBranchesAreDeletedAfterTheCoolDown(t *testing.T) {
+	node := func() *sim.Sim {
+		s, err := sim.New(sim.Config{})
+		require.NoError(t, err)
+		require.NoError(t, s.AddPolicy(webPolicy()))
+		require.NoError(t, s.AddNode(sim.NodeSpec{Name: "n0", InstanceType: "m5.large", TrunkAttached: true, UnownedBranches: 3}))
+		return s
+	}
+	err := node().AddWorkload(sim.WorkloadSpec{Namespace: "default", Name: "web", Labels: map[string]string{"app": "web"}, Replicas: 7, Running: 7})
+	require.ErrorIs(t, err, sim.ErrBadSpec, "three unowned and seven running are more than nine")
+	s := node()
+	require.NoError(t, s.AddWorkload(sim.WorkloadSpec{Namespace: "default", Name: "web", Labels: map[string]string{"app": "web"}, Replicas: 6, Running: 6}))
+	require.Len(t, branchIDs(s), 9)
+	require.NoError(t, s.Run())
+	r := s.Report()
+	assert.Equal(t, 6, r.Pods.FromExistingBranches)
+	assert.Equal(t, 3, r.BranchENIs.Deleted)
+	assert.Zero(t, r.BranchENIs.Created)
+	assert.Zero(t, r.BranchENIs.Leaked)
+	assert.Len(t, branchIDs(s), 6)
+	require.NoError(t, s.Check())
+
+	for _, bad := range []sim.NodeSpec{
+		{Name: "a", InstanceType: "m5.large", UnownedBranches: 1},
+		{Name: "b", InstanceType: "m5.large", TrunkAttached: true, UnownedBranches: 10},
+		{Name: "c", InstanceType: "m5.large", TrunkAttached: true, UnownedBranches: -1},
+	} {
+		assert.ErrorIs(t, s.AddNode(bad), sim.ErrBadSpec, bad.Name)
+	}
+}

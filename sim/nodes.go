@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strconv"
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/cni"
@@ -53,6 +54,14 @@ func (s *Sim) addNode(spec NodeSpec, claim int32) error {
 			return &ObjectError{"node", spec.Name, fmt.Errorf("%w: TrunkAttached: %w", ErrBadSpec, err)}
 		}
 	}
+	switch u := spec.UnownedBranches; {
+	case u < 0:
+		return &ObjectError{"node", spec.Name, fmt.Errorf("%w: UnownedBranches: negative count %d", ErrBadSpec, u)}
+	case u > 0 && !spec.TrunkAttached:
+		return &ObjectError{"node", spec.Name, fmt.Errorf("%w: UnownedBranches: %d branches need the trunk attached (TrunkAttached)", ErrBadSpec, u)}
+	case u > typ.BranchInterfaces:
+		return &ObjectError{"node", spec.Name, fmt.Errorf("%w: UnownedBranches: %d, more than the %d branches a %s trunk takes", ErrBadSpec, u, typ.BranchInterfaces, typ.Name)}
+	}
 	n := &node{name: spec.Name, typ: typ, os: os, labels: maps.Clone(spec.Labels), joined: s.Now(),
 		net: net, slots: s.podSlots(typ, net), cniMaxPods: unlisted != nil && spec.MaxPods == 0,
 		groups: branch.NewGroupSet(spec.SecurityGroups...), claim: claim}
@@ -95,6 +104,16 @@ func (s *Sim) addNode(spec NodeSpec, claim int32) error {
 			s.fail(err) // cannot be: the node has a name
 		}
 		n.trunkAtJoin = true
+		for range spec.UnownedBranches {
+			n.existingVLANs++
+			if _, _, err := s.ec2.AddBranch(join.Trunk, n.groups, branch.VLAN(n.existingVLANs)); err != nil {
+				s.fail(err) // cannot be: the trunk was just added, and the VLANs stay below its limit
+			}
+		}
+		n.unowned = uint16(spec.UnownedBranches)
+		if u := spec.UnownedBranches; u > 0 {
+			s.tr.rec(s.Now(), "UnownedBranchesAdded", "node/"+n.name, strconv.Itoa(u))
+		}
 	}
 	s.feed(controller.Input{Kind: controller.NodeJoined, Node: controller.NodeID(ni), Join: join})
 	s.refit(ni)

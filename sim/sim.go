@@ -65,6 +65,14 @@ type NodeSpec struct {
 	// branch are placed on such nodes. Only a Linux node that asks for a
 	// trunk and can hold one may have it.
 	TrunkAttached bool
+	// UnownedBranches, with TrunkAttached, are branch ENIs associated with
+	// the node's trunk that no pod's annotation names, as a controller
+	// that lost track of them leaves: its Init rebuilds them with the
+	// rest, finds no pod for them and queues them for deletion, deleted
+	// after the cool-down (pkg/provider/branch/trunk/trunk.go InitTrunk).
+	// They take the lowest VLANs and count against the branch limit until
+	// they go.
+	UnownedBranches int
 	// SecurityGroups are the instance's own groups, on its primary ENI. A
 	// branch for a pod that no policy matches any more gets them (RC
 	// pkg/provider/branch/trunk/trunk.go CreateAndAssociateBranchENIs);
@@ -138,7 +146,8 @@ type node struct {
 	podChanged   time.Duration // when a pod was last bound to it or ended on it
 
 	trunkAtJoin   bool   // the node joined with its trunk attached (NodeSpec.TrunkAttached)
-	existingVLANs uint16 // VLANs given to the branches of pods running at its join
+	existingVLANs uint16 // VLANs given to the branches of pods running at its join, and to unowned ones
+	unowned       uint16 // branches on its trunk at its join that no pod owns (NodeSpec.UnownedBranches)
 
 	inUse, cooling int // last counts seen by noteTrunk
 	slots          int // kubelet max pods less the host-network pods
