@@ -403,7 +403,8 @@ func AutoscaledCluster() *rapid.Generator[*scenario.Scenario] {
 
 // RunningCluster is [Cluster] started from a running state, as an
 // imported cluster is: in each node group of a type that can hold a trunk,
-// some nodes join with their trunk attached (trunkAttached), and one to
+// some nodes join with their trunk attached (trunkAttached), perhaps with
+// a branch or two on it that no pod owns (unownedBranches), and one to
 // three workloads created at time zero have some pods running already
 // (running), those a policy matches on branch ENIs of their own. The
 // running pods are drawn to fit: no more than the attached nodes' branch
@@ -424,7 +425,10 @@ func RunningCluster() *rapid.Generator[*scenario.Scenario] {
 			ipRoom += g.Count * min(c.IPPods, c.MaxPods-c.HostNetworkPods)
 			if typ.CanTrunk(limits.OSLinux) == nil {
 				g.TrunkAttached = rapid.IntRange(0, g.Count).Draw(t, "trunkAttached")
-				branchRoom += g.TrunkAttached * min(c.BranchPods, c.MaxPods-c.HostNetworkPods)
+				if g.TrunkAttached > 0 {
+					g.UnownedBranches = rapid.IntRange(0, min(2, c.BranchPods)).Draw(t, "unownedBranches")
+				}
+				branchRoom += g.TrunkAttached * min(c.BranchPods-g.UnownedBranches, c.MaxPods-c.HostNetworkPods)
 			}
 		}
 		var groups []branch.SecurityGroupID
