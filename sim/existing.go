@@ -81,6 +81,41 @@ func (s *Sim) addRunning(wi int32, count int) error {
 	return nil
 }
 
+// runningFits refuses, before anything is made, a workload whose pods
+// running already need branches that the nodes with their trunk attached
+// cannot hold, so that the refusal leaves the simulator as it was. Such
+// pods all resolve alike and each takes one of a node's free pod and
+// branch slots, so counting them is exact; other pods are placed one by
+// one (addRunning).
+func (s *Sim) runningFits(spec WorkloadSpec, labels *labelSet) error {
+	if spec.Running == 0 || spec.OS == limits.OSWindows || spec.HostNetwork {
+		return nil
+	}
+	sa := spec.ServiceAccount
+	if sa == "" {
+		sa = "default"
+	}
+	probe := pod{key: spec.Namespace + "/", nsLen: int32(len(spec.Namespace)), labels: labels, sa: sa}
+	r := s.resolve(&probe)
+	if r.ids == nil {
+		return nil
+	}
+	if q := s.cfg.Controller.GroupsPerInterface; r.set.Len() > q {
+		return fmt.Errorf("%w: already running, but with %d security groups, more than the %d an interface takes", ErrBadSpec, r.set.Len(), q)
+	}
+	room := 0
+	for ni := range s.nodes {
+		if s.attachedScore(int32(ni)) > 0 {
+			n := s.nodes[ni]
+			room += min(n.slots-n.pods, n.typ.BranchInterfaces-n.branchPods-int(n.unowned))
+		}
+	}
+	if spec.Running > room {
+		return fmt.Errorf("%w: already running, but no node with its trunk attached (NodeSpec.TrunkAttached) has a free branch slot for %d of the %d pods that need one (%d free)", ErrBadSpec, spec.Running-room, spec.Running, room)
+	}
+	return nil
+}
+
 // attachedScore is node ni's fit for a pod running with its branch
 // already: its trunk attached at its join, not rebuilt yet, a free pod
 // slot and a free branch slot.

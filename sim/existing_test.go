@@ -181,7 +181,7 @@ func TestRunningStartRefusals(t *testing.T) {
 			"already running, but no node with its trunk attached"},
 		{"more branches than the trunk takes", sim.Config{}, sim.NodeSpec{Name: "n", InstanceType: "m5.large", TrunkAttached: true},
 			sim.WorkloadSpec{Namespace: "default", Name: "web", Labels: map[string]string{"app": "web"}, Replicas: 10, Running: 10},
-			`pod "default/web-9": invalid spec: already running, but no node with its trunk attached`},
+			`workload "default/web": invalid spec: already running, but no node with its trunk attached (NodeSpec.TrunkAttached) has a free branch slot for 1 of the 10 pods`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := sim.New(tc.cfg)
@@ -258,9 +258,11 @@ func TestUnownedBranchesAreDeletedAfterTheCoolDown(t *testing.T) {
 		require.NoError(t, s.AddNode(sim.NodeSpec{Name: "n0", InstanceType: "m5.large", TrunkAttached: true, UnownedBranches: 3}))
 		return s
 	}
-	err := node().AddWorkload(sim.WorkloadSpec{Namespace: "default", Name: "web", Labels: map[string]string{"app": "web"}, Replicas: 7, Running: 7})
-	require.ErrorIs(t, err, sim.ErrBadSpec, "three unowned and seven running are more than nine")
 	s := node()
+	err := s.AddWorkload(sim.WorkloadSpec{Namespace: "default", Name: "web", Labels: map[string]string{"app": "web"}, Replicas: 7, Running: 7})
+	require.ErrorIs(t, err, sim.ErrBadSpec, "three unowned and seven running are more than nine")
+	assert.ErrorContains(t, err, "for 1 of the 7 pods that need one (6 free)")
+	assert.Empty(t, s.Pods(), "the refusal leaves the simulator as it was")
 	require.NoError(t, s.AddWorkload(sim.WorkloadSpec{Namespace: "default", Name: "web", Labels: map[string]string{"app": "web"}, Replicas: 6, Running: 6}))
 	require.Len(t, branchIDs(s), 9)
 	require.NoError(t, s.Run())

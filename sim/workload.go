@@ -98,8 +98,12 @@ func (s *Sim) AddWorkload(spec WorkloadSpec) error {
 		return &ObjectError{"workload", key, ErrDuplicate}
 	}
 	spec.Labels = maps.Clone(spec.Labels)
+	labels := s.internLabels(spec.Labels)
+	if err := s.runningFits(spec, labels); err != nil {
+		return &ObjectError{"workload", key, err}
+	}
 	wi := int32(len(s.workloads))
-	s.workloads = append(s.workloads, &workload{spec: spec, labels: s.internLabels(spec.Labels)})
+	s.workloads = append(s.workloads, &workload{spec: spec, labels: labels})
 	s.workloadIndex[key] = wi
 	if err := s.addRunning(wi, spec.Running); err != nil {
 		return &ObjectError{"workload", key, err}
