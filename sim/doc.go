@@ -51,10 +51,18 @@
 // those nodes as a starting controller does: each node's Init finds its
 // trunk and rebuilds it from EC2's listing and the pods' annotations, as
 // after a restart (pkg/provider/branch/trunk/trunk.go InitTrunk), so no
-// trunk or branch is created for them, and a branch no pod owns is
-// deleted after the cool-down. Those pods started before the run: the
-// report counts them (Pods.AlreadyRunning, Pods.FromExistingBranches) and
-// leaves them out of the start-up latency.
+// trunk or branch is created for them, and a branch no pod owns
+// (NodeSpec.UnownedBranches) is deleted after the cool-down. Those pods
+// started before the run: the report counts them (Pods.AlreadyRunning,
+// Pods.FromExistingBranches) and leaves them out of the start-up latency.
+// Branch ENIs deleted nodes left available (Sim.AddAvailableBranches)
+// wait for the cluster ENI cleaner.
+//
+// Some nodes and pods are left alone as upstream leaves them: an EKS Auto
+// Mode node (LabelComputeType) gets no trunk, a node whose MAX_ENI leaves
+// no interface slot (cni.Config.MaxENI 1) never asks for one, and a
+// Fargate pod (LabelFargateProfile) is refused, as Fargate is not
+// modelled.
 //
 // Nodes may also come from a provisioner, each a state machine of its own
 // that the Sim feeds and whose effects it applies as it does the
