@@ -189,7 +189,8 @@ type Stats struct {
 	EC2Errors      int // EC2 answers that were errors, throttling included
 	// EventsWritten counts the events the broadcaster wrote to the API
 	// server, each through the clientset's rate limiter; EventsDropped
-	// those it dropped with its queue full (see eventSink).
+	// those it dropped with its queue full or lost at a restart (see
+	// eventSink).
 	EventsWritten, EventsDropped int
 	// TrunkReady is, per trunk created, the time from its node joining to
 	// pod-eni being advertised.

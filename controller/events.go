@@ -23,8 +23,9 @@ package controller
 // eventSink is client-go's event broadcaster (tools/record/event.go): one
 // goroutine writes the recorded events one at a time, each waiting on the
 // clientset's limiter, where the pod reads wait too; the events recorded
-// meanwhile queue behind it, up to maxQueuedEvents, and the broadcaster
+// meanwhile queue behind it, up to MaxQueuedEvents, and the broadcaster
 // drops the rest (watch.NewLongQueueBroadcaster with DropIfChannelFull).
+// A restart loses the queue with the process.
 //
 // client-go's spam filter (tools/record/events_cache.go: 25 events per
 // object and type, then one per 5 minutes) is not modelled: the
@@ -36,10 +37,10 @@ type eventSink struct {
 	queued  int32 // events recorded while it waits
 }
 
-// maxQueuedEvents is how many events wait for the sink before the
-// broadcaster drops them (client-go tools/record/event.go
+// MaxQueuedEvents is how many events wait for the broadcaster's writes
+// before it drops the rest (client-go tools/record/event.go
 // maxQueuedEvents).
-const maxQueuedEvents = 1000
+const MaxQueuedEvents = 1000
 
 // sinkEvent hands a recorded event to the sink.
 func (c *Controller) sinkEvent() {
@@ -47,7 +48,7 @@ func (c *Controller) sinkEvent() {
 	switch {
 	case !s.writing:
 		c.writeEvent()
-	case s.queued < maxQueuedEvents:
+	case s.queued < MaxQueuedEvents:
 		s.queued++
 	default:
 		c.stats.EventsDropped++

@@ -62,3 +62,36 @@ func TestEventsQueueBehindTheClientsetLimiterAndDropPast1000(t *testing.T) {
 	assert.Zero(t, fast.EventsDropped, "at the default 20 QPS this burst's events all get through")
 	assert.Positive(t, slow.EventsDropped, "at 5 QPS the pod reads take most tokens and the queue passes 1000")
 }
+
+// A restart loses the events queued for the broadcaster with the process
+// (client-go tools/record/event.go keeps them in memory only): they are
+// counted dropped, so every event recorded is still written or dropped,
+// and the new process writes what it records from then on.
+func TestRestartLosesTheQueuedEvents(t *testing.T) {
+	cfg := upstreamConfig()
+	cfg.APIServerQPS, cfg.APIServerBurst = 0.5, 1
+	obs := &emitCounter{}
+	h, err := newHarness(cfg, fakeec2.Config{NoAccountThrottling: true}, obs)
+	require.NoError(t, err)
+	h.start()
+	for n := range 3 {
+		require.NoError(t, h.join(NodeID(n), fmt.Sprintf("n%d", n), "m5.24xlarge"))
+	}
+	require.NoError(t, h.runUntil(time.Minute))
+	for p := range 60 {
+		require.NoError(t, h.bind(PodID(p), NodeID(p%3), fmt.Sprintf("uid-%d", p)))
+	}
+	require.NoError(t, h.runUntil(3*time.Minute))
+	require.Positive(t, h.ctl.sink.queued, "events wait at the restart")
+	before, queued := h.ctl.Stats(), int(h.ctl.sink.queued)
+	require.NoError(t, h.step(Input{Kind: Restarted}))
+	after := h.ctl.Stats()
+	assert.Equal(t, before.EventsDropped+queued, after.EventsDropped, "the queue is lost")
+	assert.Equal(t, before.EventsWritten, after.EventsWritten)
+	assert.Zero(t, h.ctl.sink.queued)
+	_, err = h.run(48 * time.Hour)
+	require.NoError(t, err)
+	s := h.ctl.Stats()
+	assert.Equal(t, obs.n, s.EventsWritten+s.EventsDropped, "every event recorded is written or dropped")
+	assert.Greater(t, s.EventsWritten, after.EventsWritten, "the new process writes its events")
+}

@@ -295,6 +295,10 @@ func (c *Controller) restart() {
 		}
 	}
 	c.droppedPods = c.droppedPods[:0]
+	// The events queued for the broadcaster are lost with the process; a
+	// write already waiting on the limiter is left to end.
+	c.stats.EventsDropped += int(c.sink.queued)
+	c.sink.queued = 0
 	for i := range c.nodes {
 		n := &c.nodes[i]
 		if !n.known || n.gone {

@@ -123,6 +123,7 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 		{"deleting more pods than replicas", "workloads:\n  - {name: w, replicas: 2}\nevents:\n  - at: 1m\n    action: deletePods\n    workload: w\n    count: 3\n", 7, "events[0].count", ErrInvalidValue, nil, "only 2 replicas"},
 		{"more trunks than nodes", "nodeGroups:\n  - name: a\n    instanceType: m5.large\n    count: 2\n    trunkAttached: 3\n", 5, "nodeGroups[0].trunkAttached", ErrInvalidValue, nil, "3: more than the group's 2 node(s)"},
 		{"trunks on windows", "nodeGroups:\n  - {name: a, instanceType: m5.large, count: 2, os: windows, trunkAttached: 1}\n", 2, "nodeGroups[0].trunkAttached", ErrInvalidValue, nil, "windows nodes hold no trunk ENI"},
+		{"unowned branches without a trunk", "nodeGroups:\n  - {name: a, instanceType: m5.large, count: 2, unownedBranches: 1}\n", 2, "nodeGroups[0].unownedBranches", ErrInvalidValue, nil, "branches need trunks attached"},
 		{"negative trunks", "nodeGroups:\n  - {name: a, instanceType: m5.large, count: 2, trunkAttached: -1}\n", 2, "nodeGroups[0].trunkAttached", ErrInvalidValue, nil, "-1"},
 		{"more running than replicas", "workloads:\n  - name: w\n    replicas: 2\n    running: 3\n", 4, "workloads[0].running", ErrInvalidValue, nil, "3: more than the workload's 2 replicas"},
 		{"running pods of a later workload", "workloads:\n  - {name: w, replicas: 2, running: 1, at: 1m}\n", 2, "workloads[0].running", ErrInvalidValue, nil, "there at time zero, but the workload is created at 1m0s"},

@@ -44,9 +44,9 @@ func (s *Sim) attachedTrunkErr(typ limits.InstanceType, os limits.OS, net limits
 // Each is made as every replica is (newReplica) and bound at once where
 // kube-scheduler would have put it: a pod that needs a branch on a node
 // whose trunk was attached at its join and is not rebuilt yet, with a
-// free branch slot (bind then starts it as running, startExisting). It
-// stops at the first pod that fits nowhere, which it leaves pending as a
-// pod created now.
+// free branch slot (bind then starts it as running, startExisting).
+// runningFits has checked that those fit, and their groups; a pod without
+// a branch that fits nowhere stops it, left pending as a pod created now.
 func (s *Sim) addRunning(wi int32, count int) error {
 	w := s.workloads[wi]
 	var attached fitTree // nodes a pod with a branch can be running on
@@ -64,9 +64,6 @@ func (s *Sim) addRunning(wi int32, count int) error {
 		ni, why := attached.best(), "no node with its trunk attached (NodeSpec.TrunkAttached) has a free branch slot"
 		if !p.needsBranch {
 			ni, why = s.pickNode(p)
-		}
-		if q := s.cfg.Controller.GroupsPerInterface; p.needsBranch && s.resolve(p).set.Len() > q {
-			ni, why = -1, fmt.Sprintf("with %d security groups, more than the %d an interface takes", s.resolve(p).set.Len(), q)
 		}
 		if ni < 0 {
 			return &ObjectError{"pod", p.key, fmt.Errorf("%w: already running, but %s", ErrBadSpec, why)}
@@ -105,10 +102,7 @@ func (s *Sim) runningFits(spec WorkloadSpec, labels *labelSet) error {
 	}
 	room := 0
 	for ni := range s.nodes {
-		if s.attachedScore(int32(ni)) > 0 {
-			n := s.nodes[ni]
-			room += min(n.slots-n.pods, n.typ.BranchInterfaces-n.branchPods-int(n.unowned))
-		}
+		room += s.attachedRoom(int32(ni))
 	}
 	if spec.Running > room {
 		return fmt.Errorf("%w: already running, but no node with its trunk attached (NodeSpec.TrunkAttached) has a free branch slot for %d of the %d pods that need one (%d free)", ErrBadSpec, spec.Running-room, spec.Running, room)
@@ -120,12 +114,24 @@ func (s *Sim) runningFits(spec WorkloadSpec, labels *labelSet) error {
 // already: its trunk attached at its join, not rebuilt yet, a free pod
 // slot and a free branch slot.
 func (s *Sim) attachedScore(ni int32) uint64 {
+	room := s.attachedRoom(ni)
+	if room == 0 {
+		return 0
+	}
+	return fitScore(s.cfg.Placement, ni, room)
+}
+
+// attachedRoom is how many more pods running with their branch already
+// node ni holds: none unless its trunk was attached at its join and is
+// not rebuilt yet, else the least of its free pod slots and its branch
+// slots that neither running pods nor unowned branches take.
+func (s *Sim) attachedRoom(ni int32) int {
 	n := s.nodes[ni]
 	free, branches := n.slots-n.pods, n.typ.BranchInterfaces-n.branchPods-int(n.unowned)
 	if !n.trunkAtJoin || n.gone || free <= 0 || branches <= 0 || s.ctl.Trunk(controller.NodeID(ni)) != nil {
 		return 0
 	}
-	return fitScore(s.cfg.Placement, ni, min(free, branches))
+	return min(free, branches)
 }
 
 // startExisting starts a pod that runs already, just bound to node ni: one

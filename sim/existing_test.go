@@ -282,3 +282,21 @@ func TestUnownedBranchesAreDeletedAfterTheCoolDown(t *testing.T) {
 		assert.ErrorIs(t, s.AddNode(bad), sim.ErrBadSpec, bad.Name)
 	}
 }
+
+// A pod running already on a branch holds at most the groups an interface
+// takes (EC2's quota, controller.groupsPerInterface): one whose policies
+// give it more cannot be running on one, and the workload is refused
+// before anything is made.
+func TestRunningPodsWithMoreGroupsThanAnInterfaceTakesAreRefused(t *testing.T) {
+	s, err := sim.New(sim.Config{Controller: sim.Controller{GroupsPerInterface: 1}})
+	require.NoError(t, err)
+	require.NoError(t, s.AddPolicy(webPolicy()))
+	require.NoError(t, s.AddPolicy(branch.Policy{Namespace: "default", Name: "db",
+		PodSelector: &branch.LabelSelector{MatchLabels: map[string]string{"tier": "db"}},
+		Groups:      []branch.SecurityGroupID{branch.MustParseSecurityGroupID("sg-0fedcba9876543210")}}))
+	require.NoError(t, s.AddNode(sim.NodeSpec{Name: "n", InstanceType: "m5.large", TrunkAttached: true}))
+	err = s.AddWorkload(sim.WorkloadSpec{Namespace: "default", Name: "web", Labels: map[string]string{"app": "web", "tier": "db"}, Replicas: 1, Running: 1})
+	require.ErrorIs(t, err, sim.ErrBadSpec)
+	assert.ErrorContains(t, err, "already running, but with 2 security groups, more than the 1 an interface takes")
+	assert.Empty(t, s.Pods())
+}

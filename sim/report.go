@@ -270,7 +270,7 @@ func (s *Sim) warnings(leaked int) []string {
 		w = append(w, fmt.Sprintf("%d branch ENI(s) left in EC2 that no trunk tracks (leaked; upstream's cluster cleaner deletes them 30-60 min later)", n))
 	}
 	if n := s.ctl.Stats().EventsDropped; n > 0 {
-		w = append(w, fmt.Sprintf("%d Kubernetes event(s) dropped: the controller's event broadcaster had 1000 waiting on the clientset's rate limiter, which the pod reads share (client-go tools/record/event.go); they are in the trace but never reached the API server", n))
+		w = append(w, fmt.Sprintf("%d Kubernetes event(s) dropped: the controller's event broadcaster had %d waiting on the clientset's rate limiter, which the pod reads share, or a restart lost its queue (client-go tools/record/event.go); they are in the trace but never reached the API server", n, controller.MaxQueuedEvents))
 	}
 	w = append(w, s.missingGroupWarnings()...)
 	if s.m.sandboxFailures > 0 {

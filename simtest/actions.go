@@ -109,31 +109,29 @@ func (h *Harness) actDeletePod(t *rapid.T) {
 	h.must(t, err)
 }
 
-func (h *Harness) actScale(t *rapid.T) {
-	var lasting []string
+// lasting draws a workload whose pods do not complete, the only kind
+// that scales or rolls, or skips the action when there is none.
+func (h *Harness) lasting(t *rapid.T) string {
+	var names []string
 	for _, w := range h.workloads {
 		if w.spec.Lifetime == 0 {
-			lasting = append(lasting, w.spec.Name)
+			names = append(names, w.spec.Name)
 		}
 	}
-	if len(lasting) == 0 {
+	if len(names) == 0 {
 		t.Skip("no workload without a lifetime")
 	}
-	h.must(t, h.Scale(rapid.SampledFrom(lasting).Draw(t, "workload"), rapid.IntRange(0, 3).Draw(t, "replicas")))
+	return rapid.SampledFrom(names).Draw(t, "workload")
+}
+
+func (h *Harness) actScale(t *rapid.T) {
+	h.must(t, h.Scale(h.lasting(t), rapid.IntRange(0, 3).Draw(t, "replicas")))
 }
 
 func (h *Harness) actRollout(t *rapid.T) {
-	var lasting []string
-	for _, w := range h.workloads {
-		if w.spec.Lifetime == 0 {
-			lasting = append(lasting, w.spec.Name)
-		}
-	}
-	if len(lasting) == 0 {
-		t.Skip("no workload without a lifetime")
-	}
+	w := h.lasting(t)
 	surge := rapid.IntRange(0, 2).Draw(t, "maxSurge")
-	h.must(t, h.Rollout(rapid.SampledFrom(lasting).Draw(t, "workload"), surge, rapid.IntRange(1-min(surge, 1), 2).Draw(t, "maxUnavailable")))
+	h.must(t, h.Rollout(w, surge, rapid.IntRange(1-min(surge, 1), 2).Draw(t, "maxUnavailable")))
 }
 
 func (h *Harness) actAddPolicy(t *rapid.T) {

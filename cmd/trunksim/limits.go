@@ -194,6 +194,8 @@ func (r *limitsRow) withMode(m *modeJSON) {
 }
 
 func newLimitsRow(it limits.InstanceType, net limits.Networking, trunks bool) limitsRow {
+	slot := it.TrunkSlotFor(net)
+	withTrunk := trunks && slot
 	r := limitsRow{
 		InstanceType:          it.Name,
 		Interfaces:            it.Interfaces,
@@ -205,18 +207,16 @@ func newLimitsRow(it limits.InstanceType, net limits.Networking, trunks bool) li
 		BareMetal:             it.BareMetal,
 		MaxPods:               it.MaxPodsFor(net),
 		IPPodsWithoutTrunk:    it.IPPodsFor(net, false),
-		IPPodsWithTrunk:       it.IPPodsFor(net, trunks),
+		IPPodsWithTrunk:       it.IPPodsFor(net, withTrunk),
 		BranchPods:            it.BranchPods(),
-		capacity:              it.CapacityFor(net, trunks),
+		capacity:              it.CapacityFor(net, withTrunk),
 	}
 	switch {
 	case errors.As(it.CanTrunk(limits.OSLinux), &r.refusal):
 		r.TrunkIneligibleReason = r.refusal.Reason.String()
-	case !it.TrunkSlotFor(net):
+	case !slot:
 		r.TrunkIneligibleReason = "no-interface-slot"
 		r.noTrunk = fmt.Sprintf("MAX_ENI %d leaves aws-node no interface slot for a trunk, so it never asks for one", net.MaxENI)
-		trunks = false
-		r.IPPodsWithTrunk = it.IPPodsFor(net, false)
 	case !trunks:
 		r.TrunkIneligibleReason = "cni-release"
 		r.noTrunk = "the VPC CNI gives IPv6 pods branch ENIs only from " + cni.IPv6Branches.String()
