@@ -2,6 +2,7 @@ package branch
 
 import (
 	"cmp"
+	"hash/fnv"
 	"strconv"
 )
 
@@ -143,6 +144,22 @@ func MustParseSecurityGroupID(s string) SecurityGroupID {
 // fits, since 17 hex digits hold 68 bits.
 func SecurityGroupIDFromUint64(n uint64) SecurityGroupID {
 	return SecurityGroupID{hexIDFromUint64(n)}
+}
+
+// MalformedGroupID returns the stand-in for text, a group ID that is no ID
+// at all (a placeholder such as "${POD_SG}" left in a manifest, which the
+// SecurityGroupPolicy CRD stores, since it puts no pattern on groupIds),
+// so that a [Policy], whose Groups are typed IDs, can carry it to EC2,
+// where it fails. The stand-in is derived from the text alone, so two
+// policies naming the same text name the same group: it is the 17-digit
+// ID that spells the text's 64-bit FNV-1a hash
+// ([SecurityGroupIDFromUint64]). A group EC2 issued has the same ID only
+// by a 1 in 2^64 chance; whoever keeps the table from stand-ins back to
+// text (the fake EC2, the scenario) refuses it then.
+func MalformedGroupID(text string) SecurityGroupID {
+	h := fnv.New64a()
+	h.Write([]byte(text))
+	return SecurityGroupIDFromUint64(h.Sum64())
 }
 
 // IsValid reports whether id is a real ID rather than the zero value.

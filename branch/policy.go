@@ -26,30 +26,60 @@ type Policy struct {
 	Groups []SecurityGroupID `json:"groups" yaml:"groups"`
 }
 
-// Validate checks what the API server and the controller would reject or
-// ignore: Namespace must be an RFC 1123 label (at most 63 characters) and
-// Name an RFC 1123 subdomain (at most 253), as for any namespaced custom
-// resource; at least one selector must be set, since the controller skips a
-// policy with neither; each set selector must pass
-// [LabelSelector.Validate]; Groups must hold at least one ID (the CRD's
-// minItems=1) and no zero SecurityGroupID. Repeated groups are allowed; the
-// merge removes them. There is no upper bound on Groups: the controller
-// sets none, and the EC2 quota ([GroupSet.CheckQuota]) applies to the
-// merged set of a pod, not to one policy.
+// Admit checks what the API server refuses when the policy is created:
+// Namespace must be an RFC 1123 label (at most 63 characters) and Name an
+// RFC 1123 subdomain (at most 253), as for any namespaced custom
+// resource, and Groups must hold no zero SecurityGroupID (the zero value
+// is a program's mistake, never input). Nothing else: the CRD's schema
+// (v1.8.2 config/crd/bases/vpcresources.k8s.aws_securitygrouppolicies.yaml)
+// requires no selector and no groups, and puts no pattern on label keys,
+// operators or group IDs. A policy that passes Admit and fails
+// [Policy.Validate] is stored, and the controller cannot use it:
+// [Resolve] skips it, or its broken selector matches nothing. An empty
+// Groups stands for an absent securityGroups; the CRD's minItems: 1
+// refuses a present, empty groupIds, which a decoder must check, since a
+// Policy cannot tell the two apart.
+//
+// The error is a [*PolicyError] wrapping [ErrInvalidPolicy], as
+// Validate's.
+func (p Policy) Admit() error {
+	fail := func(field, why string) error {
+		return &PolicyError{Namespace: p.Namespace, Name: p.Name, Field: field, Why: why, Err: ErrInvalidPolicy}
+	}
+	if why := dnsLabelProblem(p.Namespace); why != "" {
+		return fail("metadata.namespace", strconv.Quote(p.Namespace)+" "+why)
+	}
+	if why := dnsSubdomainProblem(p.Name); why != "" {
+		return fail("metadata.name", strconv.Quote(p.Name)+" "+why)
+	}
+	for i, id := range p.Groups {
+		if !id.IsValid() {
+			return fail("spec.securityGroups.groupIds["+strconv.Itoa(i)+"]", "is the zero SecurityGroupID")
+		}
+	}
+	return nil
+}
+
+// Validate checks that the controller can use the policy, beyond what
+// [Policy.Admit] checks: at least one selector must be set, since the
+// controller skips a policy with neither; each set selector must pass
+// [LabelSelector.Validate], since one that does not converts to no
+// selector and matches nothing; Groups must hold at least one ID.
+// Repeated groups are allowed; the merge removes them. There is no upper
+// bound on Groups: the controller sets none, and the EC2 quota
+// ([GroupSet.CheckQuota]) applies to the merged set of a pod, not to one
+// policy.
 //
 // The error is a [*PolicyError] wrapping [ErrInvalidPolicy], whose Field
 // uses the CRD's paths, such as "metadata.name" or
 // "spec.podSelector.matchExpressions[1].values"; a selector problem also
 // wraps the [*SelectorError].
 func (p Policy) Validate() error {
+	if err := p.Admit(); err != nil {
+		return err
+	}
 	fail := func(field, why string, cause error) error {
 		return &PolicyError{Namespace: p.Namespace, Name: p.Name, Field: field, Why: why, Err: ErrInvalidPolicy, Cause: cause}
-	}
-	if why := dnsLabelProblem(p.Namespace); why != "" {
-		return fail("metadata.namespace", strconv.Quote(p.Namespace)+" "+why, nil)
-	}
-	if why := dnsSubdomainProblem(p.Name); why != "" {
-		return fail("metadata.name", strconv.Quote(p.Name)+" "+why, nil)
 	}
 	if p.PodSelector == nil && p.ServiceAccountSelector == nil {
 		return fail("spec", "must set podSelector, serviceAccountSelector or both", nil)
@@ -68,11 +98,6 @@ func (p Policy) Validate() error {
 	}
 	if len(p.Groups) == 0 {
 		return fail("spec.securityGroups.groupIds", "must list at least one group", nil)
-	}
-	for i, id := range p.Groups {
-		if !id.IsValid() {
-			return fail("spec.securityGroups.groupIds["+strconv.Itoa(i)+"]", "is the zero SecurityGroupID", nil)
-		}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/trunksim/trunksim/internal/bucket"
@@ -81,9 +82,16 @@ const (
 	// the specified security group does not exist). Its *APIError names
 	// the group in Group.
 	CodeSecurityGroupNotFound = "InvalidSecurityGroupID.NotFound"
-	CodeNoFreeAddresses       = "InsufficientFreeAddressesInSubnet"
-	CodeInternal              = "InternalError"
-	CodeUnavailable           = "ServiceUnavailable"
+	// CodeGroupIDMalformed is the answer when a group ID is no ID at all
+	// (EC2 API reference, "Error codes": InvalidGroupId.Malformed, the
+	// security group ID is malformed; its message reads Invalid id:
+	// "<text>" (expecting "sg-...")). A SecurityGroupPolicy can name such a
+	// group, since the CRD puts no pattern on groupIds. Its *APIError
+	// carries the text; see [APIError.MalformedGroup].
+	CodeGroupIDMalformed = "InvalidGroupId.Malformed"
+	CodeNoFreeAddresses  = "InsufficientFreeAddressesInSubnet"
+	CodeInternal         = "InternalError"
+	CodeUnavailable      = "ServiceUnavailable"
 )
 
 // ErrEC2 is wrapped by every *APIError.
@@ -98,13 +106,25 @@ type APIError struct {
 	// Group is the security group that does not exist, set only on a
 	// CodeSecurityGroupNotFound answer; see [APIError.MissingGroup].
 	Group branch.SecurityGroupID
+	// Malformed is the group ID as written that EC2 could not parse, set
+	// only on a CodeGroupIDMalformed answer; see [APIError.MalformedGroup].
+	Malformed string
 }
 
 func (e *APIError) Error() string {
-	if e.Group.IsValid() {
+	switch {
+	case e.Code == CodeGroupIDMalformed:
+		return e.API.String() + ": " + e.Code + ": Invalid id: " + strconv.Quote(e.Malformed) + ` (expecting "sg-...")`
+	case e.Group.IsValid():
 		return e.API.String() + ": " + e.Code + ": security group " + e.Group.String() + " does not exist"
 	}
 	return e.API.String() + ": " + e.Code
+}
+
+// MalformedGroup returns the group ID, as written, that EC2 could not
+// parse, and whether the answer was that one.
+func (e *APIError) MalformedGroup() (string, bool) {
+	return e.Malformed, e.Code == CodeGroupIDMalformed
 }
 
 // MissingGroup returns the security group EC2 said does not exist, and
@@ -374,6 +394,9 @@ type EC2 struct {
 	// groups are the security groups that exist, once any is added: until
 	// then every group a call names is taken to exist.
 	groups map[branch.SecurityGroupID]struct{}
+	// malformed maps each stand-in ID (branch.MalformedGroupID) a call may carry
+	// to the text it stands for.
+	malformed map[branch.SecurityGroupID]string
 
 	slow      time.Duration
 	throttles [numAPI]APIError // the RequestLimitExceeded answers, made once
@@ -581,11 +604,60 @@ func (e *EC2) AddSecurityGroup(id branch.SecurityGroupID) error {
 	if !id.IsValid() {
 		return fmt.Errorf("fakeec2: security group %v: %w", id, branch.ErrMalformedID)
 	}
+	if text, ok := e.malformed[id]; ok {
+		return fmt.Errorf("fakeec2: security group %v is the stand-in for the malformed ID %q", id, text)
+	}
 	if e.groups == nil {
 		e.groups = make(map[branch.SecurityGroupID]struct{})
 	}
 	e.groups[id] = struct{}{}
 	return nil
+}
+
+// AddMalformedGroup makes CreateNetworkInterface answer
+// CodeGroupIDMalformed, naming text, for [branch.MalformedGroupID](text), and
+// returns that stand-in. EC2 parses every ID before it looks any up, so
+// the answer comes before any CodeSecurityGroupNotFound. It fails, with
+// nothing changed, when text is a well-formed ID (it is then a group
+// that exists or not, for [EC2.AddSecurityGroup]), or when the stand-in
+// is a group already added or another text's stand-in.
+func (e *EC2) AddMalformedGroup(text string) (branch.SecurityGroupID, error) {
+	if _, err := branch.ParseSecurityGroupID(text); err == nil {
+		return branch.SecurityGroupID{}, fmt.Errorf("fakeec2: security group %q is a well-formed ID, not a malformed one", text)
+	}
+	id := branch.MalformedGroupID(text)
+	if other, ok := e.malformed[id]; ok && other != text {
+		return branch.SecurityGroupID{}, fmt.Errorf("fakeec2: the malformed group IDs %q and %q hash alike (%v)", other, text, id)
+	}
+	if _, ok := e.groups[id]; ok {
+		return branch.SecurityGroupID{}, fmt.Errorf("fakeec2: malformed group ID %q stands in as %v, a group that exists", text, id)
+	}
+	if e.malformed == nil {
+		e.malformed = make(map[branch.SecurityGroupID]string)
+	}
+	e.malformed[id] = text
+	return id, nil
+}
+
+// MalformedText returns the text a stand-in from [EC2.AddMalformedGroup]
+// stands for, and whether id is one.
+func (e *EC2) MalformedText(id branch.SecurityGroupID) (string, bool) {
+	text, ok := e.malformed[id]
+	return text, ok
+}
+
+// firstMalformed returns the text of the first of groups, in canonical
+// order, that stands for a malformed ID.
+func (e *EC2) firstMalformed(groups branch.GroupSet) (string, bool) {
+	if e.malformed == nil {
+		return "", false
+	}
+	for id := range groups.All() {
+		if text, ok := e.malformed[id]; ok {
+			return text, true
+		}
+	}
+	return "", false
 }
 
 // GroupExists reports whether CreateNetworkInterface takes group id: it
@@ -637,9 +709,14 @@ func (e *EC2) create(now time.Duration, kind InterfaceKind, instance string, tru
 	if err := e.admit(now, CreateNetworkInterface); err != nil {
 		return branch.ENIID{}, 0, err
 	}
-	// The groups are looked up before they are counted: an assumption, as
-	// EC2 documents no order between the two checks, taken so that a run
-	// and the reachability check (package reach) name the same problem.
+	// The groups are parsed, then looked up, then counted. Parsing
+	// precedes any lookup; looking up before counting is an assumption,
+	// as EC2 documents no order between the two, taken so that a run and
+	// the reachability check (package reach) name the same problem.
+	if text, ok := e.firstMalformed(groups); ok {
+		e.errors++
+		return branch.ENIID{}, 0, &APIError{API: CreateNetworkInterface, Code: CodeGroupIDMalformed, Malformed: text}
+	}
 	if id, ok := e.missingGroup(groups); ok {
 		e.errors++
 		return branch.ENIID{}, 0, &APIError{API: CreateNetworkInterface, Code: CodeSecurityGroupNotFound, Group: id}

@@ -92,3 +92,63 @@ func TestMissingGroupIsReportedBeforeTooManyGroups(t *testing.T) {
 	assert.Equal(t, sgUnknown, id)
 	require.ErrorIs(t, e.AddSecurityGroup(branch.SecurityGroupID{}), branch.ErrMalformedID)
 }
+
+// Upstream: EC2 API reference, "Error codes for the Amazon EC2 API":
+// InvalidGroupId.Malformed, whose message reads Invalid id: "<text>"
+// (expecting "sg-..."). The SecurityGroupPolicy CRD (v1.8.2
+// config/crd/bases/vpcresources.k8s.aws_securitygrouppolicies.yaml) puts
+// no pattern on groupIds, so a placeholder left in a manifest reaches
+// CreateNetworkInterface. EC2 parses every ID before it looks one up, so
+// the answer is Malformed even beside a group that does not exist.
+func TestCreateNetworkInterfaceWithAMalformedGroupIDIsMalformed(t *testing.T) {
+	e := newEC2(t)
+	require.NoError(t, e.AddSecurityGroup(sgKnown))
+	bad, err := e.AddMalformedGroup("${POD_SG}")
+	require.NoError(t, err)
+	assert.Equal(t, branch.MalformedGroupID("${POD_SG}"), bad, "the stand-in depends on the text alone")
+	text, ok := e.MalformedText(bad)
+	assert.True(t, ok)
+	assert.Equal(t, "${POD_SG}", text)
+
+	_, err = createBranch(e, sgKnown, sgUnknown, bad)
+	require.ErrorIs(t, err, fakeec2.ErrEC2)
+	ae := fakeec2.AsAPIError(err)
+	require.NotNil(t, ae)
+	assert.Equal(t, fakeec2.CodeGroupIDMalformed, ae.Code)
+	assert.False(t, ae.Retryable(), "a client error: the SDK does not retry it")
+	got, ok := ae.MalformedGroup()
+	assert.True(t, ok)
+	assert.Equal(t, "${POD_SG}", got)
+	_, missing := ae.MissingGroup()
+	assert.False(t, missing)
+	assert.Equal(t, `CreateNetworkInterface: InvalidGroupId.Malformed: Invalid id: "${POD_SG}" (expecting "sg-...")`, err.Error())
+	assert.Equal(t, 0, e.Len(), "a refused call creates nothing")
+
+	_, err = createBranch(e, sgKnown, sgUnknown)
+	_, missing = fakeec2.AsAPIError(err).MissingGroup()
+	assert.True(t, missing, "without the malformed ID the missing group is named")
+}
+
+// A well-formed ID is never a malformed one, and a stand-in cannot also be
+// a group that exists: each refusal leaves the EC2 as it was.
+func TestAddMalformedGroupRefusesWellFormedIDsAndCollisions(t *testing.T) {
+	e := newEC2(t)
+	_, err := e.AddMalformedGroup("sg-0a000001")
+	assert.ErrorContains(t, err, "well-formed")
+	_, ok := e.MalformedText(branch.MalformedGroupID("sg-0a000001"))
+	assert.False(t, ok)
+
+	require.NoError(t, e.AddSecurityGroup(branch.MalformedGroupID("placeholder")))
+	_, err = e.AddMalformedGroup("placeholder")
+	assert.ErrorContains(t, err, "a group that exists")
+	_, ok = e.MalformedText(branch.MalformedGroupID("placeholder"))
+	assert.False(t, ok)
+
+	id, err := e.AddMalformedGroup("my_pod_security_group_id")
+	require.NoError(t, err)
+	again, err := e.AddMalformedGroup("my_pod_security_group_id")
+	require.NoError(t, err, "adding the same text twice is idempotent")
+	assert.Equal(t, id, again)
+	assert.ErrorContains(t, e.AddSecurityGroup(id), "stand-in")
+	assert.NotEqual(t, branch.MalformedGroupID("a"), branch.MalformedGroupID("b"))
+}

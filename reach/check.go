@@ -1,6 +1,7 @@
 package reach
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -29,6 +30,7 @@ const (
 	srcQuota        = "Amazon VPC quotas: 5 security groups per network interface by default, at most 16; resource controller PR #230"
 	srcLimits       = "resource controller pkg/aws/vpc/limits.go (IsTrunkingCompatible, BranchInterface)"
 	srcPodENI       = "VPC CNI README: ENABLE_POD_ENI"
+	srcMalformed    = "EC2 API reference, error codes: InvalidGroupId.Malformed; the SecurityGroupPolicy CRD (v1.8.2 config/crd/bases) puts no pattern on groupIds"
 	srcMatching     = "resource controller pkg/utils/helper.go (filterPodSecurityGroups); aws/amazon-vpc-cni-k8s#2163"
 	srcChangelog    = "VPC CNI CHANGELOG v1.11.0 (PR #1907); pkg/sgpp/utils.go LoadEnforcingModeFromEnv"
 	srcCalico       = "pkg/sgpp/utils.go BuildHostVethNamePrefix (strict mode names host veths vlan*, outside Calico's workload interfaces)"
@@ -412,6 +414,16 @@ func (k *checker) configFindings() {
 					"vpc.amazonaws.com/pod-eni, so its pods stay Pending",
 				Fixes:   []Fix{setEnvFix(awsNode, "ENABLE_POD_ENI", "true", " (nodes then ask the resource controller for a trunk ENI)")},
 				Sources: []string{srcPodENI}})
+		case k.malformedGroup(r) != "":
+			// EC2 parses the IDs before it looks any up, so this comes
+			// first whether or not the cluster declares its groups.
+			r.runs = false
+			text := k.malformedGroup(r)
+			out = append(out, Finding{Severity: Error, Code: CodeGroupMalformed, Workload: name, Peer: text,
+				Summary: name + ": security group ID " + strconv.Quote(text) + " (from " + strings.Join(r.policies, ", ") + ") is no ID; " +
+					"CreateNetworkInterface fails with InvalidGroupId.Malformed and the pods stay ContainerCreating",
+				Fixes:   []Fix{otherFix("replace " + strconv.Quote(text) + " in the policy with the group's ID (sg- and 17 hex digits, from aws ec2 describe-security-groups)")},
+				Sources: []string{srcMalformed}})
 		case len(k.m.groups) == 0:
 			// A cluster that declares no groups says nothing of which
 			// exist; `trunksim run` takes every group a policy names to
@@ -454,6 +466,18 @@ func (k *checker) configFindings() {
 		}
 	}
 	for _, p := range c.Policies {
+		if err := p.Validate(); err != nil {
+			why := err.Error()
+			var pe *branch.PolicyError
+			if errors.As(err, &pe) {
+				why = pe.Field + ": " + pe.Why
+			}
+			out = append(out, Finding{Severity: Warning, Code: CodePolicyUnusable, Peer: p.Namespace + "/" + p.Name,
+				Summary: "SecurityGroupPolicy " + p.Namespace + "/" + p.Name + " is stored but the controller cannot use it (" + why + "): it matches no pod",
+				Fixes:   []Fix{otherFix("give the policy a podSelector or serviceAccountSelector of valid label keys, values and operators (In, NotIn, Exists, DoesNotExist), and at least one group ID")},
+				Sources: []string{srcMatching}})
+			continue
+		}
 		used := false
 		for _, r := range k.wl {
 			used = used || slices.Contains(r.policies, p.Namespace+"/"+p.Name)
@@ -487,6 +511,17 @@ func (k *checker) configFindings() {
 		}
 	}
 	k.report.Findings = append(k.report.Findings, out...)
+}
+
+// malformedGroup returns the text of the first of r's groups that stands
+// for a malformed ID, or "".
+func (k *checker) malformedGroup(r *resolved) string {
+	for _, text := range k.c.MalformedGroups {
+		if slices.Contains(r.groups, branch.MalformedGroupID(text)) {
+			return text
+		}
+	}
+	return ""
 }
 
 // missingGroup returns the first of r's groups the model lacks, or the

@@ -105,8 +105,15 @@ type Cluster struct {
 	Limits *limits.Table
 	// NodeGroups are where pods can run.
 	NodeGroups []NodeGroup
-	// Policies are the SecurityGroupPolicy objects.
+	// Policies are the SecurityGroupPolicy objects: any the API server
+	// stores ([branch.Policy.Admit]); one the controller cannot use is
+	// reported and matches no workload.
 	Policies []branch.Policy
+	// MalformedGroups are group IDs, as written in Policies, that are no
+	// IDs (the CRD puts no pattern on groupIds); a policy names each by
+	// [branch.MalformedGroupID]. A workload given one cannot get a branch
+	// ENI: EC2 answers InvalidGroupId.Malformed.
+	MalformedGroups []string
 	// Workloads are the cluster's workloads.
 	Workloads []Workload
 	// DNS is the name service setup.
@@ -236,7 +243,9 @@ func (k *checker) validate() error {
 		k.ngSets = append(k.ngSets, set)
 	}
 	for i, p := range c.Policies {
-		if err := p.Validate(); err != nil {
+		// Policies the controller cannot use are stored all the same and
+		// match no pod (branch.Resolve).
+		if err := p.Admit(); err != nil {
 			return &ConfigError{Field: "Policies[" + strconv.Itoa(i) + "]", Why: err.Error(), Err: ErrInvalidConfig}
 		}
 	}

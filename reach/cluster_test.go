@@ -85,7 +85,7 @@ func TestCheckClusterRefusesInputThatIsNotACluster(t *testing.T) {
 		{"duplicate node group", edit(func(c *reach.Cluster) { c.NodeGroups = append(c.NodeGroups, c.NodeGroups[0]) }), reach.ErrInvalidConfig, "NodeGroups[1].Name"},
 		{"node group repeats a group", edit(func(c *reach.Cluster) { c.NodeGroups[0].Groups = []branch.SecurityGroupID{sgNode, sgNode} }), reach.ErrInvalidConfig, "NodeGroups[0].Groups"},
 		{"subnet outside the VPC", edit(func(c *reach.Cluster) { c.NodeGroups[0].Subnet.CIDR = cidr("10.9.0.0/24"); c.VPC = cidr("10.0.0.0/16") }), reach.ErrInvalidConfig, "NodeGroups[0].Subnet.CIDR"},
-		{"invalid policy", edit(func(c *reach.Cluster) { c.Policies[0].Groups = nil }), reach.ErrInvalidConfig, "Policies[0]"},
+		{"policy the API server refuses", edit(func(c *reach.Cluster) { c.Policies[0].Name = "Web" }), reach.ErrInvalidConfig, "Policies[0]"},
 		{"duplicate workload", edit(func(c *reach.Cluster) { c.Workloads[2].Name = "web" }), reach.ErrInvalidConfig, "Workloads"},
 		{"probe port 0", edit(func(c *reach.Cluster) { c.Workloads[1].Probes = []uint16{0} }), reach.ErrInvalidConfig, "Workloads[1].Probes[0]"},
 		{"talks to nobody", edit(func(c *reach.Cluster) { c.Workloads[1].TalksTo[0].Workload = "" }), reach.ErrInvalidConfig, "Workloads[1].TalksTo[0]"},

@@ -48,6 +48,10 @@ const (
 	CodePodENIDisabled Code = "pod-eni-disabled"
 	// CodeNoTrunkNode: no node group can hold a trunk ENI for the pods.
 	CodeNoTrunkNode Code = "no-trunk-node"
+	// CodeGroupMalformed: a policy names a group ID that is no ID, so
+	// CreateNetworkInterface fails with InvalidGroupId.Malformed and the
+	// pods stay ContainerCreating.
+	CodeGroupMalformed Code = "group-malformed"
 	// CodeGroupNotFound: a policy names a group that does not exist, so
 	// CreateNetworkInterface fails and the pods stay ContainerCreating.
 	CodeGroupNotFound Code = "group-not-found"
@@ -88,6 +92,10 @@ const (
 	// CodeNodeGroupWithoutGroups: a node group lists no security groups,
 	// so paths through its nodes are judged as if it carried none.
 	CodeNodeGroupWithoutGroups Code = "node-group-without-groups"
+	// CodePolicyUnusable: the API server stored a policy the controller
+	// cannot use (no selector, a selector that does not convert, no
+	// groups), so it matches no pod.
+	CodePolicyUnusable Code = "policy-unusable"
 	// CodePolicyUnused: a policy selects no workload, often a label typo.
 	CodePolicyUnused Code = "policy-unused"
 )
@@ -99,40 +107,44 @@ func (c Code) rank() int {
 		return 0
 	case CodeNoTrunkNode:
 		return 1
-	case CodeGroupNotFound:
+	case CodeGroupMalformed:
 		return 2
-	case CodeTooManyGroups:
+	case CodeGroupNotFound:
 		return 3
-	case CodeGroupsNotDeclared:
+	case CodeTooManyGroups:
 		return 4
-	case CodeDNS:
+	case CodeGroupsNotDeclared:
 		return 5
-	case CodeNodeLocalDNS:
+	case CodeDNS:
 		return 6
-	case CodeLinkLocal:
+	case CodeNodeLocalDNS:
 		return 7
-	case CodeProbe:
+	case CodeLinkLocal:
 		return 8
-	case CodeTalk:
+	case CodeProbe:
 		return 9
-	case CodeCaller:
+	case CodeTalk:
 		return 10
-	case CodeReceive:
+	case CodeCaller:
 		return 11
-	case CodeInternet:
+	case CodeReceive:
 		return 12
-	case CodeDNSTCP:
+	case CodeInternet:
 		return 13
-	case CodeStandardModeIgnored:
+	case CodeDNSTCP:
 		return 14
-	case CodeCalicoStrict:
+	case CodeStandardModeIgnored:
 		return 15
-	case CodeNodeGroupWithoutGroups:
+	case CodeCalicoStrict:
 		return 16
-	case CodePolicyUnused:
+	case CodeNodeGroupWithoutGroups:
 		return 17
+	case CodePolicyUnusable:
+		return 18
+	case CodePolicyUnused:
+		return 19
 	}
-	return 18
+	return 20
 }
 
 // FixKind is what a [Fix] changes. The zero value is not a kind.

@@ -79,6 +79,12 @@ func (sc *Scenario) Build(opts Options) (*sim.Sim, error) {
 			return nil, sc.errorAt(fmt.Sprintf("securityGroups[%d]", i), err)
 		}
 	}
+	// A policy's group ID that is no ID fails at EC2, as in a cluster.
+	for _, text := range sc.MalformedGroups {
+		if _, err := s.AddMalformedGroup(text); err != nil {
+			return nil, sc.errorAt("securityGroupPolicies", err)
+		}
+	}
 	if err := s.AddAvailableBranches(sc.AvailableBranches); err != nil {
 		return nil, sc.errorAt("ec2.availableBranches", err)
 	}

@@ -35,11 +35,29 @@
 //	(cat scenario.yaml; echo ---; kubectl get securitygrouppolicies -A -o yaml) | trunksim run -
 //
 // A policy read from a later document is named by where it was, such as
-// documents[1].items[3], in errors. A selector's matchNames, which
-// upstream's sample uses but the CRD's schema lacks, is dropped as the API
-// server prunes it, with a warning in the report: what is left of the
-// selector, often nothing, matches every pod or service account its other
-// terms match.
+// documents[1].items[3], in errors.
+//
+// A policy is taken exactly as the API server takes it, by the
+// SecurityGroupPolicy CRD's schema (v1.8.2
+// config/crd/bases/vpcresources.k8s.aws_securitygrouppolicies.yaml): the
+// names must be valid and a groupIds list, when present, not empty; the
+// rest is strings and runs as it would in a cluster, with a warning at its
+// file and line that the report repeats:
+//   - a group ID that is no ID (`${POD_SG}`, `my_pod_security_group_id`,
+//     an ID of 16 digits) fails CreateNetworkInterface with
+//     InvalidGroupId.Malformed, so the pods the policy matches stay
+//     ContainerCreating (see [Scenario.MalformedGroups]);
+//   - a policy the controller cannot use (no selector, no securityGroups,
+//     an operator other than In, NotIn, Exists and DoesNotExist, an
+//     invalid label key or value, In without values) matches no pod, as
+//     the controller's filterPodSecurityGroups skips it;
+//   - a field outside the schema is dropped as the API server prunes it,
+//     so a misspelt podSelector leaves the policy without a selector, and
+//     a selector's matchNames, which upstream's own sample uses but the
+//     schema lacks, leaves what is left of the selector, often nothing,
+//     matching every pod or service account its other terms match.
+//     (kubectl apply, whose field validation is strict by default, would
+//     refuse such a manifest; clients that set none, such as Helm, store it.)
 //
 // # Karpenter
 //
@@ -221,8 +239,9 @@
 //
 // # Strictness
 //
-// [Parse] refuses what a cluster would refuse and what is probably a
-// mistake: unknown keys, values of the wrong YAML type (a label value must
+// Outside the SecurityGroupPolicies, which are taken as the API server
+// takes them (above), [Parse] refuses what a cluster would refuse and
+// what is probably a mistake: unknown keys, values of the wrong YAML type (a label value must
 // be a string, so `version: 1` must be quoted), negative counts, bad
 // durations, unknown instance types, malformed security-group IDs or CIDR
 // blocks, rules EC2 would refuse (duplicates, more than the quota),

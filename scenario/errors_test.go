@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/limits"
 	"github.com/trunksim/trunksim/sim"
 )
@@ -93,11 +92,7 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 		{"policy apiVersion", "securityGroupPolicies:\n  - apiVersion: v1\n    kind: SecurityGroupPolicy\n", 2, "securityGroupPolicies[0].apiVersion", ErrInvalidValue, nil, "want vpcresources.k8s.aws/v1beta1"},
 		{"policy kind", "securityGroupPolicies:\n  - apiVersion: vpcresources.k8s.aws/v1beta1\n    kind: NetworkPolicy\n", 3, "securityGroupPolicies[0].kind", ErrInvalidValue, nil, "want SecurityGroupPolicy"},
 		{"policy without metadata", "securityGroupPolicies:\n  - apiVersion: vpcresources.k8s.aws/v1beta1\n    kind: SecurityGroupPolicy\n    spec: {podSelector: {}, securityGroups: {groupIds: [sg-01234567]}}\n", 2, "securityGroupPolicies[0].metadata", ErrMissingField, nil, ""},
-		{"malformed group ID", strings.Replace("securityGroupPolicies:\n"+policyYAML, "sg-0123456789abcdef0", "sg-12AB", 1), 7, "securityGroupPolicies[0].spec.securityGroups.groupIds[0]", ErrInvalidValue, branch.ErrMalformedID, `"sg-12AB"`},
 		{"no group IDs", strings.Replace("securityGroupPolicies:\n"+policyYAML, "[sg-0123456789abcdef0]", "[]", 1), 7, "securityGroupPolicies[0].spec.securityGroups.groupIds", ErrInvalidValue, nil, "at least one"},
-		{"no selector", strings.Replace("securityGroupPolicies:\n"+policyYAML, "podSelector: {matchLabels: {app: web}}", "podSelector: null", 1), 6, "securityGroupPolicies[0].spec", ErrInvalidValue, nil, "podSelector, serviceAccountSelector or both"},
-		{"unknown operator", strings.Replace("securityGroupPolicies:\n"+policyYAML, "{matchLabels: {app: web}}", "{matchExpressions: [{key: app, operator: in, values: [web]}]}", 1), 6, "securityGroupPolicies[0].spec.podSelector.matchExpressions[0].operator", ErrInvalidValue, branch.ErrInvalidSelector, "In, NotIn, Exists or DoesNotExist"},
-		{"In without values", strings.Replace("securityGroupPolicies:\n"+policyYAML, "{matchLabels: {app: web}}", "{matchExpressions: [{key: app, operator: In}]}", 1), 6, "securityGroupPolicies[0].spec.podSelector.matchExpressions[0].values", ErrInvalidValue, branch.ErrInvalidSelector, "non-empty"},
 		{"duplicate policy", "securityGroupPolicies:\n" + policyYAML + policyYAML, 10, "securityGroupPolicies[1].metadata.name", ErrDuplicate, nil, `policy "default/web" (first at securityGroupPolicies[0], line 2)`},
 
 		// Names and references.

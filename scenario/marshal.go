@@ -87,7 +87,7 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 
 	var policies []*yaml.Node
 	for _, p := range sc.SecurityGroupPolicies {
-		policies = append(policies, policyNode(p))
+		policies = append(policies, sc.policyNode(p))
 	}
 	root.list("securityGroupPolicies", policies)
 
@@ -166,7 +166,7 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 		case Scale:
 			m.add("replicas", integer(e.Replicas))
 		case ApplyPolicy:
-			m.add("policy", policyNode(e.Policy))
+			m.add("policy", sc.policyNode(e.Policy))
 		case DeletePolicy:
 			m.add("policyName", str(e.Policy.Namespace+"/"+e.Policy.Name))
 		}
@@ -255,7 +255,10 @@ func trafficNodes(traffic []reach.Traffic) []*yaml.Node {
 	return out
 }
 
-func policyNode(p branch.Policy) *yaml.Node {
+// policyNode writes a policy as kubectl would print it: a group that
+// stands for a malformed ID as the text it stands for, securityGroups
+// only when the policy has groups.
+func (sc *Scenario) policyNode(p branch.Policy) *yaml.Node {
 	m := mapping()
 	m.add("apiVersion", str(PolicyAPIVersion))
 	m.add("kind", str(PolicyKind))
@@ -272,11 +275,19 @@ func policyNode(p branch.Policy) *yaml.Node {
 	}
 	var ids []*yaml.Node
 	for _, g := range p.Groups {
-		ids = append(ids, str(g.String()))
+		text := g.String()
+		for _, bad := range sc.MalformedGroups {
+			if branch.MalformedGroupID(bad) == g {
+				text = bad
+			}
+		}
+		ids = append(ids, str(text))
 	}
-	groups := mapping()
-	groups.add("groupIds", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: ids})
-	spec.add("securityGroups", groups.Node)
+	if len(ids) > 0 {
+		groups := mapping()
+		groups.add("groupIds", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: ids})
+		spec.add("securityGroups", groups.Node)
+	}
 	m.add("spec", spec.Node)
 	return m.Node
 }
@@ -288,7 +299,13 @@ func selectorNode(sel *branch.LabelSelector) *yaml.Node {
 	for _, r := range sel.MatchExpressions {
 		rm := mapping()
 		rm.add("key", str(r.Key))
-		rm.add("operator", str(r.Operator.String()))
+		// An operator the controller does not know was parsed as the
+		// zero Operator; "" is one too, and fails alike.
+		op := ""
+		if r.Operator.IsValid() {
+			op = r.Operator.String()
+		}
+		rm.add("operator", str(op))
 		if len(r.Values) > 0 {
 			var vs []*yaml.Node
 			for _, v := range r.Values {

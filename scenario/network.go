@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -437,11 +438,12 @@ func (sc *Scenario) Cluster() reach.Cluster {
 			VPC:                  sc.Network.VPCCIDR,
 			Quotas:               reach.Quotas{GroupsPerInterface: sc.Controller.GroupsPerInterface, RulesPerGroup: sc.Network.RulesPerGroup},
 		},
-		PodENIDisabled: sc.CNI.DisablePodENI,
-		IPFamily:       sc.CNI.IPFamily,
-		Calico:         sc.Network.Calico,
-		Policies:       append([]branch.Policy(nil), sc.SecurityGroupPolicies...),
-		DNS:            sc.DNS,
+		PodENIDisabled:  sc.CNI.DisablePodENI,
+		IPFamily:        sc.CNI.IPFamily,
+		Calico:          sc.Network.Calico,
+		Policies:        append([]branch.Policy(nil), sc.SecurityGroupPolicies...),
+		MalformedGroups: slices.Clone(sc.MalformedGroups),
+		DNS:             sc.DNS,
 	}
 	// The check judges with the table the run uses.
 	c.Limits = releaseTable(sc)

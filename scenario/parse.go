@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -176,6 +177,13 @@ type decoder struct {
 	file   string
 	budget int
 	sc     *Scenario
+	// prune names the kind whose fields outside its CRD's schema are
+	// dropped with a warning, as the API server drops them, rather than
+	// refused; empty while decoding anything else.
+	prune string
+	// warned is set when a policy's decoding has already warned that the
+	// controller cannot use it.
+	warned bool
 	// cfg receives the simulator's settings, which sc holds section by
 	// section; settings is their table.
 	cfg      sim.Config
@@ -326,6 +334,11 @@ func (d *decoder) object(n *yaml.Node, path string, fields []field) (map[string]
 				f = &fields[j]
 				break
 			}
+		}
+		if f == nil && d.prune != "" {
+			d.warn(k.Line, p, "unknown field, dropped: the API server prunes fields outside the "+d.prune+
+				" CRD's schema (and warns, the default for clients that set no fieldValidation, such as Helm); kubectl apply, strict by default, refuses the object instead")
+			continue
 		}
 		if f == nil {
 			keys := make([]string, len(fields))
@@ -896,16 +909,19 @@ func mappingValue(m *yaml.Node, key string) *yaml.Node {
 
 func (d *decoder) policy(n *yaml.Node, path string) (branch.Policy, error) {
 	var p branch.Policy
+	defer func(prune string) { d.prune, d.warned = prune, false }(d.prune)
+	d.prune, d.warned = PolicyKind, false
 	_, err := d.object(n, path, d.manifest(PolicyAPIVersion, PolicyKind, &p.Name, &p.Namespace, func(n *yaml.Node, path string) error {
 		_, err := d.object(n, path, []field{
 			{key: "podSelector", decode: d.selector(&p.PodSelector)},
 			{key: "serviceAccountSelector", decode: d.selector(&p.ServiceAccountSelector)},
-			{key: "securityGroups", required: true, decode: func(n *yaml.Node, path string) error {
+			// The CRD requires neither securityGroups nor groupIds; the
+			// controller skips a policy without groups.
+			{key: "securityGroups", decode: func(n *yaml.Node, path string) error {
 				_, err := d.object(n, path, []field{
-					{key: "groupIds", required: true, decode: func(n *yaml.Node, path string) error {
+					{key: "groupIds", decode: func(n *yaml.Node, path string) error {
 						if err := d.list(n, path, func(_ int, item *yaml.Node, path string) error {
-							var id branch.SecurityGroupID
-							err := d.groupID(&id)(item, path)
+							id, err := d.policyGroupID(item, path)
 							p.Groups = append(p.Groups, id)
 							return err
 						}); err != nil {
@@ -930,14 +946,58 @@ func (d *decoder) policy(n *yaml.Node, path string) (branch.Policy, error) {
 	if err != nil {
 		return p, err
 	}
-	if err := p.Validate(); err != nil {
+	if err := p.Admit(); err != nil {
 		var pe *branch.PolicyError
 		if errors.As(err, &pe) && pe.Field != "" {
 			return p, d.invalidNear(join(path, pe.Field), ": %s", pe.Why)
 		}
 		return p, d.invalidAt(path, "%v", err)
 	}
+	// What the API server stores and the controller cannot use runs as
+	// it would in a cluster: the policy matches no pod
+	// (pkg/utils/helper.go filterPodSecurityGroups).
+	if err := p.Validate(); err != nil && !d.warned {
+		field, why := path, err.Error()
+		var pe *branch.PolicyError
+		if errors.As(err, &pe) {
+			field, why = join(path, pe.Field), pe.Why
+		}
+		d.warn(d.sc.lines[d.closest(field)], field, why+": the API server stores the policy, and the controller cannot use it, so it matches no pod")
+	}
 	return p, nil
+}
+
+// policyGroupID decodes one of a policy's groupIds. The CRD takes any
+// string; one that is no security-group ID stands in the policy as
+// [branch.MalformedGroupID], so that the pods it matches fail at EC2 as
+// they would in a cluster, and the scenario keeps the text.
+func (d *decoder) policyGroupID(n *yaml.Node, path string) (branch.SecurityGroupID, error) {
+	s, err := d.str(n, path)
+	if err != nil {
+		return branch.SecurityGroupID{}, err
+	}
+	id, err := branch.ParseSecurityGroupID(s)
+	if err == nil {
+		return id, nil
+	}
+	id = branch.MalformedGroupID(s)
+	if !slices.Contains(d.sc.MalformedGroups, s) {
+		d.sc.MalformedGroups = append(d.sc.MalformedGroups, s)
+	}
+	why := "no security-group ID"
+	var pe *branch.ParseError
+	if errors.As(err, &pe) {
+		why = pe.Why
+	}
+	r, _ := d.resolve(n, path)
+	d.warn(r.Line, path, fmt.Sprintf("%q: %s (an ID looks like sg-0123456789abcdef0); the CRD puts no pattern on groupIds, so the API server stores it, and every pod the policy matches fails CreateNetworkInterface with %s and stays ContainerCreating",
+		clip(s), why, sim.CodeGroupIDMalformed))
+	return id, nil
+}
+
+// warn records a warning at line of the file.
+func (d *decoder) warn(line int, path, msg string) {
+	d.sc.Warnings = append(d.sc.Warnings, fmt.Sprintf("%s:%d: %s: %s", d.sc.File, line, path, msg))
 }
 
 func (d *decoder) selector(dst **branch.LabelSelector) func(*yaml.Node, string) error {
@@ -951,8 +1011,15 @@ func (d *decoder) selector(dst **branch.LabelSelector) func(*yaml.Node, string) 
 			return nil
 		}
 		sel := &branch.LabelSelector{}
+		// The CRD's schema types a selector's keys, values and operators
+		// as strings and checks nothing more: what the controller cannot
+		// convert is stored, and the policy then matches no pod.
+		anyString := func(string) error { return nil }
 		if _, err := d.object(n, path, []field{
-			{key: "matchLabels", decode: d.labels(&sel.MatchLabels)},
+			{key: "matchLabels", decode: func(n *yaml.Node, path string) (err error) {
+				sel.MatchLabels, err = d.stringMap(n, path, anyString, anyString)
+				return err
+			}},
 			// matchNames is in the controller's Go types (ServiceAccountSelector)
 			// but not in the CRD's schema, which has the spec's selectors as
 			// plain label selectors: the API server prunes it, and a
@@ -969,17 +1036,9 @@ func (d *decoder) selector(dst **branch.LabelSelector) func(*yaml.Node, string) 
 				return d.list(n, path, func(_ int, item *yaml.Node, path string) error {
 					var req branch.Requirement
 					_, err := d.object(item, path, []field{
-						{key: "key", required: true, decode: func(n *yaml.Node, p string) error {
-							s, err := d.str(n, p)
-							if err != nil {
-								return err
-							}
-							if err := checkLabelKey(s); err != nil {
-								n, _ = d.resolve(n, p)
-								return d.invalid(n, p, nil, "%v", err)
-							}
-							req.Key = s
-							return nil
+						{key: "key", required: true, decode: func(n *yaml.Node, p string) (err error) {
+							req.Key, err = d.str(n, p)
+							return err
 						}},
 						{key: "operator", required: true, decode: func(n *yaml.Node, p string) error {
 							s, err := d.str(n, p)
@@ -987,8 +1046,11 @@ func (d *decoder) selector(dst **branch.LabelSelector) func(*yaml.Node, string) 
 								return err
 							}
 							if req.Operator, err = branch.ParseOperator(s); err != nil {
+								// The Operator type holds only the four the
+								// controller knows, so the text is named here.
 								n, _ = d.resolve(n, p)
-								return d.invalid(n, p, err, "%q: want In, NotIn, Exists or DoesNotExist", s)
+								d.warn(n.Line, p, fmt.Sprintf("%q is not In, NotIn, Exists or DoesNotExist: the API server stores the policy, and the controller cannot convert the selector (metav1.LabelSelectorAsSelector), so the policy matches no pod", clip(s)))
+								d.warned = true
 							}
 							return nil
 						}},
@@ -1004,14 +1066,8 @@ func (d *decoder) selector(dst **branch.LabelSelector) func(*yaml.Node, string) 
 		}); err != nil {
 			return err
 		}
-		if err := sel.Validate(); err != nil {
-			var se *branch.SelectorError
-			if errors.As(err, &se) {
-				p := join(path, se.Field)
-				return d.invalid(&yaml.Node{Line: d.sc.lines[d.closest(p)]}, p, err, "%s", se.Why)
-			}
-			return d.invalid(r, path, err, "%v", err)
-		}
+		// A selector the controller cannot convert is kept: the policy's
+		// Validate, after decoding, says so in a warning.
 		*dst = sel
 		return nil
 	}

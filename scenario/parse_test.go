@@ -294,11 +294,17 @@ func TestPoliciesLoadAsListsAndDocuments(t *testing.T) {
 		assert.Equal(t, "b", sc.SecurityGroupPolicies[1].Name, name)
 	}
 
-	// An error inside a document after the scenario names where it is.
-	_, err := Parse("s.yaml", []byte("seed: 1\n---\napiVersion: v1\nkind: List\nitems:\n  - "+strings.Replace(pol("a"), "podSelector: {}", "podSelector: {matchLabel: {a: b}}", 1)+"\n"))
+	// A warning inside a document after the scenario names where it is.
+	sc, err := Parse("s.yaml", []byte("seed: 1\n---\napiVersion: v1\nkind: List\nitems:\n  - "+strings.Replace(pol("a"), "podSelector: {}", "podSelector: {matchLabel: {a: b}}", 1)+"\n"))
+	require.NoError(t, err)
+	require.NotEmpty(t, sc.Warnings)
+	assert.Contains(t, sc.Warnings[0], "s.yaml:6: documents[1].items[0].spec.podSelector.matchLabel: unknown field, dropped")
+
+	// An error there too.
+	_, err = Parse("s.yaml", []byte("seed: 1\n---\napiVersion: v1\nkind: List\nitems:\n  - "+strings.Replace(pol("a"), "name: a", "name: A", 1)+"\n"))
 	require.Error(t, err)
-	assert.ErrorIs(t, err, ErrUnknownField)
-	assert.Contains(t, err.Error(), "s.yaml:6: documents[1].items[0].spec.podSelector.matchLabel: unknown field")
+	assert.ErrorIs(t, err, ErrInvalidValue)
+	assert.Contains(t, err.Error(), "s.yaml:6: documents[1].items[0].metadata.name")
 
 	// A duplicate across the scenario and a later document names both places.
 	_, err = Parse("s.yaml", []byte("securityGroupPolicies: ["+pol("a")+"]\n---\n"+pol("a")+"\n"))

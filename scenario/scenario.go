@@ -54,8 +54,17 @@ type Scenario struct {
 	// ServiceAccounts exist from time zero.
 	ServiceAccounts []ServiceAccount
 	// SecurityGroupPolicies are the SecurityGroupPolicy objects, in file
-	// order.
+	// order: any the API server stores. One the controller cannot use (no
+	// selector, a selector that does not convert, no groups) is kept and
+	// matches no pod, with a warning.
 	SecurityGroupPolicies []branch.Policy
+	// MalformedGroups are the group IDs, as written in the policies
+	// (including those of applyPolicy events), that are no IDs, in the
+	// order first read. A policy names each by [branch.MalformedGroupID];
+	// Build declares them ([sim.Sim.AddMalformedGroup]), so the pods they
+	// reach fail with InvalidGroupId.Malformed, and Marshal writes them
+	// back as written.
+	MalformedGroups []string
 	// SecurityGroups lists the VPC's security groups by ID, for checks
 	// that need to know which groups exist.
 	SecurityGroups []SecurityGroup

@@ -39,9 +39,12 @@ const (
 	// CodeSecurityGroupNotFound is the answer for a group that was not
 	// declared (see [Sim.AddSecurityGroup]).
 	CodeSecurityGroupNotFound = fakeec2.CodeSecurityGroupNotFound
-	CodeNoFreeAddresses       = fakeec2.CodeNoFreeAddresses
-	CodeInternal              = fakeec2.CodeInternal
-	CodeUnavailable           = fakeec2.CodeUnavailable
+	// CodeGroupIDMalformed is the answer for a group ID that is no ID;
+	// see [Sim.AddMalformedGroup].
+	CodeGroupIDMalformed = fakeec2.CodeGroupIDMalformed
+	CodeNoFreeAddresses  = fakeec2.CodeNoFreeAddresses
+	CodeInternal         = fakeec2.CodeInternal
+	CodeUnavailable      = fakeec2.CodeUnavailable
 )
 
 // ErrEC2 is wrapped by every *APIError.

@@ -386,19 +386,27 @@ func round3(x float64) float64 {
 }
 
 // missingGroupWarnings says, for each security group EC2 refused because
-// it does not exist, which policies name it and how many pods wait on
-// it, in group order.
+// its ID is malformed or it does not exist, which policies name it and how
+// many pods wait on it, in group order.
 func (s *Sim) missingGroupWarnings() []string {
 	waiting := map[branch.SecurityGroupID]int{}
+	malformed := map[branch.SecurityGroupID]string{}
 	for pi, p := range s.pods {
 		if p.phase != Pending || p.node < 0 || !p.needsBranch {
 			continue
 		}
 		_, err := s.ctl.PodWait(controller.PodID(pi))
-		if ae := fakeec2.AsAPIError(err); ae != nil {
-			if id, ok := ae.MissingGroup(); ok {
-				waiting[id]++
-			}
+		ae := fakeec2.AsAPIError(err)
+		if ae == nil {
+			continue
+		}
+		if id, ok := ae.MissingGroup(); ok {
+			waiting[id]++
+		}
+		if text, ok := ae.MalformedGroup(); ok {
+			id := branch.MalformedGroupID(text)
+			waiting[id]++
+			malformed[id] = text
 		}
 	}
 	ids := slices.SortedFunc(maps.Keys(waiting), branch.SecurityGroupID.Compare)
@@ -413,6 +421,11 @@ func (s *Sim) missingGroupWarnings() []string {
 		by := "named by policy " + strings.Join(named, ", ")
 		if len(named) == 0 {
 			by = "an instance's group, given to pods no policy matches"
+		}
+		if text, ok := malformed[id]; ok {
+			out = append(out, fmt.Sprintf("security group ID %q, %s, is no ID (sg- and 8 or 17 hex digits): CreateNetworkInterface fails with %s and %d pod(s) stay ContainerCreating",
+				text, by, fakeec2.CodeGroupIDMalformed, waiting[id]))
+			continue
 		}
 		out = append(out, fmt.Sprintf("security group %v, %s, does not exist: CreateNetworkInterface fails with %s and %d pod(s) stay ContainerCreating",
 			id, by, fakeec2.CodeSecurityGroupNotFound, waiting[id]))

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"maps"
+	"strings"
 
 	"github.com/trunksim/trunksim/branch"
 )
@@ -34,9 +35,22 @@ func (s *Sim) resolve(p *pod) *resolution {
 	*r = resolution{ns: p.ns(), sa: p.sa, labels: p.labels, version: s.policyVersion, valid: true, ids: ids}
 	if ids != nil {
 		r.set = branch.NewGroupSet(ids...)
-		r.names = r.set.String()
+		r.names = s.groupNames(r.set)
 	}
 	return r
+}
+
+// groupNames prints set as GroupSet.String does, but names a stand-in
+// for a malformed ID by the text the policy wrote, as the controller's
+// event would.
+func (s *Sim) groupNames(set branch.GroupSet) string {
+	names := set.String()
+	for id := range set.All() {
+		if text, ok := s.ec2.MalformedText(id); ok {
+			names = strings.Replace(names, id.String(), text, 1)
+		}
+	}
+	return names
 }
 
 // labelSet is a pod's labels as the simulation keeps them: its own copy,

@@ -410,10 +410,13 @@ func (s *Sim) AddServiceAccount(namespace, name string, labels map[string]string
 
 // AddPolicy adds a SecurityGroupPolicy. Pods created afterwards are
 // matched against it; running pods are not changed (pod_webhook.go
-// mutates at creation only).
+// mutates at creation only). It takes any policy the API server stores
+// ([branch.Policy.Admit]); one the controller cannot use (it fails
+// [branch.Policy.Validate]: no selector, a selector that does not convert,
+// no groups) is kept and never matches a pod, as upstream.
 func (s *Sim) AddPolicy(p branch.Policy) error {
 	key := p.Namespace + "/" + p.Name
-	if err := p.Validate(); err != nil {
+	if err := p.Admit(); err != nil {
 		return &ObjectError{"policy", key, err}
 	}
 	for _, q := range s.policies {
@@ -438,6 +441,22 @@ func (s *Sim) AddSecurityGroup(id branch.SecurityGroupID) error {
 		return &ObjectError{"security group", id.String(), fmt.Errorf("%w: %w", ErrBadSpec, err)}
 	}
 	return nil
+}
+
+// AddMalformedGroup declares that policies may name text, a security
+// group ID EC2 cannot parse (a placeholder such as "${POD_SG}" left in a
+// manifest; the CRD puts no pattern on groupIds), and returns the ID that
+// stands for it in a [branch.Policy]'s Groups: [branch.MalformedGroupID]
+// of text. CreateNetworkInterface with it answers InvalidGroupId.Malformed,
+// so a pod the policy matches stays ContainerCreating while the
+// controller retries, and the report names the text. It fails, with
+// nothing changed, for a well-formed ID.
+func (s *Sim) AddMalformedGroup(text string) (branch.SecurityGroupID, error) {
+	id, err := s.ec2.AddMalformedGroup(text)
+	if err != nil {
+		return id, &ObjectError{"security group", text, fmt.Errorf("%w: %w", ErrBadSpec, err)}
+	}
+	return id, nil
 }
 
 // RemovePolicy deletes a SecurityGroupPolicy.

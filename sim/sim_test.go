@@ -89,7 +89,7 @@ func TestBadCallsAreRefusedAndChangeNothing(t *testing.T) {
 	require.ErrorIs(t, s.DeleteNode("nope"), sim.ErrNotFound)
 	require.ErrorIs(t, s.RemovePolicy("default", "nope"), sim.ErrNotFound)
 	require.ErrorIs(t, s.AddPolicy(webPolicy()), sim.ErrDuplicate)
-	require.Error(t, s.AddPolicy(branch.Policy{Namespace: "default", Name: "empty"}))
+	require.ErrorIs(t, s.AddPolicy(branch.Policy{Namespace: "Default", Name: "empty"}), branch.ErrInvalidPolicy, "the API server refuses the name")
 	require.ErrorIs(t, s.InjectFault(sim.Fault{API: sim.CreateNetworkInterface}), sim.ErrBadSpec)
 	assert.Equal(t, before, s.Report())
 }

@@ -444,7 +444,7 @@ func (h *Harness) workload(name string) (*workload, error) {
 
 // AddPolicy adds a policy now (an applyPolicy event).
 func (h *Harness) AddPolicy(p branch.Policy) error {
-	if err := p.Validate(); err != nil {
+	if err := p.Admit(); err != nil {
 		return &ObjectError{"policy", p.Namespace + "/" + p.Name, err}
 	}
 	if slices.ContainsFunc(h.policies, func(q branch.Policy) bool { return q.Namespace == p.Namespace && q.Name == p.Name }) {

@@ -100,7 +100,7 @@ func TestRefusedActionsChangeNothing(t *testing.T) {
 		{"unknown workload", func() error { _, err := h.DeletePod("nope"); return err }, simtest.ErrNoSuchObject},
 		{"unknown policy", func() error { return h.RemovePolicy("default", "nope") }, simtest.ErrNoSuchObject},
 		{"duplicate policy", func() error { return h.AddPolicy(policy("web", "api", sg2)) }, sim.ErrDuplicate},
-		{"invalid policy", func() error { return h.AddPolicy(policy("api", "api")) }, branch.ErrInvalidPolicy},
+		{"policy the API server refuses", func() error { return h.AddPolicy(policy("API", "api", sg2)) }, branch.ErrInvalidPolicy},
 		{"duplicate pod", func() error { _, err := h.CreatePod(sim.PodSpec{Name: "web0"}); return err }, sim.ErrDuplicate},
 		{"fault window in the past", func() error {
 			return h.InjectFault(sim.Fault{API: sim.CreateNetworkInterface, Code: sim.CodeInternal, Probability: 1, From: time.Second})

@@ -219,8 +219,13 @@ func parseGroupList(s string) branch.GroupSet {
 	s = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
 	var ids []branch.SecurityGroupID
 	for _, part := range strings.Split(s, ", ") {
-		if id, err := branch.ParseSecurityGroupID(part); err == nil {
+		id, err := branch.ParseSecurityGroupID(part)
+		switch {
+		case err == nil:
 			ids = append(ids, id)
+		case part != "":
+			// A malformed ID the policy wrote, named by its text.
+			ids = append(ids, branch.MalformedGroupID(part))
 		}
 	}
 	return branch.NewGroupSet(ids...)

@@ -48,9 +48,9 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	if format.value == "json" {
-		err = writeJSON(stdout, checkJSON(sc.File, report))
+		err = writeJSON(stdout, checkJSON(sc.File, report, sc.MalformedGroups))
 	} else {
-		_, err = io.WriteString(stdout, checkText(sc.File, report))
+		_, err = io.WriteString(stdout, checkText(sc.File, report, sc.MalformedGroups))
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
@@ -65,7 +65,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // checkText writes the report for people: a summary line, the workloads
 // as the check resolved them, the findings worst first with their
 // evidence and fixes, then the notes.
-func checkText(file string, r reach.Report) string {
+func checkText(file string, r reach.Report, malformed []string) string {
 	b := &strings.Builder{}
 	sg, plain := 0, 0
 	for _, w := range r.Workloads {
@@ -84,7 +84,7 @@ func checkText(file string, r reach.Report) string {
 		for _, w := range r.Workloads {
 			groups := "node's groups"
 			if w.Groups != nil {
-				groups = branch.NewGroupSet(w.Groups...).String()
+				groups = "[" + strings.Join(groupNames(branch.NewGroupSet(w.Groups...).IDs(), malformed), ", ") + "]"
 			}
 			where := "on " + strings.Join(w.NodeGroups, ", ")
 			if len(w.NodeGroups) == 0 {
@@ -192,12 +192,12 @@ type checkReport struct {
 type checkWorkload struct {
 	Name       string                   `json:"name"`
 	Namespace  string                   `json:"namespace"`
-	Groups     []branch.SecurityGroupID `json:"groups"`
-	Policies   []string                 `json:"policies"`
-	NodeGroups []string                 `json:"nodeGroups"`
-	Runs       bool                     `json:"runs"`
-	Errors     int                      `json:"errors"`
-	Warnings   int                      `json:"warnings"`
+	Groups     []string `json:"groups"`
+	Policies   []string `json:"policies"`
+	NodeGroups []string `json:"nodeGroups"`
+	Runs       bool     `json:"runs"`
+	Errors     int      `json:"errors"`
+	Warnings   int      `json:"warnings"`
 }
 
 type checkFinding struct {
@@ -248,13 +248,31 @@ type checkFix struct {
 	Version   string        `json:"version,omitempty"`
 }
 
-func checkJSON(file string, r reach.Report) checkReport {
+// groupNames spells ids as EC2 does, and a stand-in for a malformed ID
+// (branch.MalformedGroupID) as the text the policy wrote.
+func groupNames(ids []branch.SecurityGroupID, malformed []string) []string {
+	if ids == nil {
+		return nil
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id.String()
+		for _, text := range malformed {
+			if branch.MalformedGroupID(text) == id {
+				out[i] = text
+			}
+		}
+	}
+	return out
+}
+
+func checkJSON(file string, r reach.Report, malformed []string) checkReport {
 	out := checkReport{File: file, Mode: r.Mode.String(), OK: r.OK(), Errors: r.Count(reach.Error),
 		Warnings: r.Count(reach.Warning), Flows: r.Flows, Notes: r.Notes,
 		Workloads: []checkWorkload{}, Findings: []checkFinding{}}
 	for _, w := range r.Workloads {
 		// Groups stays null for ordinary pods: they have none of their own.
-		out.Workloads = append(out.Workloads, checkWorkload{Name: w.Name, Namespace: w.Namespace, Groups: w.Groups,
+		out.Workloads = append(out.Workloads, checkWorkload{Name: w.Name, Namespace: w.Namespace, Groups: groupNames(w.Groups, malformed),
 			Policies: orEmpty(w.Policies), NodeGroups: orEmpty(w.NodeGroups), Runs: w.Runs, Errors: w.Errors, Warnings: w.Warnings})
 	}
 	for _, f := range r.Findings {
