@@ -190,8 +190,8 @@ type checkReport struct {
 }
 
 type checkWorkload struct {
-	Name       string                   `json:"name"`
-	Namespace  string                   `json:"namespace"`
+	Name       string   `json:"name"`
+	Namespace  string   `json:"namespace"`
 	Groups     []string `json:"groups"`
 	Policies   []string `json:"policies"`
 	NodeGroups []string `json:"nodeGroups"`
