@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"math"
@@ -13,11 +12,13 @@ import (
 	"github.com/trunksim/trunksim/sim"
 )
 
-// The plot is a plain SVG of three panels: pods over time, branch ENIs
-// over time, and the start-up latency distribution. It is written by
-// hand rather than with a plotting library: three fixed charts need
-// little code, the output is the same bytes from run to run (so pages
-// and goldens can be compared), and it needs no fonts or renderer.
+// The plot is three panels: pods over time, branch ENIs over time, and
+// the start-up latency distribution. It is drawn once as a list of
+// shapes, every line of them horizontal or vertical, and written as SVG
+// (writeSVG) or PNG (writePNG, with the Go fonts of golang.org/x/image).
+// It is drawn by hand rather than with a plotting library: three fixed
+// charts need little code, both files are the same bytes from run to run
+// (so pages and goldens can be compared), and the SVG needs no fonts.
 const (
 	plotWidth   = 760
 	panelHeight = 220
@@ -54,13 +55,9 @@ func markers(sc *scenario.Scenario) []marker {
 	return out
 }
 
-// writePlot draws the run's series and latencies as SVG.
-func writePlot(w io.Writer, title string, series []sim.Sample, latencies []time.Duration, marks []marker) error {
-	bw := bufio.NewWriter(w)
-	height := 3 * (panelHeight + marginTop + marginBot)
-	fmt.Fprintf(bw, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", plotWidth, height)
-	fmt.Fprintf(bw, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
-
+// drawPlot lays out the run's series and latencies.
+func drawPlot(title string, series []sim.Sample, latencies []time.Duration, marks []marker) *picture {
+	pic := &picture{width: plotWidth, height: 3 * (panelHeight + marginTop + marginBot)}
 	sgRunning := line{"own SGs running", "#1b7837", nil}
 	sgPending := line{"own SGs pending", "#d6604d", nil}
 	running := line{"other running", "#7fbf7b", nil}
@@ -76,11 +73,15 @@ func writePlot(w io.Writer, title string, series []sim.Sample, latencies []time.
 		inUse.points = append(inUse.points, [2]float64{t, float64(x.InUse)})
 		cooling.points = append(cooling.points, [2]float64{t, float64(x.Cooling)})
 	}
-	stepChart(bw, 0, title+": pods", "pods", []line{sgRunning, sgPending, running, pending}, marks)
-	stepChart(bw, 1, "branch ENIs", "ENIs", []line{inUse, cooling}, marks)
-	histogram(bw, 2, "start-up latency of security-group pods", "pods", latencies)
-	fmt.Fprintln(bw, "</svg>")
-	return bw.Flush()
+	pic.stepChart(0, title+": pods", "pods", []line{sgRunning, sgPending, running, pending}, marks)
+	pic.stepChart(1, "branch ENIs", "ENIs", []line{inUse, cooling}, marks)
+	pic.histogram(2, "start-up latency of security-group pods", "pods", latencies)
+	return pic
+}
+
+// writePlot draws the run's series and latencies as SVG.
+func writePlot(w io.Writer, title string, series []sim.Sample, latencies []time.Duration, marks []marker) error {
+	return drawPlot(title, series, latencies, marks).writeSVG(w)
 }
 
 // axis is a scale from 0 to max in steps, with how to write a tick.
@@ -151,32 +152,31 @@ func timeUnit(a axis) string {
 // frame draws a panel's title, legend, axes and ticks and returns its
 // plotting box. The legend sits on a line of its own under the title,
 // clear of the data.
-func frame(w io.Writer, panel int, title, xLabel, yLabel string, x, y axis, legend []line) (x0, y0, pw, ph float64) {
+func (pic *picture) frame(panel int, title, xLabel, yLabel string, x, y axis, legend []line) (x0, y0, pw, ph float64) {
 	top := float64(panel*(panelHeight+marginTop+marginBot) + marginTop)
 	x0, y0 = marginLeft, top+panelHeight
 	pw, ph = plotWidth-marginLeft-marginRight, panelHeight
-	fmt.Fprintf(w, `<text x="%d" y="%s" font-size="14" font-weight="bold">%s</text>`+"\n", marginLeft, num(top-32), escape(title))
+	pic.text(marginLeft, top-32, textStyle{size: 14, bold: true}, title)
 	for i, l := range legend {
 		lx := x0 + float64(i)*legendWidth
-		fmt.Fprintf(w, `<rect x="%s" y="%s" width="10" height="10" fill="%s"/><text x="%s" y="%s">%s</text>`+"\n",
-			num(lx), num(top-20), l.colour, num(lx+14), num(top-11), escape(l.label))
+		pic.rect(lx, top-20, 10, 10, l.colour)
+		pic.text(lx+14, top-11, textStyle{}, l.label)
 	}
-	fmt.Fprintf(w, `<path d="M%s %sV%sH%s" fill="none" stroke="#333"/>`+"\n", num(x0), num(top), num(y0), num(x0+pw))
+	pic.path(x0, top, ink{colour: "#333"}, vTo(y0), hTo(x0+pw))
 	for v := 0.0; v <= y.max+y.step/2; v += y.step {
 		py := y0 - v/y.max*ph
-		fmt.Fprintf(w, `<path d="M%s %sH%s" stroke="#ddd"/><text x="%s" y="%s" text-anchor="end">%s</text>`+"\n",
-			num(x0), num(py), num(x0+pw), num(x0-6), num(py+4), y.label(v))
+		pic.path(x0, py, ink{colour: "#ddd"}, hTo(x0+pw))
+		pic.text(x0-6, py+4, textStyle{anchor: anchorEnd}, y.label(v))
 	}
 	for v := 0.0; v <= x.max+x.step/2; v += x.step {
-		px := x0 + v/x.max*pw
-		fmt.Fprintf(w, `<text x="%s" y="%s" text-anchor="middle">%s</text>`+"\n", num(px), num(y0+16), x.label(v))
+		pic.text(x0+v/x.max*pw, y0+16, textStyle{anchor: anchorMiddle}, x.label(v))
 	}
-	fmt.Fprintf(w, `<text x="%s" y="%s" text-anchor="middle">%s</text>`+"\n", num(x0+pw/2), num(y0+34), escape(xLabel))
-	fmt.Fprintf(w, `<text transform="translate(16 %s) rotate(-90)" text-anchor="middle">%s</text>`+"\n", num(y0-ph/2), escape(yLabel))
+	pic.text(x0+pw/2, y0+34, textStyle{anchor: anchorMiddle}, xLabel)
+	pic.text(16, y0-ph/2, textStyle{anchor: anchorMiddle, upright: true}, yLabel)
 	return
 }
 
-func stepChart(w io.Writer, panel int, title, yLabel string, lines []line, marks []marker) {
+func (pic *picture) stepChart(panel int, title, yLabel string, lines []line, marks []marker) {
 	xMax, yMax := 1.0, 1.0
 	for _, l := range lines {
 		for _, p := range l.points {
@@ -187,33 +187,29 @@ func stepChart(w io.Writer, panel int, title, yLabel string, lines []line, marks
 		xMax = math.Max(xMax, m.at)
 	}
 	x, y := timeAxis(xMax), countAxis(yMax)
-	x0, y0, pw, ph := frame(w, panel, title, "simulated time ("+timeUnit(x)+")", yLabel, x, y, lines)
+	x0, y0, pw, ph := pic.frame(panel, title, "simulated time ("+timeUnit(x)+")", yLabel, x, y, lines)
 	for _, m := range marks {
 		px := x0 + m.at/x.max*pw
-		fmt.Fprintf(w, `<path d="M%s %sV%s" stroke="#777" stroke-dasharray="4 3"/><text x="%s" y="%s" font-size="10" fill="#555">%s</text>`+"\n",
-			num(px), num(y0), num(y0-ph), num(px+3), num(y0-ph+10), escape(m.label))
+		pic.path(px, y0, ink{colour: "#777", dashed: true}, vTo(y0-ph))
+		pic.text(px+3, y0-ph+10, textStyle{size: 10, colour: "#555"}, m.label)
 	}
 	for _, l := range lines {
 		if len(l.points) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, `<path fill="none" stroke="%s" stroke-width="1.5" d="`, l.colour)
-		for j, p := range l.points {
-			px, py := x0+p[0]/x.max*pw, y0-p[1]/y.max*ph
-			switch j {
-			case 0:
-				fmt.Fprintf(w, "M%s %s", num(px), num(py))
-			default:
-				fmt.Fprintf(w, "H%sV%s", num(px), num(py))
-			}
+		var moves []move
+		for _, p := range l.points[1:] {
+			moves = append(moves, hTo(x0+p[0]/x.max*pw), vTo(y0-p[1]/y.max*ph))
 		}
-		fmt.Fprintf(w, "H%s\"/>\n", num(x0+pw))
+		moves = append(moves, hTo(x0+pw))
+		first := l.points[0]
+		pic.path(x0+first[0]/x.max*pw, y0-first[1]/y.max*ph, ink{colour: l.colour, thick: true}, moves...)
 	}
 }
 
 // histogram draws the latencies in bins of a round duration, which the
 // title states; the bins line up with the axis ticks.
-func histogram(w io.Writer, panel int, title, yLabel string, ds []time.Duration) {
+func (pic *picture) histogram(panel int, title, yLabel string, ds []time.Duration) {
 	xMax := 1.0
 	for _, d := range ds {
 		xMax = math.Max(xMax, d.Seconds())
@@ -230,18 +226,17 @@ func histogram(w io.Writer, panel int, title, yLabel string, ds []time.Duration)
 	}
 	y := countAxis(float64(max(1, slices.Max(counts))))
 	title = fmt.Sprintf("%s (bins of %v)", title, time.Duration(binWidth*float64(time.Second)))
-	x0, y0, pw, ph := frame(w, panel, title, "from creation to network ready ("+timeUnit(x)+")", yLabel, x, y, nil)
+	x0, y0, pw, ph := pic.frame(panel, title, "from creation to network ready ("+timeUnit(x)+")", yLabel, x, y, nil)
 	bw := pw / float64(bins)
 	for i, c := range counts {
 		if c == 0 {
 			continue
 		}
 		h := float64(c) / y.max * ph
-		fmt.Fprintf(w, `<rect x="%s" y="%s" width="%s" height="%s" fill="#4393c3"/>`+"\n",
-			num(x0+float64(i)*bw+0.5), num(y0-h), num(math.Max(bw-1, 0.5)), num(h))
+		pic.rect(x0+float64(i)*bw+0.5, y0-h, math.Max(bw-1, 0.5), h, "#4393c3")
 	}
 	if len(ds) == 0 {
-		fmt.Fprintf(w, `<text x="%s" y="%s" text-anchor="middle">no security-group pod became ready</text>`+"\n", num(x0+pw/2), num(y0-ph/2))
+		pic.text(x0+pw/2, y0-ph/2, textStyle{anchor: anchorMiddle}, "no security-group pod became ready")
 	}
 }
 

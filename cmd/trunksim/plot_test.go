@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/xml"
+	"image"
+	"image/png"
 	"io"
 	"math"
 	"os"
@@ -50,6 +52,45 @@ func TestRunPlotWritesAWellFormedSVG(t *testing.T) {
 	data2, err := os.ReadFile(again)
 	require.NoError(t, err)
 	assert.Equal(t, string(data), strings.ReplaceAll(string(data2), again, path))
+}
+
+// A .png plot is the same picture in pixels: the SVG's size, its legend
+// swatches in their colours, text set in ink, the same bytes run to run.
+func TestRunPlotWritesAPNG(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.png")
+	code, _, stderr := runCLI("run", smoke, "--plot", path)
+	require.Equal(t, exitOK, code, stderr)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	img, err := png.Decode(bytes.NewReader(data))
+	require.NoError(t, err)
+	assert.Equal(t, image.Rect(0, 0, plotWidth, 3*(panelHeight+marginTop+marginBot)), img.Bounds())
+	rgb := func(x, y int) [3]uint32 {
+		r, g, b, _ := img.At(x, y).RGBA()
+		return [3]uint32{r >> 8, g >> 8, b >> 8}
+	}
+	assert.Equal(t, [3]uint32{255, 255, 255}, rgb(2, 2), "white ground")
+	// The first legend swatch, 10 pixels square at (70, 38), and the
+	// second at (195, 38).
+	assert.Equal(t, [3]uint32{0x1b, 0x78, 0x37}, rgb(75, 43))
+	assert.Equal(t, [3]uint32{0xd6, 0x60, 0x4d}, rgb(200, 43))
+	// The panel title is set in dark ink somewhere along its baseline row.
+	dark := 0
+	for x := 70; x < 300; x++ {
+		for y := 14; y < 28; y++ {
+			if c := rgb(x, y); c[0] < 80 && c[1] < 80 && c[2] < 80 {
+				dark++
+			}
+		}
+	}
+	assert.Greater(t, dark, 100, "the title's glyphs")
+
+	again := filepath.Join(t.TempDir(), "run.png")
+	code, _, _ = runCLI("run", smoke, "--plot", again)
+	require.Equal(t, exitOK, code)
+	data2, err := os.ReadFile(again)
+	require.NoError(t, err)
+	assert.Equal(t, data, data2, "same run, same pixels")
 }
 
 func TestRunPlotToAnUnwritablePathFails(t *testing.T) {

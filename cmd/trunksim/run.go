@@ -20,7 +20,7 @@ import (
 	"github.com/trunksim/trunksim/sim/slo"
 )
 
-const runUsage = `usage: trunksim run SCENARIO.yaml [-o text|json] [--seed N] [--trace FILE] [--plot FILE.svg] [--html FILE.html] [--slo BOUND]...
+const runUsage = `usage: trunksim run SCENARIO.yaml [-o text|json] [--seed N] [--trace FILE] [--plot FILE.svg|FILE.png] [--html FILE.html] [--slo BOUND]...
 
 Runs a scenario file to its end (its until, or until nothing is in flight)
 and reports what happened: pods running and pending, start-up latency, EC2
@@ -38,6 +38,7 @@ Examples:
   trunksim run rollout.yaml
   trunksim run rollout.yaml -o json --seed 7 --trace rollout.trace.jsonl
   trunksim run rollout.yaml --plot rollout.svg
+  trunksim run rollout.yaml --plot rollout.png
   trunksim run rollout.yaml --html rollout.html
   trunksim run rollout.yaml --slo 'p99<=2m' --slo pending==0
 
@@ -70,7 +71,7 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Var(format, "o", "report `format`: text or json")
 	seed := seedFlag(fs)
 	tracePath := fs.String("trace", "", "write the run's trace to `FILE`, one JSON object per line")
-	plotPath := fs.String("plot", "", "draw pods and branch ENIs over time and the start-up latency distribution to `FILE` (SVG)")
+	plotPath := fs.String("plot", "", "draw pods and branch ENIs over time and the start-up latency distribution to `FILE`: PNG when it ends in .png, else SVG")
 	htmlPath := fs.String("html", "", "write the report as one self-contained web page to `FILE`: plots, pods, events, check findings")
 	var bounds []slo.Bound
 	fs.Func("slo", "exit 1 unless the report keeps `BOUND`, such as p99<=2m or pending==0; repeatable", func(s string) error {
@@ -182,7 +183,11 @@ func loadScenario(fs *flag.FlagSet, name, usage string, args []string, stdin io.
 }
 
 func writePlotFile(path string, sc *scenario.Scenario, s *sim.Sim) error {
-	return writeFile(path, func(w io.Writer) error { return writePlot(w, sc.File, s.Series(), s.StartupLatencies(), markers(sc)) })
+	pic := drawPlot(sc.File, s.Series(), s.StartupLatencies(), markers(sc))
+	if strings.EqualFold(filepath.Ext(path), ".png") {
+		return writeFile(path, pic.writePNG)
+	}
+	return writeFile(path, pic.writeSVG)
 }
 
 // writeFile writes a file whole or not at all (see pendingFile).
