@@ -26,15 +26,16 @@
 //	events:
 //	  - {at: 5m, action: deleteNode, nodeGroup: ng}
 //
-// securityGroupPolicies takes policies as kubectl prints them: a list of
-// them, or a kind: List (or SecurityGroupPolicyList) with items, nested in
-// any mix. Documents after the scenario's, each a policy or a List of
-// them, add to its policies, so a cluster's policies can follow a
-// scenario after a --- line:
+// securityGroupPolicies, nodePools and ec2NodeClasses take objects as
+// kubectl prints them: a list of them, or a kind: List (or a typed List
+// such as SecurityGroupPolicyList) with items, nested in any mix.
+// Documents after the scenario's, each such an object or a List of them
+// in any mix of the three kinds, add to its objects, so a cluster's can
+// follow a scenario after a --- line:
 //
-//	(cat scenario.yaml; echo ---; kubectl get securitygrouppolicies -A -o yaml) | trunksim run -
+//	(cat scenario.yaml; echo ---; kubectl get securitygrouppolicies,nodepools,ec2nodeclasses -A -o yaml) | trunksim run -
 //
-// A policy read from a later document is named by where it was, such as
+// An object read from a later document is named by where it was, such as
 // documents[1].items[3], in errors.
 //
 // A policy is taken exactly as the API server takes it, by the

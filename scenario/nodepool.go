@@ -115,20 +115,24 @@ func (d *decoder) karpenterDuration(dst *time.Duration, zeroOK bool) func(*yaml.
 
 // nodePools decodes the nodePools key: NodePool manifests.
 func (d *decoder) nodePools(n *yaml.Node, path string) error {
-	return d.list(n, path, func(_ int, item *yaml.Node, p string) error {
-		np, err := d.nodePool(item, p)
-		d.sc.NodePools = append(d.sc.NodePools, np)
-		return err
-	})
+	return d.objects(n, path, []string{NodePoolAPIVersion}, d.oneNodePool)
+}
+
+func (d *decoder) oneNodePool(n *yaml.Node, path string) error {
+	np, err := d.nodePool(n, path)
+	d.sc.NodePools = append(d.sc.NodePools, np)
+	return err
 }
 
 // ec2NodeClasses decodes the ec2NodeClasses key: EC2NodeClass manifests.
 func (d *decoder) ec2NodeClasses(n *yaml.Node, path string) error {
-	return d.list(n, path, func(_ int, item *yaml.Node, p string) error {
-		nc, err := d.nodeClass(item, p)
-		d.sc.NodeClasses = append(d.sc.NodeClasses, nc)
-		return err
-	})
+	return d.objects(n, path, []string{NodeClassAPIVersion}, d.oneNodeClass)
+}
+
+func (d *decoder) oneNodeClass(n *yaml.Node, path string) error {
+	nc, err := d.nodeClass(n, path)
+	d.sc.NodeClasses = append(d.sc.NodeClasses, nc)
+	return err
 }
 
 func (d *decoder) nodePool(n *yaml.Node, path string) (karpenter.NodePool, error) {

@@ -180,3 +180,27 @@ func TestMatchNamesIsPrunedAsTheAPIServerDoesWithAWarning(t *testing.T) {
 	assert.Equal(t, 1, r.Pods.SecurityGroupPods, "a pod of any service account matches the emptied selector")
 	assert.Contains(t, strings.Join(r.Warnings, "\n"), "matchNames is not in the SecurityGroupPolicy CRD's schema")
 }
+
+// Karpenter's objects load as kubectl prints them, as policies do: a
+// NodePoolList under nodePools, and after the scenario a kind: List
+// mixing NodePools, EC2NodeClasses and SecurityGroupPolicies, which is
+// what `kubectl get nodepools,ec2nodeclasses,sgp -A -o yaml` prints.
+func TestKarpenterObjectsLoadAsListsAndDocuments(t *testing.T) {
+	want := mustParse(t, nodePoolDoc(familyReq, "", ""))
+	pool, class, _ := strings.Cut(strings.TrimPrefix(nodePoolDoc(familyReq, "", ""), "nodePools:\n"), "ec2NodeClasses:\n")
+	indent := func(s string) string { return strings.ReplaceAll(s, "\n  ", "\n    ") }
+
+	asList := mustParse(t, "nodePools:\n  apiVersion: karpenter.sh/v1\n  kind: NodePoolList\n  items:\n  "+indent(pool)+"ec2NodeClasses:\n"+class)
+	assert.Equal(t, want.NodePools, asList.NodePools)
+
+	policy := "  - {apiVersion: vpcresources.k8s.aws/v1beta1, kind: SecurityGroupPolicy, metadata: {name: web}, spec: {podSelector: {}, securityGroups: {groupIds: [sg-0123456789abcdef0]}}}\n"
+	trailing := mustParse(t, "seed: 1\n---\napiVersion: v1\nkind: List\nitems:\n"+pool+class+policy)
+	assert.Equal(t, want.NodePools, trailing.NodePools)
+	assert.Equal(t, want.NodeClasses, trailing.NodeClasses)
+	require.Len(t, trailing.SecurityGroupPolicies, 1)
+
+	_, err := Parse("t.yaml", []byte("seed: 1\n---\napiVersion: v1\nkind: List\nitems:\n  - {apiVersion: apps/v1, kind: Deployment, metadata: {name: x}}\n"))
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrInvalidValue)
+	assert.Contains(t, err.Error(), `t.yaml:6: documents[1].items[0].kind: invalid value "Deployment"`)
+}

@@ -113,9 +113,9 @@ func parse(name string, data []byte, budget int) (*Scenario, error) {
 		d.sc.lines[path] = doc.Line
 		if doc.Kind != yaml.MappingNode || mappingValue(doc, "kind") == nil {
 			return nil, &Error{File: name, Line: doc.Line, Err: fmt.Errorf("%w: a second YAML document that is not a Kubernetes object; "+
-				"after the scenario a file holds only SecurityGroupPolicy objects and Lists of them", ErrSyntax)}
+				"after the scenario a file holds only SecurityGroupPolicy, NodePool and EC2NodeClass objects and Lists of them", ErrSyntax)}
 		}
-		if err := d.policies(doc, path); err != nil {
+		if err := d.trailing(doc, path); err != nil {
 			return nil, err
 		}
 	}
@@ -855,39 +855,73 @@ func (d *decoder) groupID(dst *branch.SecurityGroupID) func(*yaml.Node, string) 
 	}
 }
 
-// policies decodes SecurityGroupPolicy objects as kubectl prints them: a
-// list of them, a kind: List (or SecurityGroupPolicyList) holding them,
-// or one alone, nested in any mix.
-func (d *decoder) policies(n *yaml.Node, path string) error {
+// objects decodes Kubernetes objects as kubectl prints them: a list of
+// them, a kind: List (or a typed List such as SecurityGroupPolicyList)
+// holding them, or one alone, nested in any mix; one decodes each object.
+// A List's apiVersion is v1 or one of versions, the objects' own.
+func (d *decoder) objects(n *yaml.Node, path string, versions []string, one func(n *yaml.Node, path string) error) error {
 	r, err := d.resolve(n, path)
 	if err != nil {
 		return err
 	}
 	switch {
 	case r.Kind == yaml.SequenceNode:
-		return d.list(n, path, func(_ int, item *yaml.Node, p string) error { return d.policies(item, p) })
+		return d.list(n, path, func(_ int, item *yaml.Node, p string) error { return d.objects(item, p, versions, one) })
 	case r.Kind == yaml.MappingNode && isList(r):
 		_, err := d.object(n, path, []field{
 			{key: "apiVersion", required: true, decode: func(n *yaml.Node, p string) error {
 				s, err := d.str(n, p)
-				if err == nil && s != "v1" && s != PolicyAPIVersion {
+				if err == nil && s != "v1" && !slices.Contains(versions, s) {
 					n, _ = d.resolve(n, p)
-					return d.invalid(n, p, nil, "%q: want v1 or %s", s, PolicyAPIVersion)
+					return d.invalid(n, p, nil, "%q: want v1 or %s", s, orList(versions))
 				}
 				return err
 			}},
 			{key: "kind", required: true, decode: ignoreValue},
 			{key: "metadata", decode: ignoreValue},
 			{key: "items", required: true, decode: func(n *yaml.Node, p string) error {
-				return d.list(n, p, func(_ int, item *yaml.Node, p string) error { return d.policies(item, p) })
+				return d.list(n, p, func(_ int, item *yaml.Node, p string) error { return d.objects(item, p, versions, one) })
 			}},
 		})
 		return err
 	}
+	return one(n, path)
+}
+
+// policies decodes the securityGroupPolicies key.
+func (d *decoder) policies(n *yaml.Node, path string) error {
+	return d.objects(n, path, []string{PolicyAPIVersion}, d.onePolicy)
+}
+
+func (d *decoder) onePolicy(n *yaml.Node, path string) error {
 	pol, err := d.policy(n, path)
 	d.sc.SecurityGroupPolicies = append(d.sc.SecurityGroupPolicies, pol)
 	d.sc.policyPaths = append(d.sc.policyPaths, path)
 	return err
+}
+
+// trailing decodes a document after the scenario: SecurityGroupPolicy,
+// NodePool and EC2NodeClass objects, or Lists of them in any mix, as
+// `kubectl get sgp,nodepools,ec2nodeclasses -A -o yaml` prints them.
+func (d *decoder) trailing(n *yaml.Node, path string) error {
+	return d.objects(n, path, []string{PolicyAPIVersion, NodePoolAPIVersion, NodeClassAPIVersion}, func(n *yaml.Node, path string) error {
+		r, err := d.resolve(n, path)
+		if err != nil {
+			return err
+		}
+		kind := mappingValue(r, "kind")
+		switch {
+		case kind == nil || r.Kind != yaml.MappingNode:
+			return d.fail(r, path, fmt.Errorf("%w: not a Kubernetes object (no kind)", ErrMissingField))
+		case kind.Value == PolicyKind:
+			return d.onePolicy(n, path)
+		case kind.Value == "NodePool":
+			return d.oneNodePool(n, path)
+		case kind.Value == "EC2NodeClass":
+			return d.oneNodeClass(n, path)
+		}
+		return d.invalid(kind, join(path, "kind"), nil, "%q: after the scenario a file holds only SecurityGroupPolicy, NodePool and EC2NodeClass objects and Lists of them", kind.Value)
+	})
 }
 
 // isList reports whether a mapping is a Kubernetes list: kind List, or a
