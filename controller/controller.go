@@ -586,10 +586,33 @@ func (c *Controller) configure(cfg Config) {
 	}
 	c.branchPool.size, c.nodePool.size = cfg.BranchWorkers, cfg.NodeWorkers
 	cfg.SharedEC2Client = c.cfg.SharedEC2Client // the clients are made once
-	was := c.cleanerOn()
+	was, coolDown := c.cleanerOn(), c.cfg.CoolDown
 	c.cfg = cfg
 	if !was && c.cleanerOn() {
 		c.startCleaner() // as a process started with the new settings would
+	}
+	if cfg.CoolDown != coolDown {
+		c.coolDownChanged()
+	}
+}
+
+// coolDownChanged applies a new cool-down as the ConfigMap reconciler
+// does (controllers/core/configmap_controller.go): the sweep reads the
+// period each time it runs (trunk.go, deletionTimeStamp plus
+// GetCoolDownPeriod), so branches cooling now are held for the new one,
+// and each node's next useful sweep tick moves with it; and an event
+// announces the period on every node (SendBroadcastNodeEvent).
+func (c *Controller) coolDownChanged() {
+	for i := range c.nodes {
+		n := &c.nodes[i]
+		if !n.known || n.gone {
+			continue
+		}
+		if n.sweepSet && !n.sweeping {
+			c.cancelSweep(NodeID(i))
+			c.kickSweep(NodeID(i))
+		}
+		c.nodeEvent(NodeID(i), Event{Reason: BranchENICoolDownPeriodUpdated, Period: c.cfg.CoolDown})
 	}
 }
 

@@ -46,7 +46,10 @@ const (
 	// Restarted: the controller process restarted; its memory is lost
 	// but for what EC2 and the API server hold.
 	Restarted
-	// Configured: the settings changed (Config), for work from now on.
+	// Configured: the settings changed (Config), for work from now on;
+	// a new CoolDown, as the amazon-vpc-cni ConfigMap changes it, also
+	// holds the branches already cooling and is announced on every node
+	// (BranchENICoolDownPeriodUpdated).
 	Configured
 )
 
@@ -275,11 +278,15 @@ const (
 	TrunkENICreationFailed
 	// NodeTrunkFailedInit (Normal): the node's Init failed (Err).
 	NodeTrunkFailedInit
+	// BranchENICoolDownPeriodUpdated (Normal), on every node: the
+	// amazon-vpc-cni ConfigMap changed the cool-down to Period
+	// (controllers/core/configmap_controller.go, SendBroadcastNodeEvent).
+	BranchENICoolDownPeriodUpdated
 )
 
 var reasonNames = [...]string{"", "SecurityGroupRequested", "SecurityGroupRequested", "ResourceAllocated",
 	"BranchAllocationFailed", "BranchENIAnnotationFailed", "BranchENILeaked", "Unsupported",
-	"NodeTrunkInitiated", "TrunkENICreationFailed", "NodeTrunkFailedInit"}
+	"NodeTrunkInitiated", "TrunkENICreationFailed", "NodeTrunkFailedInit", "BranchENICoolDownPeriodUpdated"}
 
 // String returns the reason as upstream spells it.
 func (r Reason) String() string {
@@ -292,7 +299,7 @@ func (r Reason) String() string {
 // Warning reports whether the event is of type Warning rather than Normal.
 func (r Reason) Warning() bool {
 	switch r {
-	case SecurityGroupRequested, ResourceAllocated, NodeTrunkInitiated, NodeTrunkFailedInit:
+	case SecurityGroupRequested, ResourceAllocated, NodeTrunkInitiated, NodeTrunkFailedInit, BranchENICoolDownPeriodUpdated:
 		return false
 	}
 	return true
@@ -310,6 +317,8 @@ type Event struct {
 	VLAN branch.VLAN
 	// Capacity is the pod-eni capacity a NodeTrunkInitiated advertises.
 	Capacity int
+	// Period is the cool-down a BranchENICoolDownPeriodUpdated announces.
+	Period time.Duration
 	// Groups is the groups' printed form, for SecurityGroupRequested.
 	Groups string
 	// Err is why, for the failures.
@@ -340,6 +349,8 @@ func (e *Event) AppendMessage(b []byte) []byte {
 		return fmt.Appendf(b, "trunk %v; pod-eni capacity %d", e.ENI, e.Capacity)
 	case TrunkENICreationFailed, NodeTrunkFailedInit:
 		return append(b, e.Err.Error()...)
+	case BranchENICoolDownPeriodUpdated:
+		return append(append(b, "Branch ENI cool down period has been updated to "...), e.Period.String()...)
 	}
 	return b
 }

@@ -228,6 +228,8 @@ func (r *runner) apply(s *sim.Sim, e Event) error {
 		return s.AddPolicy(e.Policy)
 	case DeletePolicy:
 		return s.RemovePolicy(e.Policy.Namespace, e.Policy.Name)
+	case SetBranchENICooldown:
+		return s.SetBranchENICooldown(e.Cooldown)
 	case AddNode:
 		if e.NodeGroup == "" {
 			return s.AddNode(sim.NodeSpec{Name: e.Node, InstanceType: e.InstanceType})

@@ -173,8 +173,10 @@
 //	scale              workload replicas (as kubectl scale; a scale-down's pods are not replaced)
 //	applyPolicy        policy (a SecurityGroupPolicy manifest, created or replaced)
 //	deletePolicy       policyName (namespace/name, or a name in default)
+//	setBranchENICooldown cooldown (the amazon-vpc-cni ConfigMap's branch-eni-cooldown; at least 30s applies)
 //
-// A policy change holds for the pods created after it: running pods keep
+// A new cool-down holds at once for branches cooling then and released
+// later, as the controller reads the ConfigMap live. A policy change holds for the pods created after it: running pods keep
 // their branch, as the webhook mutates pods at creation only. The
 // reachability check reads the policies of time zero only.
 //

@@ -169,6 +169,8 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 			m.add("policy", sc.policyNode(e.Policy))
 		case DeletePolicy:
 			m.add("policyName", str(e.Policy.Namespace+"/"+e.Policy.Name))
+		case SetBranchENICooldown:
+			m.add("cooldown", str(e.Cooldown.String()))
 		}
 		events = append(events, m.Node)
 	}

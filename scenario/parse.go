@@ -1182,6 +1182,7 @@ func (d *decoder) event(n *yaml.Node, path string) (Event, error) {
 			e.Policy.Namespace, e.Policy.Name = ns, name
 			return nil
 		}},
+		{key: "cooldown", decode: d.duration(&e.Cooldown, false)},
 	})
 	if err != nil {
 		return e, err
@@ -1195,8 +1196,10 @@ func (d *decoder) event(n *yaml.Node, path string) (Event, error) {
 		Scale:             {"workload", "replicas"},
 		ApplyPolicy:       {"policy"},
 		DeletePolicy:      {"policyName"},
+
+		SetBranchENICooldown: {"cooldown"},
 	}[e.Action]
-	for _, key := range []string{"node", "nodeGroup", "count", "workload", "instanceType", "maxSurge", "maxUnavailable", "replicas", "policy", "policyName"} {
+	for _, key := range []string{"node", "nodeGroup", "count", "workload", "instanceType", "maxSurge", "maxUnavailable", "replicas", "policy", "policyName", "cooldown"} {
 		used := false
 		for _, u := range uses {
 			used = used || u == key
@@ -1235,6 +1238,10 @@ func (d *decoder) event(n *yaml.Node, path string) (Event, error) {
 	case DeletePolicy:
 		if !seen["policyName"] {
 			return e, missing("policyName", "deletePolicy needs policyName, namespace/name")
+		}
+	case SetBranchENICooldown:
+		if !seen["cooldown"] {
+			return e, missing("cooldown", "setBranchENICooldown needs cooldown, the new branch-eni-cooldown")
 		}
 	}
 	if (seen["maxSurge"] || seen["maxUnavailable"]) && e.MaxSurge == 0 && e.MaxUnavailable == 0 {

@@ -146,6 +146,7 @@ func TestParseEveryKey(t *testing.T) {
 			{At: 13 * time.Minute, Action: ApplyPolicy, Policy: branch.Policy{Namespace: "ci", Name: "api",
 				PodSelector: &branch.LabelSelector{MatchLabels: map[string]string{"app": "api"}}, Groups: []branch.SecurityGroupID{sg2}}},
 			{At: 14 * time.Minute, Action: DeletePolicy, Policy: branch.Policy{Namespace: "ci", Name: "api"}},
+			{At: 15 * time.Minute, Action: SetBranchENICooldown, Cooldown: 45 * time.Second},
 		},
 	}
 	assert.Equal(t, want, plain(sc))

@@ -249,6 +249,9 @@ type Event struct {
 	// Policy is the SecurityGroupPolicy an applyPolicy creates or
 	// replaces, and whose namespace and name a deletePolicy names.
 	Policy branch.Policy
+	// Cooldown is the branch-eni-cooldown a setBranchENICooldown writes
+	// into the amazon-vpc-cni ConfigMap (at least 30 s applies).
+	Cooldown time.Duration
 }
 
 // Action is what an [Event] does. The zero value is not an action.
@@ -289,6 +292,10 @@ const (
 	// DeletePolicy deletes the policy Policy names; running pods keep
 	// their branch.
 	DeletePolicy
+	// SetBranchENICooldown sets the amazon-vpc-cni ConfigMap's
+	// branch-eni-cooldown to Cooldown, which the controller applies at
+	// once, to branches cooling then too ([sim.Sim.SetBranchENICooldown]).
+	SetBranchENICooldown
 )
 
 var actionNames = [...]string{
@@ -300,6 +307,8 @@ var actionNames = [...]string{
 	Scale:             "scale",
 	ApplyPolicy:       "applyPolicy",
 	DeletePolicy:      "deletePolicy",
+
+	SetBranchENICooldown: "setBranchENICooldown",
 }
 
 // String returns the action as scenario files spell it, such as

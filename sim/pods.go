@@ -9,6 +9,7 @@ import (
 	"github.com/trunksim/trunksim/cni"
 	"github.com/trunksim/trunksim/controller"
 	"github.com/trunksim/trunksim/limits"
+	"github.com/trunksim/trunksim/trunk"
 )
 
 // CreatePod creates a pod now. The webhook matches it against the
@@ -545,6 +546,37 @@ func (s *Sim) RestartController() error {
 	s.tr.rec(s.Now(), "ControllerRestarted", "controller", "")
 	s.feed(controller.Input{Kind: controller.Restarted})
 	return nil
+}
+
+// SetBranchENICooldown changes the amazon-vpc-cni ConfigMap's
+// branch-eni-cooldown to d while the simulation runs, as `kubectl edit`
+// does. The controller's ConfigMap reconciler applies it at once
+// (controllers/core/configmap_controller.go), clamped to at least 30 s as
+// it is read (pkg/provider/branch/cooldown/cooldown.go GetCoolDownPeriod:
+// a value of 0 or below gives 30 s too), to the branches cooling now as
+// well as those released later, and announces the period with a
+// BranchENICoolDownPeriodUpdated event on every node, which queue behind
+// the clientset's rate limiter as every event does. A value whose
+// clamped period is the one in force changes nothing; upstream compares
+// the period in force with the value as written, so a value below 30 s
+// announces 30 s again each time, which is not modelled. The report
+// lists each change.
+func (s *Sim) SetBranchENICooldown(d time.Duration) error {
+	cfg := s.ctl.Config()
+	applied := max(d, trunk.MinCoolDown)
+	s.tr.rec(s.Now(), "ConfigMapChanged", "configmap/kube-system/amazon-vpc-cni", "branch-eni-cooldown "+d.String())
+	s.coolDownChanges = append(s.coolDownChanges, coolDownChange{at: s.Now(), asked: d, from: cfg.CoolDown, applied: applied})
+	if applied == cfg.CoolDown {
+		return nil
+	}
+	cfg.CoolDown = applied
+	s.feed(controller.Input{Kind: controller.Configured, Config: &cfg})
+	return nil
+}
+
+// coolDownChange is one SetBranchENICooldown, for the report.
+type coolDownChange struct {
+	at, asked, from, applied time.Duration
 }
 
 // boundPods returns, in creation order, the pods bound to node ni that

@@ -263,6 +263,14 @@ func (s *Sim) warnings(leaked int) []string {
 	if d := s.coolDownAsked; d > 0 {
 		w = append(w, fmt.Sprintf("controller.cooldown %v is below the controller's floor: it applies %v, as upstream clamps branch-eni-cooldown (pkg/provider/branch/cooldown/cooldown.go)", d, s.cfg.Controller.CoolDown))
 	}
+	for _, c := range s.coolDownChanges {
+		clamped := ""
+		if c.asked != c.applied {
+			clamped = fmt.Sprintf(" (clamped from %v, as upstream reads it)", c.asked)
+		}
+		w = append(w, fmt.Sprintf("branch-eni-cooldown changed at %v from %v to %v%s: branches cooling then and released after were held that long (configmap_controller.go)",
+			c.at, c.from, c.applied, clamped))
+	}
 	if s.cfg.CNI.DisablePodENI {
 		w = append(w, "ENABLE_POD_ENI is false: no node asks for a trunk, so no pod gets a security group of its own")
 	}

@@ -264,8 +264,10 @@ type Sim struct {
 	// coolDownAsked is a configured cool-down below the floor, which the
 	// controller raised; the report says so.
 	coolDownAsked time.Duration
-	progress      func(now time.Duration, events uint64)
-	series        []Sample
+	// coolDownChanges are the cool-downs the ConfigMap set while running.
+	coolDownChanges []coolDownChange
+	progress        func(now time.Duration, events uint64)
+	series          []Sample
 
 	// Event handlers, made once so scheduling allocates nothing.
 	evController, evAnswer, evKubelet, evComplete, evReplica, evPlace scheduler.Func

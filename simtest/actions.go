@@ -28,6 +28,7 @@ import (
 //	advance            1 s to 40 min of virtual time pass (up to 12 h in all)
 //	injectFault        an EC2 fault drawn by Config.Fault (Fault by default)
 //	restartController  the resource controller restarts
+//	setCooldown        branch-eni-cooldown is set to 0 to 3 min, as the ConfigMap does
 //	settle             the simulation runs until nothing is in flight
 //
 // An action that has nothing to act on (no live node to delete) skips, so
@@ -46,6 +47,7 @@ func (h *Harness) Actions() map[string]func(*rapid.T) {
 		"advance":           h.actAdvance,
 		"injectFault":       h.actInjectFault,
 		"restartController": h.actRestart,
+		"setCooldown":       h.actSetCooldown,
 		"settle":            h.actSettle,
 	}
 }
@@ -138,6 +140,11 @@ func (h *Harness) actAddPolicy(t *rapid.T) {
 	name := fmt.Sprintf("sgp%d", len(h.history))
 	p := rapid.Map(Policy(name), func(p branch.Policy) drawnPolicy { return drawnPolicy{p} }).Draw(t, "policy").p
 	h.must(t, h.AddPolicy(p))
+}
+
+func (h *Harness) actSetCooldown(t *rapid.T) {
+	d := time.Duration(rapid.IntRange(0, 180).Draw(t, "cooldown seconds")) * time.Second
+	h.must(t, h.SetBranchENICooldown(d))
 }
 
 func (h *Harness) actRemovePolicy(t *rapid.T) {

@@ -517,6 +517,18 @@ func (h *Harness) RestartController() error {
 	})
 }
 
+// SetBranchENICooldown changes the amazon-vpc-cni ConfigMap's
+// branch-eni-cooldown now (a setBranchENICooldown event).
+func (h *Harness) SetBranchENICooldown(d time.Duration) error {
+	return h.apply(func() error {
+		if err := h.sim.SetBranchENICooldown(d); err != nil {
+			return err
+		}
+		h.rec.Events = append(h.rec.Events, scenario.Event{At: h.Now(), Action: scenario.SetBranchENICooldown, Cooldown: d})
+		return nil
+	})
+}
+
 // Advance lets d of virtual time pass.
 func (h *Harness) Advance(d time.Duration) error {
 	if d < 0 {
