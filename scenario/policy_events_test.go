@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -36,6 +37,8 @@ events:
 	require.NoError(t, err)
 	assert.Equal(t, 9, r.Pods.Running)
 	assert.Equal(t, 3, r.Pods.SecurityGroupPods, "only the pods created while the policy existed")
+	assert.Equal(t, 3, r.Pods.StaleGroups, "the pods made while it existed keep its group")
+	assert.Contains(t, strings.Join(r.Warnings, "\n"), "workload default/during: 3 running pod(s) keep [sg-0123456789abcdef0] (such as default/during-0) where the policies now give its node's groups")
 	out, err := sc.Marshal()
 	require.NoError(t, err)
 	back, err := Parse("pe.yaml", out)
@@ -57,4 +60,52 @@ func TestPolicyEventErrors(t *testing.T) {
 		assert.Equal(t, tc.field, e.Field, "%v", err)
 		assert.ErrorContains(t, err, tc.text)
 	}
+}
+
+// Upstream: a running pod's branch keeps the groups it was made with when
+// its policy changes (the webhook mutates pods at creation only,
+// webhooks/core/pod_webhook.go; resource controller #11 and #373 ask for
+// updates and are open), and an ordinary pod that a new policy matches
+// keeps its node's groups. The report counts and names those pods; a
+// rollout restart replaces them with pods of the groups of now.
+func TestRunningPodsKeepTheirGroupsWhenPoliciesChangeAndTheReportNamesThem(t *testing.T) {
+	policy := func(at, group string) string {
+		return "  - at: " + at + `
+    action: applyPolicy
+    policy:
+      apiVersion: vpcresources.k8s.aws/v1beta1
+      kind: SecurityGroupPolicy
+      metadata: {name: web}
+      spec:
+        podSelector: {matchLabels: {app: web}}
+        securityGroups: {groupIds: [` + group + `]}
+`
+	}
+	doc := `nodeGroups:
+  - {name: ng, instanceType: m5.xlarge, count: 2}
+workloads:
+  - {name: web, labels: {app: web}, replicas: 4, at: 30s}
+  - {name: plain, labels: {app: plain}, replicas: 2, at: 30s}
+events:
+` + policy("0s", "sg-0a000001") + policy("2m", "sg-0a000002") + `  - at: 3m
+    action: applyPolicy
+    policy:
+      apiVersion: vpcresources.k8s.aws/v1beta1
+      kind: SecurityGroupPolicy
+      metadata: {name: plain}
+      spec:
+        podSelector: {matchLabels: {app: plain}}
+        securityGroups: {groupIds: [sg-0a000003]}
+`
+	r, err := mustParse(t, doc).Run(Options{})
+	require.NoError(t, err)
+	assert.Equal(t, 6, r.Pods.StaleGroups)
+	warnings := strings.Join(r.Warnings, "\n")
+	assert.Contains(t, warnings, "workload default/web: 4 running pod(s) keep [sg-0a000001] (such as default/web-0) where the policies now give [sg-0a000002]")
+	assert.Contains(t, warnings, "workload default/plain: 2 running pod(s) keep its node's groups (such as default/plain-0) where the policies now give [sg-0a000003]")
+
+	restarted, err := mustParse(t, doc+"  - {at: 4m, action: rolloutRestart, workload: web}\n  - {at: 4m, action: rolloutRestart, workload: plain}\n").Run(Options{})
+	require.NoError(t, err)
+	assert.Zero(t, restarted.Pods.StaleGroups, "the new pods get the groups of now")
+	assert.NotContains(t, strings.Join(restarted.Warnings, "\n"), "keep")
 }

@@ -138,6 +138,12 @@ type PodCounts struct {
 	// made before the run, which the controller rebuilt from their
 	// pod-eni annotations rather than created.
 	FromExistingBranches int `json:"fromExistingBranches,omitempty"`
+	// StaleGroups counts the running pods whose groups are not those the
+	// policies give them now: a policy or service account changed after
+	// they started, and upstream never updates a running pod's branch
+	// (the webhook mutates pods at creation only; resource controller
+	// #11, #373). The report's warnings name them by workload.
+	StaleGroups int `json:"staleGroups,omitempty"`
 }
 
 // Percentiles of a distribution in seconds.
@@ -229,13 +235,13 @@ func (s *Sim) Report() Report {
 	r.Provisioning = s.provisioningReport()
 	r.ClusterAutoscaler = s.autoscalerReport()
 	r.Events = s.tr.reasons()
-	r.Warnings = s.warnings(leaked)
+	r.Warnings = s.warnings(leaked, &r.Pods)
 	r.Assumptions = s.assumptions()
 	r.TraceSHA256 = hex.EncodeToString(s.tr.sum())
 	return r
 }
 
-func (s *Sim) warnings(leaked int) []string {
+func (s *Sim) warnings(leaked int, pods *PodCounts) []string {
 	w := append(slices.Clone(s.warned), s.provWarnings()...)
 	reasons := map[string][]string{}
 	for _, n := range s.nodes {
@@ -281,6 +287,7 @@ func (s *Sim) warnings(leaked int) []string {
 		w = append(w, fmt.Sprintf("%d Kubernetes event(s) dropped: the controller's event broadcaster had %d waiting on the clientset's rate limiter, which the pod reads share, or a restart lost its queue (client-go tools/record/event.go); they are in the trace but never reached the API server", n, controller.MaxQueuedEvents))
 	}
 	w = append(w, s.missingGroupWarnings()...)
+	w = append(w, s.staleGroupWarnings(pods)...)
 	if s.m.sandboxFailures > 0 {
 		w = append(w, fmt.Sprintf("%d FailedCreatePodSandBox attempts while pods waited for their branch ENI annotation (normal in small numbers)", s.m.sandboxFailures))
 	}
@@ -391,6 +398,66 @@ func percentiles(ds []time.Duration) Percentiles {
 
 func round3(x float64) float64 {
 	return float64(int64(x*1000+0.5)) / 1000
+}
+
+// staleGroupWarnings counts, in pods, the running pods whose groups
+// differ from what the policies give them now, and says so for each
+// workload (or lone pod) in creation order: a pod with a branch keeps the
+// groups it was made with, and an ordinary pod that a policy matches now
+// keeps its node's groups, until it is replaced.
+func (s *Sim) staleGroupWarnings(pods *PodCounts) []string {
+	type stale struct {
+		name        string
+		count       int
+		example     string
+		had, wanted string
+	}
+	var out []*stale
+	byOwner := map[int32]*stale{}
+	for pi, p := range s.pods[:s.podsBeforeChange] {
+		if p.phase != Running || p.windows || p.hostNet {
+			continue
+		}
+		now := s.resolve(p)
+		had := "its node's groups"
+		if p.needsBranch {
+			_, _, groups, ok := s.ctl.Annotation(controller.PodID(pi))
+			if !ok || groups == now.set {
+				continue
+			}
+			if groups.Len() > 0 {
+				// Empty is the instance's groups, which a branch gets
+				// when no policy matched by the time it was made.
+				had = s.groupNames(groups)
+			}
+		} else if now.ids == nil {
+			continue
+		}
+		wanted := "its node's groups"
+		if now.ids != nil {
+			wanted = now.names
+		}
+		pods.StaleGroups++
+		st := byOwner[p.workload]
+		if st == nil || p.workload < 0 {
+			name := "pod " + p.key
+			if p.workload >= 0 {
+				name = "workload " + s.workloads[p.workload].spec.Namespace + "/" + s.workloads[p.workload].spec.Name
+			}
+			st = &stale{name: name, example: p.key, had: had, wanted: wanted}
+			out = append(out, st)
+			if p.workload >= 0 {
+				byOwner[p.workload] = st
+			}
+		}
+		st.count++
+	}
+	lines := make([]string, 0, len(out))
+	for _, st := range out {
+		lines = append(lines, fmt.Sprintf("%s: %d running pod(s) keep %s (such as %s) where the policies now give %s; a running pod's branch is never updated (resource controller #11, #373): restart them to apply",
+			st.name, st.count, st.had, st.example, st.wanted))
+	}
+	return lines
 }
 
 // missingGroupWarnings says, for each security group EC2 refused because

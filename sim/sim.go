@@ -264,6 +264,9 @@ type Sim struct {
 	// coolDownAsked is a configured cool-down below the floor, which the
 	// controller raised; the report says so.
 	coolDownAsked time.Duration
+	// podsBeforeChange is how many pods existed when the policies or
+	// service accounts last changed; later pods got the groups of now.
+	podsBeforeChange int
 	// coolDownChanges are the cool-downs the ConfigMap set while running.
 	coolDownChanges []coolDownChange
 	progress        func(now time.Duration, events uint64)
@@ -406,7 +409,7 @@ func (s *Sim) AddServiceAccount(namespace, name string, labels map[string]string
 		return &ObjectError{"service account", key, ErrDuplicate}
 	}
 	s.accounts[key] = maps.Clone(labels)
-	s.policyVersion++
+	s.policiesChanged()
 	return nil
 }
 
@@ -427,7 +430,7 @@ func (s *Sim) AddPolicy(p branch.Policy) error {
 		}
 	}
 	s.policies = append(s.policies, p.Clone())
-	s.policyVersion++
+	s.policiesChanged()
 	s.tr.rec(s.Now(), "PolicyAdded", "policy/"+key, "")
 	return nil
 }
@@ -461,12 +464,20 @@ func (s *Sim) AddMalformedGroup(text string) (branch.SecurityGroupID, error) {
 	return id, nil
 }
 
+// policiesChanged marks the policies or service accounts changed: the
+// cached resolution is stale, and pods made before now may hold groups
+// the policies no longer give.
+func (s *Sim) policiesChanged() {
+	s.policyVersion++
+	s.podsBeforeChange = len(s.pods)
+}
+
 // RemovePolicy deletes a SecurityGroupPolicy.
 func (s *Sim) RemovePolicy(namespace, name string) error {
 	for i, q := range s.policies {
 		if q.Namespace == namespace && q.Name == name {
 			s.policies = slices.Delete(s.policies, i, i+1)
-			s.policyVersion++
+			s.policiesChanged()
 			s.tr.rec(s.Now(), "PolicyRemoved", "policy/"+namespace+"/"+name, "")
 			return nil
 		}
