@@ -89,9 +89,13 @@ const (
 	// group, since the CRD puts no pattern on groupIds. Its *APIError
 	// carries the text; see [APIError.MalformedGroup].
 	CodeGroupIDMalformed = "InvalidGroupId.Malformed"
-	CodeNoFreeAddresses  = "InsufficientFreeAddressesInSubnet"
-	CodeInternal         = "InternalError"
-	CodeUnavailable      = "ServiceUnavailable"
+	// CodeDependencyViolation is DeleteSecurityGroup's answer while a
+	// network interface uses the group (EC2 API reference, "Error codes":
+	// DependencyViolation).
+	CodeDependencyViolation = "DependencyViolation"
+	CodeNoFreeAddresses     = "InsufficientFreeAddressesInSubnet"
+	CodeInternal            = "InternalError"
+	CodeUnavailable         = "ServiceUnavailable"
 )
 
 // ErrEC2 is wrapped by every *APIError.
@@ -658,6 +662,50 @@ func (e *EC2) firstMalformed(groups branch.GroupSet) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// GroupError is DeleteSecurityGroup's refusal: Code is
+// CodeDependencyViolation, with InUse the interfaces that use the group,
+// or CodeGroupNotFound. It wraps ErrEC2.
+type GroupError struct {
+	Group branch.SecurityGroupID
+	Code  string
+	InUse int
+}
+
+func (e *GroupError) Error() string {
+	if e.Code == CodeDependencyViolation {
+		return fmt.Sprintf("DeleteSecurityGroup: %s: %v is used by %d network interface(s)", e.Code, e.Group, e.InUse)
+	}
+	return fmt.Sprintf("DeleteSecurityGroup: %s: %v does not exist", e.Code, e.Group)
+}
+
+// Unwrap returns ErrEC2.
+func (e *GroupError) Unwrap() error { return ErrEC2 }
+
+// DeleteSecurityGroup deletes a group added with [EC2.AddSecurityGroup],
+// as a user's `aws ec2 delete-security-group` does: EC2 refuses while any
+// network interface uses it, a branch still cooling or leaked included
+// (CodeDependencyViolation), and a group it does not hold
+// (CodeGroupNotFound); a refusal changes nothing. From then on
+// CreateNetworkInterface with the group answers
+// CodeSecurityGroupNotFound. The call is the user's, not the
+// controller's, so it is neither counted nor throttled.
+func (e *EC2) DeleteSecurityGroup(id branch.SecurityGroupID) error {
+	if _, ok := e.groups[id]; !ok {
+		return &GroupError{Group: id, Code: CodeGroupNotFound}
+	}
+	inUse := 0
+	for eni := range e.All() {
+		if eni.Groups.Contains(id) {
+			inUse++
+		}
+	}
+	if inUse > 0 {
+		return &GroupError{Group: id, Code: CodeDependencyViolation, InUse: inUse}
+	}
+	delete(e.groups, id)
+	return nil
 }
 
 // GroupExists reports whether CreateNetworkInterface takes group id: it

@@ -152,3 +152,35 @@ func TestAddMalformedGroupRefusesWellFormedIDsAndCollisions(t *testing.T) {
 	assert.ErrorContains(t, e.AddSecurityGroup(id), "stand-in")
 	assert.NotEqual(t, branch.MalformedGroupID("a"), branch.MalformedGroupID("b"))
 }
+
+// Upstream: EC2 API reference, DeleteSecurityGroup: a group that a
+// network interface uses cannot be deleted (DependencyViolation), and one
+// that does not exist is InvalidGroup.NotFound. A branch still cooling is
+// an interface like any other. After the deletion, creating with the
+// group is InvalidSecurityGroupID.NotFound.
+func TestDeleteSecurityGroupIsRefusedWhileAnInterfaceUsesIt(t *testing.T) {
+	e := newEC2(t)
+	require.NoError(t, e.AddSecurityGroup(sgKnown))
+	eni, err := createBranch(e, sgKnown)
+	require.NoError(t, err)
+
+	err = e.DeleteSecurityGroup(sgKnown)
+	var ge *fakeec2.GroupError
+	require.ErrorAs(t, err, &ge)
+	assert.ErrorIs(t, err, fakeec2.ErrEC2)
+	assert.Equal(t, fakeec2.CodeDependencyViolation, ge.Code)
+	assert.Equal(t, 1, ge.InUse)
+	assert.True(t, e.GroupExists(sgKnown), "the refusal changes nothing")
+
+	require.NoError(t, e.DeleteNetworkInterface(2*time.Second, eni))
+	require.NoError(t, e.DeleteSecurityGroup(sgKnown))
+	assert.False(t, e.GroupExists(sgKnown))
+	_, err = createBranch(e, sgKnown)
+	id, missing := fakeec2.AsAPIError(err).MissingGroup()
+	assert.True(t, missing)
+	assert.Equal(t, sgKnown, id)
+
+	err = e.DeleteSecurityGroup(sgKnown)
+	require.ErrorAs(t, err, &ge)
+	assert.Equal(t, fakeec2.CodeGroupNotFound, ge.Code)
+}

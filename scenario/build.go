@@ -230,6 +230,19 @@ func (r *runner) apply(s *sim.Sim, e Event) error {
 		return s.RemovePolicy(e.Policy.Namespace, e.Policy.Name)
 	case SetBranchENICooldown:
 		return s.SetBranchENICooldown(e.Cooldown)
+	case DeleteSecurityGroup:
+		// EC2 refusing the user's call is an outcome to report, not a
+		// failure of the run.
+		var ge *sim.GroupError
+		if err := s.DeleteSecurityGroup(e.SecurityGroup); errors.As(err, &ge) {
+			s.Warn(fmt.Sprintf("deleteSecurityGroup at %v: %v; the group stays", s.Now(), ge))
+			return nil
+		} else if err != nil {
+			return err
+		}
+		return nil
+	case LabelServiceAccount:
+		return s.SetServiceAccountLabels(e.ServiceAccount.Namespace, e.ServiceAccount.Name, e.ServiceAccount.Labels)
 	case AddNode:
 		if e.NodeGroup == "" {
 			return s.AddNode(sim.NodeSpec{Name: e.Node, InstanceType: e.InstanceType})

@@ -171,6 +171,11 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 			m.add("policyName", str(e.Policy.Namespace+"/"+e.Policy.Name))
 		case SetBranchENICooldown:
 			m.add("cooldown", str(e.Cooldown.String()))
+		case DeleteSecurityGroup:
+			m.add("securityGroup", str(e.SecurityGroup.String()))
+		case LabelServiceAccount:
+			m.add("serviceAccount", str(e.ServiceAccount.Namespace+"/"+e.ServiceAccount.Name))
+			m.labels("labels", e.ServiceAccount.Labels)
 		}
 		events = append(events, m.Node)
 	}

@@ -1183,6 +1183,24 @@ func (d *decoder) event(n *yaml.Node, path string) (Event, error) {
 			return nil
 		}},
 		{key: "cooldown", decode: d.duration(&e.Cooldown, false)},
+		{key: "securityGroup", decode: d.groupID(&e.SecurityGroup)},
+		{key: "serviceAccount", decode: func(n *yaml.Node, p string) error {
+			s, err := d.str(n, p)
+			if err != nil {
+				return err
+			}
+			ns, name, ok := strings.Cut(s, "/")
+			if !ok {
+				ns, name = "default", s
+			}
+			if checkDNSLabel(ns) != nil || checkDNSSubdomain(name) != nil {
+				r, _ := d.resolve(n, p)
+				return d.invalid(r, p, nil, "%q: want namespace/name, or a name in namespace default", s)
+			}
+			e.ServiceAccount.Namespace, e.ServiceAccount.Name = ns, name
+			return nil
+		}},
+		{key: "labels", decode: d.labels(&e.ServiceAccount.Labels)},
 	})
 	if err != nil {
 		return e, err
@@ -1198,8 +1216,10 @@ func (d *decoder) event(n *yaml.Node, path string) (Event, error) {
 		DeletePolicy:      {"policyName"},
 
 		SetBranchENICooldown: {"cooldown"},
+		DeleteSecurityGroup:  {"securityGroup"},
+		LabelServiceAccount:  {"serviceAccount", "labels"},
 	}[e.Action]
-	for _, key := range []string{"node", "nodeGroup", "count", "workload", "instanceType", "maxSurge", "maxUnavailable", "replicas", "policy", "policyName", "cooldown"} {
+	for _, key := range []string{"node", "nodeGroup", "count", "workload", "instanceType", "maxSurge", "maxUnavailable", "replicas", "policy", "policyName", "cooldown", "securityGroup", "serviceAccount", "labels"} {
 		used := false
 		for _, u := range uses {
 			used = used || u == key
@@ -1242,6 +1262,14 @@ func (d *decoder) event(n *yaml.Node, path string) (Event, error) {
 	case SetBranchENICooldown:
 		if !seen["cooldown"] {
 			return e, missing("cooldown", "setBranchENICooldown needs cooldown, the new branch-eni-cooldown")
+		}
+	case DeleteSecurityGroup:
+		if !seen["securityGroup"] {
+			return e, missing("securityGroup", "deleteSecurityGroup needs securityGroup, a group declared under securityGroups")
+		}
+	case LabelServiceAccount:
+		if !seen["serviceAccount"] {
+			return e, missing("serviceAccount", "labelServiceAccount needs serviceAccount, namespace/name of a declared account")
 		}
 	}
 	if (seen["maxSurge"] || seen["maxUnavailable"]) && e.MaxSurge == 0 && e.MaxUnavailable == 0 {
@@ -1338,6 +1366,12 @@ func (d *decoder) crossCheck() error {
 		}
 		if e.Action == Scale && sc.Workloads[j].Lifetime > 0 {
 			return d.invalidAt(fmt.Sprintf("events[%d].workload", i), "%q: its pods complete (lifetime %v), as a Job's do; only a workload without a lifetime scales", e.Workload, sc.Workloads[j].Lifetime)
+		}
+		if _, ok := groupIDs[e.SecurityGroup]; e.Action == DeleteSecurityGroup && !ok {
+			return d.invalidAt(fmt.Sprintf("events[%d].securityGroup", i), "%v: not declared under securityGroups (EC2 would answer InvalidGroup.NotFound)", e.SecurityGroup)
+		}
+		if _, ok := accounts[e.ServiceAccount.Namespace+"/"+e.ServiceAccount.Name]; e.Action == LabelServiceAccount && !ok {
+			return d.invalidAt(fmt.Sprintf("events[%d].serviceAccount", i), "%q: not declared under serviceAccounts", e.ServiceAccount.Namespace+"/"+e.ServiceAccount.Name)
 		}
 		if e.Action == RolloutRestart && sc.Workloads[j].Lifetime > 0 {
 			return d.invalidAt(fmt.Sprintf("events[%d].workload", i), "%q: its pods complete (lifetime %v), as a Job's do; only a workload without a lifetime has a rolling update", e.Workload, sc.Workloads[j].Lifetime)

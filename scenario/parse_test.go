@@ -147,6 +147,8 @@ func TestParseEveryKey(t *testing.T) {
 				PodSelector: &branch.LabelSelector{MatchLabels: map[string]string{"app": "api"}}, Groups: []branch.SecurityGroupID{sg2}}},
 			{At: 14 * time.Minute, Action: DeletePolicy, Policy: branch.Policy{Namespace: "ci", Name: "api"}},
 			{At: 15 * time.Minute, Action: SetBranchENICooldown, Cooldown: 45 * time.Second},
+			{At: 16 * time.Minute, Action: LabelServiceAccount, ServiceAccount: ServiceAccount{Namespace: "ci", Name: "builder", Labels: map[string]string{"team": "platform"}}},
+			{At: 17 * time.Minute, Action: DeleteSecurityGroup, SecurityGroup: branch.MustParseSecurityGroupID("sg-0123456789abcdef0")},
 		},
 	}
 	assert.Equal(t, want, plain(sc))

@@ -109,3 +109,72 @@ events:
 	assert.Zero(t, restarted.Pods.StaleGroups, "the new pods get the groups of now")
 	assert.NotContains(t, strings.Join(restarted.Warnings, "\n"), "keep")
 }
+
+// A group that a policy named cannot be deleted while its branches exist,
+// cooling ones included (EC2 DeleteSecurityGroup: DependencyViolation);
+// once they are gone it can, and a policy naming it again leaves its new
+// pods ContainerCreating (InvalidSecurityGroupID.NotFound). Relabelling a
+// service account changes which policy new pods match and leaves the
+// running ones on the groups they had.
+func TestDeletingAPolicysGroupAndRelabellingAnAccount(t *testing.T) {
+	doc := `seed: 1
+nodeGroups:
+  - {name: ng, instanceType: m5.xlarge, count: 1}
+serviceAccounts:
+  - {name: api, labels: {tier: front}}
+securityGroups:
+  - {id: sg-0a000001, name: web}
+  - {id: sg-0a000002, name: front}
+securityGroupPolicies:
+  - apiVersion: vpcresources.k8s.aws/v1beta1
+    kind: SecurityGroupPolicy
+    metadata: {name: web}
+    spec:
+      podSelector: {matchLabels: {app: web}}
+      securityGroups: {groupIds: [sg-0a000001]}
+  - apiVersion: vpcresources.k8s.aws/v1beta1
+    kind: SecurityGroupPolicy
+    metadata: {name: front}
+    spec:
+      serviceAccountSelector: {matchLabels: {tier: front}}
+      securityGroups: {groupIds: [sg-0a000002]}
+workloads:
+  - {name: web, labels: {app: web}, replicas: 2}
+  - {name: api, serviceAccount: api, replicas: 2}
+events:
+  - {at: 5m, action: deletePolicy, policyName: web}
+  - {at: 5m, action: deleteSecurityGroup, securityGroup: sg-0a000001}
+  - {at: 6m, action: scale, workload: web, replicas: 0}
+  - {at: 6m30s, action: deleteSecurityGroup, securityGroup: sg-0a000001}
+  - {at: 10m, action: deleteSecurityGroup, securityGroup: sg-0a000001}
+  - {at: 11m, action: labelServiceAccount, serviceAccount: default/api, labels: {tier: back}}
+  - {at: 11m, action: scale, workload: api, replicas: 3}
+  - at: 12m
+    action: applyPolicy
+    policy:
+      apiVersion: vpcresources.k8s.aws/v1beta1
+      kind: SecurityGroupPolicy
+      metadata: {name: web}
+      spec:
+        podSelector: {matchLabels: {app: web}}
+        securityGroups: {groupIds: [sg-0a000001]}
+  - {at: 12m, action: scale, workload: web, replicas: 1}
+until: 20m
+`
+	sc := mustParse(t, doc)
+	r, err := sc.Run(Options{})
+	require.NoError(t, err)
+	warnings := strings.Join(r.Warnings, "\n")
+	assert.Contains(t, warnings, "deleteSecurityGroup at 5m0s: DeleteSecurityGroup: DependencyViolation: sg-0a000001 is used by 2 network interface(s); the group stays")
+	assert.Contains(t, warnings, "deleteSecurityGroup at 6m30s: DeleteSecurityGroup: DependencyViolation", "the branches still cool")
+	assert.NotContains(t, warnings, "deleteSecurityGroup at 10m0s", "gone once they were deleted")
+	assert.Contains(t, warnings, "security group sg-0a000001, named by policy default/web, does not exist: CreateNetworkInterface fails with InvalidSecurityGroupID.NotFound and 1 pod(s) stay ContainerCreating")
+	assert.Contains(t, warnings, "workload default/api: 2 running pod(s) keep [sg-0a000002] (such as default/api-0) where the policies now give its node's groups")
+	assert.Equal(t, 3+0, r.Pods.Running, "api's three run, the third as an ordinary pod; web's new pod waits")
+	assert.Equal(t, 1, r.Pods.Pending)
+
+	out, err := sc.Marshal()
+	require.NoError(t, err)
+	back := mustParse(t, string(out))
+	assert.Equal(t, sc.Events, back.Events)
+}

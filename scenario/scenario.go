@@ -252,6 +252,11 @@ type Event struct {
 	// Cooldown is the branch-eni-cooldown a setBranchENICooldown writes
 	// into the amazon-vpc-cni ConfigMap (at least 30 s applies).
 	Cooldown time.Duration
+	// SecurityGroup is the group a deleteSecurityGroup deletes.
+	SecurityGroup branch.SecurityGroupID
+	// ServiceAccount names the account a labelServiceAccount relabels,
+	// with its new labels.
+	ServiceAccount ServiceAccount
 }
 
 // Action is what an [Event] does. The zero value is not an action.
@@ -296,6 +301,14 @@ const (
 	// branch-eni-cooldown to Cooldown, which the controller applies at
 	// once, to branches cooling then too ([sim.Sim.SetBranchENICooldown]).
 	SetBranchENICooldown
+	// DeleteSecurityGroup deletes SecurityGroup from the VPC, as `aws ec2
+	// delete-security-group` does; EC2 refuses while an interface uses
+	// it, and the report says so ([sim.Sim.DeleteSecurityGroup]).
+	DeleteSecurityGroup
+	// LabelServiceAccount replaces the labels of ServiceAccount with its
+	// Labels, as `kubectl label serviceaccount --overwrite` does; pods
+	// created afterwards are matched with them.
+	LabelServiceAccount
 )
 
 var actionNames = [...]string{
@@ -309,6 +322,8 @@ var actionNames = [...]string{
 	DeletePolicy:      "deletePolicy",
 
 	SetBranchENICooldown: "setBranchENICooldown",
+	DeleteSecurityGroup:  "deleteSecurityGroup",
+	LabelServiceAccount:  "labelServiceAccount",
 }
 
 // String returns the action as scenario files spell it, such as

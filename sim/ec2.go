@@ -39,6 +39,9 @@ const (
 	// CodeSecurityGroupNotFound is the answer for a group that was not
 	// declared (see [Sim.AddSecurityGroup]).
 	CodeSecurityGroupNotFound = fakeec2.CodeSecurityGroupNotFound
+	// CodeDependencyViolation is DeleteSecurityGroup's answer while an
+	// interface uses the group.
+	CodeDependencyViolation = fakeec2.CodeDependencyViolation
 	// CodeGroupIDMalformed is the answer for a group ID that is no ID;
 	// see [Sim.AddMalformedGroup].
 	CodeGroupIDMalformed = fakeec2.CodeGroupIDMalformed
@@ -52,6 +55,9 @@ var ErrEC2 = fakeec2.ErrEC2
 
 // APIError is an error answer from the fake EC2.
 type APIError = fakeec2.APIError
+
+// GroupError is DeleteSecurityGroup's refusal (see fakeec2.GroupError).
+type GroupError = fakeec2.GroupError
 
 // Fault makes EC2 fail or slow an action (fakeec2.Fault).
 type Fault = fakeec2.Fault

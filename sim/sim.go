@@ -448,6 +448,39 @@ func (s *Sim) AddSecurityGroup(id branch.SecurityGroupID) error {
 	return nil
 }
 
+// DeleteSecurityGroup deletes a security group declared with
+// AddSecurityGroup, as a user's `aws ec2 delete-security-group` does while
+// the simulation runs. EC2 refuses while a network interface uses the
+// group, a branch still cooling included (a *fakeec2.GroupError with
+// DependencyViolation), so deleting a policy's group soon after the
+// policy fails until its pods' branches are gone; the refusal changes
+// nothing. Once deleted, a branch with the group fails
+// CreateNetworkInterface with InvalidSecurityGroupID.NotFound and its pod
+// stays ContainerCreating; running pods keep their branch.
+func (s *Sim) DeleteSecurityGroup(id branch.SecurityGroupID) error {
+	if err := s.ec2.DeleteSecurityGroup(id); err != nil {
+		return &ObjectError{"security group", id.String(), err}
+	}
+	s.tr.rec(s.Now(), "SecurityGroupDeleted", "sg/"+id.String(), "")
+	return nil
+}
+
+// SetServiceAccountLabels replaces the labels of a service account added
+// with AddServiceAccount, as `kubectl label serviceaccount --overwrite`
+// does. Pods created afterwards are matched with the new labels; running
+// pods keep their branch and groups (the report lists those whose groups
+// the policies no longer give).
+func (s *Sim) SetServiceAccountLabels(namespace, name string, labels map[string]string) error {
+	key := namespace + "/" + name
+	if _, ok := s.accounts[key]; !ok {
+		return &ObjectError{"service account", key, ErrNotFound}
+	}
+	s.accounts[key] = maps.Clone(labels)
+	s.policiesChanged()
+	s.tr.rec(s.Now(), "ServiceAccountLabeled", "serviceaccount/"+key, "")
+	return nil
+}
+
 // AddMalformedGroup declares that policies may name text, a security
 // group ID EC2 cannot parse (a placeholder such as "${POD_SG}" left in a
 // manifest; the CRD puts no pattern on groupIds), and returns the ID that
