@@ -36,7 +36,12 @@
 // running (running); the simulator starts those that a policy matches on
 // branch ENIs of their own, which the controller rebuilds from their
 // vpc.amazonaws.com/pod-eni annotations as after a restart
-// (pkg/provider/branch/trunk/trunk.go InitTrunk). The annotation is read,
+// (pkg/provider/branch/trunk/trunk.go InitTrunk). The in-use branch ENIs
+// on an attached node's trunk (placed by their vpcresources.k8s.aws/trunk-eni-id
+// tag and the trunk's attachment) that no running pod's annotation names
+// are what the rebuild deletes after the cool-down: unownedBranches, per
+// attached node, the fewest any node of the group has (the rest, and
+// branches it cannot place, are noted). The annotation is read,
 // never copied: the run makes its own ENI IDs and VLANs, one node after
 // another. The other pods are created at time zero. A user adds events (a
 // rollout restart, a scale, a node group replacement) and runs it.

@@ -74,12 +74,30 @@ type ec2Instance struct {
 // ec2Interface is an ENI; InterfaceType is "trunk" or "branch" for the
 // ones the resource controller creates, Status "in-use" or "available".
 type ec2Interface struct {
+	ID            string `json:"NetworkInterfaceId"`
 	InterfaceType string `json:"InterfaceType"`
 	Status        string `json:"Status"`
 	Description   string `json:"Description"`
 	Attachment    *struct {
 		InstanceID string `json:"InstanceId"`
 	} `json:"Attachment"`
+	TagSet []struct {
+		Key   string `json:"Key"`
+		Value string `json:"Value"`
+	} `json:"TagSet"`
+}
+
+// trunkTag is the tag the controller puts on a branch ENI naming its
+// trunk (pkg/config/type.go TrunkENIIDTag).
+const trunkTag = "vpcresources.k8s.aws/trunk-eni-id"
+
+func (ni ec2Interface) tag(key string) string {
+	for _, t := range ni.TagSet {
+		if t.Key == key {
+			return t.Value
+		}
+	}
+	return ""
 }
 
 // ec2State is what the describe outputs say, keyed by ID.
@@ -94,12 +112,19 @@ type ec2State struct {
 	// branch ENIs by status.
 	trunks   map[string]int
 	branches map[string]int
+	// trunkOf maps a trunk ENI's ID to its instance; onTrunk lists the
+	// in-use branch ENIs by the trunk their tag names (untagged counts
+	// those without one).
+	trunkOf  map[string]string
+	onTrunk  map[string][]string
+	untagged int
 	seen     bool
 }
 
 func newEC2State() ec2State {
 	return ec2State{subnets: map[string]ec2Subnet{}, vpcs: map[string]ec2VPC{},
-		instances: map[string]ec2Instance{}, instanceFile: map[string]string{}, trunks: map[string]int{}, branches: map[string]int{}}
+		instances: map[string]ec2Instance{}, instanceFile: map[string]string{}, trunks: map[string]int{}, branches: map[string]int{},
+		trunkOf: map[string]string{}, onTrunk: map[string][]string{}}
 }
 
 // isEC2Output reports whether raw looks like an AWS CLI describe output:
@@ -194,11 +219,20 @@ func (e *ec2State) addInterface(ni ec2Interface) {
 	case ni.InterfaceType == "trunk" || ni.Description == "aws-k8s-trunk-eni":
 		if ni.Attachment != nil && ni.Attachment.InstanceID != "" {
 			e.trunks[ni.Attachment.InstanceID]++
+			e.trunkOf[ni.ID] = ni.Attachment.InstanceID
 		} else {
 			e.trunks[""]++
 		}
 	case ni.InterfaceType == "branch" || ni.Description == "aws-k8s-branch-eni":
 		e.branches[ni.Status]++
+		if ni.Status != "in-use" {
+			break
+		}
+		if trunk := ni.tag(trunkTag); trunk != "" {
+			e.onTrunk[trunk] = append(e.onTrunk[trunk], ni.ID)
+		} else {
+			e.untagged++
+		}
 	}
 }
 

@@ -38,6 +38,7 @@ func TestImportTheExample(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(want), string(got), "go run ./cmd/trunksim import examples/imported/kubectl/*.yaml examples/imported/aws/*.json -o examples/imported/scenario.yaml")
 	assert.Equal(t, []string{"aws-node.yaml: service/kube-system/kube-dns (v1) skipped: not a kind the importer reads",
+		"2 in-use branch ENI(s) with no vpcresources.k8s.aws/trunk-eni-id tag, or on a trunk of no node the run starts with a trunk: not placed on a node, so not in any unownedBranches",
 		"node/ip-10-0-1-30.eu-west-1.compute.internal: its CNINode lacks the SecurityGroupsForPods feature, so the controller manages no trunk on it today " +
 			"(aws-node has not asked: not yet ready, or no free interface slot); the run gives it one at time zero"}, trimPaths(s.Warnings()))
 
@@ -322,4 +323,56 @@ func TestImportKarpenterObjects(t *testing.T) {
 	require.Len(t, sc.NodeClasses, 1)
 	assert.Equal(t, "default", sc.NodePools[0].Name)
 	assert.Len(t, sc.NodePools[0].Requirements, 4)
+}
+
+// Upstream: the controller's rebuild claims the branch ENIs on a trunk
+// that running pods' pod-eni annotations name and queues the rest for
+// deletion after the cool-down (pkg/provider/branch/trunk/trunk.go
+// InitTrunk); a branch names its trunk by the vpcresources.k8s.aws/trunk-eni-id
+// tag. The import counts, per attached node, the in-use branches on its
+// trunk that no pod there names; a group's nodes start alike, so each
+// gets the fewest, and the rest are noted, as is a branch it cannot place.
+func TestImportCountsBranchesNoPodOwns(t *testing.T) {
+	node := func(name, instance string) string {
+		return `{"apiVersion":"v1","kind":"Node","metadata":{"name":"` + name + `","labels":{"node.kubernetes.io/instance-type":"m5.large"}},` +
+			`"spec":{"providerID":"aws:///eu-west-1a/` + instance + `"}}` + "\n---\n"
+	}
+	pod := func(name, node, eni string) string {
+		return `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"` + name + `","namespace":"default","labels":{"app":"web"},` +
+			`"annotations":{"vpc.amazonaws.com/pod-eni":` + strconvQuote(`[{"eniId":"`+eni+`","vlanId":1}]`) + `}},` +
+			`"spec":{"nodeName":"` + node + `","containers":[]},"status":{"phase":"Running"}}` + "\n---\n"
+	}
+	trunk := func(id, instance string) string {
+		return `{"NetworkInterfaceId":"` + id + `","InterfaceType":"trunk","Status":"in-use","Attachment":{"InstanceId":"` + instance + `"}}`
+	}
+	branch := func(id, trunk string) string {
+		tags := `[]`
+		if trunk != "" {
+			tags = `[{"Key":"vpcresources.k8s.aws/trunk-eni-id","Value":"` + trunk + `"}]`
+		}
+		return `{"NetworkInterfaceId":"` + id + `","InterfaceType":"branch","Status":"in-use","TagSet":` + tags + `}`
+	}
+	k8s := node("a", "i-0a") + node("b", "i-0b") + pod("web-0", "a", "eni-a1") + pod("web-1", "b", "eni-b1")
+	ec2 := `{"NetworkInterfaces":[` + strings.Join([]string{trunk("eni-ta", "i-0a"), trunk("eni-tb", "i-0b"),
+		branch("eni-a1", "eni-ta"), branch("eni-a2", "eni-ta"), branch("eni-a3", "eni-ta"), // a: 2 unowned
+		branch("eni-b1", "eni-tb"), branch("eni-b2", "eni-tb"), // b: 1 unowned
+		branch("eni-x", "")}, ",") + `]}`
+	s := importer.New()
+	require.NoError(t, s.Read("k8s.yaml", strings.NewReader(k8s)))
+	require.NoError(t, s.Read("enis.json", strings.NewReader(ec2)))
+	out, err := s.Scenario()
+	require.NoError(t, err)
+	sc, err := scenario.Parse("imported.yaml", out)
+	require.NoError(t, err)
+	require.Len(t, sc.NodeGroups, 1)
+	assert.Equal(t, 2, sc.NodeGroups[0].TrunkAttached)
+	assert.Equal(t, 1, sc.NodeGroups[0].UnownedBranches, "the fewest of the group's nodes")
+	warnings := strings.Join(s.Warnings(), "\n")
+	assert.Contains(t, warnings, "its attached nodes hold [2 1] unowned branch ENIs; the run starts each with 1, leaving out 1")
+	assert.Contains(t, warnings, "1 in-use branch ENI(s) with no vpcresources.k8s.aws/trunk-eni-id tag")
+
+	r, err := sc.Run(scenario.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, 2, r.Pods.Running)
+	assert.Equal(t, 2, r.BranchENIs.Deleted, "one unowned branch on each attached node, deleted after the cool-down")
 }

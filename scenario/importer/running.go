@@ -3,6 +3,8 @@ package importer
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -135,4 +137,53 @@ func instanceID(providerID string) string {
 		return ""
 	}
 	return providerID[strings.LastIndex(providerID, "/")+1:]
+}
+
+// unownedBranches returns, for each node whose trunk is attached, how
+// many in-use branch ENIs on its trunk no running pod's pod-eni
+// annotation on the node names: the ones the controller's rebuild finds
+// unclaimed and deletes after the cool-down (trunk.go InitTrunk). A
+// branch is placed by its trunk-eni-id tag and the trunk's attachment;
+// one without the tag, or on a trunk describe-network-interfaces does not
+// attach to a node, is noted and left out.
+func (s *Snapshot) unownedBranches(trunks map[string]bool) (map[string]int, error) {
+	owned := map[string]bool{}
+	for _, p := range s.pods {
+		if !running(p) {
+			continue
+		}
+		bs, err := s.podBranches(p)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range bs {
+			owned[p.Spec.NodeName+" "+b.ID] = true
+		}
+	}
+	nodeOf := map[string]string{}
+	for _, n := range s.nodes {
+		nodeOf[instanceID(n.Spec.ProviderID)] = n.Name
+	}
+	out := map[string]int{}
+	placed := 0
+	for _, trunk := range slices.Sorted(maps.Keys(s.ec2.onTrunk)) {
+		node := nodeOf[s.ec2.trunkOf[trunk]]
+		if node == "" || !trunks[node] {
+			continue
+		}
+		for _, id := range s.ec2.onTrunk[trunk] {
+			placed++
+			if !owned[node+" "+id] {
+				out[node]++
+			}
+		}
+	}
+	all := 0
+	for _, ids := range s.ec2.onTrunk {
+		all += len(ids)
+	}
+	if left := all + s.ec2.untagged - placed; left > 0 {
+		s.noted = append(s.noted, fmt.Sprintf("%d in-use branch ENI(s) with no %s tag, or on a trunk of no node the run starts with a trunk: not placed on a node, so not in any unownedBranches", left, trunkTag))
+	}
+	return out, nil
 }

@@ -30,6 +30,9 @@ type nodeGroup struct {
 	name, instanceType, os, groupLabel, groupValue string
 	count                                          int
 	trunks                                         int  // nodes with their trunk attached today
+	// unowned is, for each of those nodes, the in-use branch ENIs on its
+	// trunk that no running pod's annotation names.
+	unowned []int
 	autoMode                                       bool // EKS Auto Mode nodes, which the controller skips
 	// From describe-instances and describe-subnets, when given: the
 	// nodes' subnet and their primary interface's groups.
@@ -58,6 +61,15 @@ func (s *Snapshot) Scenario() ([]byte, error) {
 	groups, byNode, err := s.nodeGroups(trunks)
 	if err != nil {
 		return nil, err
+	}
+	unowned, err := s.unownedBranches(trunks)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range s.nodes {
+		if g := byNode[n.Name]; g != nil && trunks[n.Name] {
+			g.unowned = append(g.unowned, unowned[n.Name])
+		}
 	}
 	workloads, err := s.workloads(byNode)
 	if err != nil {
@@ -88,7 +100,7 @@ func (s *Snapshot) Scenario() ([]byte, error) {
 		}
 		b.WriteString("nodeGroups:\n")
 		for _, g := range groups {
-			writeNodeGroup(b, g)
+			s.writeNodeGroup(b, g)
 		}
 	}
 	s.writeAccounts(b, workloads)
@@ -277,10 +289,25 @@ func (s *Snapshot) placeNode(n corev1.Node, g *nodeGroup) error {
 	return nil
 }
 
-func writeNodeGroup(b *strings.Builder, g *nodeGroup) {
+func (s *Snapshot) writeNodeGroup(b *strings.Builder, g *nodeGroup) {
 	fmt.Fprintf(b, "  - name: %s\n    instanceType: %s\n    count: %d\n", g.name, g.instanceType, g.count)
 	if g.trunks > 0 {
 		fmt.Fprintf(b, "    trunkAttached: %d\n", g.trunks)
+	}
+	// A group's attached nodes start alike, so each gets the fewest any
+	// of them has; the rest are noted.
+	if len(g.unowned) > 0 {
+		least, total := slices.Min(g.unowned), 0
+		for _, n := range g.unowned {
+			total += n
+		}
+		if least > 0 {
+			fmt.Fprintf(b, "    unownedBranches: %d    # per attached node: in-use branch ENIs no running pod's annotation names\n", least)
+		}
+		if extra := total - least*len(g.unowned); extra > 0 {
+			s.noted = append(s.noted, fmt.Sprintf("node group %s: its attached nodes hold %v unowned branch ENIs; the run starts each with %d, leaving out %d",
+				g.name, g.unowned, least, extra))
+		}
 	}
 	if g.os != "linux" {
 		fmt.Fprintf(b, "    os: %s\n", g.os)
