@@ -29,11 +29,11 @@ var generatedLabels = []string{"pod-template-hash", "controller-revision-hash", 
 type nodeGroup struct {
 	name, instanceType, os, groupLabel, groupValue string
 	count                                          int
-	trunks                                         int  // nodes with their trunk attached today
+	trunks                                         int // nodes with their trunk attached today
 	// unowned is, for each of those nodes, the in-use branch ENIs on its
 	// trunk that no running pod's annotation names.
-	unowned []int
-	autoMode                                       bool // EKS Auto Mode nodes, which the controller skips
+	unowned  []int
+	autoMode bool // EKS Auto Mode nodes, which the controller skips
 	// From describe-instances and describe-subnets, when given: the
 	// nodes' subnet and their primary interface's groups.
 	subnetID, subnetCIDR, zone string
