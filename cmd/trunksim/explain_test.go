@@ -138,6 +138,6 @@ func TestExamplesExplainAndDiffGolden(t *testing.T) {
 	golden(t, "example-imported-explain.json", stdout)
 	code, stdout, stderr = runCLI("explain", "../../examples/imported/scenario.yaml", "--pod", "shop/payments-0")
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stdout, "pod shop/payments-0: Running on general-eu-west-1a-0, running before the run began\n"+
+	assert.Contains(t, stdout, "pod shop/payments-0: Running on general-eu-west-1b-0, running before the run began\n"+
 		"  why: it was running before the run began, on a branch ENI the controller rebuilt from its pod-eni annotation\n")
 }
