@@ -136,6 +136,8 @@ func (d *decoder) oneNodeClass(n *yaml.Node, path string) error {
 }
 
 func (d *decoder) nodePool(n *yaml.Node, path string) (karpenter.NodePool, error) {
+	defer func(prune string) { d.prune = prune }(d.prune)
+	d.prune = "NodePool"
 	// The CRD's defaults: expire after 720h; consolidate when empty or
 	// underutilized, after 0s.
 	np := karpenter.NodePool{ExpireAfter: defaultExpireAfter,
@@ -407,6 +409,8 @@ func (d *decoder) nodePoolLimits(dst *karpenter.Limits) func(*yaml.Node, string)
 }
 
 func (d *decoder) nodeClass(n *yaml.Node, path string) (karpenter.NodeClass, error) {
+	defer func(prune string) { d.prune = prune }(d.prune)
+	d.prune = "EC2NodeClass"
 	var nc karpenter.NodeClass
 	var role, profile bool
 	terms := func(n *yaml.Node, path string) error {

@@ -204,3 +204,23 @@ func TestKarpenterObjectsLoadAsListsAndDocuments(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidValue)
 	assert.Contains(t, err.Error(), `t.yaml:6: documents[1].items[0].kind: invalid value "Deployment"`)
 }
+
+// Upstream: the NodePool and EC2NodeClass CRDs (karpenter-provider-aws
+// v1.15.2 pkg/apis/crds) are structural, so the API server drops fields
+// outside their schemas, as it does for SecurityGroupPolicies; the
+// EC2NodeClass's kubelet block preserves unknown fields, so nothing there
+// is dropped. A misspelt field loads with a warning at its line.
+func TestKarpenterObjectsDropFieldsOutsideTheirSchemas(t *testing.T) {
+	sc := mustParse(t, nodePoolDoc(familyReq, "      weigth: 10\n", `      amiSelectorTerms: [{alias: al2023@latest}]
+      role: KarpenterNodeRole
+      subnetSelectorTerms: [{tags: {a: b}}]
+      securityGroupSelectorTerms: [{id: sg-0aaaaaaaaaaaaaaa0}]
+      kubelet: {maxPods: 20, someFutureSetting: true}
+      amiFamlly: AL2023
+`))
+	require.Len(t, sc.NodePools, 1)
+	assert.Equal(t, 20, sc.NodeClasses[0].MaxPods)
+	require.Len(t, sc.Warnings, 2, "%v", sc.Warnings)
+	assert.Contains(t, sc.Warnings[0], "t.yaml:11: nodePools[0].spec.weigth: unknown field, dropped: the API server prunes fields outside the NodePool CRD's schema")
+	assert.Contains(t, sc.Warnings[1], "ec2NodeClasses[0].spec.amiFamlly: unknown field, dropped: the API server prunes fields outside the EC2NodeClass CRD's schema")
+}
