@@ -99,6 +99,7 @@ type node struct {
 	unsynced   bool // its rebuild after a restart sees no pods (RestartSyncRace)
 	wantsTrunk bool
 	eligible   bool
+	unlisted   error // the type is not in the release's table (Join.Unlisted)
 	joined     time.Duration
 	os         limits.OS
 	typ        limits.InstanceType
@@ -266,6 +267,8 @@ func (c *Controller) Step(now time.Duration, in Input, out []Effect) ([]Effect, 
 		c.restart()
 	case Configured:
 		c.configure(*in.Config)
+	case TrunkRequested:
+		c.trunkRequested(in.Node)
 	}
 	return c.end(), c.broken
 }
@@ -356,6 +359,15 @@ func (c *Controller) check(now time.Duration, in *Input) error {
 			why = "unknown pod"
 		}
 	case Restarted:
+	case TrunkRequested:
+		switch {
+		case !c.knownNode(in.Node):
+			why = "unknown node"
+		case c.nodes[in.Node].gone:
+			why = "node already deleted"
+		case c.nodes[in.Node].wantsTrunk:
+			why = "node asked for a trunk already"
+		}
 	case Configured:
 		if in.Config == nil {
 			why = "no Config"
@@ -469,23 +481,38 @@ func (c *Controller) nodeJoined(ni NodeID, j *Join) {
 		c.nodes = append(c.nodes, make([]node, int(ni)+1-len(c.nodes))...)
 	}
 	n := &c.nodes[ni]
-	*n = node{name: j.Name, typ: j.Type, os: j.OS, joined: c.now, known: true, wantsTrunk: j.WantsTrunk, sweepAt: c.now}
+	*n = node{name: j.Name, typ: j.Type, os: j.OS, joined: c.now, known: true, wantsTrunk: j.WantsTrunk, sweepAt: c.now, unlisted: j.Unlisted}
 	if j.Trunk.IsValid() {
 		// Met as a starting controller meets its nodes: Init rebuilds it.
 		n.trunkID, n.unsynced = j.Trunk, c.cfg.RestartSyncRace
 	}
-	if !j.WantsTrunk {
-		return
+	if j.WantsTrunk {
+		c.trunkWanted(ni)
 	}
-	err := j.Type.CanTrunk(j.OS)
-	if j.Unlisted != nil && j.OS != limits.OSWindows {
-		err = j.Unlisted
+}
+
+// trunkRequested is a node's aws-node asking for a trunk after the node
+// joined: the node reconciler now finds the CNINode's feature
+// (canAttachTrunk, pkg/node/manager/manager.go) and hands the node to
+// the branch provider as it would have at its join.
+func (c *Controller) trunkRequested(ni NodeID) {
+	c.nodes[ni].wantsTrunk = true
+	c.trunkWanted(ni)
+}
+
+// trunkWanted starts the trunk of a node whose aws-node asked for one,
+// if its type can hold one.
+func (c *Controller) trunkWanted(ni NodeID) {
+	n := &c.nodes[ni]
+	err := n.typ.CanTrunk(n.os)
+	if n.unlisted != nil && n.os != limits.OSWindows {
+		err = n.unlisted
 	}
 	n.eligible = err == nil
 	switch {
 	case err == nil:
 		c.startInit(ni)
-	case j.OS == limits.OSWindows:
+	case n.os == limits.OSWindows:
 	default:
 		c.nodeEvent(ni, Event{Reason: Unsupported, Err: err})
 		c.stats.Unsupported++

@@ -51,10 +51,15 @@ const (
 	// holds the branches already cooling and is announced on every node
 	// (BranchENICoolDownPeriodUpdated).
 	Configured
+	// TrunkRequested: aws-node on a node that joined without asking for
+	// a trunk has asked since, by adding the SecurityGroupsForPods
+	// feature to the node's CNINode (ENABLE_POD_ENI turned on, and an
+	// interface slot free), which the node reconciler sees (Node).
+	TrunkRequested
 )
 
 var inputNames = [...]string{"", "NodeJoined", "NodeDeleted", "PodBound", "PodRunning", "PodEnded",
-	"Answered", "WokeUp", "Restarted", "Configured"}
+	"Answered", "WokeUp", "Restarted", "Configured", "TrunkRequested"}
 
 // String returns the input kind's name.
 func (k InputKind) String() string {

@@ -281,6 +281,7 @@ func (s *script) started() error {
 //	                     NodeJoined; attached: the fake EC2 holds the node's
 //	                     trunk already (fakeec2 AddTrunk) and Join.Trunk names it
 //	delete node=         NodeDeleted
+//	request node=        TrunkRequested
 //	terminate node=      the fake EC2 terminates the node's instance
 //	bind pod= node= [uid=] [vlan=]                  PodBound (uid defaults to uid-<pod>); vlan:
 //	                     the pod has a branch already, which the fake EC2 holds
@@ -317,7 +318,7 @@ func (s *script) exec(line string) error {
 		err = s.setGroups(args, pos)
 	case "show":
 		err = s.setShow(pos)
-	case "join", "delete", "bind", "running", "end", "restart":
+	case "join", "delete", "request", "bind", "running", "end", "restart":
 		err = s.input(verb, args)
 	case "terminate":
 		err = s.terminate(args)
@@ -610,6 +611,12 @@ func (s *script) input(verb string, a kv) error {
 			return err
 		}
 		in = Input{Kind: NodeDeleted, Node: NodeID(n)}
+	case "request":
+		n, err := a.id("node")
+		if err != nil {
+			return err
+		}
+		in = Input{Kind: TrunkRequested, Node: NodeID(n)}
 	case "bind":
 		p, err := a.id("pod")
 		if err != nil {
