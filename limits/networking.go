@@ -178,6 +178,43 @@ func (it InstanceType) TrunkSlotFor(n Networking) bool {
 	return n.IPv6 || n.windows() || it.maxENIFor(n) > 1
 }
 
+// ENIsHeld returns how many interfaces of the default card aws-node keeps
+// attached for podIPs ordinary pods' addresses at its default warm pool:
+// one interface's worth of addresses spare (WARM_ENI_TARGET=1; with
+// prefix delegation WARM_PREFIX_TARGET=1, one prefix; no WARM_IP_TARGET
+// or MINIMUM_IP_TARGET), as pkg/ipamd/ipamd.go isDatastorePoolTooLow
+// allocates them, at most the interfaces it may use. It assumes the
+// addresses packed on as few interfaces as hold them; ipamd frees an
+// interface only once none of its addresses is assigned
+// (getDeletableENI), so a real node can hold more. The primary ENI
+// counts, and carries no pod addresses under custom networking. An IPv6
+// or Windows node uses its primary ENI alone.
+func (it InstanceType) ENIsHeld(n Networking, podIPs int) int {
+	limit := it.maxENIFor(n)
+	perENI := it.IPPodsOn(n, 1)
+	if n.IPv6 || n.windows() || perENI == 0 || limit == 0 {
+		return min(1, limit)
+	}
+	spare := perENI
+	if n.PrefixDelegation && it.SupportsPrefixes() {
+		spare = IPsPerPrefix
+	}
+	held := (max(0, podIPs) + spare + perENI - 1) / perENI
+	if n.CustomNetworking {
+		held++
+	}
+	return min(limit, max(1, held))
+}
+
+// TrunkSlotAt reports whether aws-node, asking for a trunk on a node
+// whose ordinary pods hold podIPs addresses, finds an interface slot free:
+// the interfaces held ([InstanceType.ENIsHeld]) are fewer than it may use
+// (pkg/ipamd/ipamd.go tryEnableSecurityGroupsForPods, IPv4 only). At
+// podIPs 0 it is [InstanceType.TrunkSlotFor].
+func (it InstanceType) TrunkSlotAt(n Networking, podIPs int) bool {
+	return n.IPv6 || n.windows() || it.ENIsHeld(n, podIPs) < it.maxENIFor(n)
+}
+
 // CanTrunkFor reports whether a node of the type gets a trunk under n:
 // a Linux node of a trunking-compatible type whose aws-node finds a slot
 // for it ([InstanceType.TrunkSlotFor]).

@@ -216,3 +216,26 @@ func TestMaxENIOneLeavesNoSlotForATrunk(t *testing.T) {
 	assert.True(t, m5.CanTrunkFor(limits.Networking{MaxENI: 1, IPv6: true}))
 	assert.Equal(t, m5.CapacityFor(limits.Networking{}, true), m5.CapacityFor(limits.Networking{MaxENI: -1}, true), "below 1 MAX_ENI is unset")
 }
+
+// Upstream: with the default warm pool (WARM_ENI_TARGET=1) ipamd attaches
+// another interface whenever fewer than one interface's worth of
+// addresses is free (pkg/ipamd/ipamd.go isDatastorePoolTooLow), and asks
+// for a trunk only while fewer interfaces are attached than it may use
+// (tryEnableSecurityGroupsForPods). An m5.large (3 interfaces of 9 pod
+// addresses) holds 1 interface for no pod, 2 for 1 to 9, and all 3 from
+// 10: so turning ENABLE_POD_ENI on finds no slot on a node running ten or
+// more ordinary pods. At zero pods TrunkSlotAt is TrunkSlotFor.
+func TestENIsHeldByTheWarmPoolAndTheTrunkSlotTheyLeave(t *testing.T) {
+	m5 := lookup(t, "m5.large")
+	ipv4 := limits.Networking{}
+	for _, tc := range []struct{ pods, held int }{{0, 1}, {1, 2}, {9, 2}, {10, 3}, {18, 3}, {27, 3}, {40, 3}} {
+		assert.Equal(t, tc.held, m5.ENIsHeld(ipv4, tc.pods), "%d pods", tc.pods)
+		assert.Equal(t, tc.held < 3, m5.TrunkSlotAt(ipv4, tc.pods), "%d pods", tc.pods)
+	}
+	for _, n := range []limits.Networking{ipv4, {MaxENI: 1}, {MaxENI: 2}, {IPv6: true}, {CustomNetworking: true}, {PrefixDelegation: true}} {
+		assert.Equal(t, m5.TrunkSlotFor(n), m5.TrunkSlotAt(n, 0), "%+v", n)
+	}
+	assert.Equal(t, 2, m5.ENIsHeld(limits.Networking{CustomNetworking: true}, 0), "the primary carries no pod addresses")
+	assert.Equal(t, 1, m5.ENIsHeld(limits.Networking{PrefixDelegation: true}, 100), "144 addresses a /28 interface")
+	assert.True(t, m5.TrunkSlotAt(limits.Networking{IPv6: true}, 1000), "IPv6 checks no slot")
+}

@@ -241,6 +241,8 @@ func (r *runner) apply(s *sim.Sim, e Event) error {
 			return err
 		}
 		return nil
+	case EnablePodENI:
+		return s.EnablePodENI()
 	case LabelServiceAccount:
 		return s.SetServiceAccountLabels(e.ServiceAccount.Namespace, e.ServiceAccount.Name, e.ServiceAccount.Labels)
 	case AddNode:

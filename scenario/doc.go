@@ -176,12 +176,15 @@
 //	setBranchENICooldown cooldown (the amazon-vpc-cni ConfigMap's branch-eni-cooldown; at least 30s applies)
 //	deleteSecurityGroup securityGroup (declared under securityGroups; EC2 refuses while an interface uses it)
 //	labelServiceAccount serviceAccount (namespace/name, declared) labels (the account's new labels)
+//	enablePodENI       (with cni.enablePodENI false) aws-node's ENABLE_POD_ENI turned on
 //
 // A new cool-down holds at once for branches cooling then and released
 // later, as the controller reads the ConfigMap live. A deleteSecurityGroup
 // that EC2 refuses (DependencyViolation while a branch, cooling ones
 // included, uses the group) is a warning in the report and the run goes
-// on. A policy or service-account change holds for the pods created after it: running pods keep
+// on. After enablePodENI a node whose ordinary pods' addresses hold every
+// interface gets no trunk until enough of them leave. A policy or
+// service-account change holds for the pods created after it: running pods keep
 // their branch, as the webhook mutates pods at creation only. The
 // reachability check reads the policies of time zero only.
 //

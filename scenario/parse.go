@@ -1218,6 +1218,7 @@ func (d *decoder) event(n *yaml.Node, path string) (Event, error) {
 		SetBranchENICooldown: {"cooldown"},
 		DeleteSecurityGroup:  {"securityGroup"},
 		LabelServiceAccount:  {"serviceAccount", "labels"},
+		EnablePodENI:         nil,
 	}[e.Action]
 	for _, key := range []string{"node", "nodeGroup", "count", "workload", "instanceType", "maxSurge", "maxUnavailable", "replicas", "policy", "policyName", "cooldown", "securityGroup", "serviceAccount", "labels"} {
 		used := false
@@ -1348,6 +1349,7 @@ func (d *decoder) crossCheck() error {
 			most[j] = max(most[j], e.Replicas)
 		}
 	}
+	enabled := false
 	for i, e := range sc.Events {
 		if _, ok := groups[e.NodeGroup]; e.NodeGroup != "" && !ok {
 			return d.invalidAt(fmt.Sprintf("events[%d].nodeGroup", i), "%q: no such node group", e.NodeGroup)
@@ -1373,6 +1375,10 @@ func (d *decoder) crossCheck() error {
 		if _, ok := accounts[e.ServiceAccount.Namespace+"/"+e.ServiceAccount.Name]; e.Action == LabelServiceAccount && !ok {
 			return d.invalidAt(fmt.Sprintf("events[%d].serviceAccount", i), "%q: not declared under serviceAccounts", e.ServiceAccount.Namespace+"/"+e.ServiceAccount.Name)
 		}
+		if e.Action == EnablePodENI && (!sc.CNI.DisablePodENI || enabled) {
+			return d.invalidAt(fmt.Sprintf("events[%d].action", i), "enablePodENI: ENABLE_POD_ENI is on already (set cni.enablePodENI: false for a cluster that starts without it)")
+		}
+		enabled = enabled || e.Action == EnablePodENI
 		if e.Action == RolloutRestart && sc.Workloads[j].Lifetime > 0 {
 			return d.invalidAt(fmt.Sprintf("events[%d].workload", i), "%q: its pods complete (lifetime %v), as a Job's do; only a workload without a lifetime has a rolling update", e.Workload, sc.Workloads[j].Lifetime)
 		}

@@ -309,6 +309,11 @@ const (
 	// Labels, as `kubectl label serviceaccount --overwrite` does; pods
 	// created afterwards are matched with them.
 	LabelServiceAccount
+	// EnablePodENI turns ENABLE_POD_ENI on in the aws-node DaemonSet
+	// (cni.enablePodENI false before it): aws-node asks for a trunk on
+	// each node with an interface slot free, and on the others once pods
+	// leave ([sim.Sim.EnablePodENI]).
+	EnablePodENI
 )
 
 var actionNames = [...]string{
@@ -324,6 +329,7 @@ var actionNames = [...]string{
 	SetBranchENICooldown: "setBranchENICooldown",
 	DeleteSecurityGroup:  "deleteSecurityGroup",
 	LabelServiceAccount:  "labelServiceAccount",
+	EnablePodENI:         "enablePodENI",
 }
 
 // String returns the action as scenario files spell it, such as

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"strconv"
+	"time"
 
 	"github.com/trunksim/trunksim/branch"
 	"github.com/trunksim/trunksim/cni"
@@ -82,21 +83,8 @@ func (s *Sim) addNode(spec NodeSpec, claim int32) error {
 		wants, n.noIPs = false, true
 		n.ineligible = refusedMode(os, err)
 		s.event("Warning", "Unsupported", "node/"+n.name, whyNoTrunk(n.ineligible))
-	} else if wants && s.cfg.CNI.IPFamily == cni.IPv6 && !s.cfg.CNI.Version.Has(cni.FeatureIPv6Branches) {
-		wants = false
-		n.ineligible = fmt.Errorf("CNI %v does not support security groups for pods in IPv6 clusters (from v1.16.0)", s.cfg.CNI.Version)
-		s.event("Warning", "Unsupported", "node/"+n.name, whyNoTrunk(n.ineligible))
-	} else if wants && spec.Labels[LabelComputeType] == "auto" {
-		// The node reconciler returns before the node manager sees it, so
-		// the node gets no trunk and no event.
-		wants = false
-		n.ineligible = errAutoMode
-	} else if wants && n.ineligible == nil && !typ.TrunkSlotFor(net) {
-		// aws-node only logs "No slot available for a trunk ENI to be
-		// attached." and never adds the feature, so the controller never
-		// manages the node and records no event.
-		wants = false
-		n.ineligible = &noTrunkSlotError{maxENI: net.MaxENI}
+	} else if wants {
+		wants = s.asksForTrunk(n)
 	}
 	join := &controller.Join{Name: n.name, Type: typ, OS: os, WantsTrunk: wants, Unlisted: unlisted}
 	if spec.TrunkAttached {
@@ -222,14 +210,109 @@ func (s *Sim) podSlots(typ limits.InstanceType, net limits.Networking) int {
 	return max(0, typ.MaxPodsFor(net)-host)
 }
 
+// ipPoolInterval is how often ipamd reconciles its pool and, while a node
+// has no trunk, asks for one again (pkg/ipamd/ipamd.go
+// ipPoolMonitorInterval, 5 s; updateIPPoolIfRequired).
+const ipPoolInterval = 5 * time.Second
+
+// EnablePodENI turns ENABLE_POD_ENI on in the aws-node DaemonSet while the
+// simulation runs. aws-node restarts on every node, all at once (an
+// assumption: the DaemonSet rolls 10% of its pods at a time), and asks for
+// a trunk where it finds an interface slot free: on a node whose ordinary
+// pods' addresses and warm pool hold every interface it may use
+// ([limits.InstanceType.ENIsHeld]) it asks nothing (pkg/ipamd/ipamd.go
+// tryEnableSecurityGroupsForPods) and asks again, from its pool loop every
+// 5 s, once enough of those pods have left for an interface to be freed.
+// Until then that node gets no trunk and no security-group pod; the
+// report names such nodes. It fails, changing nothing, when ENABLE_POD_ENI
+// is on already.
+func (s *Sim) EnablePodENI() error {
+	if !s.cfg.CNI.DisablePodENI {
+		return &ObjectError{"aws-node", "ENABLE_POD_ENI", fmt.Errorf("%w: it is on already", ErrBadSpec)}
+	}
+	s.cfg.CNI.DisablePodENI = false
+	s.podENIEnabled, s.podENIEnabledAt = true, s.Now()
+	s.tr.rec(s.Now(), "PodENIEnabled", "daemonset/kube-system/aws-node", "ENABLE_POD_ENI=true")
+	for ni, n := range s.nodes {
+		if n.gone || n.noIPs || n.os != limits.OSLinux {
+			continue
+		}
+		if s.asksForTrunk(n) {
+			s.feed(controller.Input{Kind: controller.TrunkRequested, Node: controller.NodeID(ni)})
+		}
+		s.refit(int32(ni))
+	}
+	s.place()
+	return nil
+}
+
+// ordinaryPodLeft gives aws-node on node ni, which found no slot for a
+// trunk, its next look: ipPoolInterval after the interface it needs is
+// freed.
+func (s *Sim) ordinaryPodLeft(ni int32) {
+	n := s.nodes[ni]
+	var slot *noTrunkSlotError
+	if !errors.As(n.ineligible, &slot) || slot.pods == 0 || n.askPending || !n.typ.TrunkSlotAt(n.net, n.ipPods) {
+		return
+	}
+	n.askPending = true
+	s.after(ipPoolInterval, s.evAskTrunk, uint64(ni))
+}
+
+// askTrunkAgain is aws-node's pool loop on node ni finding the slot free.
+func (s *Sim) askTrunkAgain(arg uint64) {
+	ni := int32(arg)
+	n := s.nodes[ni]
+	n.askPending = false
+	if n.gone || !n.typ.TrunkSlotAt(n.net, n.ipPods) {
+		return // pods came back first; the next departure looks again
+	}
+	n.ineligible = nil
+	if s.asksForTrunk(n) {
+		s.tr.rec(s.Now(), "TrunkRequested", "node/"+n.name, "an interface slot is free")
+		s.feed(controller.Input{Kind: controller.TrunkRequested, Node: controller.NodeID(ni)})
+	}
+	s.refit(ni)
+	s.place()
+}
+
+// asksForTrunk reports whether aws-node, starting with ENABLE_POD_ENI on,
+// asks for a trunk on node n and the controller takes the node, and says
+// why not in n.ineligible: at a join the node runs no pod, later its
+// ordinary pods hold addresses on interfaces that may leave no slot.
+func (s *Sim) asksForTrunk(n *node) bool {
+	switch {
+	case s.cfg.CNI.IPFamily == cni.IPv6 && !s.cfg.CNI.Version.Has(cni.FeatureIPv6Branches):
+		n.ineligible = fmt.Errorf("CNI %v does not support security groups for pods in IPv6 clusters (from v1.16.0)", s.cfg.CNI.Version)
+		s.event("Warning", "Unsupported", "node/"+n.name, whyNoTrunk(n.ineligible))
+		return false
+	case n.labels[LabelComputeType] == "auto":
+		// The node reconciler returns before the node manager sees it, so
+		// the node gets no trunk and no event.
+		n.ineligible = errAutoMode
+		return false
+	case n.ineligible == nil && !n.typ.TrunkSlotAt(n.net, n.ipPods):
+		// aws-node only logs "No slot available for a trunk ENI to be
+		// attached." and never adds the feature, so the controller never
+		// manages the node and records no event.
+		n.ineligible = &noTrunkSlotError{maxENI: n.net.MaxENI, held: n.typ.ENIsHeld(n.net, n.ipPods), pods: n.ipPods}
+		return false
+	}
+	return true
+}
+
 // errAutoMode is why an EKS Auto Mode node gets no trunk.
 var errAutoMode = errors.New("EKS Auto Mode node (" + LabelComputeType + "=auto): the resource controller's node reconciler skips it (controllers/core/node_controller.go)")
 
-// noTrunkSlotError is why a node's aws-node never asks for a trunk when
-// MAX_ENI leaves it only the primary ENI.
-type noTrunkSlotError struct{ maxENI int }
+// noTrunkSlotError is why a node's aws-node does not ask for a trunk:
+// MAX_ENI leaves it only the primary ENI, or its ordinary pods' addresses
+// hold every interface it may use.
+type noTrunkSlotError struct{ maxENI, held, pods int }
 
 func (e *noTrunkSlotError) Error() string {
+	if e.pods > 0 {
+		return fmt.Sprintf("aws-node finds no interface slot for a trunk: its %d ordinary pods' addresses and the warm pool hold all %d interfaces (CNI pkg/ipamd/ipamd.go tryEnableSecurityGroupsForPods; it asks again once pods leave and an interface is freed)", e.pods, e.held)
+	}
 	return fmt.Sprintf("aws-node finds no interface slot for a trunk: MAX_ENI %d leaves only the primary ENI (CNI pkg/ipamd/ipamd.go tryEnableSecurityGroupsForPods)", e.maxENI)
 }
 

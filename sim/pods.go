@@ -198,6 +198,7 @@ func (s *Sim) terminate(pi int32, phase Phase, why endReason) {
 		n.branchPods--
 	case classIP, classWindows:
 		n.ipPods--
+		s.ordinaryPodLeft(p.node)
 	}
 	s.refit(p.node)
 	if p.needsBranch {

@@ -269,6 +269,9 @@ func (s *Sim) warnings(leaked int, pods *PodCounts) []string {
 	if d := s.coolDownAsked; d > 0 {
 		w = append(w, fmt.Sprintf("controller.cooldown %v is below the controller's floor: it applies %v, as upstream clamps branch-eni-cooldown (pkg/provider/branch/cooldown/cooldown.go)", d, s.cfg.Controller.CoolDown))
 	}
+	if s.podENIEnabled {
+		w = append(w, fmt.Sprintf("ENABLE_POD_ENI turned on at %v: aws-node asked for a trunk on the nodes with an interface slot free; nodes whose ordinary pods held every interface waited for pods to leave (CNI pkg/ipamd/ipamd.go tryEnableSecurityGroupsForPods)", s.podENIEnabledAt))
+	}
 	for _, c := range s.coolDownChanges {
 		clamped := ""
 		if c.asked != c.applied {

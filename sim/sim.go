@@ -133,6 +133,7 @@ type node struct {
 	ready      bool  // the controller advertises pod-eni for it (as of its last NodeChanged)
 	advertises bool  // ready and not gone, as Sim.advertising counts it
 	ineligible error // why the node cannot hold a trunk, as the CNI sees it
+	askPending bool  // aws-node's next ask for a trunk is set (ordinaryPodLeft)
 	// cniMaxPods is set when the node's max pods come from the VPC CNI's
 	// eni-max-pods.txt because the release's table lacks its type.
 	cniMaxPods bool
@@ -267,17 +268,21 @@ type Sim struct {
 	// podsBeforeChange is how many pods existed when the policies or
 	// service accounts last changed; later pods got the groups of now.
 	podsBeforeChange int
+	// podENIEnabled is set once EnablePodENI turned ENABLE_POD_ENI on, at
+	// podENIEnabledAt.
+	podENIEnabled   bool
+	podENIEnabledAt time.Duration
 	// coolDownChanges are the cool-downs the ConfigMap set while running.
 	coolDownChanges []coolDownChange
 	progress        func(now time.Duration, events uint64)
 	series          []Sample
 
 	// Event handlers, made once so scheduling allocates nothing.
-	evController, evAnswer, evKubelet, evComplete, evReplica, evPlace scheduler.Func
-	evProvWake, evProvJoin, evASWake, evASJoin                        scheduler.Func
-	m                                                                 metrics
-	tr                                                                tracer
-	acts                                                              []func(*Sim) error
+	evController, evAnswer, evKubelet, evComplete, evReplica, evPlace, evAskTrunk scheduler.Func
+	evProvWake, evProvJoin, evASWake, evASJoin                                    scheduler.Func
+	m                                                                             metrics
+	tr                                                                            tracer
+	acts                                                                          []func(*Sim) error
 }
 
 // New returns a simulation of an empty cluster at time zero.
@@ -312,7 +317,7 @@ func New(cfg Config) (*Sim, error) {
 	}
 	s.tr.init()
 	s.evController, s.evAnswer = s.wokeUp, s.answered
-	s.evKubelet, s.evComplete, s.evReplica, s.evPlace = s.kubeletReady, s.complete, s.replicaEv, s.placeNow
+	s.evKubelet, s.evComplete, s.evReplica, s.evPlace, s.evAskTrunk = s.kubeletReady, s.complete, s.replicaEv, s.placeNow, s.askTrunkAgain
 	s.applyStep(s.ctl.Start(0, nil), nil)
 	return s, nil
 }
