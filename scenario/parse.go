@@ -1166,40 +1166,10 @@ func (d *decoder) event(n *yaml.Node, path string) (Event, error) {
 			e.Policy, err = d.policy(n, p)
 			return err
 		}},
-		{key: "policyName", decode: func(n *yaml.Node, p string) error {
-			s, err := d.str(n, p)
-			if err != nil {
-				return err
-			}
-			ns, name, ok := strings.Cut(s, "/")
-			if !ok {
-				ns, name = "default", s
-			}
-			if checkDNSLabel(ns) != nil || checkDNSSubdomain(name) != nil {
-				r, _ := d.resolve(n, p)
-				return d.invalid(r, p, nil, "%q: want namespace/name, or a name in namespace default", s)
-			}
-			e.Policy.Namespace, e.Policy.Name = ns, name
-			return nil
-		}},
+		{key: "policyName", decode: d.namespacedName(&e.Policy.Namespace, &e.Policy.Name)},
 		{key: "cooldown", decode: d.duration(&e.Cooldown, false)},
 		{key: "securityGroup", decode: d.groupID(&e.SecurityGroup)},
-		{key: "serviceAccount", decode: func(n *yaml.Node, p string) error {
-			s, err := d.str(n, p)
-			if err != nil {
-				return err
-			}
-			ns, name, ok := strings.Cut(s, "/")
-			if !ok {
-				ns, name = "default", s
-			}
-			if checkDNSLabel(ns) != nil || checkDNSSubdomain(name) != nil {
-				r, _ := d.resolve(n, p)
-				return d.invalid(r, p, nil, "%q: want namespace/name, or a name in namespace default", s)
-			}
-			e.ServiceAccount.Namespace, e.ServiceAccount.Name = ns, name
-			return nil
-		}},
+		{key: "serviceAccount", decode: d.namespacedName(&e.ServiceAccount.Namespace, &e.ServiceAccount.Name)},
 		{key: "labels", decode: d.labels(&e.ServiceAccount.Labels)},
 	})
 	if err != nil {
@@ -1277,6 +1247,27 @@ func (d *decoder) event(n *yaml.Node, path string) (Event, error) {
 		return e, d.invalidAt(join(path, "maxSurge"), "0: maxSurge and maxUnavailable cannot both be 0 (the rollout could not progress)")
 	}
 	return e, nil
+}
+
+// namespacedName decodes "namespace/name", or a name in namespace
+// default, as kubectl names a namespaced object.
+func (d *decoder) namespacedName(namespace, name *string) func(*yaml.Node, string) error {
+	return func(n *yaml.Node, p string) error {
+		s, err := d.str(n, p)
+		if err != nil {
+			return err
+		}
+		ns, nm, ok := strings.Cut(s, "/")
+		if !ok {
+			ns, nm = "default", s
+		}
+		if checkDNSLabel(ns) != nil || checkDNSSubdomain(nm) != nil {
+			r, _ := d.resolve(n, p)
+			return d.invalid(r, p, nil, "%q: want namespace/name, or a name in namespace default", s)
+		}
+		*namespace, *name = ns, nm
+		return nil
+	}
 }
 
 // crossCheck checks what spans sections: unique names and references.
