@@ -64,6 +64,23 @@ func (s *Snapshot) podBranches(p corev1.Pod) ([]annotatedBranch, error) {
 	return bs, nil
 }
 
+// eachRunningBranches calls fn with each running pod and the branches its
+// pod-eni annotation names, or stops at the first annotation that is not
+// the controller's.
+func (s *Snapshot) eachRunningBranches(fn func(corev1.Pod, []annotatedBranch)) error {
+	for _, p := range s.pods {
+		if !running(p) {
+			continue
+		}
+		bs, err := s.podBranches(p)
+		if err != nil {
+			return err
+		}
+		fn(p, bs)
+	}
+	return nil
+}
+
 // trunkNodes returns the nodes whose trunk is attached today, and why each
 // is taken to have one: the has-trunk-attached label, a trunk attached to
 // its instance in describe-network-interfaces, or a running pod on it
@@ -80,17 +97,12 @@ func (s *Snapshot) trunkNodes() (map[string]bool, error) {
 			why[n.Name] = "describe-network-interfaces"
 		}
 	}
-	for _, p := range s.pods {
-		if !running(p) {
-			continue
-		}
-		bs, err := s.podBranches(p)
-		if err != nil {
-			return nil, err
-		}
+	if err := s.eachRunningBranches(func(p corev1.Pod, bs []annotatedBranch) {
 		if len(bs) > 0 && why[p.Spec.NodeName] == "" {
 			why[p.Spec.NodeName] = "annotation"
 		}
+	}); err != nil {
+		return nil, err
 	}
 	out := map[string]bool{}
 	for _, n := range s.nodes {
@@ -148,17 +160,12 @@ func instanceID(providerID string) string {
 // attach to a node, is noted and left out.
 func (s *Snapshot) unownedBranches(trunks map[string]bool) (map[string]int, error) {
 	owned := map[string]bool{}
-	for _, p := range s.pods {
-		if !running(p) {
-			continue
-		}
-		bs, err := s.podBranches(p)
-		if err != nil {
-			return nil, err
-		}
+	if err := s.eachRunningBranches(func(p corev1.Pod, bs []annotatedBranch) {
 		for _, b := range bs {
 			owned[p.Spec.NodeName+" "+b.ID] = true
 		}
+	}); err != nil {
+		return nil, err
 	}
 	nodeOf := map[string]string{}
 	for _, n := range s.nodes {
