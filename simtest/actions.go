@@ -29,6 +29,7 @@ import (
 //	injectFault        an EC2 fault drawn by Config.Fault (Fault by default)
 //	restartController  the resource controller restarts
 //	setCooldown        branch-eni-cooldown is set to 0 to 3 min, as the ConfigMap does
+//	enablePodENI       aws-node's ENABLE_POD_ENI is turned on, in a cluster that started without it
 //	settle             the simulation runs until nothing is in flight
 //
 // An action that has nothing to act on (no live node to delete) skips, so
@@ -48,6 +49,7 @@ func (h *Harness) Actions() map[string]func(*rapid.T) {
 		"injectFault":       h.actInjectFault,
 		"restartController": h.actRestart,
 		"setCooldown":       h.actSetCooldown,
+		"enablePodENI":      h.actEnablePodENI,
 		"settle":            h.actSettle,
 	}
 }
@@ -140,6 +142,13 @@ func (h *Harness) actAddPolicy(t *rapid.T) {
 	name := fmt.Sprintf("sgp%d", len(h.history))
 	p := rapid.Map(Policy(name), func(p branch.Policy) drawnPolicy { return drawnPolicy{p} }).Draw(t, "policy").p
 	h.must(t, h.AddPolicy(p))
+}
+
+func (h *Harness) actEnablePodENI(t *rapid.T) {
+	if !h.podENIOff() {
+		t.Skip("ENABLE_POD_ENI is on")
+	}
+	h.must(t, h.EnablePodENI())
 }
 
 func (h *Harness) actSetCooldown(t *rapid.T) {

@@ -314,8 +314,8 @@ func FaultPlan(min, max int) *rapid.Generator[[]sim.Fault] {
 
 // Cluster draws the cluster a run starts from, as a scenario with no
 // workloads or events: a seed, one to three node groups, up to two
-// service accounts, up to three policies and a fault plan of up to two
-// faults. It shrinks toward one m5.large, no policy and no fault.
+// service accounts, up to three policies, a fault plan of up to two
+// faults, and one time in eight ENABLE_POD_ENI off. It shrinks toward one m5.large, no policy and no fault.
 func Cluster() *rapid.Generator[*scenario.Scenario] { return ClusterWith(FaultPlan(0, 2)) }
 
 // ClusterWith is [Cluster] with the fault plan drawn by faults.
@@ -329,6 +329,9 @@ func ClusterWith(faults *rapid.Generator[[]sim.Fault]) *rapid.Generator[*scenari
 			SecurityGroupPolicies: Policies(0, 3).Draw(t, "policies"),
 		}
 		sc.EC2.Faults = faults.Draw(t, "faultPlan")
+		// One cluster in eight starts with ENABLE_POD_ENI off, for the
+		// enablePodENI action to turn on.
+		sc.CNI.DisablePodENI = rapid.IntRange(0, 7).Draw(t, "podENIOff") == 7
 		return sc
 	})
 }
@@ -414,6 +417,8 @@ func AutoscaledCluster() *rapid.Generator[*scenario.Scenario] {
 func RunningCluster() *rapid.Generator[*scenario.Scenario] {
 	return rapid.Custom(func(t *rapid.T) *scenario.Scenario {
 		sc := Cluster().Draw(t, "cluster")
+		// Trunks attached at the start need aws-node to have asked.
+		sc.CNI.DisablePodENI = false
 		branchRoom, ipRoom := 0, 0
 		for i := range sc.NodeGroups {
 			g := &sc.NodeGroups[i]

@@ -73,6 +73,8 @@ type Harness struct {
 	sim   *sim.Sim
 	rec   *scenario.Scenario
 	trace traceWriter
+	// podENIOn is set once EnablePodENI has run.
+	podENIOn bool
 
 	groups    []*nodeGroup
 	workloads []*workload
@@ -528,6 +530,25 @@ func (h *Harness) SetBranchENICooldown(d time.Duration) error {
 		return nil
 	})
 }
+
+// EnablePodENI turns aws-node's ENABLE_POD_ENI on now (an enablePodENI
+// event); it fails, changing nothing, when it is on already.
+func (h *Harness) EnablePodENI() error {
+	if !h.podENIOff() {
+		return &ObjectError{"aws-node", "ENABLE_POD_ENI", fmt.Errorf("%w: it is on already", sim.ErrBadSpec)}
+	}
+	return h.apply(func() error {
+		if err := h.sim.EnablePodENI(); err != nil {
+			return err
+		}
+		h.podENIOn = true
+		h.rec.Events = append(h.rec.Events, scenario.Event{At: h.Now(), Action: scenario.EnablePodENI})
+		return nil
+	})
+}
+
+// podENIOff reports whether ENABLE_POD_ENI is still off.
+func (h *Harness) podENIOff() bool { return h.rec.CNI.DisablePodENI && !h.podENIOn }
 
 // Advance lets d of virtual time pass.
 func (h *Harness) Advance(d time.Duration) error {
