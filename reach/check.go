@@ -516,8 +516,17 @@ func (k *checker) configFindings() {
 // malformedGroup returns the text of the first of r's groups that stands
 // for a malformed ID, or "".
 func (k *checker) malformedGroup(r *resolved) string {
-	for _, text := range k.c.MalformedGroups {
-		if slices.Contains(r.groups, branch.MalformedGroupID(text)) {
+	if len(k.c.MalformedGroups) == 0 {
+		return ""
+	}
+	if k.standIns == nil {
+		k.standIns = make(map[branch.SecurityGroupID]string, len(k.c.MalformedGroups))
+		for _, text := range k.c.MalformedGroups {
+			k.standIns[branch.MalformedGroupID(text)] = text
+		}
+	}
+	for _, id := range r.groups {
+		if text, ok := k.standIns[id]; ok {
 			return text
 		}
 	}

@@ -152,6 +152,8 @@ type checker struct {
 	aggs    map[string]*aggregate
 	order   []string
 	report  Report
+	// standIns maps the stand-ins of c.MalformedGroups to their text.
+	standIns map[branch.SecurityGroupID]string
 }
 
 // CheckCluster judges every path a security-group workload of c needs: can its

@@ -22,6 +22,7 @@ import (
 // would refuse, with the error Parse gives for the text it would write.
 func (sc *Scenario) Marshal() ([]byte, error) {
 	cfg, settings := sc.simConfig(sc.Seed), sim.Settings()
+	standIns := sc.standIns()
 	root := sc.settingsNode(sim.SectionTop, &cfg, settings)
 	for _, section := range fileSections {
 		root.addMapping(section.String(), sc.settingsNode(section, &cfg, settings))
@@ -87,7 +88,7 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 
 	var policies []*yaml.Node
 	for _, p := range sc.SecurityGroupPolicies {
-		policies = append(policies, sc.policyNode(p))
+		policies = append(policies, policyNode(p, standIns))
 	}
 	root.list("securityGroupPolicies", policies)
 
@@ -166,7 +167,7 @@ func (sc *Scenario) Marshal() ([]byte, error) {
 		case Scale:
 			m.add("replicas", integer(e.Replicas))
 		case ApplyPolicy:
-			m.add("policy", sc.policyNode(e.Policy))
+			m.add("policy", policyNode(e.Policy, standIns))
 		case DeletePolicy:
 			m.add("policyName", str(e.Policy.Namespace+"/"+e.Policy.Name))
 		case SetBranchENICooldown:
@@ -262,10 +263,19 @@ func trafficNodes(traffic []reach.Traffic) []*yaml.Node {
 	return out
 }
 
+// standIns maps each stand-in of sc.MalformedGroups to its text.
+func (sc *Scenario) standIns() map[branch.SecurityGroupID]string {
+	m := make(map[branch.SecurityGroupID]string, len(sc.MalformedGroups))
+	for _, text := range sc.MalformedGroups {
+		m[branch.MalformedGroupID(text)] = text
+	}
+	return m
+}
+
 // policyNode writes a policy as kubectl would print it: a group that
 // stands for a malformed ID as the text it stands for, securityGroups
 // only when the policy has groups.
-func (sc *Scenario) policyNode(p branch.Policy) *yaml.Node {
+func policyNode(p branch.Policy, standIns map[branch.SecurityGroupID]string) *yaml.Node {
 	m := mapping()
 	m.add("apiVersion", str(PolicyAPIVersion))
 	m.add("kind", str(PolicyKind))
@@ -282,11 +292,9 @@ func (sc *Scenario) policyNode(p branch.Policy) *yaml.Node {
 	}
 	var ids []*yaml.Node
 	for _, g := range p.Groups {
-		text := g.String()
-		for _, bad := range sc.MalformedGroups {
-			if branch.MalformedGroupID(bad) == g {
-				text = bad
-			}
+		text, ok := standIns[g]
+		if !ok {
+			text = g.String()
 		}
 		ids = append(ids, str(text))
 	}

@@ -184,6 +184,8 @@ type decoder struct {
 	// warned is set when a policy's decoding has already warned that the
 	// controller cannot use it.
 	warned bool
+	// malformed holds the texts in sc.MalformedGroups, for lookups.
+	malformed map[string]bool
 	// cfg receives the simulator's settings, which sc holds section by
 	// section; settings is their table.
 	cfg      sim.Config
@@ -1015,7 +1017,11 @@ func (d *decoder) policyGroupID(n *yaml.Node, path string) (branch.SecurityGroup
 		return id, nil
 	}
 	id = branch.MalformedGroupID(s)
-	if !slices.Contains(d.sc.MalformedGroups, s) {
+	if !d.malformed[s] {
+		if d.malformed == nil {
+			d.malformed = map[string]bool{}
+		}
+		d.malformed[s] = true
 		d.sc.MalformedGroups = append(d.sc.MalformedGroups, s)
 	}
 	why := "no security-group ID"

@@ -254,13 +254,16 @@ func groupNames(ids []branch.SecurityGroupID, malformed []string) []string {
 	if ids == nil {
 		return nil
 	}
+	standIns := make(map[branch.SecurityGroupID]string, len(malformed))
+	for _, text := range malformed {
+		standIns[branch.MalformedGroupID(text)] = text
+	}
 	out := make([]string, len(ids))
 	for i, id := range ids {
-		out[i] = id.String()
-		for _, text := range malformed {
-			if branch.MalformedGroupID(text) == id {
-				out[i] = text
-			}
+		if text, ok := standIns[id]; ok {
+			out[i] = text
+		} else {
+			out[i] = id.String()
 		}
 	}
 	return out

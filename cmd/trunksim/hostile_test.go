@@ -53,6 +53,11 @@ func TestHostileInputsAreAnsweredQuicklyAndClearly(t *testing.T) {
 		fmt.Fprintf(&labels, "      k%d: v\n", i)
 	}
 	deep := strings.Repeat("[", 200_000) + strings.Repeat("]", 200_000)
+	var placeholders strings.Builder
+	for i := range 50_000 {
+		fmt.Fprintf(&placeholders, "x%d,", i)
+	}
+	manyMalformed := strings.Replace(policyDoc, "[sg-0123456789abcdef0]", "["+strings.TrimSuffix(placeholders.String(), ",")+"]", 1)
 
 	for _, tc := range []struct {
 		name  string
@@ -79,6 +84,8 @@ func TestHostileInputsAreAnsweredQuicklyAndClearly(t *testing.T) {
 			[]string{"until.yaml:4: events[0].at"}},
 		{"a policy with no group", []string{"run", "-"}, strings.Replace(policyDoc, "[sg-0123456789abcdef0]", "[]", 1), exitFailure,
 			[]string{"<stdin>:7: securityGroupPolicies[0].spec.securityGroups.groupIds"}},
+		{"a policy of 50,000 placeholder group IDs", []string{"check", file("placeholders.yaml", manyMalformed)}, "", exitOK,
+			nil},
 		{"a second document that is not an object", []string{"run", "-"}, "seed: 1\n---\nseed: 2\n", exitFailure,
 			[]string{"<stdin>:3:", "a second YAML document that is not a Kubernetes object"}},
 		{"an unknown flag", []string{"run", "--fast", file("ok.yaml", "seed: 1\n")}, "", exitUsage,
