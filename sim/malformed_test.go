@@ -50,3 +50,20 @@ func TestMalformedGroupIDKeepsItsPodsContainerCreating(t *testing.T) {
 	require.ErrorIs(t, err, sim.ErrBadSpec)
 	assert.Equal(t, before, s.Report())
 }
+
+// The calls that change a running cluster refuse what a cluster would,
+// and a refusal changes nothing: ENABLE_POD_ENI turned on twice, a
+// service account that does not exist, a group EC2 does not hold.
+func TestChangesWhileRunningRefuseAndChangeNothing(t *testing.T) {
+	s, err := sim.New(sim.Config{Seed: 1})
+	require.NoError(t, err)
+	require.NoError(t, s.AddNode(sim.NodeSpec{Name: "n0", InstanceType: "m5.large"}))
+	require.NoError(t, s.Run())
+	before := s.Report()
+	require.ErrorIs(t, s.EnablePodENI(), sim.ErrBadSpec, "on already")
+	require.ErrorIs(t, s.SetServiceAccountLabels("default", "nobody", nil), sim.ErrNotFound)
+	var ge *sim.GroupError
+	require.ErrorAs(t, s.DeleteSecurityGroup(branch.MustParseSecurityGroupID("sg-0a000009")), &ge)
+	assert.Equal(t, sim.CodeGroupNotFound, ge.Code)
+	assert.Equal(t, before, s.Report())
+}
